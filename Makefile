@@ -1,0 +1,47 @@
+# The two commands: `make run` (set up everything and serve the demo) and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test venv lint format demo worker clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+demo: venv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+
+run: demo
+	@echo
+	@echo "  AIMS register: http://$(HOST):$(PORT)/"
+	@echo "  Demo logins: owner, officer, leader, contributor, auditor, outsider"
+	@echo "  Password for every demo user: $$($(PY) manage.py shell -c 'from aims.demo import DEMO_PASSWORD; print(DEMO_PASSWORD)' 2>/dev/null)"
+	@echo
+	@trap 'kill 0' INT TERM EXIT; \
+	$(VENV)/bin/celery -A aims worker --loglevel=INFO --concurrency=1 & \
+	$(PY) manage.py runserver --noreload $(HOST):$(PORT)
+
+worker: venv
+	$(VENV)/bin/celery -A aims worker --loglevel=INFO --concurrency=1
+
+test: venv
+	$(PY) -m pytest
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

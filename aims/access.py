@@ -1,0 +1,228 @@
+"""Who may do what: the one module that decides access.
+
+Roles are per management system. Each role is a guardian group per management system
+holding object permissions on that ManagementSystem; contributors also get per-object
+``change_<model>`` grants on the records they own. A user without an active membership
+(no membership, or an auditor whose access expired) is an outsider: the management
+system and everything in it does not exist for them (404, never 403).
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any, TypeVar
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
+
+from aims.models import ManagementSystem, Membership, Role
+
+M = TypeVar("M", bound=models.Model)
+User = AbstractBaseUser | AnonymousUser
+
+
+class Action(str, Enum):
+    VIEW = "view"
+    CREATE = "create"
+    EDIT = "edit"
+    DELETE = "delete"
+    VIEW_HISTORY = "view_history"
+    MANAGE_MEMBERS = "manage_members"
+    SIGN_OFF = "sign_off"
+    REQUEST_PACK = "request_pack"
+
+
+# What each role may do across a whole management system (guardian codenames on it).
+ROLE_PERMISSIONS: dict[str, set[str]] = {
+    Role.OWNER: {"view_registers", "edit_registers", "manage_members", "sign_off", "request_pack"},
+    Role.OFFICER: {"view_registers", "edit_registers", "request_pack"},
+    Role.LEADERSHIP: {"view_registers", "sign_off", "request_pack"},
+    Role.CONTRIBUTOR: {"view_registers"},
+    Role.AUDITOR: {"view_registers", "request_pack"},
+}
+
+# Which management-system permission each action needs.
+_ACTION_PERMISSION = {
+    Action.VIEW: "view_registers",
+    Action.VIEW_HISTORY: "view_registers",
+    Action.CREATE: "edit_registers",
+    Action.EDIT: "edit_registers",
+    Action.DELETE: "edit_registers",
+    Action.MANAGE_MEMBERS: "manage_members",
+    Action.SIGN_OFF: "sign_off",
+    Action.REQUEST_PACK: "request_pack",
+}
+
+
+def role_group_name(management_system: ManagementSystem, role: str) -> str:
+    return f"aims-{management_system.pk}-{role}"
+
+
+def ensure_role_groups(management_system: ManagementSystem) -> dict[str, Group]:
+    """Create the management system's role groups with their permissions (idempotent)."""
+    groups = {}
+    for role, codenames in ROLE_PERMISSIONS.items():
+        group, created = Group.objects.get_or_create(name=role_group_name(management_system, role))
+        if created:
+            for codename in codenames:
+                assign_perm(f"aims.{codename}", group, management_system)
+        groups[role] = group
+    return groups
+
+
+def sync_membership_group(membership: Membership, *, previous_role: str | None = None) -> None:
+    """Put the member in their role's group (and out of the previous one)."""
+    groups = ensure_role_groups(membership.management_system)
+    if previous_role and previous_role != membership.role:
+        membership.user.groups.remove(groups[previous_role])
+    membership.user.groups.add(groups[membership.role])
+
+
+def drop_membership_group(membership: Membership) -> None:
+    """Take the member out of their role's group."""
+    groups = ensure_role_groups(membership.management_system)
+    membership.user.groups.remove(groups[membership.role])
+
+
+def _active_memberships(user: User) -> dict[int, Membership]:
+    """Return the user's active memberships by management system id, cached on the user."""
+    if not user.is_authenticated or not user.is_active:
+        return {}
+    cache = getattr(user, "_aims_memberships", None)
+    if cache is None:
+        now = timezone.now()
+        rows = Membership.objects.filter(user=user).filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        cache = {m.management_system_id: m for m in rows}
+        user._aims_memberships = cache
+    return cache
+
+
+def forget_cached_access(user: User) -> None:
+    """Drop cached memberships and permissions (after a membership or grant changes)."""
+    for attr in ("_aims_memberships", "_aims_checker", "_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+        if hasattr(user, attr):
+            delattr(user, attr)
+
+
+def _checker(user: User):
+    from guardian.core import ObjectPermissionChecker
+
+    checker = getattr(user, "_aims_checker", None)
+    if checker is None:
+        checker = ObjectPermissionChecker(user)
+        user._aims_checker = checker
+    return checker
+
+
+def membership_for(user: User, management_system_id: int) -> Membership | None:
+    """Return the user's active membership of a management system, or None."""
+    return _active_memberships(user).get(management_system_id)
+
+
+def role_of(user: User, management_system: ManagementSystem) -> str | None:
+    membership = membership_for(user, management_system.pk)
+    return membership.role if membership else None
+
+
+def _management_system_of(obj: models.Model) -> ManagementSystem:
+    if isinstance(obj, ManagementSystem):
+        return obj
+    return obj.management_system
+
+
+def _has_system_perm(user: User, management_system: ManagementSystem, codename: str) -> bool:
+    if membership_for(user, management_system.pk) is None:
+        return False
+    return _checker(user).has_perm(codename, management_system)
+
+
+def _has_object_grant(user: User, obj: models.Model, action: Action) -> bool:
+    """Contributors edit the objects granted to them one by one."""
+    if action is not Action.EDIT or isinstance(obj, ManagementSystem):
+        return False
+    codename = f"change_{obj._meta.model_name}"
+    return _checker(user).has_perm(codename, obj)
+
+
+def can(user: User, action: Action, obj: models.Model) -> bool:
+    """Answer whether the user may do the action on a management system or a record in one."""
+    management_system = _management_system_of(obj)
+    if membership_for(user, management_system.pk) is None:
+        return False
+    if _has_system_perm(user, management_system, _ACTION_PERMISSION[action]):
+        return True
+    return _has_object_grant(user, obj, action)
+
+
+def is_visible(user: User, obj: models.Model) -> bool:
+    return can(user, Action.VIEW, obj)
+
+
+def require(user: User, action: Action, obj: M) -> M:
+    """Return obj if allowed; 404 when it is invisible to the user, 403 when only the action is refused."""
+    if not is_visible(user, obj):
+        raise Http404("Not found.")
+    if not can(user, action, obj):
+        raise PermissionDenied("You do not have permission to do this.")
+    return obj
+
+
+def visible_management_systems(user: User) -> QuerySet[ManagementSystem]:
+    """Management systems in which the user has an active membership."""
+    return ManagementSystem.objects.filter(pk__in=list(_active_memberships(user)))
+
+
+def get_management_system(user: User, pk: Any, action: Action = Action.VIEW) -> ManagementSystem:
+    """Return the management system or raise 404 (invisible) / 403 (action refused)."""
+    try:
+        management_system = ManagementSystem.objects.get(pk=int(pk))
+    except (ManagementSystem.DoesNotExist, TypeError, ValueError):
+        raise Http404("Not found.") from None
+    return require(user, action, management_system)
+
+
+def scope(user: User, queryset: QuerySet[M]) -> QuerySet[M]:
+    """Limit a register queryset to the management systems the user may read."""
+    return queryset.filter(management_system_id__in=list(_active_memberships(user)))
+
+
+def get_record(user: User, queryset: QuerySet[M], pk: Any, action: Action = Action.VIEW) -> M:
+    """Return one register record or raise 404 (invisible) / 403 (action refused)."""
+    try:
+        obj = scope(user, queryset).get(pk=int(pk))
+    except (queryset.model.DoesNotExist, TypeError, ValueError):
+        raise Http404("Not found.") from None
+    return require(user, action, obj)
+
+
+def editable_ids(user: User, model: type[models.Model], management_system: ManagementSystem) -> set[int] | None:
+    """Ids of records the user may edit in the management system; None means all of them."""
+    if _has_system_perm(user, management_system, "edit_registers"):
+        return None
+    if membership_for(user, management_system.pk) is None:
+        return set()
+    granted = get_objects_for_user(
+        user,
+        f"{model._meta.app_label}.change_{model._meta.model_name}",
+        klass=model.objects.filter(management_system=management_system),
+        accept_global_perms=False,
+        with_superuser=False,
+    )
+    return set(granted.values_list("pk", flat=True))
+
+
+def grant_object_edit(user: AbstractBaseUser, obj: models.Model) -> None:
+    """Let one user edit one record (a contributor and the system they own)."""
+    assign_perm(f"{obj._meta.app_label}.change_{obj._meta.model_name}", user, obj)
+    forget_cached_access(user)
+
+
+def revoke_object_edit(user: AbstractBaseUser, obj: models.Model) -> None:
+    """Take back a user's edit grant on one record."""
+    remove_perm(f"{obj._meta.app_label}.change_{obj._meta.model_name}", user, obj)
+    forget_cached_access(user)

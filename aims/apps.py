@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class AimsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "aims"
+    verbose_name = "AI management system"

@@ -1,0 +1,146 @@
+"""The management system itself: organisations' AIMS, memberships and the register base."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from aims.history import RegisterHistory
+
+
+class ManagementSystem(models.Model):
+    """One organisation's AI management system (clause 4.3 scope lives here)."""
+
+    class Status(models.TextChoices):
+        SETTING_UP = "setting_up", "Setting up"
+        OPERATING = "operating", "Operating"
+        CERTIFIED = "certified", "Certified"
+        RETIRED = "retired", "Retired"
+
+    organisation = models.CharField(max_length=200)
+    name = models.CharField(max_length=200)
+    scope_statement = models.TextField(
+        blank=True, help_text="Clause 4.3: boundaries, AI systems, sites and exclusions."
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SETTING_UP)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1)
+    history = RegisterHistory()
+
+    class Meta:
+        ordering = ["organisation", "name"]
+        permissions = [
+            ("view_registers", "Read every register of the management system"),
+            ("edit_registers", "Create and edit every register of the management system"),
+            ("manage_members", "Manage members and their roles"),
+            ("sign_off", "Sign off on behalf of top management"),
+            ("request_pack", "Request and download audit packs"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation}: {self.name}"
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    OFFICER = "officer", "Compliance officer"
+    LEADERSHIP = "leadership", "Leadership"
+    CONTRIBUTOR = "contributor", "Contributor"
+    AUDITOR = "auditor", "Auditor"
+
+
+class Membership(models.Model):
+    """A user's role in one management system; an auditor's access ends at expires_at."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="aims_memberships"
+    )
+    management_system = models.ForeignKey(
+        ManagementSystem, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    granted_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    history = RegisterHistory()
+
+    class Meta:
+        ordering = ["management_system", "role", "user__username"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "management_system"], name="one_membership_per_user_and_aims"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} as {self.get_role_display()} in {self.management_system}"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+
+class ManagementSystemUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(ManagementSystem, on_delete=models.CASCADE)
+
+
+class ManagementSystemGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(ManagementSystem, on_delete=models.CASCADE)
+
+
+class ApiToken(models.Model):
+    """A bearer token for tools; only its SHA-256 is stored."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100, blank=True)
+    prefix = models.CharField(max_length=12, help_text="First characters, to recognise a token.")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+
+class RegisterModel(models.Model):
+    """Base of every register row: one management system, a reference, a version, history."""
+
+    reference_prefix = "REG"
+
+    management_system = models.ForeignKey(
+        ManagementSystem, on_delete=models.PROTECT, related_name="+"
+    )
+    reference = models.CharField(max_length=20, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    history = RegisterHistory(inherit=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["reference"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["management_system", "reference"],
+                name="%(app_label)s_%(class)s_unique_reference",
+            )
+        ]
+
+    def __str__(self) -> str:
+        label = getattr(self, "name", "") or getattr(self, "title", "")
+        return f"{self.reference} {label}".strip()

@@ -1,0 +1,260 @@
+"""Writes for the management system, memberships, API tokens and every register row.
+
+Every tracked write records the acting user and a change reason in history; a write
+based on a stale ``version`` is refused with ``StaleVersionError`` and changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any, TypeVar
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+
+from aims import access
+from aims.history import record_version
+from aims.models import ApiToken, ManagementSystem, Membership, RegisterModel, Role
+
+R = TypeVar("R", bound=RegisterModel)
+REASON_MAX = 100
+
+
+class StaleVersionError(Exception):
+    """The record changed since the caller read it."""
+
+    def __init__(self, obj: models.Model, expected: int | None) -> None:
+        self.obj = obj
+        self.expected = expected
+        self.current = getattr(obj, "version", None)
+        super().__init__(
+            f"{obj} was changed by someone else since you opened it (you had version "
+            f"{expected}, it is now version {self.current}). Nothing was saved: reload it, "
+            "then apply your change again."
+        )
+
+
+def _reason(reason: str) -> str:
+    reason = " ".join((reason or "").split())
+    return reason[:REASON_MAX]
+
+
+def _stamp(obj: models.Model, *, user: AbstractBaseUser | None, reason: str) -> None:
+    obj._history_user = user
+    obj._change_reason = _reason(reason)
+
+
+def _check_version(obj: models.Model, expected_version: int | None) -> None:
+    if expected_version is not None and int(expected_version) != obj.version:
+        raise StaleVersionError(obj, expected_version)
+
+
+# --- register rows ---------------------------------------------------------------------
+
+
+def next_reference(model: type[RegisterModel], management_system: ManagementSystem) -> str:
+    """Next free reference (e.g. AIS-007) of a model in a management system, never reused."""
+    prefix = model.reference_prefix
+    used = model.history.filter(management_system_id=management_system.pk).values_list("reference", flat=True)
+    numbers = [int(m.group(1)) for ref in set(used) if (m := re.fullmatch(rf"{prefix}-(\d+)", ref))]
+    return f"{prefix}-{max(numbers, default=0) + 1:03d}"
+
+
+def _save_tracked(obj: R, *, created: bool, m2m: Mapping[str, Iterable[Any]] | None) -> R:
+    obj.full_clean()
+    obj.skip_history_when_saving = True
+    try:
+        obj.save()
+        for name, values in (m2m or {}).items():
+            getattr(obj, name).set(values)
+    finally:
+        del obj.skip_history_when_saving
+    record_version(obj, created=created)
+    return obj
+
+
+def register_create(
+    model: type[R],
+    *,
+    management_system: ManagementSystem,
+    user: AbstractBaseUser | None,
+    reason: str = "Created",
+    m2m: Mapping[str, Iterable[Any]] | None = None,
+    **fields: Any,
+) -> R:
+    """Create a register row with the next reference, validated, versioned as the user."""
+    with transaction.atomic():
+        ManagementSystem.objects.select_for_update().filter(pk=management_system.pk).exists()
+        _check_links(management_system, m2m)
+        obj = model(management_system=management_system, **fields)
+        obj.reference = next_reference(model, management_system)
+        _stamp(obj, user=user, reason=reason)
+        return _save_tracked(obj, created=True, m2m=m2m)
+
+
+def register_update(
+    obj: R,
+    *,
+    user: AbstractBaseUser | None,
+    expected_version: int | None,
+    reason: str = "Updated",
+    m2m: Mapping[str, Iterable[Any]] | None = None,
+    **fields: Any,
+) -> R:
+    """Apply changes to a register row if nobody changed it since expected_version."""
+    with transaction.atomic():
+        current = type(obj).objects.select_for_update().get(pk=obj.pk)
+        _check_version(current, expected_version)
+        _check_links(current.management_system, m2m)
+        for name, value in fields.items():
+            setattr(current, name, value)
+        current.version += 1
+        _stamp(current, user=user, reason=reason)
+        _save_tracked(current, created=False, m2m=m2m)
+    return current
+
+
+def register_delete(obj: RegisterModel, *, user: AbstractBaseUser | None, expected_version: int | None, reason: str = "Deleted") -> None:
+    """Delete a register row; its history stays, with who deleted it and why."""
+    with transaction.atomic():
+        current = type(obj).objects.select_for_update().get(pk=obj.pk)
+        _check_version(current, expected_version)
+        _stamp(current, user=user, reason=reason)
+        current.delete()
+
+
+def _check_links(management_system: ManagementSystem, m2m: Mapping[str, Iterable[Any]] | None) -> None:
+    """Refuse links to records of another management system."""
+    errors = {}
+    for name, values in (m2m or {}).items():
+        foreign = [v for v in values if getattr(v, "management_system_id", management_system.pk) != management_system.pk]
+        if foreign:
+            errors[name] = [f"{', '.join(str(v) for v in foreign)} belongs to another management system."]
+    if errors:
+        raise ValidationError(errors)
+
+
+# --- management systems and members ---------------------------------------------------
+
+
+def management_system_create(
+    *, user: AbstractBaseUser | None, organisation: str, name: str, scope_statement: str = "", owner: AbstractBaseUser | None = None
+) -> ManagementSystem:
+    """Create a management system with its role groups; the owner becomes its first member."""
+    with transaction.atomic():
+        ms = ManagementSystem(organisation=organisation, name=name, scope_statement=scope_statement)
+        ms.full_clean()
+        _stamp(ms, user=user, reason="Management system created")
+        ms.save()
+        access.ensure_role_groups(ms)
+        owner = owner or user
+        if owner is not None:
+            membership_add(management_system=ms, actor=user, user=owner, role=Role.OWNER)
+    return ms
+
+
+def management_system_update(
+    ms: ManagementSystem, *, user: AbstractBaseUser | None, expected_version: int | None, reason: str = "Updated", **fields: Any
+) -> ManagementSystem:
+    """Change a management system's name, scope or status."""
+    with transaction.atomic():
+        current = ManagementSystem.objects.select_for_update().get(pk=ms.pk)
+        _check_version(current, expected_version)
+        for name, value in fields.items():
+            setattr(current, name, value)
+        current.version += 1
+        current.full_clean()
+        _stamp(current, user=user, reason=reason)
+        current.save()
+    return current
+
+
+def membership_add(
+    *, management_system: ManagementSystem, actor: AbstractBaseUser | None, user: AbstractBaseUser, role: str, expires_at: datetime | None = None
+) -> Membership:
+    """Give a user a role in a management system."""
+    with transaction.atomic():
+        if Membership.objects.filter(management_system=management_system, user=user).exists():
+            raise ValidationError({"user": f"{user.get_username()} is already a member."})
+        membership = Membership(management_system=management_system, user=user, role=role, granted_by=actor, expires_at=expires_at)
+        membership.full_clean(exclude=["granted_by"])
+        _stamp(membership, user=actor, reason=f"Added as {Role(role).label}")
+        membership.save()
+        access.sync_membership_group(membership)
+    access.forget_cached_access(user)
+    return membership
+
+
+def membership_update(membership: Membership, *, actor: AbstractBaseUser | None, role: str, expires_at: datetime | None) -> Membership:
+    """Change a member's role or expiry; the last owner cannot be demoted."""
+    with transaction.atomic():
+        current = Membership.objects.select_for_update().get(pk=membership.pk)
+        previous_role = current.role
+        if previous_role == Role.OWNER and role != Role.OWNER:
+            _refuse_last_owner(current)
+        current.role = role
+        current.expires_at = expires_at
+        current.full_clean(exclude=["granted_by"])
+        _stamp(current, user=actor, reason=f"Role {Role(role).label}")
+        current.save()
+        access.sync_membership_group(current, previous_role=previous_role)
+    access.forget_cached_access(current.user)
+    return current
+
+
+def membership_remove(membership: Membership, *, actor: AbstractBaseUser | None) -> None:
+    """Remove a member; the last owner cannot be removed."""
+    with transaction.atomic():
+        if membership.role == Role.OWNER:
+            _refuse_last_owner(membership)
+        access.drop_membership_group(membership)
+        _stamp(membership, user=actor, reason="Removed")
+        membership.delete()
+    access.forget_cached_access(membership.user)
+
+
+def _refuse_last_owner(membership: Membership) -> None:
+    owners = Membership.objects.filter(management_system_id=membership.management_system_id, role=Role.OWNER)
+    if not owners.exclude(pk=membership.pk).exists():
+        raise ValidationError({"role": "A management system needs at least one owner: add another owner first."})
+
+
+def find_user(identifier: str) -> AbstractBaseUser:
+    """Find an existing user by username or e-mail address."""
+    User = get_user_model()
+    identifier = identifier.strip()
+    user = User.objects.filter(username__iexact=identifier).first()
+    if user is None and "@" in identifier:
+        matches = list(User.objects.filter(email__iexact=identifier)[:2])
+        user = matches[0] if len(matches) == 1 else None
+    if user is None:
+        raise ValidationError({"user": f"No user with the username or e-mail “{identifier}”."})
+    return user
+
+
+# --- API tokens --------------------------------------------------------------------------
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def api_token_create(*, user: AbstractBaseUser, name: str = "") -> tuple[ApiToken, str]:
+    """Create a bearer token; return it with the raw key, which is shown only once."""
+    raw = "aims_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, name=name, prefix=raw[:12], key_hash=hash_token(raw))
+    return token, raw
+
+
+def api_token_revoke(token: ApiToken) -> ApiToken:
+    """Revoke a token; it stops working at once."""
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    return token

@@ -1,0 +1,8 @@
+"""URL configuration of the AIMS register."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,54 @@
+"""Reads for the AI system register; selectors own select_related and prefetch_related."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q, QuerySet
+
+from aims import access
+from aims.models import ManagementSystem
+from registers.models import AISystem, DatasetRecord, ModelRecord, Supplier
+
+
+def ai_system_list(*, user: AbstractBaseUser, management_system: ManagementSystem | None = None, filters: dict[str, Any] | None = None) -> QuerySet[AISystem]:
+    """AI systems the user may read, filtered, with owner and management system joined."""
+    qs = access.scope(user, AISystem.objects.select_related("owner", "management_system"))
+    if management_system is not None:
+        qs = qs.filter(management_system=management_system)
+    filters = filters or {}
+    if filters.get("q"):
+        q = filters["q"]
+        qs = qs.filter(Q(name__icontains=q) | Q(reference__icontains=q) | Q(purpose__icontains=q))
+    for field in ("lifecycle_stage", "eu_ai_act_risk_class", "owner_id"):
+        if filters.get(field) not in (None, ""):
+            qs = qs.filter(**{field: filters[field]})
+    if filters.get("in_scope") not in (None, ""):
+        qs = qs.filter(in_scope=filters["in_scope"] in (True, "true", "True", "1", "yes"))
+    return qs.order_by("reference")
+
+
+def ai_system_detail_queryset(*, user: AbstractBaseUser) -> QuerySet[AISystem]:
+    """AI systems with everything their detail page and API show."""
+    return access.scope(user, AISystem.objects.select_related("owner", "management_system")).prefetch_related(
+        "model_records", "dataset_records", "suppliers"
+    )
+
+
+def record_list(model: type, *, user: AbstractBaseUser, management_system: ManagementSystem | None = None, q: str = "") -> QuerySet:
+    """Model records, dataset records or suppliers the user may read."""
+    qs = access.scope(user, model.objects.select_related("management_system"))
+    if management_system is not None:
+        qs = qs.filter(management_system=management_system)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(reference__icontains=q))
+    return qs.order_by("reference")
+
+
+def history_of(obj) -> QuerySet:
+    """Every version of a record, newest first, with who made it."""
+    return obj.history.select_related("history_user").order_by("-history_date", "-history_id")
+
+
+REGISTER_MODELS = {"model-records": ModelRecord, "dataset-records": DatasetRecord, "suppliers": Supplier}

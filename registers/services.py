@@ -1,0 +1,91 @@
+"""Writes for the AI system register; each records the acting user and a reason."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from aims import access
+from aims.models import ManagementSystem
+from aims.services import register_create, register_delete, register_update
+from registers.models import AISystem, DatasetRecord, ModelRecord, Supplier
+
+LINKS = ("model_records", "dataset_records", "suppliers")
+
+
+def _split_links(fields: dict[str, Any]) -> dict[str, Iterable[Any]] | None:
+    m2m = {name: fields.pop(name) for name in LINKS if name in fields}
+    return m2m or None
+
+
+def _check_owner(management_system: ManagementSystem, owner: AbstractBaseUser | None) -> None:
+    if owner is not None and access.membership_for(owner, management_system.pk) is None:
+        raise ValidationError({"owner": f"{owner.get_username()} is not a member of this management system."})
+
+
+def _sync_owner_grant(system: AISystem, previous_owner: AbstractBaseUser | None) -> None:
+    """The owner of a system may edit it; the previous owner loses that grant."""
+    if previous_owner is not None and previous_owner != system.owner:
+        access.revoke_object_edit(previous_owner, system)
+    if system.owner is not None:
+        access.grant_object_edit(system.owner, system)
+
+
+def ai_system_create(*, management_system: ManagementSystem, user: AbstractBaseUser | None, reason: str = "Created", **fields: Any) -> AISystem:
+    """Add an AI system to the inventory."""
+    with transaction.atomic():
+        _check_owner(management_system, fields.get("owner"))
+        m2m = _split_links(fields)
+        system = register_create(AISystem, management_system=management_system, user=user, reason=reason, m2m=m2m, **fields)
+        _sync_owner_grant(system, None)
+    return system
+
+
+def ai_system_update(system: AISystem, *, user: AbstractBaseUser | None, expected_version: int | None, reason: str = "Updated", **fields: Any) -> AISystem:
+    """Change an AI system, refusing a stale version."""
+    with transaction.atomic():
+        if "owner" in fields:
+            _check_owner(system.management_system, fields["owner"])
+        previous_owner = system.owner
+        m2m = _split_links(fields)
+        updated = register_update(system, user=user, expected_version=expected_version, reason=reason, m2m=m2m, **fields)
+        if "owner" in fields:
+            _sync_owner_grant(updated, previous_owner)
+    return updated
+
+
+def ai_system_delete(system: AISystem, *, user: AbstractBaseUser | None, expected_version: int | None, reason: str = "Deleted") -> None:
+    """Remove an AI system from the inventory; its history stays."""
+    register_delete(system, user=user, expected_version=expected_version, reason=reason)
+
+
+def record_create(model: type, *, management_system: ManagementSystem, user: AbstractBaseUser | None, reason: str = "Created", **fields: Any):
+    """Add a model record, dataset record or supplier."""
+    _require_simple(model)
+    return register_create(model, management_system=management_system, user=user, reason=reason, **fields)
+
+
+def record_update(obj, *, user: AbstractBaseUser | None, expected_version: int | None, reason: str = "Updated", **fields: Any):
+    """Change a model record, dataset record or supplier, refusing a stale version."""
+    _require_simple(type(obj))
+    return register_update(obj, user=user, expected_version=expected_version, reason=reason, **fields)
+
+
+def record_delete(obj, *, user: AbstractBaseUser | None, expected_version: int | None, reason: str = "Deleted") -> None:
+    """Remove a model record, dataset record or supplier; its history stays."""
+    _require_simple(type(obj))
+    register_delete(obj, user=user, expected_version=expected_version, reason=reason)
+
+
+def _require_simple(model: type) -> None:
+    if model not in (ModelRecord, DatasetRecord, Supplier):
+        raise TypeError(f"{model.__name__} has its own service")
+
+
+def linked(mapping: Mapping[str, Any]) -> dict[str, Any]:
+    """Pick the AI system link fields out of cleaned form or serializer data."""
+    return {name: mapping[name] for name in LINKS if name in mapping}

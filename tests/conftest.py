@@ -1,0 +1,79 @@
+"""Personas shared by every test: one user per role in Acme, plus an outsider.
+
+``outsider`` owns a second management system (Northwind Retail) and is nobody in Acme;
+``expired_auditor`` was an Acme auditor whose access has ended.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from aims import services
+from aims.models import ManagementSystem, Role
+from tests.factories import UserFactory, make_management_system
+
+ROLES = ["owner", "officer", "leader", "contributor", "auditor", "expired_auditor", "outsider"]
+
+
+@dataclass
+class World:
+    acme: ManagementSystem
+    northwind: ManagementSystem
+    users: dict
+
+    def __getattr__(self, name):
+        try:
+            return self.users[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+@pytest.fixture
+def world(db) -> World:
+    """Acme with one member per role, Northwind owned by the outsider."""
+    users = {name: UserFactory(username=name) for name in ROLES}
+    acme = make_management_system(owner=users["owner"], organisation="Acme Health", name="Acme AIMS")
+    northwind = make_management_system(owner=users["outsider"], organisation="Northwind Retail", name="Northwind AIMS")
+    add = services.membership_add
+    add(management_system=acme, actor=users["owner"], user=users["officer"], role=Role.OFFICER)
+    add(management_system=acme, actor=users["owner"], user=users["leader"], role=Role.LEADERSHIP)
+    add(management_system=acme, actor=users["owner"], user=users["contributor"], role=Role.CONTRIBUTOR)
+    add(
+        management_system=acme,
+        actor=users["owner"],
+        user=users["auditor"],
+        role=Role.AUDITOR,
+        expires_at=timezone.now() + timedelta(days=30),
+    )
+    expired = add(
+        management_system=acme,
+        actor=users["owner"],
+        user=users["expired_auditor"],
+        role=Role.AUDITOR,
+        expires_at=timezone.now() + timedelta(days=1),
+    )
+    # Expire the auditor through the service, as an owner would.
+    services.membership_update(expired, actor=users["owner"], role=Role.AUDITOR, expires_at=timezone.now() - timedelta(days=1))
+    return World(acme=acme, northwind=northwind, users=users)
+
+
+@pytest.fixture
+def client_as(world):
+    """Return a logged-in test client for a persona name."""
+
+    def make(name: str) -> Client:
+        client = Client()
+        client.force_login(world.users[name])
+        return client
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
