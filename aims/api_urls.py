@@ -1,0 +1,16 @@
+"""The /api/v1/ router: each area registers its viewsets through its api.register()."""
+
+from importlib import import_module
+
+from rest_framework.routers import DefaultRouter
+
+AREAS = ["aims.api", "registers.api", "controls.api", "assessments.api", "aims.packs.api"]
+
+router = DefaultRouter()
+extra_urlpatterns: list = []
+for area in AREAS:
+    module = import_module(area)
+    module.register(router)
+    extra_urlpatterns += getattr(module, "urlpatterns", [])
+
+urlpatterns = extra_urlpatterns + router.urls
