@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "registers",
     "assessments",
     "controls",
+    "aims.packs.apps.PacksConfig",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""Audit packs: requests, rendered PDFs and evidence bundles (filled in by the packs issue)."""
