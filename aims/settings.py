@@ -181,6 +181,7 @@ REST_FRAMEWORK = {
     ),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "EXCEPTION_HANDLER": "aims.api_common.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "AIMS register API",
@@ -228,3 +229,24 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# --- Evidence files and audit packs (issue 5) ---------------------------------------------
+# Uploaded evidence lives in default_storage (MEDIA_ROOT, never served directly); rendered
+# packs and bundles in AIMS_PACK_DIR, written to a temporary file and moved into place.
+EVIDENCE_MAX_UPLOAD_BYTES = int(float(os.environ.get("AIMS_EVIDENCE_MAX_MB", "25")) * 1024 * 1024)
+EVIDENCE_STALE_DAYS = int(os.environ.get("AIMS_EVIDENCE_STALE_DAYS", "365"))
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # bigger uploads spill to a temporary file
+AIMS_PACK_DIR = Path(os.environ.get("AIMS_PACK_DIR", MEDIA_ROOT / "packs"))
+AIMS_PACK_QUEUE = os.environ.get("AIMS_PACK_QUEUE", "celery")  # a dedicated queue scales rendering out
+AIMS_PACK_SOFT_TIME_LIMIT = int(os.environ.get("AIMS_PACK_SOFT_TIME_LIMIT", "540"))
+AIMS_PACK_TIME_LIMIT = int(os.environ.get("AIMS_PACK_TIME_LIMIT", "600"))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Tests use a file, not an in-memory database, so that a real Celery worker started by
+    # a test (tests/packs/worker.py) can open the same test database. One file per test
+    # process: several test runs may share this working tree.
+    import tempfile
+
+    DATABASES["default"].setdefault("TEST", {})
+    DATABASES["default"]["TEST"].setdefault(
+        "NAME", str(Path(tempfile.gettempdir()) / f"aims-test-{os.getpid()}.sqlite3")
+    )
