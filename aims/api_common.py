@@ -1,9 +1,427 @@
-"""Shared API pieces: pagination."""
+"""Shared API building blocks; every area's ``api.py`` builds its endpoints from these.
 
-from rest_framework.pagination import PageNumberPagination
+- ``AccessPermission``: the one permission class of the API. Unauthenticated -> 401; every
+  object goes through ``aims.access.require`` (invisible -> 404, refused -> 403).
+  A viewset names the access action of a custom action in ``access_actions``.
+- ``ManagementSystemField``, ``ScopedRelatedField``, ``MemberField``: id fields that only
+  resolve what the requesting user may see, so ids of other management systems leak nothing.
+- ``RegisterSerializer``: base serializer of ``RegisterModel`` rows (management system on
+  create, optional ``change_reason``, links must stay inside one management system).
+- ``RegisterViewSet``: list/retrieve/create/update/delete/history of one register, scoped,
+  paginated, filterable by ``?management_system=<id>``, written through services with the
+  acting user and a change reason, with optimistic concurrency (``ETag``/``If-Match``).
+- ``HistoryMixin``: ``GET .../<id>/history/`` for any model with simple-history.
+- ``exception_handler``: Django ``ValidationError`` from services -> 400 with field errors,
+  ``StaleVersionError`` -> 412.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from aims import access, services
+from aims.access import Action
+from aims.api_pagination import Pagination
+from aims.history import versions_of
+from aims.models import ManagementSystem, RegisterModel
+from aims.services import REASON_MAX, StaleVersionError
+
+# --- errors ---------------------------------------------------------------
 
 
-class Pagination(PageNumberPagination):
-    page_size = 25
-    page_size_query_param = "page_size"
-    max_page_size = 200
+class PreconditionRequired(exceptions.APIException):
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = (
+        'This change needs an If-Match header with the ETag you read (for example If-Match: "3"), '
+        "so that nobody else's change is overwritten. Nothing was saved."
+    )
+    default_code = "precondition_required"
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "The record was changed by someone else since you read it. Nothing was saved: read it again."
+    default_code = "precondition_failed"
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    """Turn service errors into API errors, then let DRF render them."""
+    if isinstance(exc, DjangoValidationError):
+        detail = serializers.as_serializer_error(exc)
+        if "__all__" in detail:
+            detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop("__all__")
+        exc = exceptions.ValidationError(detail)
+    elif isinstance(exc, StaleVersionError):
+        exc = PreconditionFailed(str(exc))
+    return drf_exception_handler(exc, context)
+
+
+# --- optimistic concurrency --------------------------------------------------------------
+
+
+def etag(version: int) -> str:
+    """The ETag of a version: ``"3"``."""
+    return f'"{version}"'
+
+
+def expected_version(request: Request, current: int) -> int:
+    """Read the version from If-Match; 428 when missing, 412 when it is not the current one."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header:
+        raise PreconditionRequired()
+    tag = header.removeprefix("W/").strip().strip('"')
+    if not tag.isdigit():
+        raise PreconditionFailed(f'If-Match must be the ETag of the record (for example "{current}"); got {header}.')
+    if int(tag) != current:
+        raise PreconditionFailed(
+            f"The record was changed by someone else since you read it (you had version {tag}, it is now "
+            f"version {current}). Nothing was saved: read it again, then apply your change."
+        )
+    return int(tag)
+
+
+def change_reason(request: Request, default: str) -> str:
+    """The change reason from the ``change_reason`` field or the ``X-Change-Reason`` header."""
+    body = request.data.get("change_reason", "") if isinstance(request.data, Mapping) else ""
+    reason = str(body or request.headers.get("X-Change-Reason", "")).strip()
+    return reason or default
+
+
+CHANGE_REASON_HEADER = OpenApiParameter(
+    "X-Change-Reason", str, OpenApiParameter.HEADER, description="Why the change is made (kept in history)."
+)
+IF_MATCH_HEADER = OpenApiParameter(
+    "If-Match", str, OpenApiParameter.HEADER, required=True, description='The ETag you read, e.g. "3".'
+)
+MANAGEMENT_SYSTEM_QUERY = OpenApiParameter(
+    "management_system", int, OpenApiParameter.QUERY, description="Only rows of this management system."
+)
+
+
+# --- access ------------------------------------------------------------------------------
+
+DEFAULT_ACCESS_ACTIONS: dict[str, Action] = {
+    "list": Action.VIEW,
+    "retrieve": Action.VIEW,
+    "history": Action.VIEW_HISTORY,
+    "create": Action.CREATE,
+    "update": Action.EDIT,
+    "partial_update": Action.EDIT,
+    "destroy": Action.DELETE,
+}
+
+
+def access_action(view: Any) -> Action:
+    """The ``aims.access`` action a viewset action needs (``view.access_actions`` overrides)."""
+    actions = {**DEFAULT_ACCESS_ACTIONS, **getattr(view, "access_actions", {})}
+    try:
+        return actions[view.action]
+    except KeyError:
+        raise ImproperlyConfigured(f"{type(view).__name__}.access_actions has no entry for {view.action!r}") from None
+
+
+class AccessPermission(BasePermission):
+    """Authenticated users only; each object is checked with ``aims.access.require``.
+
+    Lists need no object check: viewsets scope their querysets with ``aims.access.scope``.
+    Creation is checked by ``ManagementSystemField`` once the target is known.
+    """
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return bool(request.user and request.user.is_authenticated)
+
+    def has_object_permission(self, request: Request, view: Any, obj: models.Model) -> bool:
+        access.require(request.user, access_action(view), obj)  # raises 404 or 403
+        return True
+
+
+# --- fields ------------------------------------------------------------------------------
+
+
+class ManagementSystemField(serializers.PrimaryKeyRelatedField):
+    """A management system id: 400 unless the user sees it, 403 unless they may do ``action`` in it."""
+
+    default_error_messages = {
+        "does_not_exist": "Management system not found.",
+        "incorrect_type": "Management system not found.",
+    }
+
+    def __init__(self, *, action: Action = Action.CREATE, **kwargs: Any) -> None:
+        self.access_action = action
+        kwargs.setdefault("queryset", ManagementSystem.objects.all())
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> QuerySet[ManagementSystem]:
+        return access.visible_management_systems(self.context["request"].user)
+
+    def to_internal_value(self, data: Any) -> ManagementSystem:
+        management_system = super().to_internal_value(data)
+        # Refusing the action is a 403, not a field error: the user sees the system but may not act.
+        access.require(self.context["request"].user, self.access_action, management_system)
+        return management_system
+
+
+class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
+    """A register row by id, among the rows of the management systems the user may read."""
+
+    def get_queryset(self) -> QuerySet:
+        return access.scope(self.context["request"].user, super().get_queryset())
+
+
+class MemberField(serializers.PrimaryKeyRelatedField):
+    """A user by id, among the members of the requester's management systems.
+
+    Whether they belong to the record's own management system is the service's rule.
+    """
+
+    def get_queryset(self) -> QuerySet:
+        visible = access.visible_management_systems(self.context["request"].user).values("pk")
+        return get_user_model().objects.filter(aims_memberships__management_system__in=visible).distinct()
+
+
+# --- serializers -------------------------------------------------------------------------
+
+REGISTER_FIELDS_BEFORE = ["id", "reference", "management_system"]
+REGISTER_FIELDS_AFTER = ["version", "created_at", "updated_at", "change_reason"]
+
+
+def register_fields(*names: str) -> list[str]:
+    """``Meta.fields`` of a register serializer: the common fields around the model's own."""
+    return [*REGISTER_FIELDS_BEFORE, *names, *REGISTER_FIELDS_AFTER]
+
+
+class ChangeReasonMixin(serializers.Serializer):
+    change_reason = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, max_length=REASON_MAX, help_text="Why (kept in history)."
+    )
+
+
+class RegisterSerializer(ChangeReasonMixin, serializers.ModelSerializer):
+    """Base serializer of register rows: scoped relations, fixed management system, same-system links.
+
+    Subclasses set ``Meta.model`` and ``Meta.fields = register_fields(...)``. Foreign keys and
+    many-to-many fields to register rows resolve only rows the user may read; foreign keys to
+    users resolve only members of the requester's management systems.
+    """
+
+    management_system = ManagementSystemField(action=Action.CREATE)
+
+    def build_relational_field(self, field_name: str, relation_info: Any) -> tuple[type, dict]:
+        field_class, kwargs = super().build_relational_field(field_name, relation_info)
+        if field_class is serializers.PrimaryKeyRelatedField:
+            related = relation_info.related_model
+            if issubclass(related, RegisterModel):
+                field_class = ScopedRelatedField
+            elif related is get_user_model():
+                field_class = MemberField
+        return field_class, kwargs
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        if self.instance is not None and "management_system" in fields:
+            fields["management_system"] = serializers.PrimaryKeyRelatedField(read_only=True)  # a row never moves
+        return fields
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        management_system = attrs.get("management_system") or getattr(self.instance, "management_system", None)
+        errors = {}
+        for name, value in attrs.items():
+            items = value if isinstance(value, list | tuple) else [value]
+            foreign = [
+                v for v in items if isinstance(v, RegisterModel) and v.management_system_id != management_system.pk
+            ]
+            if foreign:
+                errors[name] = [f"{', '.join(str(v) for v in foreign)} belongs to another management system."]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class FieldChangeSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    label = serializers.CharField()
+    old = serializers.JSONField()
+    new = serializers.JSONField()
+
+
+class VersionSerializer(serializers.Serializer):
+    """One version of a record from ``aims.history.versions_of``."""
+
+    history_id = serializers.IntegerField()
+    version = serializers.SerializerMethodField()
+    date = serializers.DateTimeField()
+    user = serializers.SerializerMethodField()
+    change_reason = serializers.CharField(source="reason")
+    type = serializers.SerializerMethodField()
+    changes = FieldChangeSerializer(many=True)
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_version(self, version: Any) -> int | None:
+        return getattr(version.record, "version", None)
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_user(self, version: Any) -> str | None:
+        return version.user.get_username() if version.user else None
+
+    @extend_schema_field({"type": "string", "enum": ["created", "changed", "deleted"]})
+    def get_type(self, version: Any) -> str:
+        return version.kind.lower()
+
+
+# --- viewsets ----------------------------------------------------------------------------
+
+
+class HistoryMixin:
+    """``GET .../<id>/history/``: every version with who, when, why and field-level changes."""
+
+    def get_history_rows(self, obj: models.Model) -> QuerySet:
+        return obj.history.select_related("history_user").order_by("-history_date", "-history_id")
+
+    @extend_schema(responses=VersionSerializer(many=True), filters=False)
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def history(self, request: Request, pk: Any = None) -> Response:
+        obj = self.get_object()
+        versions = versions_of(self.get_history_rows(obj), type(obj))
+        return Response(VersionSerializer(versions, many=True).data)
+
+
+def filter_by_management_system(queryset: QuerySet, request: Request) -> QuerySet:
+    """Apply ``?management_system=<id>``; an id the user cannot see simply matches nothing."""
+    raw = request.query_params.get("management_system", "").strip()
+    if not raw:
+        return queryset
+    if not raw.isdigit():
+        raise exceptions.ValidationError({"management_system": ["Enter a management system id (a whole number)."]})
+    return queryset.filter(management_system_id=int(raw))
+
+
+class RegisterViewSet(HistoryMixin, viewsets.ModelViewSet):
+    """CRUD and history of one register, scoped by ``aims.access`` and written through services.
+
+    Subclasses set ``serializer_class`` (a ``RegisterSerializer``) and usually override
+    ``get_base_queryset`` (call the area's selector) and ``create_object``/``update_object``/
+    ``delete_object`` (call the area's services). Writes take the change reason from the
+    ``change_reason`` field or the ``X-Change-Reason`` header. Responses carry
+    ``ETag: "<version>"``; PATCH, PUT and DELETE need a matching ``If-Match``.
+    """
+
+    permission_classes = [AccessPermission]
+    pagination_class = Pagination
+    ordering: tuple[str, ...] = ("reference", "pk")
+
+    @property
+    def model(self) -> type[RegisterModel]:
+        return self.get_serializer_class().Meta.model
+
+    def get_base_queryset(self) -> QuerySet:
+        """Rows the user may read, with what the serializer needs joined (override with a selector)."""
+        return access.scope(self.request.user, self.model.objects.select_related("management_system"))
+
+    def get_queryset(self) -> QuerySet:
+        queryset = self.get_base_queryset()
+        if self.action == "list":
+            queryset = filter_by_management_system(queryset, self.request)
+        return queryset.order_by(*self.ordering)
+
+    # --- service hooks ---
+
+    def _split_m2m(self, data: dict[str, Any]) -> dict[str, Any] | None:
+        m2m = {f.name: data.pop(f.name) for f in self.model._meta.many_to_many if f.name in data}
+        return m2m or None
+
+    def create_object(
+        self, *, management_system: ManagementSystem, user: Any, reason: str, data: dict[str, Any]
+    ) -> Any:
+        """Create the row through a service (override to call the area's service)."""
+        return services.register_create(
+            self.model, management_system=management_system, user=user, reason=reason, m2m=self._split_m2m(data), **data
+        )
+
+    def update_object(self, obj: Any, *, user: Any, expected_version: int, reason: str, data: dict[str, Any]) -> Any:
+        """Change the row through a service (override to call the area's service)."""
+        return services.register_update(
+            obj, user=user, expected_version=expected_version, reason=reason, m2m=self._split_m2m(data), **data
+        )
+
+    def delete_object(self, obj: Any, *, user: Any, expected_version: int, reason: str) -> None:
+        """Delete the row through a service (override to call the area's service)."""
+        services.register_delete(obj, user=user, expected_version=expected_version, reason=reason)
+
+    # --- endpoints ---
+
+    def _respond(self, obj: Any, status_code: int = status.HTTP_200_OK) -> Response:
+        obj = self.get_queryset().get(pk=obj.pk)  # re-read with the selector's joins and prefetches
+        response = Response(self.get_serializer(obj).data, status=status_code)
+        response["ETag"] = etag(obj.version)
+        return response
+
+    @extend_schema(parameters=[MANAGEMENT_SYSTEM_QUERY])
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        obj = self.get_object()
+        response = Response(self.get_serializer(obj).data)
+        response["ETag"] = etag(obj.version)
+        return response
+
+    @extend_schema(parameters=[CHANGE_REASON_HEADER])
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.pop("change_reason", None)
+        management_system = data.pop("management_system")
+        obj = self.create_object(
+            management_system=management_system,
+            user=request.user,
+            reason=change_reason(request, "Created through the API"),
+            data=data,
+        )
+        return self._respond(obj, status.HTTP_201_CREATED)
+
+    @extend_schema(parameters=[IF_MATCH_HEADER, CHANGE_REASON_HEADER])
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        obj = self.get_object()
+        version = expected_version(request, obj.version)
+        serializer = self.get_serializer(obj, data=request.data, partial=kwargs.get("partial", False))
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data.pop("change_reason", None)
+        obj = self.update_object(
+            obj,
+            user=request.user,
+            expected_version=version,
+            reason=change_reason(request, "Changed through the API"),
+            data=data,
+        )
+        return self._respond(obj)
+
+    @extend_schema(parameters=[IF_MATCH_HEADER, CHANGE_REASON_HEADER])
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.update(request, *args, partial=True, **kwargs)
+
+    @extend_schema(parameters=[IF_MATCH_HEADER, CHANGE_REASON_HEADER])
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        obj = self.get_object()
+        version = expected_version(request, obj.version)
+        self.delete_object(
+            obj, user=request.user, expected_version=version, reason=change_reason(request, "Deleted through the API")
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,7 +1,130 @@
-"""API routes of this area; aims.api_urls calls register(router)."""
+"""API of the AI system register: AI systems, model records, dataset records, suppliers."""
 
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from rest_framework import serializers
 from rest_framework.routers import BaseRouter
+
+from aims.api_common import RegisterSerializer, RegisterViewSet, register_fields
+from aims.models import ManagementSystem
+from registers import selectors, services
+from registers.models import AISystem, DatasetRecord, ModelRecord, Supplier
+
+# --- serializers -------------------------------------------------------------------------
+
+
+class AISystemSerializer(RegisterSerializer):
+    owner_username = serializers.CharField(source="owner.username", read_only=True, default=None)
+
+    class Meta:
+        model = AISystem
+        fields = register_fields(
+            "name",
+            "purpose",
+            "intended_use",
+            "owner",
+            "owner_username",
+            "lifecycle_stage",
+            "in_scope",
+            "ai_role",
+            "eu_ai_act_risk_class",
+            "human_oversight",
+            "notes",
+            "model_records",
+            "dataset_records",
+            "suppliers",
+        )
+
+
+class ModelRecordSerializer(RegisterSerializer):
+    class Meta:
+        model = ModelRecord
+        fields = register_fields(
+            "name", "model_version", "provider", "model_type", "intended_use", "limitations", "evaluation_summary"
+        )
+
+
+class DatasetRecordSerializer(RegisterSerializer):
+    class Meta:
+        model = DatasetRecord
+        fields = register_fields("name", "source", "provenance", "quality", "personal_data_categories", "retention")
+
+
+class SupplierSerializer(RegisterSerializer):
+    class Meta:
+        model = Supplier
+        fields = register_fields("name", "services", "due_diligence_status", "contract_reference")
+
+
+# --- viewsets ----------------------------------------------------------------------------
+
+
+class AISystemViewSet(RegisterViewSet):
+    """The AI system inventory. Creating needs only ``management_system``, ``name`` and ``purpose``;
+    linked models, datasets and suppliers must belong to the same management system and the
+    owner must be a member. Contributors may change only the systems they own."""
+
+    serializer_class = AISystemSerializer
+
+    def get_base_queryset(self) -> QuerySet[AISystem]:
+        return selectors.ai_system_detail_queryset(user=self.request.user)
+
+    def create_object(
+        self, *, management_system: ManagementSystem, user: Any, reason: str, data: dict[str, Any]
+    ) -> AISystem:
+        return services.ai_system_create(management_system=management_system, user=user, reason=reason, **data)
+
+    def update_object(
+        self, obj: AISystem, *, user: Any, expected_version: int, reason: str, data: dict[str, Any]
+    ) -> AISystem:
+        return services.ai_system_update(obj, user=user, expected_version=expected_version, reason=reason, **data)
+
+    def delete_object(self, obj: AISystem, *, user: Any, expected_version: int, reason: str) -> None:
+        services.ai_system_delete(obj, user=user, expected_version=expected_version, reason=reason)
+
+
+class RecordViewSet(RegisterViewSet):
+    """Model records, dataset records and suppliers: written through ``registers.services.record_*``."""
+
+    def get_base_queryset(self) -> QuerySet:
+        return selectors.record_list(self.model, user=self.request.user)
+
+    def create_object(
+        self, *, management_system: ManagementSystem, user: Any, reason: str, data: dict[str, Any]
+    ) -> Any:
+        return services.record_create(self.model, management_system=management_system, user=user, reason=reason, **data)
+
+    def update_object(self, obj: Any, *, user: Any, expected_version: int, reason: str, data: dict[str, Any]) -> Any:
+        return services.record_update(obj, user=user, expected_version=expected_version, reason=reason, **data)
+
+    def delete_object(self, obj: Any, *, user: Any, expected_version: int, reason: str) -> None:
+        services.record_delete(obj, user=user, expected_version=expected_version, reason=reason)
+
+
+class ModelRecordViewSet(RecordViewSet):
+    """Model card facts of the models used by AI systems."""
+
+    serializer_class = ModelRecordSerializer
+
+
+class DatasetRecordViewSet(RecordViewSet):
+    """Provenance and quality of datasets."""
+
+    serializer_class = DatasetRecordSerializer
+
+
+class SupplierViewSet(RecordViewSet):
+    """Suppliers of AI components and services (A.10)."""
+
+    serializer_class = SupplierSerializer
 
 
 def register(router: BaseRouter) -> None:
     """Register this area's viewsets on the shared /api/v1/ router."""
+    router.register("ai-systems", AISystemViewSet, basename="ai-system")
+    router.register("model-records", ModelRecordViewSet, basename="model-record")
+    router.register("dataset-records", DatasetRecordViewSet, basename="dataset-record")
+    router.register("suppliers", SupplierViewSet, basename="supplier")
