@@ -1,3 +1,394 @@
-from django.db import models
+"""Risk assessment and AI impact assessment (clauses 6.1.2-6.1.4, 8.2-8.4; ISO/IEC 42005 shaped).
 
-# Create your models here.
+``RiskCriteria`` fix the method: scales, how likelihood and consequence combine into a
+level, and the acceptance threshold. A new version is a new row; a risk keeps the
+version it was scored with. ``Risk`` rows carry their treatment actions and links to
+Annex A controls; ``ImpactAssessment`` rows carry their impact rows, and an impact row
+can raise a linked risk.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from aims.history import RegisterHistory
+from aims.models import RegisterModel
+from registers.models import AISystem
+
+MIN_SCALE, MAX_SCALE = 3, 7
+
+
+class Level(models.TextChoices):
+    """Risk levels, lowest first; the criteria map every scale cell to one of them."""
+
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+    CRITICAL = "critical", "Critical"
+
+
+LEVEL_RANK = {level.value: rank for rank, level in enumerate(Level, start=1)}
+
+
+def default_likelihood_scale() -> list[dict[str, str]]:
+    return [
+        {"label": "Rare", "description": "May happen only in exceptional circumstances (less than once in 10 years)."},
+        {"label": "Unlikely", "description": "Could happen at some time (once in 3-10 years)."},
+        {"label": "Possible", "description": "Might happen (once in 1-3 years)."},
+        {"label": "Likely", "description": "Will probably happen (several times a year)."},
+        {"label": "Almost certain", "description": "Expected in most circumstances (monthly or more often)."},
+    ]
+
+
+def default_consequence_scale() -> list[dict[str, str]]:
+    return [
+        {"label": "Negligible", "description": "No noticeable effect on people, the organisation or society."},
+        {"label": "Minor", "description": "Short-lived inconvenience; easily reversed; no lasting harm."},
+        {"label": "Moderate", "description": "Noticeable harm to some people or a reportable incident; reversible."},
+        {"label": "Major", "description": "Serious harm to individuals or groups, regulatory action, hard to reverse."},
+        {"label": "Severe", "description": "Irreversible harm, fundamental rights breached, or threat to the business."},
+    ]
+
+
+def default_bands() -> list[dict[str, object]]:
+    """Likelihood x consequence score bands of the default 5 x 5 criteria."""
+    return [
+        {"level": Level.LOW.value, "max_score": 4},
+        {"level": Level.MEDIUM.value, "max_score": 9},
+        {"level": Level.HIGH.value, "max_score": 16},
+        {"level": Level.CRITICAL.value, "max_score": 25},
+    ]
+
+
+class RiskCriteria(RegisterModel):
+    """One version of a management system's risk criteria (6.1.2 b, d); never edited once used."""
+
+    reference_prefix = "CRIT"
+
+    class Method(models.TextChoices):
+        PRODUCT = "product", "Likelihood × consequence, banded into levels"
+        MATRIX = "matrix", "Explicit matrix of levels"
+
+    number = models.PositiveIntegerField("criteria version", editable=False)
+    title = models.CharField(max_length=200, default="Risk criteria")
+    likelihood_scale = models.JSONField(default=default_likelihood_scale, help_text="Lowest first: label and description.")
+    consequence_scale = models.JSONField(default=default_consequence_scale, help_text="Lowest first: label and description.")
+    method = models.CharField("combination method", max_length=20, choices=Method.choices, default=Method.PRODUCT)
+    bands = models.JSONField(default=default_bands, blank=True, help_text="Product method: highest score of each level.")
+    matrix = models.JSONField(default=list, blank=True, help_text="Matrix method: a level per likelihood row and consequence column.")
+    acceptance_threshold = models.CharField(
+        max_length=20,
+        choices=Level.choices,
+        default=Level.MEDIUM,
+        help_text="Highest residual level the risk owner may accept; above it only leadership may accept.",
+    )
+    rationale = models.TextField(blank=True, help_text="Why these criteria, or what changed from the previous version.")
+
+    class Meta(RegisterModel.Meta):
+        verbose_name = "risk criteria"
+        verbose_name_plural = "risk criteria"
+        ordering = ["-number"]
+        constraints = RegisterModel.Meta.constraints + [
+            models.UniqueConstraint(fields=["management_system", "number"], name="one_criteria_number_per_aims")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} v{self.number}"
+
+    @property
+    def likelihood_size(self) -> int:
+        return len(self.likelihood_scale or [])
+
+    @property
+    def consequence_size(self) -> int:
+        return len(self.consequence_scale or [])
+
+    def likelihood_label(self, value: int | None) -> str:
+        return _label(self.likelihood_scale, value)
+
+    def consequence_label(self, value: int | None) -> str:
+        return _label(self.consequence_scale, value)
+
+    def clean(self) -> None:
+        from assessments.scoring import criteria_errors
+
+        errors = criteria_errors(self)
+        if errors:
+            raise ValidationError(errors)
+
+
+def _label(scale: list[dict[str, str]], value: int | None) -> str:
+    if value is None or not 1 <= value <= len(scale or []):
+        return ""
+    return scale[value - 1].get("label", str(value))
+
+
+class RiskSource(models.TextChoices):
+    """Risk sources shaped by ISO/IEC 42001 Annex C and ISO/IEC 23894 Annex B."""
+
+    FAIRNESS = "fairness", "Fairness and bias"
+    PRIVACY = "privacy", "Privacy and data protection"
+    SECURITY = "security", "Security"
+    SAFETY = "safety", "Safety"
+    TRANSPARENCY = "transparency", "Transparency and explainability"
+    ROBUSTNESS = "robustness", "Robustness and reliability"
+    ACCOUNTABILITY = "accountability", "Accountability"
+    AUTOMATION = "automation", "Level of automation"
+    ML_SPECIFIC = "ml_specific", "Machine learning specific (data, drift, training)"
+    THIRD_PARTY = "third_party", "Third party and supply chain"
+    ENVIRONMENT = "environment", "Complexity of the environment"
+    TECHNOLOGY = "technology", "Technology readiness"
+    HARDWARE = "hardware", "System hardware"
+    SOCIETAL = "societal", "Societal and environmental impact"
+    OTHER = "other", "Other"
+
+
+class Risk(RegisterModel):
+    """An AI risk: assessed against its criteria version, treated, and accepted (6.1.2, 6.1.3, 8.2, 8.3)."""
+
+    reference_prefix = "RISK"
+
+    class Treatment(models.TextChoices):
+        AVOID = "avoid", "Avoid"
+        MODIFY = "modify", "Modify (reduce likelihood or consequence)"
+        SHARE = "share", "Share"
+        RETAIN = "retain", "Retain"
+
+    class Evaluation(models.TextChoices):
+        WITHIN = "within", "Within the acceptance threshold"
+        ABOVE = "above", "Above the acceptance threshold: needs treatment"
+
+    title = models.CharField(max_length=200)
+    ai_systems = models.ManyToManyField(AISystem, blank=True, related_name="risks", verbose_name="AI systems")
+    lifecycle_stage = models.CharField(
+        "life-cycle stage", max_length=20, choices=AISystem.LifecycleStage.choices, default=AISystem.LifecycleStage.OPERATION
+    )
+    source = models.CharField("risk source", max_length=20, choices=RiskSource.choices)
+    affected_objective = models.CharField(max_length=200, blank=True)
+    description = models.TextField()
+    consequence_organisation = models.TextField("consequences for the organisation", blank=True)
+    consequence_individuals = models.TextField("consequences for individuals", blank=True)
+    consequence_society = models.TextField("consequences for society", blank=True)
+    criteria = models.ForeignKey(RiskCriteria, on_delete=models.PROTECT, related_name="risks", verbose_name="criteria version")
+    likelihood = models.PositiveSmallIntegerField()
+    consequence = models.PositiveSmallIntegerField()
+    inherent_level = models.CharField(max_length=20, choices=Level.choices, editable=False)
+    evaluation = models.CharField(max_length=20, choices=Evaluation.choices, editable=False)
+    treatment_option = models.CharField(max_length=20, choices=Treatment.choices, default=Treatment.MODIFY)
+    treatment_plan = models.TextField(blank=True)
+    opportunity = models.TextField(blank=True, help_text="Any opportunity the risk represents.")
+    # CONTROLS_FIELD
+    additional_controls = models.TextField(blank=True, help_text="Controls beyond Annex A.")
+    residual_likelihood = models.PositiveSmallIntegerField(null=True, blank=True)
+    residual_consequence = models.PositiveSmallIntegerField(null=True, blank=True)
+    residual_level = models.CharField(max_length=20, choices=Level.choices, blank=True, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="owned_risks", verbose_name="risk owner"
+    )
+    next_review = models.DateField("next review", null=True, blank=True)
+    effectiveness_check = models.TextField(blank=True, help_text="8.3: how and when the treatment was checked to work.")
+    impact_row = models.ForeignKey(
+        "ImpactRow", on_delete=models.SET_NULL, null=True, blank=True, related_name="risks", verbose_name="raised from impact row"
+    )
+
+    _history_m2m_fields = ["ai_systems"]
+
+    class Meta(RegisterModel.Meta):
+        verbose_name = "risk"
+
+    def clean(self) -> None:
+        if (self.residual_likelihood is None) != (self.residual_consequence is None):
+            missing = "residual_consequence" if self.residual_consequence is None else "residual_likelihood"
+            raise ValidationError({missing: "Give both residual likelihood and residual consequence, or neither."})
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.next_review is not None and self.next_review < timezone.localdate()
+
+    @property
+    def acceptance_level(self) -> str:
+        """The level an acceptance is judged on: residual if assessed, else inherent."""
+        return self.residual_level or self.inherent_level
+
+    @property
+    def needs_leadership_acceptance(self) -> bool:
+        return LEVEL_RANK.get(self.acceptance_level, 0) > LEVEL_RANK[self.criteria.acceptance_threshold]
+
+
+class TreatmentAction(models.Model):
+    """One action of a risk's treatment plan, with its owner, due date and status."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        IN_PROGRESS = "in_progress", "In progress"
+        DONE = "done", "Done"
+        CANCELLED = "cancelled", "Cancelled"
+
+    risk = models.ForeignKey(Risk, on_delete=models.CASCADE, related_name="actions")
+    description = models.CharField(max_length=300)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    due_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNED)
+    history = RegisterHistory()
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+
+    def __str__(self) -> str:
+        return self.description
+
+    @property
+    def is_overdue(self) -> bool:
+        open_ = self.status in (self.Status.PLANNED, self.Status.IN_PROGRESS)
+        return open_ and self.due_date is not None and self.due_date < timezone.localdate()
+
+
+class RiskUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Risk, on_delete=models.CASCADE)
+
+
+class RiskGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Risk, on_delete=models.CASCADE)
+
+
+class ImpactAssessment(RegisterModel):
+    """An AI system impact assessment for one system and version (6.1.4, 8.4; ISO/IEC 42005 clause 6)."""
+
+    reference_prefix = "AIIA"
+
+    class Trigger(models.TextChoices):
+        INITIAL = "initial", "Initial"
+        PERIODIC = "periodic", "Periodic review"
+        CHANGE = "significant_change", "Significant change"
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", "Not decided yet"
+        PROCEED = "proceed", "Proceed"
+        CONDITIONS = "proceed_with_conditions", "Proceed with conditions"
+        STOP = "stop", "Stop"
+
+    class ModelOrigin(models.TextChoices):
+        IN_HOUSE = "in_house", "Built in-house"
+        THIRD_PARTY = "third_party", "Third party"
+        MIXED = "mixed", "Both"
+
+    ai_system = models.ForeignKey(AISystem, on_delete=models.PROTECT, related_name="impact_assessments", verbose_name="AI system")
+    system_version = models.CharField("AI system version", max_length=50, blank=True)
+    title = models.CharField(max_length=200)
+    trigger = models.CharField(max_length=20, choices=Trigger.choices, default=Trigger.INITIAL)
+    lifecycle_stage = models.CharField(
+        "life-cycle stage", max_length=20, choices=AISystem.LifecycleStage.choices, default=AISystem.LifecycleStage.DESIGN
+    )
+    assessors = models.CharField(max_length=300, blank=True)
+    responsible_role = models.CharField(max_length=200, blank=True)
+    # Scope (42005 6.2)
+    scope = models.TextField(help_text="What is in and out of this assessment, and the system boundaries.")
+    # AI system information (6.3)
+    system_description = models.TextField("description", blank=True)
+    functions = models.TextField("functions and capabilities", blank=True)
+    intended_uses = models.TextField("purpose and intended uses", blank=True)
+    foreseeable_misuse = models.TextField("unintended uses and reasonably foreseeable misuse", blank=True)
+    # Data (6.4)
+    data_sources = models.TextField(blank=True)
+    data_categories = models.TextField("data categories (personal or sensitive)", blank=True)
+    data_quality = models.TextField("collection, quality and representativeness", blank=True)
+    # Algorithm and model (6.5)
+    model_type = models.CharField(max_length=200, blank=True)
+    model_origin = models.CharField(max_length=20, choices=ModelOrigin.choices, default=ModelOrigin.THIRD_PARTY)
+    training_approach = models.TextField(blank=True)
+    known_limitations = models.TextField(blank=True)
+    # Deployment environment (6.6)
+    geography_languages = models.CharField("geographic area and languages", max_length=300, blank=True)
+    operating_environment = models.TextField("complexity and constraints of the environment", blank=True)
+    human_oversight = models.TextField("human oversight setting", blank=True)
+    # Interested parties (6.7)
+    interested_parties = models.TextField("parties directly and indirectly affected", blank=True)
+    vulnerable_groups_affected = models.BooleanField("vulnerable groups affected", default=False)
+    vulnerable_groups = models.TextField(blank=True)
+    consultation = models.TextField("consultation done", blank=True)
+    # Thresholds (5.7) and outcome
+    sensitive_use = models.BooleanField("sensitive or restricted use", default=False)
+    decision = models.CharField(max_length=30, choices=Decision.choices, default=Decision.PENDING)
+    conditions = models.TextField("conditions or rationale", blank=True)
+    results_recipients = models.CharField("results shared with", max_length=300, blank=True)
+    shared_externally = models.BooleanField("results shared externally", default=False)
+    next_review = models.DateField("next review", null=True, blank=True)
+    retention_period = models.CharField(max_length=100, blank=True, default="10 years after retirement")
+
+    class Meta(RegisterModel.Meta):
+        verbose_name = "AI impact assessment"
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+    def clean(self) -> None:
+        if self.vulnerable_groups_affected and not self.vulnerable_groups.strip():
+            raise ValidationError({"vulnerable_groups": "Name the vulnerable groups affected."})
+        if self.decision == self.Decision.CONDITIONS and not self.conditions.strip():
+            raise ValidationError({"conditions": "State the conditions for proceeding."})
+        if self.ai_system_id and self.management_system_id and self.ai_system.management_system_id != self.management_system_id:
+            raise ValidationError({"ai_system": "This AI system belongs to another management system."})
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.next_review is not None and self.next_review < timezone.localdate()
+
+
+class ImpactRow(models.Model):
+    """One actual or reasonably foreseeable impact (42005 6.8) and its measures (6.9)."""
+
+    class Area(models.TextChoices):
+        FAIRNESS = "fairness", "Fairness"
+        PRIVACY = "privacy", "Privacy"
+        SAFETY = "safety", "Safety"
+        HUMAN_RIGHTS = "human_rights", "Human rights"
+        ACCESSIBILITY = "accessibility", "Accessibility"
+        ECONOMIC = "economic", "Economic"
+        ENVIRONMENTAL = "environmental", "Environmental"
+        SOCIETAL = "societal", "Societal"
+
+    class Rating(models.IntegerChoices):
+        VERY_LOW = 1, "1 Very low"
+        LOW = 2, "2 Low"
+        MEDIUM = 3, "3 Medium"
+        HIGH = 4, "4 High"
+        VERY_HIGH = 5, "5 Very high"
+
+    class Reversibility(models.TextChoices):
+        REVERSIBLE = "reversible", "Reversible"
+        PARTLY = "partly", "Partly reversible"
+        IRREVERSIBLE = "irreversible", "Irreversible"
+
+    assessment = models.ForeignKey(ImpactAssessment, on_delete=models.CASCADE, related_name="rows")
+    area = models.CharField(max_length=20, choices=Area.choices)
+    affected_group = models.CharField(max_length=200)
+    description = models.TextField()
+    severity = models.PositiveSmallIntegerField(choices=Rating.choices)
+    likelihood = models.PositiveSmallIntegerField(choices=Rating.choices)
+    reversibility = models.CharField(max_length=20, choices=Reversibility.choices, default=Reversibility.REVERSIBLE)
+    measures = models.TextField(blank=True)
+    residual_impact = models.PositiveSmallIntegerField(choices=Rating.choices, null=True, blank=True)
+    history = RegisterHistory()
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_area_display()}: {self.affected_group}"
+
+
+# The impact area each risk is filed under when raised from an impact row.
+AREA_SOURCE = {
+    ImpactRow.Area.FAIRNESS: RiskSource.FAIRNESS,
+    ImpactRow.Area.PRIVACY: RiskSource.PRIVACY,
+    ImpactRow.Area.SAFETY: RiskSource.SAFETY,
+    ImpactRow.Area.HUMAN_RIGHTS: RiskSource.ACCOUNTABILITY,
+    ImpactRow.Area.ACCESSIBILITY: RiskSource.FAIRNESS,
+    ImpactRow.Area.ECONOMIC: RiskSource.SOCIETAL,
+    ImpactRow.Area.ENVIRONMENTAL: RiskSource.SOCIETAL,
+    ImpactRow.Area.SOCIETAL: RiskSource.SOCIETAL,
+}

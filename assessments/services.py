@@ -1,0 +1,321 @@
+"""Writes for risk criteria, risks and AI impact assessments.
+
+Every write goes through ``aims.services`` register writes (one history row, the acting
+user, a reason, optimistic concurrency); child rows (treatment actions, impact rows) are
+replaced in the same transaction so one form save is one version of the parent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from aims import access
+from aims.models import ManagementSystem
+from aims.services import StaleVersionError, register_create, register_update
+from assessments import scoring
+from assessments.models import AREA_SOURCE, ImpactAssessment, ImpactRow, Risk, RiskCriteria, TreatmentAction
+
+RISK_LINKS = ("ai_systems", "controls")
+ACTION_FIELDS = ("description", "owner", "due_date", "status")
+ROW_FIELDS = (
+    "area",
+    "affected_group",
+    "description",
+    "severity",
+    "likelihood",
+    "reversibility",
+    "measures",
+    "residual_impact",
+)
+
+# --- risk criteria ---------------------------------------------------------------------
+
+
+def current_criteria(*, management_system: ManagementSystem) -> RiskCriteria | None:
+    """Return the management system's criteria in force (the highest version), if any."""
+    return RiskCriteria.objects.filter(management_system=management_system).order_by("-number").first()
+
+
+def risk_criteria_create(
+    *, management_system: ManagementSystem, user: AbstractBaseUser | None, reason: str = "New criteria version", **fields: Any
+) -> RiskCriteria:
+    """Put a new version of the risk criteria in force; earlier versions stay as they were."""
+    with transaction.atomic():
+        latest = RiskCriteria.objects.select_for_update().filter(management_system=management_system).order_by("-number").first()
+        number = (latest.number if latest else 0) + 1
+        return register_create(
+            RiskCriteria, management_system=management_system, user=user, reason=reason, number=number, **fields
+        )
+
+
+def risk_criteria_update(
+    criteria: RiskCriteria, *, user: AbstractBaseUser | None, expected_version: int | None, reason: str = "Updated", **fields: Any
+) -> RiskCriteria:
+    """Correct criteria that no risk has been scored with yet; used criteria need a new version."""
+    if criteria.risks.exists():
+        raise ValidationError(
+            f"{criteria} has been used to score {criteria.risks.count()} risk(s), so it cannot change: "
+            "create a new version instead."
+        )
+    return register_update(criteria, user=user, expected_version=expected_version, reason=reason, **fields)
+
+
+def risk_criteria_ensure_default(*, management_system: ManagementSystem, user: AbstractBaseUser | None) -> RiskCriteria:
+    """Return the criteria in force, creating the default 5 x 5 criteria when there are none."""
+    return current_criteria(management_system=management_system) or risk_criteria_create(
+        management_system=management_system,
+        user=user,
+        reason="Default 5 x 5 criteria",
+        rationale="Default 5 x 5 likelihood and consequence scales; the product of the two is banded into four levels.",
+    )
+
+
+# --- risks -----------------------------------------------------------------------------
+
+
+def _check_member(management_system: ManagementSystem, user: AbstractBaseUser | None, field: str) -> None:
+    if user is not None and access.membership_for(user, management_system.pk) is None:
+        raise ValidationError({field: f"{user.get_username()} is not a member of this management system."})
+
+
+def _split(fields: dict[str, Any]) -> dict[str, Iterable[Any]] | None:
+    m2m = {name: list(fields.pop(name)) for name in RISK_LINKS if name in fields}
+    return m2m or None
+
+
+def _scored(criteria: RiskCriteria, current: Risk | None, fields: dict[str, Any]) -> dict[str, Any]:
+    """Fields with the levels recomputed from the ratings (given or kept) on the criteria."""
+    ratings = {}
+    for name in ("likelihood", "consequence", "residual_likelihood", "residual_consequence"):
+        ratings[name] = fields[name] if name in fields else getattr(current, name, None)
+    return fields | scoring.score_fields(criteria, ratings)
+
+
+def _replace_actions(risk: Risk, actions: Iterable[Mapping[str, Any]], user: AbstractBaseUser | None, reason: str) -> None:
+    for old in list(risk.actions.all()):
+        old._history_user = user
+        old._change_reason = reason
+        old.delete()
+    for data in actions:
+        action = TreatmentAction(risk=risk, **{k: data.get(k) for k in ACTION_FIELDS if k in data})
+        _check_member(risk.management_system, action.owner, "actions")
+        action.full_clean(exclude=["risk"])
+        action._history_user = user
+        action._change_reason = reason
+        action.save()
+
+
+def _sync_owner_grant(risk: Risk, previous_owner: AbstractBaseUser | None) -> None:
+    """The risk owner may edit their risk; a previous owner loses that grant."""
+    if previous_owner is not None and previous_owner != risk.owner:
+        access.revoke_object_edit(previous_owner, risk)
+    if risk.owner is not None:
+        access.grant_object_edit(risk.owner, risk)
+
+
+def risk_create(
+    *,
+    management_system: ManagementSystem,
+    user: AbstractBaseUser | None,
+    reason: str = "Created",
+    actions: Iterable[Mapping[str, Any]] = (),
+    **fields: Any,
+) -> Risk:
+    """Record a risk scored on the criteria in force, with its treatment actions and links."""
+    with transaction.atomic():
+        criteria = fields.pop("criteria", None) or current_criteria(management_system=management_system)
+        if criteria is None or criteria.management_system_id != management_system.pk:
+            raise ValidationError({"criteria": "Set up the risk criteria of this management system first."})
+        _check_member(management_system, fields.get("owner"), "owner")
+        m2m = _split(fields)
+        fields = _scored(criteria, None, fields)
+        risk = register_create(Risk, management_system=management_system, user=user, reason=reason, m2m=m2m, criteria=criteria, **fields)
+        _replace_actions(risk, actions, user, reason)
+        _sync_owner_grant(risk, None)
+    return risk
+
+
+def risk_update(
+    risk: Risk,
+    *,
+    user: AbstractBaseUser | None,
+    expected_version: int | None,
+    reason: str = "Updated",
+    actions: Iterable[Mapping[str, Any]] | None = None,
+    rescore: bool = False,
+    **fields: Any,
+) -> Risk:
+    """Change a risk; it keeps its criteria version unless rescore puts it on the criteria in force."""
+    with transaction.atomic():
+        if "owner" in fields:
+            _check_member(risk.management_system, fields["owner"], "owner")
+        criteria = risk.criteria
+        if rescore:
+            criteria = current_criteria(management_system=risk.management_system)
+            fields["criteria"] = criteria
+        previous_owner = risk.owner
+        m2m = _split(fields)
+        fields = _scored(criteria, risk, fields)
+        updated = register_update(risk, user=user, expected_version=expected_version, reason=reason, m2m=m2m, **fields)
+        if actions is not None:
+            _replace_actions(updated, actions, user, reason)
+        if "owner" in fields:
+            _sync_owner_grant(updated, previous_owner)
+    return updated
+
+
+def risk_accept(risk: Risk, *, user: AbstractBaseUser, expected_version: int | None, statement: str):
+    """Accept a risk's residual level and treatment plan as the version the user saw (6.1.3 f, 8.3)."""
+    from aims import ledger
+
+    with transaction.atomic():
+        current = Risk.objects.select_for_update().select_related("criteria", "management_system").get(pk=risk.pk)
+        if expected_version is not None and int(expected_version) != current.version:
+            raise StaleVersionError(current, expected_version)
+        if not access.can_accept_risk(user, current):
+            raise access_denied_for_acceptance(current)
+        if not statement.strip():
+            raise ValidationError({"statement": "Say what you accept and why (the rationale is part of the record)."})
+        return ledger.sign_off(current, user=user, statement=statement)
+
+
+def access_denied_for_acceptance(risk: Risk):
+    """Explain why the user may not accept this risk."""
+    from django.core.exceptions import PermissionDenied
+
+    if risk.needs_leadership_acceptance:
+        return PermissionDenied(
+            f"{risk.reference} is {risk.get_residual_level_display() or risk.get_inherent_level_display()}, "
+            f"above the acceptance threshold ({risk.criteria.get_acceptance_threshold_display()}): only leadership may accept it."
+        )
+    return PermissionDenied("Only the risk owner or leadership may accept this risk.")
+
+
+# --- impact assessments ----------------------------------------------------------------
+
+
+def _replace_rows(assessment: ImpactAssessment, rows: Iterable[Mapping[str, Any]], user: AbstractBaseUser | None, reason: str) -> None:
+    """Update rows that have an id, add new ones and delete those left out (raised risks keep their link)."""
+    existing = {row.pk: row for row in assessment.rows.all()}
+    kept = set()
+    for data in rows:
+        row = existing.get(data.get("id")) if data.get("id") else None
+        row = row or ImpactRow(assessment=assessment)
+        for name in ROW_FIELDS:
+            if name in data:
+                setattr(row, name, data[name])
+        row.full_clean(exclude=["assessment"])
+        row._history_user = user
+        row._change_reason = reason
+        row.save()
+        kept.add(row.pk)
+    for pk, row in existing.items():
+        if pk not in kept:
+            row._history_user = user
+            row._change_reason = reason
+            row.delete()
+
+
+def _check_system(management_system: ManagementSystem, fields: Mapping[str, Any]) -> None:
+    system = fields.get("ai_system")
+    if system is not None and system.management_system_id != management_system.pk:
+        raise ValidationError({"ai_system": "This AI system belongs to another management system."})
+
+
+def impact_assessment_create(
+    *,
+    management_system: ManagementSystem,
+    user: AbstractBaseUser | None,
+    reason: str = "Created",
+    rows: Iterable[Mapping[str, Any]] = (),
+    **fields: Any,
+) -> ImpactAssessment:
+    """Record an AI system impact assessment with its impact rows."""
+    with transaction.atomic():
+        _check_system(management_system, fields)
+        if not fields.get("system_version") and fields.get("ai_system") is not None:
+            fields["system_version"] = f"register v{fields['ai_system'].version}"
+        assessment = register_create(ImpactAssessment, management_system=management_system, user=user, reason=reason, **fields)
+        _replace_rows(assessment, rows, user, reason)
+    return assessment
+
+
+def impact_assessment_update(
+    assessment: ImpactAssessment,
+    *,
+    user: AbstractBaseUser | None,
+    expected_version: int | None,
+    reason: str = "Updated",
+    rows: Iterable[Mapping[str, Any]] | None = None,
+    **fields: Any,
+) -> ImpactAssessment:
+    """Change an impact assessment and its rows, refusing a stale version."""
+    with transaction.atomic():
+        _check_system(assessment.management_system, fields)
+        updated = register_update(assessment, user=user, expected_version=expected_version, reason=reason, **fields)
+        if rows is not None:
+            _replace_rows(updated, rows, user, reason)
+    return updated
+
+
+def impact_assessment_approve(assessment: ImpactAssessment, *, user: AbstractBaseUser, expected_version: int | None, statement: str):
+    """Approve an impact assessment and its decision as the version the user saw (42005 5.11)."""
+    from aims import ledger
+
+    with transaction.atomic():
+        current = ImpactAssessment.objects.select_for_update().get(pk=assessment.pk)
+        if expected_version is not None and int(expected_version) != current.version:
+            raise StaleVersionError(current, expected_version)
+        access.require(user, access.Action.SIGN_OFF, current)
+        if current.decision == ImpactAssessment.Decision.PENDING:
+            raise ValidationError({"decision": "Record the decision (proceed, proceed with conditions or stop) before approval."})
+        if not statement.strip():
+            raise ValidationError({"statement": "Say what you approve."})
+        return ledger.sign_off(current, user=user, statement=statement)
+
+
+def risk_raise_from_impact_row(row: ImpactRow, *, user: AbstractBaseUser | None, reason: str = "Raised from an impact assessment") -> Risk:
+    """Create a risk pre-filled from an impact row, linked to it and to the assessed AI system."""
+    assessment = row.assessment
+    criteria = risk_criteria_ensure_default(management_system=assessment.management_system, user=user)
+    return risk_create(
+        management_system=assessment.management_system,
+        user=user,
+        reason=f"{reason} {assessment.reference}",
+        **raise_prefill(row, criteria),
+    )
+
+
+def raise_prefill(row: ImpactRow, criteria: RiskCriteria) -> dict[str, Any]:
+    """The fields a risk raised from an impact row starts with (ratings fitted to the criteria's scale)."""
+    assessment = row.assessment
+
+    def fit(value: int | None, size: int) -> int | None:
+        return None if value is None else max(1, min(size, round(value * size / 5)))
+
+    return {
+        "title": f"{row.get_area_display()} impact on {row.affected_group}"[:200],
+        "description": row.description,
+        "source": AREA_SOURCE.get(row.area, "other"),
+        "lifecycle_stage": assessment.lifecycle_stage,
+        "consequence_individuals": row.description if row.area != ImpactRow.Area.ECONOMIC else "",
+        "treatment_plan": row.measures,
+        "likelihood": fit(row.likelihood, criteria.likelihood_size),
+        "consequence": fit(row.severity, criteria.consequence_size),
+        "ai_systems": [assessment.ai_system],
+        "impact_row": row,
+    }
+
+
+def next_review_default(today: date) -> date:
+    """A year from today, the usual review cycle."""
+    try:
+        return today.replace(year=today.year + 1)
+    except ValueError:
+        return today.replace(year=today.year + 1, day=28)
