@@ -338,7 +338,7 @@ def _run_extension(module_name: str, management_system: ManagementSystem, users:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
         # Only a missing extension is skipped; a broken import inside it is an error.
-        if exc.name and module_name.startswith(exc.name):
+        if exc.name and (module_name == exc.name or module_name.startswith(f"{exc.name}.")):
             return "not installed, skipped"
         raise
     with transaction.atomic():

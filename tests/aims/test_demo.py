@@ -1,0 +1,177 @@
+"""`manage.py load_demo`: realistic, idempotent demo data written through the services."""
+
+from __future__ import annotations
+
+import sys
+import types
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.utils import timezone
+
+from aims import access, demo
+from aims.models import ManagementSystem, Membership, Role
+from registers.models import AISystem, DatasetRecord, ModelRecord, Supplier
+
+DEMO_USERS = ["owner", "officer", "leader", "contributor", "auditor", "outsider"]
+
+
+@pytest.fixture
+def no_extensions(monkeypatch):
+    monkeypatch.setattr(demo, "DEMO_EXTENSIONS", [])
+
+
+@pytest.fixture
+def loaded(db, no_extensions):
+    return demo.load()
+
+
+def _row_counts() -> dict[str, int]:
+    return {model._meta.label: model._default_manager.count() for model in apps.get_models()}
+
+
+def test_demo_users_exist_only_after_load_demo(db, no_extensions):
+    users = get_user_model().objects.filter(username__in=DEMO_USERS)
+    assert not users.exists()
+
+    call_command("load_demo", stdout=StringIO())
+
+    assert sorted(users.values_list("username", flat=True)) == sorted(DEMO_USERS)
+
+
+def test_load_demo_twice_changes_nothing(db):
+    """The real extensions run too: the whole demo must be idempotent."""
+    call_command("load_demo", stdout=StringIO())
+    counts = _row_counts()
+    passwords = dict(get_user_model().objects.values_list("username", "password"))
+    versions = dict(AISystem.objects.values_list("reference", "version"))
+
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+
+    assert _row_counts() == counts
+    assert dict(get_user_model().objects.values_list("username", "password")) == passwords
+    assert dict(AISystem.objects.values_list("reference", "version")) == versions
+    assert "nothing to do" in out.getvalue()
+
+
+def test_every_demo_user_logs_in_with_the_demo_password(loaded, client):
+    for username in DEMO_USERS:
+        assert client.login(username=username, password=demo.DEMO_PASSWORD), username
+        client.logout()
+
+
+def test_acme_has_one_member_per_role_and_auditor_access_expires(loaded):
+    acme = loaded.acme
+    roles = dict(Membership.objects.filter(management_system=acme).values_list("user__username", "role"))
+    assert roles == {
+        "owner": Role.OWNER,
+        "officer": Role.OFFICER,
+        "leader": Role.LEADERSHIP,
+        "contributor": Role.CONTRIBUTOR,
+        "auditor": Role.AUDITOR,
+    }
+    expires = Membership.objects.get(management_system=acme, user__username="auditor").expires_at
+    assert timezone.now() + timedelta(days=29) < expires <= timezone.now() + timedelta(days=30)
+    assert (
+        Membership.objects.filter(management_system=acme)
+        .exclude(user__username="auditor")
+        .filter(expires_at__isnull=False)
+        .count()
+        == 0
+    )
+
+
+def test_outsider_owns_northwind_and_sees_nothing_of_acme(loaded):
+    outsider = loaded.users["outsider"]
+    assert access.role_of(outsider, loaded.northwind) == Role.OWNER
+    assert access.role_of(outsider, loaded.acme) is None
+    assert list(access.visible_management_systems(outsider)) == [loaded.northwind]
+    assert AISystem.objects.filter(management_system=loaded.northwind).count() == 2
+    assert not access.scope(outsider, AISystem.objects.filter(management_system=loaded.acme)).exists()
+
+
+def test_acme_registers_are_realistic_and_varied(loaded):
+    acme = loaded.acme
+    systems = AISystem.objects.filter(management_system=acme)
+    assert ManagementSystem.objects.get(pk=acme.pk).scope_statement.startswith("The AI management system covers")
+    assert 5 <= systems.count() <= 6
+    assert systems.values("lifecycle_stage").distinct().count() >= 4
+    assert systems.values("eu_ai_act_risk_class").distinct().count() >= 3
+    assert systems.values("human_oversight").distinct().count() >= 2
+    assert systems.filter(lifecycle_stage=AISystem.LifecycleStage.RETIRED, in_scope=False).exists()
+    assert ModelRecord.objects.filter(management_system=acme, model_type=ModelRecord.ModelType.LLM).exists()
+    assert (
+        DatasetRecord.objects.filter(management_system=acme)
+        .exclude(personal_data_categories="")
+        .exclude(provenance="")
+        .count()
+        >= 3
+    )
+    assert Supplier.objects.filter(management_system=acme).values("due_diligence_status").distinct().count() >= 3
+    assert all(s.model_records.exists() for s in systems)
+
+
+def test_contributor_owns_systems_and_may_edit_only_those(loaded):
+    contributor = loaded.users["contributor"]
+    owned = AISystem.objects.filter(management_system=loaded.acme, owner=contributor)
+    others = AISystem.objects.filter(management_system=loaded.acme).exclude(owner=contributor)
+    assert owned.count() >= 2
+    assert all(access.can(contributor, access.Action.EDIT, system) for system in owned)
+    assert not any(access.can(contributor, access.Action.EDIT, system) for system in others)
+
+
+def test_history_shows_later_edits_by_real_users_with_reasons(loaded):
+    triage = AISystem.objects.get(management_system=loaded.acme, name="Patient message triage")
+    rows = list(triage.history.order_by("history_id"))
+    assert [r.history_user.username for r in rows] == ["officer", "officer", "contributor"]
+    assert all(r.history_change_reason for r in rows)
+    assert rows[1].lifecycle_stage == AISystem.LifecycleStage.OPERATION
+    assert triage.version == 3
+    edited = AISystem.history.filter(management_system_id=loaded.acme.pk, history_type="~")
+    assert edited.values("id").distinct().count() >= 3
+    assert not AISystem.history.filter(history_user__isnull=True).exists()
+
+
+def test_load_demo_prints_url_password_and_logins(db, no_extensions):
+    out = StringIO()
+    call_command("load_demo", url="http://127.0.0.1:8765/", stdout=out)
+    text = out.getvalue()
+    assert "http://127.0.0.1:8765/" in text
+    assert demo.DEMO_PASSWORD in text
+    for username in DEMO_USERS:
+        assert username in text
+
+
+def test_extensions_get_acme_and_role_users_and_missing_ones_are_skipped(db, monkeypatch):
+    calls = []
+    extension = types.ModuleType("aims_demo_test_extension")
+    extension.load = lambda management_system, users: calls.append((management_system, users))
+    monkeypatch.setitem(sys.modules, "aims_demo_test_extension", extension)
+    monkeypatch.setattr(demo, "DEMO_EXTENSIONS", ["aims_demo_test_extension", "no_such_app.demo"])
+
+    result = demo.load()
+
+    assert result.extensions == {"aims_demo_test_extension": "loaded", "no_such_app.demo": "not installed, skipped"}
+    [(management_system, users)] = calls
+    assert management_system == result.acme
+    assert {key: user.username for key, user in users.items()} == {
+        "owner": "owner",
+        "officer": "officer",
+        "leader": "leader",
+        "contributor": "contributor",
+        "auditor": "auditor",
+    }
+
+
+def test_extension_with_a_broken_import_is_not_silently_skipped(db, monkeypatch, tmp_path):
+    (tmp_path / "broken_demo_extension.py").write_text("import a_dependency_that_is_missing\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(demo, "DEMO_EXTENSIONS", ["broken_demo_extension"])
+
+    with pytest.raises(ModuleNotFoundError, match="a_dependency_that_is_missing"):
+        demo.load()
