@@ -144,3 +144,59 @@ class RegisterModel(models.Model):
     def __str__(self) -> str:
         label = getattr(self, "name", "") or getattr(self, "title", "")
         return f"{self.reference} {label}".strip()
+
+
+class AppendOnlyError(Exception):
+    """An attempt to change or remove an append-only record."""
+
+
+class SignOffQuerySet(models.QuerySet):
+    """Sign-offs are append-only: bulk updates and deletes are refused."""
+
+    def update(self, **kwargs):
+        raise AppendOnlyError("Sign-offs are append-only: they cannot be updated.")
+
+    def delete(self):
+        raise AppendOnlyError("Sign-offs are append-only: they cannot be deleted.")
+
+
+class SignOff(models.Model):
+    """A signature bound to one historical version of a record, chained per management system.
+
+    Written only by ``aims.ledger.sign_off``; see that module for the digest and chain.
+    """
+
+    management_system = models.ForeignKey(ManagementSystem, on_delete=models.PROTECT, related_name="sign_offs")
+    sequence = models.PositiveIntegerField(help_text="Position in the management system's chain, from 1.")
+    kind = models.CharField(max_length=40, help_text="What was signed, e.g. soa, risk_acceptance.")
+    subject_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.PROTECT, related_name="+")
+    subject_id = models.PositiveBigIntegerField()
+    versions = models.JSONField(
+        default=list, help_text="The signed historical versions: [model label, history id] pairs."
+    )
+    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sign_offs")
+    signer_role = models.CharField(max_length=20, blank=True)
+    statement = models.TextField()
+    signed_at = models.DateTimeField()
+    previous_digest = models.CharField(max_length=64)
+    digest = models.CharField(max_length=64, unique=True)
+
+    objects = SignOffQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["management_system", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["management_system", "sequence"], name="aims_signoff_unique_sequence")
+        ]
+        indexes = [models.Index(fields=["kind", "subject_type", "subject_id"], name="aims_signoff_subject")]
+
+    def __str__(self) -> str:
+        return f"Sign-off #{self.sequence} ({self.kind}, {self.signed_at:%Y-%m-%d})"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("Sign-offs are append-only: they cannot be changed once written.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Sign-offs are append-only: they cannot be deleted.")

@@ -157,6 +157,9 @@ def management_system_create(
         owner = owner or user
         if owner is not None:
             membership_add(management_system=ms, actor=user, user=owner, role=Role.OWNER)
+        from controls.services import soa_rows_ensure  # controls builds on aims: import here, not at the top
+
+        soa_rows_ensure(management_system=ms, user=user)
     return ms
 
 

@@ -1,0 +1,397 @@
+"""Tamper-evident sign-offs: canonical digests of signed versions, chained per management system.
+
+How a kind of sign-off plugs in (the SoA in ``controls.signoffs``; risk acceptance and
+impact-assessment approval follow the same pattern)::
+
+    from aims import ledger
+
+    ledger.register_signable(
+        "risk_acceptance",
+        label="Risk acceptance",
+        subject_model=Risk,
+        versions=lambda risk: [latest_history_row(risk)],     # the rows that ARE the signed version
+        may_sign=lambda user, risk: risk.owner_id == user.pk or access.can(user, Action.SIGN_OFF, risk),
+        blockers=lambda risk: [] if risk.treatment_plan else ["Write a treatment plan first."],
+        diff_url=lambda risk, signoff: reverse("assessments:risk_history", args=[risk.management_system_id, risk.pk]),
+    )
+
+Call it from the app's ``AppConfig.ready()``. Then:
+
+- ``sign_off(kind=..., subject=..., user=..., statement=...) -> SignOff`` checks access
+  (the kind's ``may_sign``, by default ``aims.access`` SIGN_OFF), refuses with a
+  ``ValidationError`` listing the kind's ``blockers``, and appends a sign-off to the
+  management system's chain. It raises ``PermissionDenied`` (or ``Http404`` when the
+  subject is invisible to the user).
+- ``sign_off_status(kind, subject) -> SignOffStatus``: the latest sign-off, whether the
+  subject changed since (``changed_since``), which records changed (``changed``: object
+  id, signed and current history ids) and the kind's ``diff_url``.
+- ``sign_offs_of(kind, subject)``: every sign-off of a subject, newest first (old ones stay).
+- ``verify(management_system=None) -> {"ok", "checked", "first_broken"}`` recomputes
+  every digest and chain link; ``first_broken`` names the sign-off and the reason
+  (``digest mismatch``, ``chain link mismatch`` or ``missing history row``).
+
+What is signed: ``versions(subject)`` returns simple-history rows (one per record that is
+part of the signed object: one for a risk, all 38 rows for the SoA). The sign-off stores
+their ``[model label, history id]`` pairs, and the digest is SHA-256 over canonical JSON
+(sorted keys, no whitespace, UTC datetimes with microseconds, plain decimal strings) of
+the data read back from the HISTORY tables (every tracked field and versioned link) plus
+the signer, role, statement, time and the chain fields. Editing a history row or a
+sign-off behind the application's back therefore changes the recomputed digest, and
+removing a sign-off breaks the next link. The first sign-off of a management system
+links to ``GENESIS_DIGEST``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from django.apps import apps
+from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.http import Http404
+from django.utils import timezone
+
+from aims import access
+from aims.access import Action
+from aims.models import ManagementSystem, SignOff
+
+GENESIS_DIGEST = "0" * 64
+CANONICAL_FORMAT = 1
+
+VersionKey = tuple[str, int]  # (tracked model label, history id)
+
+
+@dataclass(frozen=True)
+class Signable:
+    """How one kind of sign-off finds, checks and shows what it signs."""
+
+    kind: str
+    label: str
+    subject_model: type[models.Model]
+    versions: Callable[[Any], Iterable[Any]]
+    may_sign: Callable[[Any, Any], bool] | None = None
+    blockers: Callable[[Any], list[str]] | None = None
+    diff_url: Callable[[Any, SignOff], str | None] | None = None
+
+    def management_system_of(self, subject: models.Model) -> ManagementSystem:
+        return subject if isinstance(subject, ManagementSystem) else subject.management_system
+
+
+_SIGNABLES: dict[str, Signable] = {}
+
+
+def register_signable(
+    kind: str,
+    *,
+    label: str,
+    subject_model: type[models.Model],
+    versions: Callable[[Any], Iterable[Any]],
+    may_sign: Callable[[Any, Any], bool] | None = None,
+    blockers: Callable[[Any], list[str]] | None = None,
+    diff_url: Callable[[Any, SignOff], str | None] | None = None,
+) -> Signable:
+    """Declare a kind of sign-off (call it from AppConfig.ready(); registering twice replaces)."""
+    spec = Signable(kind, label, subject_model, versions, may_sign, blockers, diff_url)
+    _SIGNABLES[kind] = spec
+    return spec
+
+
+def signable(kind: str) -> Signable:
+    """Return the registered kind or raise LookupError."""
+    try:
+        return _SIGNABLES[kind]
+    except KeyError:
+        raise LookupError(f"No sign-off kind {kind!r} is registered.") from None
+
+
+def kind_label(kind: str) -> str:
+    spec = _SIGNABLES.get(kind)
+    return spec.label if spec else kind
+
+
+# --- canonical JSON and digests -----------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """Turn a field value into a JSON value with one stable text form."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, datetime):
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value, UTC)
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        text = format(value.normalize(), "f")
+        return "0" if text in ("-0", "") else text
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return str(value)
+
+
+def canonical_json(value: Any) -> bytes:
+    """Serialise to canonical JSON: sorted keys, no whitespace, UTF-8, stable scalar formats."""
+    return json.dumps(_plain(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def digest_of(value: Any) -> str:
+    """SHA-256 hex digest of the canonical JSON of a value."""
+    return hashlib.sha256(canonical_json(value)).hexdigest()
+
+
+def _history_model(label: str) -> type[models.Model]:
+    model = apps.get_model(label)
+    return model.history.model
+
+
+def load_versions(keys: Iterable[VersionKey]) -> dict[VersionKey, dict[str, Any]]:
+    """Read signed versions back from the history tables (one query per model and link)."""
+    by_label: dict[str, list[int]] = defaultdict(list)
+    for label, history_id in keys:
+        by_label[label].append(int(history_id))
+    loaded: dict[VersionKey, dict[str, Any]] = {}
+    for label, ids in by_label.items():
+        history_model = _history_model(label)
+        rows = history_model._default_manager.filter(history_id__in=ids)
+        links = _load_links(history_model, ids)
+        for row in rows:
+            data = {f.attname: _plain(getattr(row, f.attname)) for f in history_model.tracked_fields}
+            data.update(
+                {name: sorted(targets.get(row.history_id, [])) for name, targets in links.items()},
+                history_id=row.history_id,
+                history_date=_plain(row.history_date),
+                history_type=row.history_type,
+                model=label,
+            )
+            loaded[(label, row.history_id)] = data
+    return loaded
+
+
+def _load_links(history_model: type[models.Model], ids: list[int]) -> dict[str, dict[int, list[int]]]:
+    """Versioned many-to-many links of history rows: {field: {history id: [target ids]}}."""
+    links: dict[str, dict[int, list[int]]] = {}
+    for m2m_field in getattr(history_model, "_history_m2m_fields", []):
+        link_model = getattr(history_model, m2m_field.name).model
+        target = f"{m2m_field.m2m_reverse_field_name()}_id"
+        by_row: dict[int, list[int]] = defaultdict(list)
+        for history_id, target_id in link_model._default_manager.filter(history_id__in=ids).values_list(
+            "history_id", target
+        ):
+            by_row[history_id].append(target_id)
+        links[m2m_field.name] = by_row
+    return links
+
+
+def signed_payload(signoff: SignOff, versions: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Everything a sign-off's digest covers: the signed data, who, what, when and the chain link."""
+    return {
+        "format": CANONICAL_FORMAT,
+        "management_system": signoff.management_system_id,
+        "sequence": signoff.sequence,
+        "previous_digest": signoff.previous_digest,
+        "kind": signoff.kind,
+        "subject": {"type": signoff.subject_type_id, "id": signoff.subject_id},
+        "signer": {"id": signoff.signer_id, "role": signoff.signer_role},
+        "statement": signoff.statement,
+        "signed_at": signoff.signed_at,
+        "versions": list(versions),
+    }
+
+
+def _version_keys(signoff: SignOff) -> list[VersionKey]:
+    return [(str(label), int(history_id)) for label, history_id in signoff.versions]
+
+
+# --- signing ------------------------------------------------------------------------------
+
+
+def _check_may_sign(spec: Signable, user: AbstractBaseUser, subject: models.Model) -> None:
+    if not access.is_visible(user, subject):
+        raise Http404("Not found.")
+    allowed = spec.may_sign(user, subject) if spec.may_sign else access.can(user, Action.SIGN_OFF, subject)
+    if not allowed:
+        raise PermissionDenied(f"You may not sign off: {spec.label.lower()}.")
+
+
+def _current_keys(spec: Signable, subject: models.Model) -> list[VersionKey]:
+    return sorted((row.instance_type._meta.label_lower, row.history_id) for row in spec.versions(subject))
+
+
+def sign_off(*, kind: str, subject: models.Model, user: AbstractBaseUser, statement: str) -> SignOff:
+    """Sign the subject's current version and append the sign-off to its management system's chain."""
+    spec = signable(kind)
+    _check_may_sign(spec, user, subject)
+    statement = (statement or "").strip()
+    if not statement:
+        raise ValidationError({"statement": "Write the statement you are signing."})
+    management_system = spec.management_system_of(subject)
+    with transaction.atomic():
+        ManagementSystem.objects.select_for_update().filter(pk=management_system.pk).exists()
+        missing = spec.blockers(subject) if spec.blockers else []
+        if missing:
+            raise ValidationError(missing)
+        keys = _current_keys(spec, subject)
+        if not keys:
+            raise ValidationError("There is nothing to sign yet.")
+        previous = SignOff.objects.filter(management_system=management_system).order_by("-sequence").first()
+        signoff = SignOff(
+            management_system=management_system,
+            sequence=previous.sequence + 1 if previous else 1,
+            previous_digest=previous.digest if previous else GENESIS_DIGEST,
+            kind=kind,
+            subject_type=ContentType.objects.get_for_model(subject),
+            subject_id=subject.pk,
+            versions=[list(key) for key in keys],
+            signer=user,
+            signer_role=access.role_of(user, management_system) or "",
+            statement=statement,
+            signed_at=timezone.now(),
+        )
+        loaded = load_versions(keys)
+        signoff.digest = digest_of(signed_payload(signoff, [loaded[key] for key in keys]))
+        signoff.save()
+    return signoff
+
+
+# --- status of a signed subject -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChangedRecord:
+    model: str
+    object_id: int
+    signed_history_id: int | None
+    current_history_id: int | None
+
+
+@dataclass(frozen=True)
+class SignOffStatus:
+    latest: SignOff | None
+    changed_since: bool
+    changed: list[ChangedRecord] = field(default_factory=list)
+    diff_url: str | None = None
+
+
+def sign_offs_of(kind: str, subject: models.Model) -> models.QuerySet[SignOff]:
+    """Every sign-off of a subject, newest first, with the signer joined."""
+    return (
+        SignOff.objects.filter(
+            kind=kind, subject_type=ContentType.objects.get_for_model(subject), subject_id=subject.pk
+        )
+        .select_related("signer")
+        .order_by("-sequence")
+    )
+
+
+def sign_off_status(kind: str, subject: models.Model) -> SignOffStatus:
+    """The latest sign-off of the subject and which of its records changed since."""
+    spec = signable(kind)
+    latest = sign_offs_of(kind, subject).first()
+    if latest is None:
+        return SignOffStatus(latest=None, changed_since=False)
+    current = {(row.instance_type._meta.label_lower, row.id): row.history_id for row in spec.versions(subject)}
+    signed = _signed_objects(_version_keys(latest))
+    changed = [
+        ChangedRecord(label, object_id, signed.get((label, object_id)), current.get((label, object_id)))
+        for label, object_id in sorted(set(current) | set(signed))
+        if signed.get((label, object_id)) != current.get((label, object_id))
+    ]
+    url = spec.diff_url(subject, latest) if (changed and spec.diff_url) else None
+    return SignOffStatus(latest=latest, changed_since=bool(changed), changed=changed, diff_url=url)
+
+
+def _signed_objects(keys: list[VersionKey]) -> dict[tuple[str, int], int]:
+    """Map (model label, object id) to the signed history id."""
+    by_label: dict[str, list[int]] = defaultdict(list)
+    for label, history_id in keys:
+        by_label[label].append(history_id)
+    result: dict[tuple[str, int], int] = {}
+    for label, ids in by_label.items():
+        rows = _history_model(label)._default_manager.filter(history_id__in=ids).values_list("id", "history_id")
+        result.update({(label, object_id): history_id for object_id, history_id in rows})
+    return result
+
+
+# --- verification -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Broken:
+    signoff: SignOff
+    reason: str
+    detail: str
+
+    def as_dict(self) -> dict[str, Any]:
+        s = self.signoff
+        return {
+            "id": s.pk,
+            "management_system": s.management_system_id,
+            "sequence": s.sequence,
+            "kind": s.kind,
+            "subject": {"type": f"{s.subject_type.app_label}.{s.subject_type.model}", "id": s.subject_id},
+            "signed_at": _plain(s.signed_at),
+            "reason": self.reason,
+            "detail": self.detail,
+        }
+
+
+def verify(management_system: ManagementSystem | None = None) -> dict[str, Any]:
+    """Recompute every digest and chain link; answer ok, how many were checked and the first broken one."""
+    broken, checked = verify_chain(management_system)
+    return {"ok": broken is None, "checked": checked, "first_broken": broken.as_dict() if broken else None}
+
+
+def verify_chain(management_system: ManagementSystem | None = None) -> tuple[Broken | None, int]:
+    """Check sign-offs chain by chain, in order; return the first broken one and how many were checked."""
+    signoffs = SignOff.objects.select_related("subject_type").order_by("management_system_id", "sequence")
+    if management_system is not None:
+        signoffs = signoffs.filter(management_system=management_system)
+    signoffs = list(signoffs)
+    loaded = load_versions(key for s in signoffs for key in _version_keys(s))
+    previous: SignOff | None = None
+    checked = 0
+    for signoff in signoffs:
+        if previous is not None and previous.management_system_id != signoff.management_system_id:
+            previous = None
+        checked += 1
+        problem = _check_one(signoff, previous, loaded)
+        if problem:
+            return Broken(signoff, *problem), checked
+        previous = signoff
+    return None, checked
+
+
+def _check_one(signoff: SignOff, previous: SignOff | None, loaded: dict) -> tuple[str, str] | None:
+    keys = _version_keys(signoff)
+    missing = [key for key in keys if key not in loaded]
+    if missing:
+        label, history_id = missing[0]
+        return "missing history row", f"{label} history row {history_id} no longer exists ({len(missing)} missing)."
+    expected = digest_of(signed_payload(signoff, [loaded[key] for key in keys]))
+    if expected != signoff.digest:
+        return "digest mismatch", "The signed data or the sign-off itself was altered after signing."
+    expected_previous = previous.digest if previous else GENESIS_DIGEST
+    expected_sequence = previous.sequence + 1 if previous else 1
+    if signoff.previous_digest != expected_previous or signoff.sequence != expected_sequence:
+        return "chain link mismatch", (
+            f"Sign-off #{signoff.sequence} does not link to the sign-off before it "
+            f"(expected #{expected_sequence} after {expected_previous[:12]}…): one was removed or reordered."
+        )
+    return None

@@ -1,0 +1,53 @@
+"""The Statement of Applicability as a signable object: all its rows, at their signed versions."""
+
+from __future__ import annotations
+
+from django.db.models import Max
+from django.urls import reverse
+
+from aims import ledger
+from aims.models import ManagementSystem, SignOff
+from controls.models import Applicability
+
+SOA = "soa"
+
+
+def soa_versions(management_system: ManagementSystem) -> list:
+    """The latest history row of every SoA row of the management system."""
+    latest = (
+        Applicability.history.filter(management_system_id=management_system.pk)
+        .values("id")
+        .annotate(last=Max("history_id"))
+        .values_list("last", flat=True)
+    )
+    return list(Applicability.history.filter(history_id__in=list(latest)).order_by("history_id"))
+
+
+def soa_blockers(management_system: ManagementSystem) -> list[str]:
+    """What stops the SoA from being approved: undecided and unjustified rows."""
+    rows = Applicability.objects.filter(management_system=management_system).select_related("control")
+    missing = []
+    for row in sorted(rows, key=lambda r: r.control.position):
+        if not row.is_decided:
+            missing.append(f"{row.control.key} {row.control.title}: not decided yet (include or exclude it).")
+        elif not row.is_justified:
+            missing.append(f"{row.control.key} {row.control.title}: no justification for the decision.")
+    if not missing and not rows:
+        missing.append("The Statement of Applicability has no rows.")
+    return missing
+
+
+def soa_diff_url(management_system: ManagementSystem, signoff: SignOff) -> str:
+    return reverse("controls:soa_changes", args=[management_system.pk]) + f"?since={signoff.pk}"
+
+
+def register() -> None:
+    """Declare the SoA approval as a kind of sign-off."""
+    ledger.register_signable(
+        SOA,
+        label="Statement of Applicability approval",
+        subject_model=ManagementSystem,
+        versions=soa_versions,
+        blockers=soa_blockers,
+        diff_url=soa_diff_url,
+    )
