@@ -1,0 +1,132 @@
+"""Settings come from the environment; each case runs in a fresh interpreter with its own variables."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+BASE_DIR = Path(settings.BASE_DIR)
+# Variables that change the settings; cleared so the developer's own environment does not leak in.
+SETTINGS_VARIABLES = [
+    "DATABASE_URL",
+    "REDIS_URL",
+    "DJANGO_SECRET_KEY",
+    "DJANGO_DEBUG",
+    "DJANGO_SECURE",
+    "DJANGO_ALLOWED_HOSTS",
+    "DJANGO_HSTS_SECONDS",
+    "CELERY_TASK_TIME_LIMIT",
+    "CELERY_TASK_SOFT_TIME_LIMIT",
+    "CELERY_TASK_ALWAYS_EAGER",
+]
+SHOW = """
+import json, django
+from django.conf import settings as s
+django.setup()
+print(json.dumps({
+    "SECRET_KEY": s.SECRET_KEY, "DEBUG": s.DEBUG, "ALLOWED_HOSTS": s.ALLOWED_HOSTS,
+    "ENGINE": s.DATABASES["default"]["ENGINE"], "DB_NAME": str(s.DATABASES["default"]["NAME"]),
+    "BROKER": s.CELERY_BROKER_URL, "TRANSPORT": s.CELERY_BROKER_TRANSPORT_OPTIONS,
+    "HARD": s.CELERY_TASK_TIME_LIMIT, "SOFT": s.CELERY_TASK_SOFT_TIME_LIMIT,
+    "CACHE": s.CACHES["default"]["BACKEND"], "SECURE_SSL_REDIRECT": s.SECURE_SSL_REDIRECT,
+}))
+"""
+
+
+def _env(var_dir: Path, **overrides: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
+    env.update(DJANGO_SETTINGS_MODULE="aims.settings", AIMS_VAR_DIR=str(var_dir), **overrides)
+    return env
+
+
+def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *args], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120)
+
+
+def _settings(var_dir: Path, **overrides: str) -> dict:
+    result = _run(["-c", SHOW], _env(var_dir, **overrides))
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.fixture
+def production_env(tmp_path) -> dict[str, str]:
+    return _env(
+        tmp_path,
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
+        DJANGO_SECURE="1",
+        DJANGO_ALLOWED_HOSTS="aims.example.org",
+        DJANGO_DEBUG="0",
+    )
+
+
+def test_deploy_check_reports_nothing_with_production_variables(production_env):
+    result = _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], production_env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_deploy_check_warns_without_production_variables(tmp_path):
+    """The check above is not vacuous: the embedded defaults are not a production setup."""
+    result = _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], _env(tmp_path))
+    assert result.returncode != 0
+    assert "security.W008" in result.stderr + result.stdout
+
+
+def test_embedded_defaults_sqlite_filesystem_broker_debug_off(tmp_path):
+    values = _settings(tmp_path)
+    assert values["DEBUG"] is False
+    assert values["ENGINE"] == "django.db.backends.sqlite3"
+    assert values["DB_NAME"] == str(tmp_path / "aims.sqlite3")
+    assert values["BROKER"] == "filesystem://"
+    assert values["TRANSPORT"]["data_folder_in"] == str(tmp_path / "broker" / "in")
+    assert (tmp_path / "broker" / "in").is_dir() and (tmp_path / "broker" / "processed").is_dir()
+    assert "visibility_timeout" not in values["TRANSPORT"]
+    assert values["CACHE"].endswith("LocMemCache")
+    assert values["SECURE_SSL_REDIRECT"] is False
+
+
+def test_secret_key_is_generated_once_into_var_dir_and_reused(tmp_path):
+    key_file = tmp_path / "secret_key"
+    assert not key_file.exists()
+
+    first = _settings(tmp_path)["SECRET_KEY"]
+    second = _settings(tmp_path)["SECRET_KEY"]
+
+    assert key_file.read_text().strip() == first == second
+    assert len(first) >= 50
+    assert key_file.stat().st_mode & 0o077 == 0  # readable by its owner only
+    assert _settings(tmp_path / "other")["SECRET_KEY"] != first
+
+
+def test_secret_key_from_environment_wins_and_writes_no_file(tmp_path):
+    assert _settings(tmp_path, DJANGO_SECRET_KEY="k" * 60)["SECRET_KEY"] == "k" * 60
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_database_url_switches_to_postgresql(tmp_path):
+    values = _settings(tmp_path, DATABASE_URL="postgres://aims:pw@db.internal:5432/aims_prod")
+    assert values["ENGINE"] == "django.db.backends.postgresql"
+    assert values["DB_NAME"] == "aims_prod"
+
+
+def test_redis_url_switches_broker_and_cache_with_visibility_timeout_above_hard_limit(tmp_path):
+    values = _settings(tmp_path, REDIS_URL="redis://127.0.0.1:6379/7", CELERY_TASK_TIME_LIMIT="900")
+    assert values["BROKER"] == "redis://127.0.0.1:6379/7"
+    assert values["CACHE"].endswith("RedisCache")
+    assert values["HARD"] == 900
+    assert values["TRANSPORT"]["visibility_timeout"] > values["HARD"]
+    assert not (tmp_path / "broker").exists()
+
+
+def test_debug_and_allowed_hosts_come_from_the_environment(tmp_path):
+    values = _settings(tmp_path, DJANGO_DEBUG="1", DJANGO_ALLOWED_HOSTS="a.example, b.example")
+    assert values["DEBUG"] is True
+    assert values["ALLOWED_HOSTS"] == ["a.example", "b.example"]
