@@ -1,6 +1,16 @@
-"""HTML routes (filled in by the issue that builds them)."""
+"""HTML routes of the management system itself."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from aims import views
 
 app_name = "aims"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("switch/", views.switch, name="switch"),
+    path("ms/<int:ms_id>/", views.ms_home, name="ms_home"),
+    path("ms/<int:ms_id>/settings/", views.ms_edit, name="ms_edit"),
+    path("ms/<int:ms_id>/members/", views.members, name="members"),
+    path("ms/<int:ms_id>/members/<int:membership_id>/", views.member_change, name="member_change"),
+    path("ms/<int:ms_id>/members/<int:membership_id>/remove/", views.member_remove, name="member_remove"),
+]

@@ -1,3 +1,341 @@
-from django.shortcuts import render
+"""HTML pages of the AI system register: AI systems, and model/dataset records and suppliers."""
 
-# Create your views here.
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from aims import access
+from aims.access import Action
+from aims.forms import ConfirmDeleteForm, add_service_errors
+from aims.history import versions_of
+from aims.services import StaleVersionError
+from registers import selectors, services
+from registers.forms import RECORD_FIELDS, AISystemFilterForm, AISystemForm, record_form_class
+from registers.models import AISystem, DatasetRecord, ModelRecord, Supplier
+
+PAGE_SIZE = 25
+AI_SYSTEM_TABS = {
+    "details": "Details",
+    "models": "Models",
+    "datasets": "Datasets",
+    "suppliers": "Suppliers",
+}
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    """One of the simple registers linked from AI systems, served by the generic record views."""
+
+    slug: str
+    model: type
+    title: str
+    columns: tuple[str, ...]
+
+    @property
+    def singular(self) -> str:
+        return str(self.model._meta.verbose_name)
+
+    def labels(self, names: tuple[str, ...] | list[str]) -> list[str]:
+        return [str(self.model._meta.get_field(name).verbose_name) for name in names]
+
+    def values(self, record, names: tuple[str, ...] | list[str]) -> list:
+        """Display values of some fields (choice labels rather than stored codes)."""
+        return [
+            getattr(record, f"get_{name}_display")()
+            if self.model._meta.get_field(name).choices
+            else getattr(record, name)
+            for name in names
+        ]
+
+
+RECORD_KINDS = {
+    kind.slug: kind
+    for kind in (
+        RecordKind("model-records", ModelRecord, "Model records", ("model_version", "provider", "model_type")),
+        RecordKind(
+            "dataset-records", DatasetRecord, "Dataset records", ("source", "personal_data_categories", "retention")
+        ),
+        RecordKind("suppliers", Supplier, "Suppliers", ("due_diligence_status", "contract_reference")),
+    )
+}
+
+
+def _kind(slug: str) -> RecordKind:
+    try:
+        return RECORD_KINDS[slug]
+    except KeyError:
+        raise Http404("No such register.") from None
+
+
+def _page(request: HttpRequest, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+# --- AI systems ---------------------------------------------------------------------------
+
+
+def _ai_system(request: HttpRequest, ms_id: int, pk: int, action: Action) -> AISystem:
+    queryset = selectors.ai_system_detail_queryset(user=request.user).filter(management_system_id=ms_id)
+    system = access.get_record(request.user, queryset, pk, action)
+    request.management_system = system.management_system
+    return system
+
+
+def _system_controls(request: HttpRequest, system: AISystem) -> dict:
+    return {
+        "can_edit": access.can(request.user, Action.EDIT, system),
+        "can_delete": access.can(request.user, Action.DELETE, system),
+    }
+
+
+@login_required
+@require_GET
+def ai_system_list(request: HttpRequest, ms_id: int) -> HttpResponse:
+    ms = access.get_management_system(request.user, ms_id, Action.VIEW)
+    request.management_system = ms
+    filter_form = AISystemFilterForm(request.GET, management_system=ms)
+    systems = selectors.ai_system_list(user=request.user, management_system=ms, filters=filter_form.filters())
+    context = {
+        "ms": ms,
+        "filter_form": filter_form,
+        "page_obj": _page(request, systems),
+        "can_create": access.can(request.user, Action.CREATE, ms),
+        "filtered": any(filter_form.cleaned_data.values()),
+    }
+    return render(request, "registers/aisystem_list.html", context)
+
+
+@login_required
+@require_GET
+def ai_system_detail(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
+    system = _ai_system(request, ms_id, pk, Action.VIEW)
+    tab = request.GET.get("tab", "details")
+    if tab not in AI_SYSTEM_TABS:
+        tab = "details"
+    context = {"system": system, "ms": system.management_system, "tab": tab, "tabs": AI_SYSTEM_TABS}
+    context.update(_system_controls(request, system))
+    return render(request, "registers/aisystem_detail.html", context)
+
+
+@login_required
+@require_GET
+def ai_system_history(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
+    system = _ai_system(request, ms_id, pk, Action.VIEW_HISTORY)
+    versions = versions_of(selectors.history_of(system), AISystem)
+    context = {
+        "system": system,
+        "ms": system.management_system,
+        "tab": "history",
+        "tabs": AI_SYSTEM_TABS,
+        "versions": versions,
+    }
+    context.update(_system_controls(request, system))
+    return render(request, "registers/aisystem_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ai_system_create(request: HttpRequest, ms_id: int) -> HttpResponse:
+    ms = access.get_management_system(request.user, ms_id, Action.CREATE)
+    request.management_system = ms
+    form = AISystemForm(request.POST or None, management_system=ms)
+    if request.method == "POST" and form.is_valid():
+        try:
+            system = services.ai_system_create(
+                management_system=ms, user=request.user, reason=form.reason(), **form.register_fields()
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{system.reference} was added to the inventory.")
+            return redirect("registers:ai_system_detail", ms_id=ms.pk, pk=system.pk)
+    return render(request, "registers/aisystem_form.html", {"ms": ms, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ai_system_edit(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
+    system = _ai_system(request, ms_id, pk, Action.EDIT)
+    ms = system.management_system
+    # The form writes cleaned values onto its instance; the service must still see the saved
+    # owner (to move the owner's edit grant), so the form gets a copy.
+    form = AISystemForm(
+        request.POST or None, instance=copy.copy(system), management_system=ms, initial={"version": system.version}
+    )
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.ai_system_update(
+                system,
+                user=request.user,
+                expected_version=form.cleaned_data["version"],
+                reason=form.reason(),
+                **form.register_fields(),
+            )
+        except StaleVersionError as exc:
+            conflict = str(exc)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{system.reference} was saved.")
+            return redirect("registers:ai_system_detail", ms_id=ms.pk, pk=system.pk)
+    context = {"ms": ms, "form": form, "system": system, "conflict": conflict}
+    return render(request, "registers/aisystem_form.html", context, status=409 if conflict else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ai_system_delete(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
+    system = _ai_system(request, ms_id, pk, Action.DELETE)
+    detail = reverse("registers:ai_system_detail", kwargs={"ms_id": ms_id, "pk": system.pk})
+    done = reverse("registers:ai_system_list", kwargs={"ms_id": ms_id})
+    return _confirm_delete(request, system, services.ai_system_delete, cancel_url=detail, done_url=done)
+
+
+def _confirm_delete(request: HttpRequest, obj, delete, *, cancel_url: str, done_url: str) -> HttpResponse:
+    """Ask before deleting a register row; delete only the version the user confirmed."""
+    form = ConfirmDeleteForm(request.POST or None, initial={"version": obj.version})
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            delete(obj, user=request.user, expected_version=form.cleaned_data["version"], reason=form.reason())
+        except StaleVersionError as exc:
+            conflict = str(exc)
+        else:
+            messages.success(request, f"{obj} was deleted. Its history is kept.")
+            return redirect(done_url)
+    context = {"ms": obj.management_system, "obj": obj, "form": form, "conflict": conflict, "cancel_url": cancel_url}
+    return render(request, "registers/register_confirm_delete.html", context, status=409 if conflict else 200)
+
+
+# --- model records, dataset records, suppliers ------------------------------------------------
+
+
+def _record(request: HttpRequest, ms_id: int, kind: RecordKind, pk: int, action: Action):
+    queryset = kind.model.objects.select_related("management_system").filter(management_system_id=ms_id)
+    record = access.get_record(request.user, queryset, pk, action)
+    request.management_system = record.management_system
+    return record
+
+
+def _record_context(request: HttpRequest, kind: RecordKind, record) -> dict:
+    return {
+        "kind": kind,
+        "obj": record,
+        "ms": record.management_system,
+        "can_edit": access.can(request.user, Action.EDIT, record),
+        "can_delete": access.can(request.user, Action.DELETE, record),
+    }
+
+
+@login_required
+@require_GET
+def record_list(request: HttpRequest, ms_id: int, kind: str) -> HttpResponse:
+    ms = access.get_management_system(request.user, ms_id, Action.VIEW)
+    request.management_system = ms
+    register = _kind(kind)
+    q = request.GET.get("q", "").strip()[:200]
+    records = selectors.record_list(register.model, user=request.user, management_system=ms, q=q)
+    context = {
+        "ms": ms,
+        "kind": register,
+        "q": q,
+        "page_obj": (page := _page(request, records)),
+        "labels": register.labels(register.columns),
+        "rows": [(record, register.values(record, register.columns)) for record in page],
+        "can_create": access.can(request.user, Action.CREATE, ms),
+    }
+    return render(request, "registers/record_list.html", context)
+
+
+@login_required
+@require_GET
+def record_detail(request: HttpRequest, ms_id: int, kind: str, pk: int) -> HttpResponse:
+    register = _kind(kind)
+    record = _record(request, ms_id, register, pk, Action.VIEW)
+    context = _record_context(request, register, record)
+    fields = RECORD_FIELDS[register.model]
+    facts = list(zip(register.labels(fields), register.values(record, fields), strict=True))
+    context.update(tab="details", facts=facts, used_by=record.ai_systems.order_by("reference"))
+    return render(request, "registers/record_detail.html", context)
+
+
+@login_required
+@require_GET
+def record_history(request: HttpRequest, ms_id: int, kind: str, pk: int) -> HttpResponse:
+    register = _kind(kind)
+    record = _record(request, ms_id, register, pk, Action.VIEW_HISTORY)
+    context = _record_context(request, register, record)
+    context.update(tab="history", versions=versions_of(selectors.history_of(record), register.model))
+    return render(request, "registers/record_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_create(request: HttpRequest, ms_id: int, kind: str) -> HttpResponse:
+    ms = access.get_management_system(request.user, ms_id, Action.CREATE)
+    request.management_system = ms
+    register = _kind(kind)
+    form = record_form_class(register.model)(request.POST or None, management_system=ms)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record = services.record_create(
+                register.model, management_system=ms, user=request.user, reason=form.reason(), **form.register_fields()
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{record.reference} was added.")
+            return redirect("registers:record_detail", ms_id=ms.pk, kind=register.slug, pk=record.pk)
+    return render(request, "registers/record_form.html", {"ms": ms, "kind": register, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_edit(request: HttpRequest, ms_id: int, kind: str, pk: int) -> HttpResponse:
+    register = _kind(kind)
+    record = _record(request, ms_id, register, pk, Action.EDIT)
+    ms = record.management_system
+    form_class = record_form_class(register.model)
+    form = form_class(
+        request.POST or None, instance=copy.copy(record), management_system=ms, initial={"version": record.version}
+    )
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_update(
+                record,
+                user=request.user,
+                expected_version=form.cleaned_data["version"],
+                reason=form.reason(),
+                **form.register_fields(),
+            )
+        except StaleVersionError as exc:
+            conflict = str(exc)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{record.reference} was saved.")
+            return redirect("registers:record_detail", ms_id=ms.pk, kind=register.slug, pk=record.pk)
+    context = {"ms": ms, "kind": register, "form": form, "obj": record, "conflict": conflict}
+    return render(request, "registers/record_form.html", context, status=409 if conflict else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_delete(request: HttpRequest, ms_id: int, kind: str, pk: int) -> HttpResponse:
+    register = _kind(kind)
+    record = _record(request, ms_id, register, pk, Action.DELETE)
+    detail = reverse("registers:record_detail", kwargs={"ms_id": ms_id, "kind": register.slug, "pk": record.pk})
+    done = reverse("registers:record_list", kwargs={"ms_id": ms_id, "kind": register.slug})
+    return _confirm_delete(request, record, services.record_delete, cancel_url=detail, done_url=done)

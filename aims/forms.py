@@ -1,0 +1,84 @@
+"""Forms for the management system itself and its members."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from aims.models import ManagementSystem, Membership, Role
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(format=DATETIME_LOCAL, **kwargs)
+
+
+def _expiry_field() -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label="Access ends",
+        required=False,
+        widget=DateTimeLocalInput(),
+        input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+        help_text="Optional. Auditors' access should end when the audit does.",
+    )
+
+
+class VersionedFormMixin(forms.Form):
+    """The version the user read (optimistic concurrency) and why they changed it."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    change_reason = forms.CharField(
+        label="Change reason",
+        max_length=100,
+        required=False,
+        help_text="Recorded in the history. Leave empty for “Updated via the web”.",
+    )
+
+    default_reason = "Updated via the web"
+
+    def reason(self) -> str:
+        return self.cleaned_data.get("change_reason") or self.default_reason
+
+
+class ManagementSystemForm(VersionedFormMixin, forms.ModelForm):
+    class Meta:
+        model = ManagementSystem
+        fields = ["name", "scope_statement", "status"]
+        widgets = {"scope_statement": forms.Textarea(attrs={"rows": 8})}
+
+
+class MemberAddForm(forms.Form):
+    user = forms.CharField(
+        label="Username or e-mail",
+        max_length=254,
+        help_text="The person must already have an account.",
+    )
+    role = forms.ChoiceField(choices=Role.choices)
+    expires_at = _expiry_field()
+
+
+class MemberChangeForm(forms.ModelForm):
+    expires_at = _expiry_field()
+
+    class Meta:
+        model = Membership
+        fields = ["role", "expires_at"]
+
+
+def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """Show a service's ValidationError next to the form's fields, or at the top for the rest."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+class ConfirmDeleteForm(VersionedFormMixin):
+    """Confirms a deletion of the version the user saw, with an optional reason."""
+
+    default_reason = "Deleted via the web"
