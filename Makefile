@@ -17,16 +17,19 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 demo: venv
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_demo
+	$(PY) manage.py load_demo --url http://$(HOST):$(PORT)/
 
+# The web server in the foreground and one worker in the background; Ctrl-C (or the
+# server exiting) stops the worker too.
 run: demo
 	@echo
 	@echo "  AIMS register: http://$(HOST):$(PORT)/"
 	@echo "  Demo logins: owner, officer, leader, contributor, auditor, outsider"
-	@echo "  Password for every demo user: $$($(PY) manage.py shell -c 'from aims.demo import DEMO_PASSWORD; print(DEMO_PASSWORD)' 2>/dev/null)"
+	@echo "  Password for every demo user: $$($(PY) manage.py shell -c 'from aims.demo import DEMO_PASSWORD; print(DEMO_PASSWORD)')"
 	@echo
-	@trap 'kill 0' INT TERM EXIT; \
-	$(VENV)/bin/celery -A aims worker --loglevel=INFO --concurrency=1 & \
+	@$(VENV)/bin/celery -A aims worker --loglevel=INFO --concurrency=1 & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	trap 'exit 130' INT TERM; \
 	$(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
 worker: venv
