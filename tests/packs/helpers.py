@@ -1,0 +1,36 @@
+"""Helpers shared by the pack tests."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from pypdf import PdfReader
+
+from aims.packs.models import AuditPack
+from registers import evidence_samples as samples
+from registers.evidence_services import evidence_create
+
+
+def make_pack(world, *, kind=AuditPack.Kind.FULL, user=None, as_of=None) -> AuditPack:
+    return AuditPack.objects.create(
+        management_system=world.acme, kind=kind, as_of=as_of or timezone.now(), requested_by=user or world.auditor
+    )
+
+
+def make_evidence(world, *, title="Bias evaluation report", name="bias.pdf", data=None, links=None):
+    return evidence_create(
+        management_system=world.acme,
+        user=world.officer,
+        title=title,
+        evidence_date=date(2026, 1, 15),
+        upload=SimpleUploadedFile(name, data or samples.pdf_bytes(title)),
+        links=links,
+    )
+
+
+def pdf_text(content: bytes) -> str:
+    reader = PdfReader(io.BytesIO(content))
+    return "\n".join(page.extract_text() or "" for page in reader.pages)
