@@ -188,6 +188,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "ISO/IEC 42001 AI management system register.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,  # request bodies list only writable fields
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
