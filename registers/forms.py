@@ -87,6 +87,19 @@ class AISystemForm(RegisterForm):
         ):
             self.fields[name].queryset = model.objects.filter(management_system=management_system).order_by("reference")
 
+    SECTIONS = (
+        ("What it is", ("name", "purpose", "intended_use", "notes")),
+        (
+            "Accountability and classification",
+            ("owner", "lifecycle_stage", "in_scope", "ai_role", "eu_ai_act_risk_class", "human_oversight"),
+        ),
+        ("Components", ("model_records", "dataset_records", "suppliers")),
+    )
+
+    def sections(self) -> list[tuple[str, list]]:
+        """The form's fields grouped under headings for the page."""
+        return [(legend, [self[name] for name in names]) for legend, names in self.SECTIONS]
+
 
 class AISystemFilterForm(forms.Form):
     """The list page's search and filters; every field optional, values kept in the URL."""
