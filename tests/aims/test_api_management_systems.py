@@ -1,0 +1,261 @@
+"""Management systems and memberships through the API."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from aims import access
+from aims.access import Action
+from aims.models import ManagementSystem, Membership, Role
+from tests.factories import UserFactory
+
+MS_URL = "/api/v1/management-systems/"
+MEMBERS_URL = "/api/v1/memberships/"
+
+
+def patch(client, url, payload, **headers):
+    return client.patch(url, payload, content_type="application/json", **headers)
+
+
+def post(client, url, payload):
+    return client.post(url, payload, content_type="application/json")
+
+
+# --- management systems ---
+
+
+def test_any_user_creates_a_management_system_and_becomes_its_owner(db):
+    founder = UserFactory(username="founder")
+    client = Client()
+    client.force_login(founder)
+    response = post(client, MS_URL, {"organisation": "Globex", "name": "Globex AIMS", "scope_statement": "All AI."})
+    assert response.status_code == 201, response.content
+    assert response.json()["role"] == "owner"
+    assert response["ETag"] == '"1"'
+    ms = ManagementSystem.objects.get(pk=response.json()["id"])
+    assert Membership.objects.get(management_system=ms).user == founder
+    assert access.can(founder, Action.MANAGE_MEMBERS, ms)
+
+
+def test_anonymous_cannot_create_a_management_system(db):
+    response = post(Client(), MS_URL, {"organisation": "Globex", "name": "Globex AIMS"})
+    assert response.status_code == 401
+    assert not ManagementSystem.objects.exists()
+
+
+def test_management_system_needs_organisation_and_name(world, client_as):
+    response = post(client_as("outsider"), MS_URL, {"organisation": "", "name": "x" * 201})
+    assert response.status_code == 400
+    assert set(response.json()) == {"organisation", "name"}
+    assert ManagementSystem.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("persona", "listed", "retrieve"),
+    [
+        ("owner", True, 200),
+        ("officer", True, 200),
+        ("leader", True, 200),
+        ("contributor", True, 200),
+        ("auditor", True, 200),
+        ("expired_auditor", False, 404),
+        ("outsider", False, 404),
+    ],
+)
+def test_members_see_their_management_system(world, client_as, persona, listed, retrieve):
+    client = client_as(persona)
+    names = [ms["name"] for ms in client.get(MS_URL).json()["results"]]
+    assert ("Acme AIMS" in names) is listed
+    assert client.get(f"{MS_URL}{world.acme.pk}/").status_code == retrieve
+    assert client.get(f"{MS_URL}{world.acme.pk}/history/").status_code == retrieve
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [
+        ("owner", 200),
+        ("officer", 403),
+        ("leader", 403),
+        ("contributor", 403),
+        ("auditor", 403),
+        ("expired_auditor", 404),
+        ("outsider", 404),
+    ],
+)
+def test_only_owners_change_name_scope_and_status(world, client_as, persona, status):
+    payload = {"name": "Acme AIMS 2027", "scope_statement": "Clinical AI.", "status": "operating"}
+    response = patch(client_as(persona), f"{MS_URL}{world.acme.pk}/", payload, HTTP_IF_MATCH='"1"')
+    assert response.status_code == status
+    world.acme.refresh_from_db()
+    changed = (world.acme.name, world.acme.scope_statement, world.acme.status, world.acme.version)
+    if status == 200:
+        assert changed == ("Acme AIMS 2027", "Clinical AI.", "operating", 2)
+        assert response["ETag"] == '"2"'
+    else:
+        assert changed == ("Acme AIMS", "", "setting_up", 1)
+
+
+def test_management_system_change_needs_current_version(world, client_as):
+    client = client_as("owner")
+    url = f"{MS_URL}{world.acme.pk}/"
+    assert patch(client, url, {"name": "No precondition"}).status_code == 428
+    assert patch(client, url, {"name": "Stale"}, HTTP_IF_MATCH='"9"').status_code == 412
+    assert patch(client, url, {"status": "flying"}, HTTP_IF_MATCH='"1"').status_code == 400
+    world.acme.refresh_from_db()
+    assert (world.acme.name, world.acme.version) == ("Acme AIMS", 1)
+
+
+def test_management_system_history_shows_who_changed_what_and_why(world, client_as):
+    client = client_as("owner")
+    url = f"{MS_URL}{world.acme.pk}/"
+    payload = {"status": "operating", "change_reason": "Stage 1 audit passed"}
+    assert patch(client, url, payload, HTTP_IF_MATCH='"1"').status_code == 200
+    latest = client.get(url + "history/").json()[0]
+    assert (latest["user"], latest["change_reason"], latest["type"], latest["version"]) == (
+        "owner",
+        "Stage 1 audit passed",
+        "changed",
+        2,
+    )
+    assert latest["changes"] == [{"field": "status", "label": "status", "old": "Setting up", "new": "Operating"}]
+
+
+def test_organisation_cannot_be_changed(world, client_as):
+    response = patch(client_as("owner"), f"{MS_URL}{world.acme.pk}/", {"organisation": "Other"}, HTTP_IF_MATCH='"1"')
+    assert response.status_code == 200
+    world.acme.refresh_from_db()
+    assert world.acme.organisation == "Acme Health"
+
+
+def test_management_systems_cannot_be_deleted_through_the_api(world, client_as):
+    response = client_as("owner").delete(f"{MS_URL}{world.acme.pk}/", HTTP_IF_MATCH='"1"')
+    assert response.status_code == 405
+    assert ManagementSystem.objects.filter(pk=world.acme.pk).exists()
+
+
+# --- memberships ---
+
+
+def usernames(response) -> set[str]:
+    assert response.status_code == 200
+    return {m["username"] for m in response.json()["results"]}
+
+
+def test_members_list_their_management_systems_members_without_expired_auditors(world, client_as):
+    listed = usernames(client_as("officer").get(MEMBERS_URL))
+    assert listed == {"owner", "officer", "leader", "contributor", "auditor"}
+
+
+def test_owner_also_sees_expired_auditors_to_renew_them(world, client_as):
+    rows = {m["username"]: m for m in client_as("owner").get(MEMBERS_URL).json()["results"]}
+    assert rows["expired_auditor"]["is_expired"] is True
+    assert rows["auditor"]["is_expired"] is False
+    assert "outsider" not in rows
+
+
+@pytest.mark.parametrize("persona", ["expired_auditor", "outsider"])
+def test_outsiders_see_no_acme_members(world, client_as, persona):
+    assert not usernames(client_as(persona).get(MEMBERS_URL, {"management_system": world.acme.pk}))
+    membership = Membership.objects.get(user=world.officer)
+    assert client_as(persona).get(f"{MEMBERS_URL}{membership.pk}/").status_code == 404
+
+
+def test_owner_adds_member_by_email_with_role_and_expiry(world, client_as):
+    UserFactory(username="ext-auditor", email="auditor@certbody.example")
+    expires = (timezone.now() + timedelta(days=10)).isoformat()
+    payload = {
+        "management_system": world.acme.pk,
+        "username": "AUDITOR@certbody.example",
+        "role": "auditor",
+        "expires_at": expires,
+    }
+    response = post(client_as("owner"), MEMBERS_URL, payload)
+    assert response.status_code == 201, response.content
+    membership = Membership.objects.get(user__username="ext-auditor")
+    assert (membership.role, membership.granted_by, membership.expires_at is not None) == (
+        Role.AUDITOR,
+        world.owner,
+        True,
+    )
+    assert response.json()["granted_by"] == "owner"
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"username": "nobody", "role": "officer"}, "username"),
+        ({"username": "officer", "role": "officer"}, "username"),
+        ({"username": "fresh", "role": "emperor"}, "role"),
+        ({"role": "officer"}, "username"),
+    ],
+)
+def test_bad_member_additions_are_refused(world, client_as, payload, field):
+    UserFactory(username="fresh")
+    before = Membership.objects.count()
+    response = post(client_as("owner"), MEMBERS_URL, {"management_system": world.acme.pk, **payload})
+    assert response.status_code == 400
+    assert field in response.json()
+    assert Membership.objects.count() == before
+
+
+def test_owner_changes_a_members_role_and_access_follows(world, client_as):
+    membership = Membership.objects.get(user=world.contributor)
+    response = patch(client_as("owner"), f"{MEMBERS_URL}{membership.pk}/", {"role": "officer"})
+    assert response.status_code == 200
+    assert response.json()["role"] == "officer"
+    access.forget_cached_access(world.contributor)
+    assert access.can(world.contributor, Action.CREATE, world.acme)
+    history = client_as("owner").get(f"{MEMBERS_URL}{membership.pk}/history/").json()
+    assert (history[0]["user"], history[0]["change_reason"]) == ("owner", "Role Compliance officer")
+
+
+def test_owner_renews_an_expired_auditor(world, client_as):
+    membership = Membership.objects.get(user=world.expired_auditor)
+    expires = (timezone.now() + timedelta(days=5)).isoformat()
+    response = patch(client_as("owner"), f"{MEMBERS_URL}{membership.pk}/", {"expires_at": expires})
+    assert response.status_code == 200
+    access.forget_cached_access(world.expired_auditor)
+    assert access.can(world.expired_auditor, Action.VIEW, world.acme)
+
+
+def test_owner_removes_a_member(world, client_as):
+    membership = Membership.objects.get(user=world.leader)
+    assert client_as("owner").delete(f"{MEMBERS_URL}{membership.pk}/").status_code == 204
+    assert not Membership.objects.filter(pk=membership.pk).exists()
+    access.forget_cached_access(world.leader)
+    assert not access.can(world.leader, Action.VIEW, world.acme)
+
+
+def test_last_owner_cannot_be_demoted_or_removed(world, client_as):
+    membership = Membership.objects.get(user=world.owner)
+    client = client_as("owner")
+    demote = patch(client, f"{MEMBERS_URL}{membership.pk}/", {"role": "officer"})
+    assert demote.status_code == 400
+    assert "at least one owner" in demote.json()["role"][0]
+    assert client.delete(f"{MEMBERS_URL}{membership.pk}/").status_code == 400
+    membership.refresh_from_db()
+    assert membership.role == Role.OWNER
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [
+        ("officer", 403),
+        ("leader", 403),
+        ("contributor", 403),
+        ("auditor", 403),
+        ("expired_auditor", 404),
+        ("outsider", 404),
+    ],
+)
+def test_only_owners_change_or_remove_members(world, client_as, persona, status):
+    membership = Membership.objects.get(user=world.leader)
+    client = client_as(persona)
+    assert patch(client, f"{MEMBERS_URL}{membership.pk}/", {"role": "owner"}).status_code == status
+    assert client.delete(f"{MEMBERS_URL}{membership.pk}/").status_code == status
+    membership.refresh_from_db()
+    assert membership.role == Role.LEADERSHIP
