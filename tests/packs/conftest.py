@@ -1,5 +1,7 @@
 import pytest
 
+from tests.packs.worker import pack_worker, worker_settings  # noqa: F401  (fixtures)
+
 
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
