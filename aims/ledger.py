@@ -25,6 +25,7 @@ Call it from the app's ``AppConfig.ready()``. Then:
 - ``sign_off_status(kind, subject) -> SignOffStatus``: the latest sign-off, whether the
   subject changed since (``changed_since``), which records changed (``changed``: object
   id, signed and current history ids) and the kind's ``diff_url``.
+- ``changes_since(signoff, subject)``: the same list of changed records for any sign-off.
 - ``sign_offs_of(kind, subject)``: every sign-off of a subject, newest first (old ones stay).
 - ``verify(management_system=None) -> {"ok", "checked", "first_broken"}`` recomputes
   every digest and chain link; ``first_broken`` names the sign-off and the reason
@@ -306,15 +307,21 @@ def sign_off_status(kind: str, subject: models.Model) -> SignOffStatus:
     latest = sign_offs_of(kind, subject).first()
     if latest is None:
         return SignOffStatus(latest=None, changed_since=False)
+    changed = changes_since(latest, subject)
+    url = spec.diff_url(subject, latest) if (changed and spec.diff_url) else None
+    return SignOffStatus(latest=latest, changed_since=bool(changed), changed=changed, diff_url=url)
+
+
+def changes_since(signoff: SignOff, subject: models.Model) -> list[ChangedRecord]:
+    """Records of the subject whose current version is not the one the sign-off signed."""
+    spec = signable(signoff.kind)
     current = {(row.instance_type._meta.label_lower, row.id): row.history_id for row in spec.versions(subject)}
-    signed = _signed_objects(_version_keys(latest))
-    changed = [
+    signed = _signed_objects(_version_keys(signoff))
+    return [
         ChangedRecord(label, object_id, signed.get((label, object_id)), current.get((label, object_id)))
         for label, object_id in sorted(set(current) | set(signed))
         if signed.get((label, object_id)) != current.get((label, object_id))
     ]
-    url = spec.diff_url(subject, latest) if (changed and spec.diff_url) else None
-    return SignOffStatus(latest=latest, changed_since=bool(changed), changed=changed, diff_url=url)
 
 
 def _signed_objects(keys: list[VersionKey]) -> dict[tuple[str, int], int]:

@@ -1,6 +1,8 @@
-"""HTML routes (filled in by the issue that builds them)."""
+"""HTML routes of the sign-off ledger, under ms/<ms_id>/ledger/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from aims import ledger_views
 
 app_name = "ledger"
-urlpatterns: list = []
+urlpatterns = [path("", ledger_views.verify, name="verify")]

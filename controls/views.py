@@ -1,1 +1,229 @@
-# Create your views here.
+"""HTML pages of the Statement of Applicability: the SoA, row editing and history, approval, exports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from aims import access, ledger
+from aims.access import Action
+from aims.forms import add_service_errors
+from aims.history import versions_of
+from aims.models import ManagementSystem, SignOff
+from aims.services import StaleVersionError
+from controls import exports, selectors, services
+from controls.forms import ApplicabilityForm, SoAApprovalForm, SoAFilterForm
+from controls.models import Applicability
+from controls.signoffs import SOA, soa_blockers
+from registers.models import AISystem
+
+
+def _management_system(request: HttpRequest, ms_id: int, action: Action = Action.VIEW) -> ManagementSystem:
+    ms = access.get_management_system(request.user, ms_id, action)
+    request.management_system = ms
+    return ms
+
+
+def _row(request: HttpRequest, ms_id: int, pk: int, action: Action) -> Applicability:
+    queryset = selectors.soa_queryset().filter(management_system_id=ms_id)
+    row = access.get_record(request.user, queryset, pk, action)
+    request.management_system = row.management_system
+    return row
+
+
+def _soa_url(ms: ManagementSystem, query: str = "", anchor: str = "") -> str:
+    url = reverse("controls:soa", args=[ms.pk])
+    return url + (f"?{query}" if query else "") + (f"#{anchor}" if anchor else "")
+
+
+def _read_soa(request: HttpRequest, ms: ManagementSystem, query: QueryDict):
+    """Rows to show (live or as of), all rows for the progress summary, and the filter form."""
+    owners = selectors.soa_owner_choices(ms)
+    filter_form = SoAFilterForm(query, owners=owners)
+    as_of = filter_form.cleaned_data.get("as_of") if filter_form.is_valid() else None
+    if as_of:
+        all_rows = selectors.soa_rows_as_of(management_system=ms, when=as_of)
+    else:
+        all_rows = selectors.soa_rows(management_system=ms)
+    shown = selectors.soa_filter(all_rows, filter_form.filters())
+    return filter_form, owners, as_of, all_rows, shown
+
+
+def _render_soa(
+    request: HttpRequest,
+    ms: ManagementSystem,
+    query: QueryDict,
+    *,
+    bound: ApplicabilityForm | None = None,
+    conflict: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    filter_form, owners, as_of, all_rows, shown = _read_soa(request, ms, query)
+    editable = None if as_of else access.editable_ids(request.user, Applicability, ms)
+    can_edit_any = not as_of and (editable is None or bool(editable))
+    systems = selectors.soa_system_choices(ms) if can_edit_any else []
+    for row in shown:
+        row.can_edit = can_edit_any and (editable is None or row.pk in editable)
+        if row.can_edit:
+            is_bound = bound is not None and bound.row.pk == row.pk
+            row.form = bound if is_bound else ApplicabilityForm(row=row, owners=owners, systems=systems)
+            row.conflict = conflict if is_bound else None
+    groups = selectors.soa_by_area(all_rows, shown)
+    context = {
+        "ms": ms,
+        "filter_form": filter_form,
+        "groups": groups,
+        "totals": selectors.soa_totals(groups),
+        "shown_count": len(shown),
+        "as_of": as_of,
+        "filtered": bool(query.get("show") or query.get("owner")),
+        "query": query.urlencode(),
+        "export_query": urlencode({"as_of": query.get("as_of", "")}) if as_of else "",
+        "status": ledger.sign_off_status(SOA, ms),
+        "can_approve": access.can(request.user, Action.SIGN_OFF, ms),
+        "can_edit_any": can_edit_any,
+    }
+    return render(request, "controls/soa_list.html", context, status=status)
+
+
+@login_required
+@require_GET
+def soa(request: HttpRequest, ms_id: int) -> HttpResponse:
+    ms = _management_system(request, ms_id)
+    return _render_soa(request, ms, request.GET)
+
+
+@login_required
+@require_POST
+def soa_row_edit(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
+    row = _row(request, ms_id, pk, Action.EDIT)
+    ms = row.management_system
+    owners, systems = selectors.soa_owner_choices(ms), selectors.soa_system_choices(ms)
+    form = ApplicabilityForm(
+        request.POST,
+        row=row,
+        owners=owners,
+        systems=systems,
+        owner_objects=get_user_model().objects.in_bulk([pk for pk, _ in owners]),
+        system_objects=AISystem.objects.in_bulk([pk for pk, _ in systems]),
+    )
+    query = QueryDict(request.POST.get("filters", ""))
+    conflict = None
+    if form.is_valid():
+        try:
+            services.applicability_update(
+                row,
+                user=request.user,
+                expected_version=form.cleaned_data["version"],
+                reason=form.reason(),
+                **form.service_fields(),
+            )
+        except StaleVersionError as exc:
+            conflict = str(exc)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{row.control.key} saved.")
+            return redirect(_soa_url(ms, query.urlencode(), f"row-{row.pk}"))
+    return _render_soa(request, ms, query, bound=form, conflict=conflict, status=409 if conflict else 200)
+
+
+@login_required
+@require_GET
+def soa_row_history(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
+    row = _row(request, ms_id, pk, Action.VIEW_HISTORY)
+    versions = versions_of(selectors.soa_row_history(row), Applicability)
+    return render(
+        request, "controls/applicability_history.html", {"ms": row.management_system, "row": row, "versions": versions}
+    )
+
+
+@login_required
+@require_GET
+def soa_changes(request: HttpRequest, ms_id: int) -> HttpResponse:
+    ms = _management_system(request, ms_id)
+    signoffs = SignOff.objects.filter(management_system=ms, kind=SOA).select_related("signer")
+    signoff = signoffs.filter(pk=request.GET.get("since")).first() if request.GET.get("since", "").isdigit() else None
+    signoff = signoff or signoffs.order_by("-sequence").first()
+    if signoff is None:
+        raise Http404("The Statement of Applicability has not been approved yet.")
+    changed = ledger.changes_since(signoff, ms)
+    rows = selectors.soa_queryset().in_bulk([c.object_id for c in changed])
+    changes = []
+    for record in changed:
+        row = rows.get(record.object_id)
+        if row is None:
+            continue
+        history = selectors.soa_row_history(row, since_history_id=record.signed_history_id)
+        versions = versions_of(history, Applicability)
+        # The oldest version listed is the signed one: show what happened after it.
+        changes.append((row, versions[:-1] if record.signed_history_id else versions))
+    context = {"ms": ms, "signoff": signoff, "changes": changes}
+    return render(request, "controls/soa_changes.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def soa_approve(request: HttpRequest, ms_id: int) -> HttpResponse:
+    ms = _management_system(request, ms_id, Action.SIGN_OFF)
+    form = SoAApprovalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            signoff = services.soa_approve(
+                management_system=ms,
+                user=request.user,
+                statement=form.cleaned_data["statement"],
+                confirmed=form.cleaned_data["confirmed"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Statement of Applicability approved (sign-off #{signoff.sequence}).")
+            return redirect(_soa_url(ms))
+    all_rows = selectors.soa_rows(management_system=ms)
+    context = {
+        "ms": ms,
+        "form": form,
+        "blockers": soa_blockers(ms),
+        "totals": selectors.soa_totals(selectors.soa_by_area(all_rows, [])),
+        "status": ledger.sign_off_status(SOA, ms),
+        "history": ledger.sign_offs_of(SOA, ms),
+    }
+    return render(request, "controls/soa_approve.html", context)
+
+
+@login_required
+@require_GET
+def soa_export(request: HttpRequest, ms_id: int, fmt: str) -> HttpResponse:
+    ms = _management_system(request, ms_id)
+    filter_form, _owners, as_of, all_rows, _shown = _read_soa(request, ms, request.GET)
+    if request.GET.get("as_of") and not as_of:
+        raise Http404("Not a valid as-of date.")
+    moment: datetime = as_of or timezone.now()
+    stamp = timezone.localtime(moment).strftime("%Y-%m-%d")
+    title = f"Statement of Applicability · {ms.organisation} · {ms.name} · " + (
+        f"as of {timezone.localtime(moment):%Y-%m-%d %H:%M}"
+        if as_of
+        else f"exported {timezone.localtime(moment):%Y-%m-%d %H:%M}"
+    )
+    table = exports.soa_table(all_rows)
+    filename = f"soa-{ms.pk}-{'as-of-' if as_of else ''}{stamp}.{fmt}"
+    if fmt == "csv":
+        response = HttpResponse(exports.to_csv(table, title=title), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(
+            exports.to_xlsx(table, title=title, generated_at=timezone.now()),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -1,0 +1,29 @@
+"""The sign-off chain of a management system, verified on every visit."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from aims import access, ledger
+from aims.access import Action
+from aims.models import SignOff
+
+
+@login_required
+@require_GET
+def verify(request: HttpRequest, ms_id: int) -> HttpResponse:
+    ms = access.get_management_system(request.user, ms_id, Action.VIEW)
+    request.management_system = ms
+    result = ledger.verify(ms)
+    broken_id = result["first_broken"]["id"] if result["first_broken"] else None
+    chain = list(
+        SignOff.objects.filter(management_system=ms).select_related("signer", "subject_type").order_by("sequence")
+    )
+    for signoff in chain:
+        signoff.kind_label = ledger.kind_label(signoff.kind)
+        signoff.is_broken = signoff.pk == broken_id
+    context = {"ms": ms, "result": result, "chain": chain, "genesis": ledger.GENESIS_DIGEST}
+    return render(request, "ledger/ledger_verify.html", context)

@@ -1,0 +1,145 @@
+"""Forms of the Statement of Applicability: one per row (inline editing), filters, approval."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from aims.forms import VersionedFormMixin
+from controls.models import Applicability
+from controls.selectors import SHOW_CHOICES
+
+
+class ApplicabilityForm(VersionedFormMixin, forms.Form):
+    """Decide, justify and progress one SoA row.
+
+    Owner and AI system choices are computed once per page and passed in, so 38 forms
+    on one page cost no extra queries.
+    """
+
+    applicable = forms.ChoiceField(label="Applicable", choices=Applicability.Decision.choices)
+    justification = forms.CharField(
+        label="Justification",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required once decided, for inclusion and exclusion alike.",
+    )
+    implementation_status = forms.ChoiceField(
+        label="Implementation", choices=Applicability.ImplementationStatus.choices
+    )
+    owner = forms.TypedChoiceField(label="Control owner", required=False, coerce=int, empty_value=None)
+    implementation_notes = forms.CharField(
+        label="Implementation notes", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    ai_systems = forms.TypedMultipleChoiceField(
+        label="Linked AI systems", required=False, coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+    last_reviewed = forms.DateField(
+        label="Last reviewed", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    default_reason = "SoA row updated via the web"
+
+    def __init__(
+        self,
+        *args: Any,
+        row: Applicability,
+        owners: list[tuple[int, str]],
+        systems: list[tuple[int, str]],
+        owner_objects: dict[int, Any] | None = None,
+        system_objects: dict[int, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("prefix", f"row-{row.pk}")
+        kwargs.setdefault("initial", self.initial_for(row))
+        super().__init__(*args, **kwargs)
+        self.row = row
+        self.fields["owner"].choices = [("", "Nobody yet"), *owners]
+        self.fields["ai_systems"].choices = systems
+        self.owner_objects = owner_objects or {}
+        self.system_objects = system_objects or {}
+
+    @staticmethod
+    def initial_for(row: Applicability) -> dict[str, Any]:
+        return {
+            "applicable": row.applicable,
+            "justification": row.justification,
+            "implementation_status": row.implementation_status,
+            "owner": row.owner_id or "",
+            "implementation_notes": row.implementation_notes,
+            "ai_systems": [s.pk for s in getattr(row, "linked_systems", [])],
+            "last_reviewed": row.last_reviewed,
+            "version": row.version,
+        }
+
+    def service_fields(self) -> dict[str, Any]:
+        """Cleaned values as the service takes them (objects for owner and linked systems)."""
+        data = self.cleaned_data
+        return {
+            "applicable": data["applicable"],
+            "justification": data["justification"].strip(),
+            "implementation_status": data["implementation_status"],
+            "owner": self.owner_objects.get(data["owner"]) if data["owner"] else None,
+            "implementation_notes": data["implementation_notes"],
+            "ai_systems": [self.system_objects[pk] for pk in data["ai_systems"] if pk in self.system_objects],
+            "last_reviewed": data["last_reviewed"],
+        }
+
+
+class SoAFilterForm(forms.Form):
+    show = forms.ChoiceField(label="Show", choices=list(SHOW_CHOICES.items()), required=False)
+    owner = forms.TypedChoiceField(label="Control owner", required=False, coerce=int, empty_value=None)
+    as_of = forms.CharField(
+        label="As of",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="A past date (end of that day) or date and time: the SoA exactly as it stood then.",
+    )
+
+    def __init__(self, *args: Any, owners: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = [("", "Anyone"), *owners]
+
+    def clean_as_of(self) -> datetime | None:
+        value = (self.cleaned_data.get("as_of") or "").strip()
+        if not value:
+            return None
+        return parse_as_of(value)
+
+    def filters(self) -> dict[str, Any]:
+        if not self.is_valid():
+            return {}
+        return {"show": self.cleaned_data.get("show") or "", "owner": self.cleaned_data.get("owner")}
+
+
+def parse_as_of(value: str) -> datetime:
+    """A date means the end of that day; a datetime is taken as is (current time zone if naive)."""
+    moment = parse_datetime(value)
+    if moment is None:
+        day = parse_date(value)
+        if day is None:
+            raise forms.ValidationError("Give a date as YYYY-MM-DD, or a date and time as YYYY-MM-DDTHH:MM.")
+        moment = datetime.combine(day, time.max)
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    if moment > timezone.now() + timedelta(days=1):
+        raise forms.ValidationError("As of must not be in the future.")
+    return moment
+
+
+class SoAApprovalForm(forms.Form):
+    statement = forms.CharField(
+        label="Statement",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        initial="I approve this Statement of Applicability: the controls included and excluded, and their justifications.",
+        help_text="What you are approving, in your words. It is stored with your signature.",
+    )
+    confirmed = forms.BooleanField(
+        label="I have reviewed every row shown and approve the Statement of Applicability as it stands now.",
+        required=False,
+    )

@@ -1,0 +1,34 @@
+"""Shared steps for SoA tests: deciding every row through the service, as an officer would."""
+
+from __future__ import annotations
+
+from controls import services
+from controls.models import Applicability
+
+INCLUDED = Applicability.Decision.INCLUDED
+EXCLUDED = Applicability.Decision.EXCLUDED
+Status = Applicability.ImplementationStatus
+
+
+def soa_rows(management_system) -> list[Applicability]:
+    return list(
+        Applicability.objects.filter(management_system=management_system)
+        .select_related("control")
+        .order_by("control__position")
+    )
+
+
+def decide_all(management_system, user, *, exclude: tuple[str, ...] = ("A.10.4",)) -> None:
+    """Include every control (excluding the given ones), each with a justification."""
+    for row in soa_rows(management_system):
+        if row.control.key in exclude:
+            fields = {"applicable": EXCLUDED, "implementation_status": Status.NOT_APPLICABLE}
+            fields["justification"] = f"{row.control.key}: we have no customers for AI services."
+        else:
+            fields = {"applicable": INCLUDED, "implementation_status": Status.PLANNED}
+            fields["justification"] = f"{row.control.key}: needed to treat the triage assistant's risks."
+        services.applicability_update(row, user=user, expected_version=row.version, reason="Decided", **fields)
+
+
+def row_of(management_system, key: str) -> Applicability:
+    return Applicability.objects.select_related("control").get(management_system=management_system, control__key=key)
