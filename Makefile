@@ -25,7 +25,7 @@ run: demo
 	@echo
 	@echo "  AIMS register: http://$(HOST):$(PORT)/"
 	@echo "  Demo logins: owner, officer, leader, contributor, auditor, outsider"
-	@echo "  Password for every demo user: $$($(PY) manage.py shell -c 'from aims.demo import DEMO_PASSWORD; print(DEMO_PASSWORD)')"
+	@echo "  Password for every demo user: $$($(PY) manage.py shell --no-imports -c 'from aims.demo import DEMO_PASSWORD; print(DEMO_PASSWORD)')"
 	@echo
 	@$(VENV)/bin/celery -A aims worker --loglevel=INFO --concurrency=1 & worker=$$!; \
 	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \

@@ -133,6 +133,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "staticfiles"))
+if "STATIC_ROOT" not in os.environ:
+    STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns at start-up while it is missing
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "media/"  # never served directly: files go through authorised views
 STORAGES = {
@@ -212,10 +214,6 @@ else:
     }
 CELERY_TASK_SOFT_TIME_LIMIT = int(os.environ.get("CELERY_TASK_SOFT_TIME_LIMIT", "600"))
 CELERY_TASK_TIME_LIMIT = int(os.environ.get("CELERY_TASK_TIME_LIMIT", "660"))
-if REDIS_URL:
-    # A message not acknowledged within this window is redelivered: keep it above the
-    # hard time limit so a long render is never handed to a second worker.
-    CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = CELERY_TASK_TIME_LIMIT + 300
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 
 CACHES = (
@@ -251,3 +249,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"].setdefault(
         "NAME", str(Path(tempfile.gettempdir()) / f"aims-test-{os.getpid()}.sqlite3")
     )
+
+# --- Redis visibility timeout (kept last: it must exceed every hard time limit above) -------
+# Redis redelivers a message not acknowledged within this window; keep it above the longest
+# hard time limit so a long task (a pack render) is never handed to a second worker.
+if REDIS_URL:
+    CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = max(CELERY_TASK_TIME_LIMIT, AIMS_PACK_TIME_LIMIT) + 300

@@ -25,6 +25,8 @@ SETTINGS_VARIABLES = [
     "CELERY_TASK_TIME_LIMIT",
     "CELERY_TASK_SOFT_TIME_LIMIT",
     "CELERY_TASK_ALWAYS_EAGER",
+    "AIMS_PACK_TIME_LIMIT",
+    "STATIC_ROOT",
 ]
 SHOW = """
 import json, django
@@ -34,7 +36,7 @@ print(json.dumps({
     "SECRET_KEY": s.SECRET_KEY, "DEBUG": s.DEBUG, "ALLOWED_HOSTS": s.ALLOWED_HOSTS,
     "ENGINE": s.DATABASES["default"]["ENGINE"], "DB_NAME": str(s.DATABASES["default"]["NAME"]),
     "BROKER": s.CELERY_BROKER_URL, "TRANSPORT": s.CELERY_BROKER_TRANSPORT_OPTIONS,
-    "HARD": s.CELERY_TASK_TIME_LIMIT, "SOFT": s.CELERY_TASK_SOFT_TIME_LIMIT,
+    "HARD": s.CELERY_TASK_TIME_LIMIT, "SOFT": s.CELERY_TASK_SOFT_TIME_LIMIT, "PACK_HARD": s.AIMS_PACK_TIME_LIMIT,
     "CACHE": s.CACHES["default"]["BACKEND"], "SECURE_SSL_REDIRECT": s.SECURE_SSL_REDIRECT,
 }))
 """
@@ -124,6 +126,12 @@ def test_redis_url_switches_broker_and_cache_with_visibility_timeout_above_hard_
     assert values["HARD"] == 900
     assert values["TRANSPORT"]["visibility_timeout"] > values["HARD"]
     assert not (tmp_path / "broker").exists()
+
+
+def test_visibility_timeout_stays_above_a_raised_pack_time_limit(tmp_path):
+    values = _settings(tmp_path, REDIS_URL="redis://127.0.0.1:6379/7", AIMS_PACK_TIME_LIMIT="3600")
+    assert values["PACK_HARD"] == 3600
+    assert values["TRANSPORT"]["visibility_timeout"] > 3600
 
 
 def test_debug_and_allowed_hosts_come_from_the_environment(tmp_path):
