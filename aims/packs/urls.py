@@ -1,6 +1,12 @@
-"""HTML routes (filled in by the issue that builds them)."""
+"""HTML routes of the audit packs."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from aims.packs import views
 
 app_name = "packs"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.pack_list, name="list"),
+    path("<int:pack_id>/status/", views.pack_status, name="status"),
+    path("<int:pack_id>/download/<str:part>/", views.pack_download, name="download"),
+]

@@ -1,0 +1,105 @@
+"""Pack pages: who may request and download, status polling, recorded downloads, query counts."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from aims.packs import services
+from aims.packs.models import AuditPack, PackDownload
+from tests.packs.helpers import make_pack
+
+PACK_ROLES = ["owner", "officer", "leader", "auditor"]
+
+
+@pytest.fixture
+def ready_pack(world):
+    pack = make_pack(world)
+    services.pack_render(pack.pk)
+    pack.refresh_from_db()
+    return pack
+
+
+@pytest.mark.parametrize(
+    "name,expected",
+    [(n, 200) for n in PACK_ROLES] + [("contributor", 403), ("expired_auditor", 404), ("outsider", 404)],
+)
+def test_who_may_see_the_packs_page(world, client_as, name, expected):
+    assert client_as(name).get(reverse("packs:list", args=[world.acme.pk])).status_code == expected
+
+
+@pytest.mark.parametrize("name", PACK_ROLES)
+def test_members_allowed_to_request_a_pack_enqueue_it_after_commit(
+    world, client_as, name, django_capture_on_commit_callbacks, monkeypatch
+):
+    enqueued = []
+    monkeypatch.setattr(services, "enqueue_render", enqueued.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_as(name).post(reverse("packs:list", args=[world.acme.pk]), {"kind": "stage1"})
+    assert response.status_code == 302
+    pack = AuditPack.objects.get()
+    assert pack.requested_by == world.users[name] and pack.status == "queued" and enqueued == [pack.pk]
+
+
+@pytest.mark.parametrize("name,expected", [("contributor", 403), ("expired_auditor", 404), ("outsider", 404)])
+def test_others_cannot_request_a_pack(world, client_as, name, expected):
+    response = client_as(name).post(reverse("packs:list", args=[world.acme.pk]), {"kind": "full"})
+    assert response.status_code == expected and not AuditPack.objects.exists()
+
+
+def test_future_as_of_date_is_refused_next_to_the_field(world, client_as):
+    response = client_as("auditor").post(
+        reverse("packs:list", args=[world.acme.pk]), {"kind": "full", "as_of": "2999-01-01"}
+    )
+    assert response.status_code == 400 and "in the future" in response.content.decode()
+    assert not AuditPack.objects.exists()
+
+
+@pytest.mark.parametrize("part", ["pdf", "bundle"])
+def test_download_is_an_attachment_with_nosniff_and_is_recorded(world, client_as, ready_pack, part):
+    response = client_as("auditor").get(reverse("packs:download", args=[world.acme.pk, ready_pack.pk, part]))
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    body = b"".join(response.streaming_content)
+    assert body[:4] == (b"%PDF" if part == "pdf" else b"PK\x03\x04")
+    record = PackDownload.objects.get()
+    assert (record.user, record.pack, record.part) == (world.auditor, ready_pack, part)
+
+
+@pytest.mark.parametrize("name,expected", [("contributor", 403), ("expired_auditor", 404), ("outsider", 404)])
+def test_others_cannot_download_a_pack(world, client_as, ready_pack, name, expected):
+    response = client_as(name).get(reverse("packs:download", args=[world.acme.pk, ready_pack.pk, "pdf"]))
+    assert response.status_code == expected and not PackDownload.objects.exists()
+
+
+def test_pack_of_another_management_system_is_not_found(world, client_as, ready_pack):
+    url = reverse("packs:download", args=[world.northwind.pk, ready_pack.pk, "pdf"])
+    assert client_as("outsider").get(url).status_code == 404
+
+
+def test_status_endpoint_reports_progress(world, client_as):
+    pack = make_pack(world)
+    data = client_as("auditor").get(reverse("packs:status", args=[world.acme.pk, pack.pk])).json()
+    assert data["status"] == "queued" and data["progress"] == 0 and "download_url" not in data
+
+
+def test_ready_pack_shows_size_pages_digest_and_download_buttons(world, client_as, ready_pack):
+    page = client_as("officer").get(reverse("packs:list", args=[world.acme.pk])).content.decode()
+    assert ready_pack.sha256 in page and "Download PDF" in page and f"{ready_pack.pages}</dd>" in page
+
+
+def test_packs_page_query_count_does_not_grow_with_packs(world, client_as):
+    client = client_as("auditor")
+    url = reverse("packs:list", args=[world.acme.pk])
+    make_pack(world)
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for _ in range(5):
+        make_pack(world, user=world.officer)
+    with CaptureQueriesContext(connection) as many:
+        client.get(url)
+    assert len(many) == len(few)
