@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -138,3 +139,12 @@ def test_debug_and_allowed_hosts_come_from_the_environment(tmp_path):
     values = _settings(tmp_path, DJANGO_DEBUG="1", DJANGO_ALLOWED_HOSTS="a.example, b.example")
     assert values["DEBUG"] is True
     assert values["ALLOWED_HOSTS"] == ["a.example", "b.example"]
+
+
+def test_readme_documents_every_environment_variable_the_settings_read():
+    source = (BASE_DIR / "aims" / "settings.py").read_text()
+    pattern = r'(?:os\.environ(?:\.get)?\(|os\.environ\[|env_bool\(|env_list\()"([A-Z][A-Z0-9_]+)"|"([A-Z][A-Z0-9_]+)" (?:not )?in os\.environ'
+    variables = {a or b for a, b in re.findall(pattern, source)} | {"DATABASE_URL"}  # read by dj_database_url
+    assert {"DJANGO_SECRET_KEY", "REDIS_URL", "DJANGO_SECURE"} <= variables
+    readme = (BASE_DIR / "README.md").read_text()
+    assert sorted(v for v in variables if f"| `{v}` |" not in readme) == []
