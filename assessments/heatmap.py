@@ -124,11 +124,15 @@ def _panel(hm: HeatMap, basis: str, x0: int, cell_url: Callable[[str, int, int],
     criteria = hm.criteria
     grid = hm.grids[basis]
     size_c = len(grid[0])
-    out = [f'<text x="{x0 + LEFT + size_c * CELL / 2}" y="20" class="title" text-anchor="middle">{basis.capitalize()} risk</text>']
+    out = [
+        f'<text x="{x0 + LEFT + size_c * CELL / 2}" y="20" class="title" text-anchor="middle">{basis.capitalize()} risk</text>'
+    ]
     for r, row in enumerate(grid):
         y = TOP + r * CELL
         label = escape(criteria.likelihood_label(row[0].likelihood))
-        out.append(f'<text x="{x0 + LEFT - 6}" y="{y + CELL / 2 + 4}" text-anchor="end">{row[0].likelihood} {label}</text>')
+        out.append(
+            f'<text x="{x0 + LEFT - 6}" y="{y + CELL / 2 + 4}" text-anchor="end">{row[0].likelihood} {label}</text>'
+        )
         for c, cell in enumerate(row):
             x = x0 + LEFT + c * CELL
             title = (
@@ -137,7 +141,11 @@ def _panel(hm: HeatMap, basis: str, x0: int, cell_url: Callable[[str, int, int],
             )
             rect = (
                 f'<rect x="{x}" y="{y}" width="{CELL}" height="{CELL}" fill="{FILL[cell.level]}" stroke="#333"/>'
-                + (f'<rect x="{x}" y="{y}" width="{CELL}" height="{CELL}" fill="{PATTERN[cell.level]}"/>' if PATTERN[cell.level] else "")
+                + (
+                    f'<rect x="{x}" y="{y}" width="{CELL}" height="{CELL}" fill="{PATTERN[cell.level]}"/>'
+                    if PATTERN[cell.level]
+                    else ""
+                )
                 + f'<text x="{x + CELL / 2}" y="{y + 20}" text-anchor="middle" class="lvl">{escape(cell.level_label)}</text>'
                 + f'<text x="{x + CELL / 2}" y="{y + 48}" text-anchor="middle" class="count">{cell.count or "·"}</text>'
             )
@@ -152,7 +160,9 @@ def _panel(hm: HeatMap, basis: str, x0: int, cell_url: Callable[[str, int, int],
         label = escape(criteria.consequence_label(c + 1))
         out.append(f'<text x="{x}" y="{bottom + 16}" text-anchor="middle">{c + 1}</text>')
         out.append(f'<text x="{x}" y="{bottom + 30}" text-anchor="middle" class="small">{label}</text>')
-    out.append(f'<text x="{x0 + LEFT + size_c * CELL / 2}" y="{bottom + 50}" text-anchor="middle" class="axis">Consequence</text>')
+    out.append(
+        f'<text x="{x0 + LEFT + size_c * CELL / 2}" y="{bottom + 50}" text-anchor="middle" class="axis">Consequence</text>'
+    )
     out.append(
         f'<text x="{x0 + 14}" y="{TOP + len(grid) * CELL / 2}" class="axis" text-anchor="middle" '
         f'transform="rotate(-90 {x0 + 14} {TOP + len(grid) * CELL / 2})">Likelihood</text>'

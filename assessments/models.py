@@ -50,7 +50,10 @@ def default_consequence_scale() -> list[dict[str, str]]:
         {"label": "Minor", "description": "Short-lived inconvenience; easily reversed; no lasting harm."},
         {"label": "Moderate", "description": "Noticeable harm to some people or a reportable incident; reversible."},
         {"label": "Major", "description": "Serious harm to individuals or groups, regulatory action, hard to reverse."},
-        {"label": "Severe", "description": "Irreversible harm, fundamental rights breached, or threat to the business."},
+        {
+            "label": "Severe",
+            "description": "Irreversible harm, fundamental rights breached, or threat to the business.",
+        },
     ]
 
 
@@ -75,11 +78,19 @@ class RiskCriteria(RegisterModel):
 
     number = models.PositiveIntegerField("criteria version", editable=False)
     title = models.CharField(max_length=200, default="Risk criteria")
-    likelihood_scale = models.JSONField(default=default_likelihood_scale, help_text="Lowest first: label and description.")
-    consequence_scale = models.JSONField(default=default_consequence_scale, help_text="Lowest first: label and description.")
+    likelihood_scale = models.JSONField(
+        default=default_likelihood_scale, help_text="Lowest first: label and description."
+    )
+    consequence_scale = models.JSONField(
+        default=default_consequence_scale, help_text="Lowest first: label and description."
+    )
     method = models.CharField("combination method", max_length=20, choices=Method.choices, default=Method.PRODUCT)
-    bands = models.JSONField(default=default_bands, blank=True, help_text="Product method: highest score of each level.")
-    matrix = models.JSONField(default=list, blank=True, help_text="Matrix method: a level per likelihood row and consequence column.")
+    bands = models.JSONField(
+        default=default_bands, blank=True, help_text="Product method: highest score of each level."
+    )
+    matrix = models.JSONField(
+        default=list, blank=True, help_text="Matrix method: a level per likelihood row and consequence column."
+    )
     acceptance_threshold = models.CharField(
         max_length=20,
         choices=Level.choices,
@@ -165,7 +176,10 @@ class Risk(RegisterModel):
     title = models.CharField(max_length=200)
     ai_systems = models.ManyToManyField(AISystem, blank=True, related_name="risks", verbose_name="AI systems")
     lifecycle_stage = models.CharField(
-        "life-cycle stage", max_length=20, choices=AISystem.LifecycleStage.choices, default=AISystem.LifecycleStage.OPERATION
+        "life-cycle stage",
+        max_length=20,
+        choices=AISystem.LifecycleStage.choices,
+        default=AISystem.LifecycleStage.OPERATION,
     )
     source = models.CharField("risk source", max_length=20, choices=RiskSource.choices)
     affected_objective = models.CharField(max_length=200, blank=True)
@@ -173,7 +187,9 @@ class Risk(RegisterModel):
     consequence_organisation = models.TextField("consequences for the organisation", blank=True)
     consequence_individuals = models.TextField("consequences for individuals", blank=True)
     consequence_society = models.TextField("consequences for society", blank=True)
-    criteria = models.ForeignKey(RiskCriteria, on_delete=models.PROTECT, related_name="risks", verbose_name="criteria version")
+    criteria = models.ForeignKey(
+        RiskCriteria, on_delete=models.PROTECT, related_name="risks", verbose_name="criteria version"
+    )
     likelihood = models.PositiveSmallIntegerField()
     consequence = models.PositiveSmallIntegerField()
     inherent_level = models.CharField(max_length=20, choices=Level.choices, editable=False)
@@ -181,21 +197,33 @@ class Risk(RegisterModel):
     treatment_option = models.CharField(max_length=20, choices=Treatment.choices, default=Treatment.MODIFY)
     treatment_plan = models.TextField(blank=True)
     opportunity = models.TextField(blank=True, help_text="Any opportunity the risk represents.")
-    # CONTROLS_FIELD
+    controls = models.ManyToManyField(
+        "controls.Control", blank=True, related_name="risks", verbose_name="Annex A controls"
+    )
     additional_controls = models.TextField(blank=True, help_text="Controls beyond Annex A.")
     residual_likelihood = models.PositiveSmallIntegerField(null=True, blank=True)
     residual_consequence = models.PositiveSmallIntegerField(null=True, blank=True)
     residual_level = models.CharField(max_length=20, choices=Level.choices, blank=True, editable=False)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="owned_risks", verbose_name="risk owner"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_risks",
+        verbose_name="risk owner",
     )
     next_review = models.DateField("next review", null=True, blank=True)
     effectiveness_check = models.TextField(blank=True, help_text="8.3: how and when the treatment was checked to work.")
     impact_row = models.ForeignKey(
-        "ImpactRow", on_delete=models.SET_NULL, null=True, blank=True, related_name="risks", verbose_name="raised from impact row"
+        "ImpactRow",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="risks",
+        verbose_name="raised from impact row",
     )
 
-    _history_m2m_fields = ["ai_systems"]
+    _history_m2m_fields = ["ai_systems", "controls"]
 
     class Meta(RegisterModel.Meta):
         verbose_name = "risk"
@@ -230,7 +258,9 @@ class TreatmentAction(models.Model):
 
     risk = models.ForeignKey(Risk, on_delete=models.CASCADE, related_name="actions")
     description = models.CharField(max_length=300)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     due_date = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNED)
     history = RegisterHistory()
@@ -276,12 +306,17 @@ class ImpactAssessment(RegisterModel):
         THIRD_PARTY = "third_party", "Third party"
         MIXED = "mixed", "Both"
 
-    ai_system = models.ForeignKey(AISystem, on_delete=models.PROTECT, related_name="impact_assessments", verbose_name="AI system")
+    ai_system = models.ForeignKey(
+        AISystem, on_delete=models.PROTECT, related_name="impact_assessments", verbose_name="AI system"
+    )
     system_version = models.CharField("AI system version", max_length=50, blank=True)
     title = models.CharField(max_length=200)
     trigger = models.CharField(max_length=20, choices=Trigger.choices, default=Trigger.INITIAL)
     lifecycle_stage = models.CharField(
-        "life-cycle stage", max_length=20, choices=AISystem.LifecycleStage.choices, default=AISystem.LifecycleStage.DESIGN
+        "life-cycle stage",
+        max_length=20,
+        choices=AISystem.LifecycleStage.choices,
+        default=AISystem.LifecycleStage.DESIGN,
     )
     assessors = models.CharField(max_length=300, blank=True)
     responsible_role = models.CharField(max_length=200, blank=True)
@@ -330,7 +365,11 @@ class ImpactAssessment(RegisterModel):
             raise ValidationError({"vulnerable_groups": "Name the vulnerable groups affected."})
         if self.decision == self.Decision.CONDITIONS and not self.conditions.strip():
             raise ValidationError({"conditions": "State the conditions for proceeding."})
-        if self.ai_system_id and self.management_system_id and self.ai_system.management_system_id != self.management_system_id:
+        if (
+            self.ai_system_id
+            and self.management_system_id
+            and self.ai_system.management_system_id != self.management_system_id
+        ):
             raise ValidationError({"ai_system": "This AI system belongs to another management system."})
 
     @property

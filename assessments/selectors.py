@@ -12,6 +12,7 @@ from django.utils import timezone
 from aims import access
 from aims.models import ManagementSystem
 from assessments.models import ImpactAssessment, ImpactRow, Risk, RiskCriteria, TreatmentAction
+from assessments.signoffs import ACCEPTANCE, APPROVAL
 
 TRUE = (True, "true", "True", "1", "yes", "on")
 FALSE = (False, "false", "False", "0", "no", "off")
@@ -46,7 +47,9 @@ def _bool_filter(qs: QuerySet[Risk], value: Any, condition: Q) -> QuerySet[Risk]
     return qs
 
 
-def risk_list(*, user: AbstractBaseUser, management_system: ManagementSystem, filters: dict[str, Any] | None = None) -> QuerySet[Risk]:
+def risk_list(
+    *, user: AbstractBaseUser, management_system: ManagementSystem, filters: dict[str, Any] | None = None
+) -> QuerySet[Risk]:
     """Risks of a management system the user may read, filtered as the register's filters ask."""
     from aims.models import SignOff
 
@@ -54,7 +57,13 @@ def risk_list(*, user: AbstractBaseUser, management_system: ManagementSystem, fi
     f = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
     if f.get("q"):
         qs = qs.filter(Q(title__icontains=f["q"]) | Q(reference__icontains=f["q"]) | Q(description__icontains=f["q"]))
-    simple = {"system": "ai_systems", "source": "source", "treatment": "treatment_option", "owner": "owner_id", "control": "controls"}
+    simple = {
+        "system": "ai_systems",
+        "source": "source",
+        "treatment": "treatment_option",
+        "owner": "owner_id",
+        "control": "controls",
+    }
     for key, field in simple.items():
         if key in f:
             qs = qs.filter(**{field: f[key]})
@@ -66,7 +75,7 @@ def risk_list(*, user: AbstractBaseUser, management_system: ManagementSystem, fi
         qs = qs.filter(residual_level=f["residual_level"])
     qs = _cell_filter(qs, f)
     qs = _bool_filter(qs, f.get("overdue"), Q(next_review__lt=timezone.localdate()))
-    accepted_ids = SignOff.objects.filter(kind=ACCEPTANCE_KIND, management_system=management_system).values("subject_id")
+    accepted_ids = SignOff.objects.filter(kind=ACCEPTANCE, management_system=management_system).values("subject_id")
     qs = _bool_filter(qs, f.get("accepted"), Q(pk__in=accepted_ids))
     return qs.distinct().order_by("reference")
 
@@ -83,39 +92,40 @@ def _cell_filter(qs: QuerySet[Risk], f: dict[str, Any]) -> QuerySet[Risk]:
     return qs
 
 
-# --- acceptance ------------------------------------------------------------------------
-
-ACCEPTANCE_KIND = "risk_acceptance"
-APPROVAL_KIND = "impact_assessment_approval"
+# --- acceptance and approval ----------------------------------------------------------
 
 
-def sign_offs_by_subject(records: list[Any], kind: str) -> dict[int, list[Any]]:
-    """Sign-offs of a kind for the given records, newest first, in one query."""
+def annotate_sign_offs(records: list[Any], kind: str) -> list[Any]:
+    """Set ``sign_offs`` (newest first), ``latest_sign_off`` and ``changed_since_signed`` on each record.
+
+    Two queries whatever the number of records: the sign-offs, and the versions they signed.
+    """
     from django.contrib.contenttypes.models import ContentType
 
     from aims.models import SignOff
 
+    records = list(records)
     if not records:
-        return {}
-    content_type = ContentType.objects.get_for_model(type(records[0]))
+        return records
+    model = type(records[0])
+    content_type = ContentType.objects.get_for_model(model)
     rows = SignOff.objects.filter(kind=kind, subject_type=content_type, subject_id__in=[r.pk for r in records])
     by_subject: dict[int, list[Any]] = defaultdict(list)
     for sign_off in rows.select_related("signer").order_by("-sequence"):
         by_subject[sign_off.subject_id].append(sign_off)
-    return by_subject
-
-
-def annotate_acceptance(records: list[Any], kind: str = ACCEPTANCE_KIND) -> list[Any]:
-    """Set ``latest_sign_off``, ``sign_offs`` and ``changed_since_signed`` on each record (one or two queries)."""
-    from aims.ledger import signed_version_of
-
-    by_subject = sign_offs_by_subject(records, kind)
+    label = model._meta.label_lower
+    signed = {
+        subject: next((hid for lab, hid in offs[0].versions if lab == label), None)
+        for subject, offs in by_subject.items()
+    }
+    versions = dict(
+        model.history.filter(history_id__in=[h for h in signed.values() if h]).values_list("history_id", "version")
+    )
     for record in records:
         record.sign_offs = by_subject.get(record.pk, [])
         record.latest_sign_off = record.sign_offs[0] if record.sign_offs else None
-        record.changed_since_signed = bool(
-            record.latest_sign_off and signed_version_of(record.latest_sign_off) != record.version
-        )
+        record.signed_version = versions.get(signed.get(record.pk))
+        record.changed_since_signed = record.latest_sign_off is not None and record.signed_version != record.version
     return records
 
 
@@ -124,16 +134,18 @@ def annotate_acceptance(records: list[Any], kind: str = ACCEPTANCE_KIND) -> list
 
 def impact_queryset(*, user: AbstractBaseUser) -> QuerySet[ImpactAssessment]:
     """Impact assessments the user may read, with their system and rows (and the risks rows raised)."""
-    return access.scope(user, ImpactAssessment.objects.select_related("ai_system", "management_system")).prefetch_related(
-        Prefetch("rows", queryset=ImpactRow.objects.prefetch_related("risks"))
-    )
+    return access.scope(
+        user, ImpactAssessment.objects.select_related("ai_system", "management_system")
+    ).prefetch_related(Prefetch("rows", queryset=ImpactRow.objects.prefetch_related("risks")))
 
 
 def impact_list(
     *, user: AbstractBaseUser, management_system: ManagementSystem, filters: dict[str, Any] | None = None
 ) -> QuerySet[ImpactAssessment]:
     """Impact assessments of a management system, filtered by system, decision, trigger or overdue."""
-    qs = access.scope(user, ImpactAssessment.objects.select_related("ai_system")).filter(management_system=management_system)
+    qs = access.scope(user, ImpactAssessment.objects.select_related("ai_system")).filter(
+        management_system=management_system
+    )
     f = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
     if f.get("q"):
         qs = qs.filter(Q(title__icontains=f["q"]) | Q(reference__icontains=f["q"]))
@@ -150,13 +162,16 @@ def latest_impact_assessment(*, user: AbstractBaseUser, ai_system: Any) -> Impac
         access.scope(user, ImpactAssessment.objects.filter(ai_system=ai_system)).order_by("-created_at", "-pk").first()
     )
     if assessment is not None:
-        annotate_acceptance([assessment], APPROVAL_KIND)
+        annotate_sign_offs([assessment], APPROVAL)
     return assessment
 
 
 def ai_system_impact_context(*, user: AbstractBaseUser, ai_system: Any) -> dict[str, Any]:
     """Template context for the AI system page's impact assessment box."""
-    return {"latest_impact_assessment": latest_impact_assessment(user=user, ai_system=ai_system), "impact_ai_system": ai_system}
+    return {
+        "latest_impact_assessment": latest_impact_assessment(user=user, ai_system=ai_system),
+        "impact_ai_system": ai_system,
+    }
 
 
 # --- SoA rows --------------------------------------------------------------------------
@@ -164,10 +179,9 @@ def ai_system_impact_context(*, user: AbstractBaseUser, ai_system: Any) -> dict[
 
 def risks_by_control(*, user: AbstractBaseUser, management_system: ManagementSystem) -> dict[int, list[Risk]]:
     """The management system's risks grouped by the Annex A control they link to (one query)."""
-    through = Risk.controls.through
-    links = through.objects.filter(
-        risk__management_system=management_system, risk__management_system_id__in=access.scope(user, Risk.objects).values("management_system_id")
-    ).select_related("risk")
+    if not access.can(user, access.Action.VIEW, management_system):
+        return {}
+    links = Risk.controls.through.objects.filter(risk__management_system=management_system).select_related("risk")
     grouped: dict[int, list[Risk]] = defaultdict(list)
     for link in links.order_by("risk__reference"):
         grouped[link.control_id].append(link.risk)

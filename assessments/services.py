@@ -12,13 +12,13 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from aims import access
-from aims.models import ManagementSystem
+from aims import access, ledger
+from aims.models import ManagementSystem, SignOff
 from aims.services import StaleVersionError, register_create, register_update
-from assessments import scoring
+from assessments import scoring, signoffs
 from assessments.models import AREA_SOURCE, ImpactAssessment, ImpactRow, Risk, RiskCriteria, TreatmentAction
 
 RISK_LINKS = ("ai_systems", "controls")
@@ -43,11 +43,20 @@ def current_criteria(*, management_system: ManagementSystem) -> RiskCriteria | N
 
 
 def risk_criteria_create(
-    *, management_system: ManagementSystem, user: AbstractBaseUser | None, reason: str = "New criteria version", **fields: Any
+    *,
+    management_system: ManagementSystem,
+    user: AbstractBaseUser | None,
+    reason: str = "New criteria version",
+    **fields: Any,
 ) -> RiskCriteria:
     """Put a new version of the risk criteria in force; earlier versions stay as they were."""
     with transaction.atomic():
-        latest = RiskCriteria.objects.select_for_update().filter(management_system=management_system).order_by("-number").first()
+        latest = (
+            RiskCriteria.objects.select_for_update()
+            .filter(management_system=management_system)
+            .order_by("-number")
+            .first()
+        )
         number = (latest.number if latest else 0) + 1
         return register_create(
             RiskCriteria, management_system=management_system, user=user, reason=reason, number=number, **fields
@@ -55,7 +64,12 @@ def risk_criteria_create(
 
 
 def risk_criteria_update(
-    criteria: RiskCriteria, *, user: AbstractBaseUser | None, expected_version: int | None, reason: str = "Updated", **fields: Any
+    criteria: RiskCriteria,
+    *,
+    user: AbstractBaseUser | None,
+    expected_version: int | None,
+    reason: str = "Updated",
+    **fields: Any,
 ) -> RiskCriteria:
     """Correct criteria that no risk has been scored with yet; used criteria need a new version."""
     if criteria.risks.exists():
@@ -97,7 +111,9 @@ def _scored(criteria: RiskCriteria, current: Risk | None, fields: dict[str, Any]
     return fields | scoring.score_fields(criteria, ratings)
 
 
-def _replace_actions(risk: Risk, actions: Iterable[Mapping[str, Any]], user: AbstractBaseUser | None, reason: str) -> None:
+def _replace_actions(
+    risk: Risk, actions: Iterable[Mapping[str, Any]], user: AbstractBaseUser | None, reason: str
+) -> None:
     for old in list(risk.actions.all()):
         old._history_user = user
         old._change_reason = reason
@@ -135,7 +151,9 @@ def risk_create(
         _check_member(management_system, fields.get("owner"), "owner")
         m2m = _split(fields)
         fields = _scored(criteria, None, fields)
-        risk = register_create(Risk, management_system=management_system, user=user, reason=reason, m2m=m2m, criteria=criteria, **fields)
+        risk = register_create(
+            Risk, management_system=management_system, user=user, reason=reason, m2m=m2m, criteria=criteria, **fields
+        )
         _replace_actions(risk, actions, user, reason)
         _sync_owner_grant(risk, None)
     return risk
@@ -170,37 +188,37 @@ def risk_update(
     return updated
 
 
-def risk_accept(risk: Risk, *, user: AbstractBaseUser, expected_version: int | None, statement: str):
-    """Accept a risk's residual level and treatment plan as the version the user saw (6.1.3 f, 8.3)."""
-    from aims import ledger
-
+def risk_accept(risk: Risk, *, user: AbstractBaseUser, expected_version: int | None, statement: str) -> SignOff:
+    """Accept a risk's residual level and treatment plan as the version the user saw (6.1.3, 8.3)."""
     with transaction.atomic():
         current = Risk.objects.select_for_update().select_related("criteria", "management_system").get(pk=risk.pk)
-        if expected_version is not None and int(expected_version) != current.version:
-            raise StaleVersionError(current, expected_version)
-        if not access.can_accept_risk(user, current):
-            raise access_denied_for_acceptance(current)
-        if not statement.strip():
-            raise ValidationError({"statement": "Say what you accept and why (the rationale is part of the record)."})
-        return ledger.sign_off(current, user=user, statement=statement)
+        _check_version(current, expected_version)
+        if access.is_visible(user, current) and not access.can_accept_risk(user, current):
+            raise PermissionDenied(_refusal(current))
+        return ledger.sign_off(kind=signoffs.ACCEPTANCE, subject=current, user=user, statement=statement)
 
 
-def access_denied_for_acceptance(risk: Risk):
-    """Explain why the user may not accept this risk."""
-    from django.core.exceptions import PermissionDenied
-
+def _refusal(risk: Risk) -> str:
     if risk.needs_leadership_acceptance:
-        return PermissionDenied(
-            f"{risk.reference} is {risk.get_residual_level_display() or risk.get_inherent_level_display()}, "
-            f"above the acceptance threshold ({risk.criteria.get_acceptance_threshold_display()}): only leadership may accept it."
+        level = risk.get_residual_level_display() or risk.get_inherent_level_display()
+        threshold = risk.criteria.get_acceptance_threshold_display()
+        return (
+            f"{risk.reference} is {level}, above the acceptance threshold ({threshold}): only leadership may accept it."
         )
-    return PermissionDenied("Only the risk owner or leadership may accept this risk.")
+    return "Only the risk owner or leadership may accept this risk."
+
+
+def _check_version(obj: Any, expected_version: int | None) -> None:
+    if expected_version is not None and int(expected_version) != obj.version:
+        raise StaleVersionError(obj, expected_version)
 
 
 # --- impact assessments ----------------------------------------------------------------
 
 
-def _replace_rows(assessment: ImpactAssessment, rows: Iterable[Mapping[str, Any]], user: AbstractBaseUser | None, reason: str) -> None:
+def _replace_rows(
+    assessment: ImpactAssessment, rows: Iterable[Mapping[str, Any]], user: AbstractBaseUser | None, reason: str
+) -> None:
     """Update rows that have an id, add new ones and delete those left out (raised risks keep their link)."""
     existing = {row.pk: row for row in assessment.rows.all()}
     kept = set()
@@ -241,7 +259,9 @@ def impact_assessment_create(
         _check_system(management_system, fields)
         if not fields.get("system_version") and fields.get("ai_system") is not None:
             fields["system_version"] = f"register v{fields['ai_system'].version}"
-        assessment = register_create(ImpactAssessment, management_system=management_system, user=user, reason=reason, **fields)
+        assessment = register_create(
+            ImpactAssessment, management_system=management_system, user=user, reason=reason, **fields
+        )
         _replace_rows(assessment, rows, user, reason)
     return assessment
 
@@ -264,23 +284,19 @@ def impact_assessment_update(
     return updated
 
 
-def impact_assessment_approve(assessment: ImpactAssessment, *, user: AbstractBaseUser, expected_version: int | None, statement: str):
+def impact_assessment_approve(
+    assessment: ImpactAssessment, *, user: AbstractBaseUser, expected_version: int | None, statement: str
+) -> SignOff:
     """Approve an impact assessment and its decision as the version the user saw (42005 5.11)."""
-    from aims import ledger
-
     with transaction.atomic():
         current = ImpactAssessment.objects.select_for_update().get(pk=assessment.pk)
-        if expected_version is not None and int(expected_version) != current.version:
-            raise StaleVersionError(current, expected_version)
-        access.require(user, access.Action.SIGN_OFF, current)
-        if current.decision == ImpactAssessment.Decision.PENDING:
-            raise ValidationError({"decision": "Record the decision (proceed, proceed with conditions or stop) before approval."})
-        if not statement.strip():
-            raise ValidationError({"statement": "Say what you approve."})
-        return ledger.sign_off(current, user=user, statement=statement)
+        _check_version(current, expected_version)
+        return ledger.sign_off(kind=signoffs.APPROVAL, subject=current, user=user, statement=statement)
 
 
-def risk_raise_from_impact_row(row: ImpactRow, *, user: AbstractBaseUser | None, reason: str = "Raised from an impact assessment") -> Risk:
+def risk_raise_from_impact_row(
+    row: ImpactRow, *, user: AbstractBaseUser | None, reason: str = "Raised from an impact assessment"
+) -> Risk:
     """Create a risk pre-filled from an impact row, linked to it and to the assessed AI system."""
     assessment = row.assessment
     criteria = risk_criteria_ensure_default(management_system=assessment.management_system, user=user)

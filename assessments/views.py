@@ -1,3 +1,294 @@
-from django.shortcuts import render
+"""HTML pages of the risk register: criteria versions, risks with treatment and acceptance, the heat map."""
 
-# Create your views here.
+from __future__ import annotations
+
+import copy
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from aims import access
+from aims.access import Action
+from aims.forms import add_service_errors
+from aims.history import versions_of
+from aims.models import ManagementSystem
+from aims.services import StaleVersionError
+from assessments import scoring, selectors, services, signoffs
+from assessments.forms import CriteriaForm, RiskFilterForm, RiskForm, SignOffForm, action_formset, formset_actions
+from assessments.heatmap import heatmap, heatmap_svg
+from assessments.models import Risk, RiskCriteria
+
+PAGE_SIZE = 25
+
+
+def _ms(request: HttpRequest, ms_id: int, action: Action = Action.VIEW) -> ManagementSystem:
+    ms = access.get_management_system(request.user, ms_id, action)
+    request.management_system = ms
+    return ms
+
+
+def _page(request: HttpRequest, queryset, kind: str):
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.annotate_sign_offs(list(page.object_list), kind)
+    return page
+
+
+# --- criteria --------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def criteria_list(request: HttpRequest, ms_id: int) -> HttpResponse:
+    ms = _ms(request, ms_id)
+    versions = list(selectors.criteria_list(user=request.user, management_system=ms))
+    context = {
+        "ms": ms,
+        "versions": versions,
+        "current": versions[0] if versions else None,
+        "can_create": access.can(request.user, Action.CREATE, ms),
+    }
+    return render(request, "assessments/criteria_list.html", context)
+
+
+def _criteria(request: HttpRequest, ms_id: int, pk: int, action: Action) -> RiskCriteria:
+    queryset = selectors.criteria_queryset(user=request.user).filter(management_system_id=ms_id)
+    criteria = access.get_record(request.user, queryset, pk, action)
+    request.management_system = criteria.management_system
+    return criteria
+
+
+@login_required
+@require_GET
+def criteria_detail(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
+    criteria = _criteria(request, ms_id, pk, Action.VIEW)
+    context = {
+        "ms": criteria.management_system,
+        "criteria": criteria,
+        "matrix": scoring.matrix_of(criteria)[::-1],
+        "risk_count": criteria.risks.count(),
+        "versions": versions_of(selectors.history_of(criteria), RiskCriteria),
+        "current": services.current_criteria(management_system=criteria.management_system),
+    }
+    return render(request, "assessments/criteria_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def criteria_create(request: HttpRequest, ms_id: int) -> HttpResponse:
+    ms = _ms(request, ms_id, Action.CREATE)
+    current = services.current_criteria(management_system=ms)
+    form = CriteriaForm(request.POST or None, initial=CriteriaForm.initial_from(current))
+    if request.method == "POST" and form.is_valid():
+        try:
+            criteria = services.risk_criteria_create(
+                management_system=ms,
+                user=request.user,
+                reason=form.cleaned_data["change_reason"] or "New criteria version",
+                **form.criteria_fields(),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request, f"{criteria} is now in force. Existing risks keep the version they were scored on."
+            )
+            return redirect("assessments:criteria_detail", ms_id=ms.pk, pk=criteria.pk)
+    return render(request, "assessments/criteria_form.html", {"ms": ms, "form": form, "current": current})
+
+
+# --- risks -----------------------------------------------------------------------------
+
+
+def _risk(request: HttpRequest, ms_id: int, pk: int, action: Action) -> Risk:
+    queryset = selectors.risk_queryset(user=request.user).filter(management_system_id=ms_id)
+    risk = access.get_record(request.user, queryset, pk, action)
+    request.management_system = risk.management_system
+    return risk
+
+
+@login_required
+@require_GET
+def risk_list(request: HttpRequest, ms_id: int) -> HttpResponse:
+    ms = _ms(request, ms_id)
+    filter_form = RiskFilterForm(request.GET, management_system=ms)
+    filters = filter_form.filters()
+    risks = selectors.risk_list(user=request.user, management_system=ms, filters=filters)
+    context = {
+        "ms": ms,
+        "filter_form": filter_form,
+        "page_obj": _page(request, risks, signoffs.ACCEPTANCE),
+        "can_create": access.can(request.user, Action.CREATE, ms),
+        "filtered": any(v not in (None, "") for v in filters.values()),
+        "cell": filters if filters.get("likelihood") and filters.get("consequence") else None,
+    }
+    return render(request, "assessments/risk_list.html", context)
+
+
+def _risk_context(request: HttpRequest, risk: Risk, **extra) -> dict:
+    selectors.annotate_sign_offs([risk], signoffs.ACCEPTANCE)
+    criteria = risk.criteria
+    return {
+        "ms": risk.management_system,
+        "risk": risk,
+        "criteria": criteria,
+        "current": services.current_criteria(management_system=risk.management_system),
+        "can_edit": access.can(request.user, Action.EDIT, risk),
+        "can_accept": access.can_accept_risk(request.user, risk),
+        "blockers": signoffs.risk_blockers(risk),
+        "likelihood_label": criteria.likelihood_label(risk.likelihood),
+        "consequence_label": criteria.consequence_label(risk.consequence),
+        "residual_likelihood_label": criteria.likelihood_label(risk.residual_likelihood),
+        "residual_consequence_label": criteria.consequence_label(risk.residual_consequence),
+        "acceptance_rule": _acceptance_rule(risk),
+        "tab": "details",
+        **extra,
+    }
+
+
+def _acceptance_rule(risk: Risk) -> str:
+    threshold = risk.criteria.get_acceptance_threshold_display()
+    if risk.needs_leadership_acceptance:
+        return f"Above the acceptance threshold ({threshold}): only leadership may accept this risk."
+    return f"Within the acceptance threshold ({threshold}): the risk owner or leadership may accept it."
+
+
+@login_required
+@require_GET
+def risk_detail(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
+    risk = _risk(request, ms_id, pk, Action.VIEW)
+    form = SignOffForm(initial={"version": risk.version})
+    return render(request, "assessments/risk_detail.html", _risk_context(request, risk, form=form))
+
+
+@login_required
+@require_GET
+def risk_history(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
+    risk = _risk(request, ms_id, pk, Action.VIEW_HISTORY)
+    versions = versions_of(selectors.history_of(risk), Risk)
+    return render(
+        request, "assessments/risk_detail.html", _risk_context(request, risk, tab="history", versions=versions)
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def risk_accept(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
+    risk = _risk(request, ms_id, pk, Action.VIEW)
+    form = SignOffForm(request.POST)
+    conflict = None
+    if form.is_valid():
+        try:
+            services.risk_accept(
+                risk,
+                user=request.user,
+                expected_version=form.cleaned_data["version"],
+                statement=form.cleaned_data["statement"],
+            )
+        except StaleVersionError as exc:
+            conflict = str(exc)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"You accepted version {risk.version} of {risk.reference}.")
+            return redirect("assessments:risk_detail", ms_id=risk.management_system_id, pk=risk.pk)
+    if not access.can_accept_risk(request.user, risk):
+        raise PermissionDenied(services._refusal(risk))
+    context = _risk_context(request, risk, form=form, conflict=conflict)
+    return render(request, "assessments/risk_detail.html", context, status=409 if conflict else 400)
+
+
+def _save_risk(request: HttpRequest, ms: ManagementSystem, form: RiskForm, formset, risk: Risk | None) -> Risk:
+    fields = form.register_fields()
+    actions = formset_actions(formset)
+    if risk is None:
+        return services.risk_create(
+            management_system=ms, user=request.user, reason=form.reason(), actions=actions, **fields
+        )
+    return services.risk_update(
+        risk,
+        user=request.user,
+        expected_version=form.cleaned_data["version"],
+        reason=form.reason(),
+        actions=actions,
+        rescore=form.cleaned_data.get("rescore", False),
+        **fields,
+    )
+
+
+def _risk_form_page(request: HttpRequest, ms: ManagementSystem, risk: Risk | None) -> HttpResponse:
+    current = services.current_criteria(management_system=ms)
+    if current is None:
+        return render(
+            request,
+            "assessments/criteria_missing.html",
+            {"ms": ms, "can_create": access.can(request.user, Action.CREATE, ms)},
+        )
+    criteria = risk.criteria if risk else current
+    instance = copy.copy(risk) if risk else None
+    initial = {"version": risk.version} if risk else {}
+    form = RiskForm(
+        request.POST or None,
+        instance=instance,
+        initial=initial,
+        management_system=ms,
+        criteria=criteria,
+        current=current,
+    )
+    formset = action_formset(request.POST or None, ms, risk)
+    conflict = None
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        try:
+            with transaction.atomic():
+                saved = _save_risk(request, ms, form, formset, risk)
+        except StaleVersionError as exc:
+            conflict = str(exc)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request, f"{saved.reference} was saved ({saved.get_inherent_level_display()} inherent risk)."
+            )
+            return redirect("assessments:risk_detail", ms_id=ms.pk, pk=saved.pk)
+    context = {"ms": ms, "form": form, "formset": formset, "risk": risk, "criteria": criteria, "conflict": conflict}
+    return render(request, "assessments/risk_form.html", context, status=409 if conflict else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def risk_create(request: HttpRequest, ms_id: int) -> HttpResponse:
+    ms = _ms(request, ms_id, Action.CREATE)
+    return _risk_form_page(request, ms, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def risk_edit(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
+    risk = _risk(request, ms_id, pk, Action.EDIT)
+    return _risk_form_page(request, risk.management_system, risk)
+
+
+# --- heat map --------------------------------------------------------------------------
+
+
+def cell_url_for(ms: ManagementSystem):
+    """A function giving the filtered register's URL for one heat map cell."""
+    base = reverse("assessments:risk_list", args=[ms.pk])
+    return lambda basis, likelihood, consequence: (
+        f"{base}?basis={basis}&likelihood={likelihood}&consequence={consequence}"
+    )
+
+
+@login_required
+@require_GET
+def heatmap_page(request: HttpRequest, ms_id: int) -> HttpResponse:
+    ms = _ms(request, ms_id)
+    data = heatmap(ms)
+    context = {"ms": ms, "heatmap": data, "svg": heatmap_svg(ms, cell_url=cell_url_for(ms), data=data)}
+    return render(request, "assessments/heatmap.html", context)

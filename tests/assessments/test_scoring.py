@@ -22,7 +22,9 @@ def product_criteria(draw):
     size_c = draw(st.integers(3, 7))
     top = size_l * size_c
     n_bands = draw(st.integers(1, 4))
-    levels = sorted(draw(st.lists(st.sampled_from(LEVELS), min_size=n_bands, max_size=n_bands, unique=True)), key=LEVEL_RANK.get)
+    levels = sorted(
+        draw(st.lists(st.sampled_from(LEVELS), min_size=n_bands, max_size=n_bands, unique=True)), key=LEVEL_RANK.get
+    )
     cuts = sorted(draw(st.lists(st.integers(1, top - 1), min_size=n_bands - 1, max_size=n_bands - 1, unique=True)))
     bands = [{"level": lv, "max_score": m} for lv, m in zip(levels, [*cuts, top], strict=True)]
     return SimpleNamespace(
@@ -87,7 +89,9 @@ def test_default_criteria_are_five_by_five_with_four_levels(world):
 
 
 def test_risk_stores_levels_computed_from_its_criteria(world):
-    risk = make_risk(world.acme, world.officer, likelihood=4, consequence=5, residual_likelihood=2, residual_consequence=3)
+    risk = make_risk(
+        world.acme, world.officer, likelihood=4, consequence=5, residual_likelihood=2, residual_consequence=3
+    )
     assert (risk.inherent_level, risk.residual_level, risk.evaluation) == ("critical", "medium", "above")
 
 
@@ -116,13 +120,17 @@ def test_used_criteria_cannot_be_edited(world):
 
     risk = make_risk(world.acme, world.officer)
     with pytest.raises(ValidationError):
-        services.risk_criteria_update(risk.criteria, user=world.officer, expected_version=1, acceptance_threshold="high")
+        services.risk_criteria_update(
+            risk.criteria, user=world.officer, expected_version=1, acceptance_threshold="high"
+        )
     assert RiskCriteria.objects.get(pk=risk.criteria.pk).acceptance_threshold == "medium"
 
 
 def test_rescore_moves_a_risk_onto_the_criteria_in_force(world):
     risk = make_risk(world.acme, world.officer, likelihood=3, consequence=3)
-    new = make_criteria(world.acme, world.officer, bands=[{"level": "low", "max_score": 10}, {"level": "critical", "max_score": 25}])
+    new = make_criteria(
+        world.acme, world.officer, bands=[{"level": "low", "max_score": 10}, {"level": "critical", "max_score": 25}]
+    )
     risk = services.risk_update(risk, user=world.officer, expected_version=risk.version, rescore=True)
     assert risk.criteria == new and risk.inherent_level == "low"
 
@@ -131,6 +139,8 @@ def test_invalid_criteria_are_refused(world):
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError) as err:
-        make_criteria(world.acme, world.officer, bands=[{"level": "high", "max_score": 9}, {"level": "low", "max_score": 25}])
+        make_criteria(
+            world.acme, world.officer, bands=[{"level": "high", "max_score": 9}, {"level": "low", "max_score": 25}]
+        )
     assert "bands" in err.value.message_dict
     assert not RiskCriteria.objects.filter(management_system=world.acme).exists()

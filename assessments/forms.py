@@ -1,0 +1,419 @@
+"""Forms for risk criteria, risks, impact assessments and their sign-offs; the services do the writing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from aims.models import ManagementSystem
+from assessments.models import ImpactAssessment, ImpactRow, Level, Risk, RiskCriteria, RiskSource, TreatmentAction
+from controls.models import Control
+from registers.forms import ANY, RegisterForm, member_users, user_label
+from registers.models import AISystem
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+YES_NO = ANY + [("yes", "Yes"), ("no", "No")]
+
+
+def _rows(n: int = 3) -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": n})
+
+
+# --- risk criteria ---------------------------------------------------------------------
+
+
+def scale_to_text(scale: list[dict[str, str]]) -> str:
+    return "\n".join(f"{p.get('label', '')}: {p.get('description', '')}".rstrip(": ") for p in scale)
+
+
+def text_to_scale(text: str) -> list[dict[str, str]]:
+    points = []
+    for line in text.splitlines():
+        if line.strip():
+            label, _, description = line.partition(":")
+            points.append({"label": label.strip(), "description": description.strip()})
+    return points
+
+
+class CriteriaForm(forms.Form):
+    """A new version of the risk criteria, starting from the version in force."""
+
+    title = forms.CharField(max_length=200, initial="Risk criteria")
+    likelihood_scale = forms.CharField(
+        widget=_rows(6), help_text="One point per line, lowest first: “Label: description”. 3 to 7 points."
+    )
+    consequence_scale = forms.CharField(
+        widget=_rows(6), help_text="One point per line, lowest first: “Label: description”. 3 to 7 points."
+    )
+    method = forms.ChoiceField(label="Combination method", choices=RiskCriteria.Method.choices)
+    low_max = forms.IntegerField(label="Low up to score", min_value=1, required=False, help_text="Product method.")
+    medium_max = forms.IntegerField(label="Medium up to score", min_value=1, required=False)
+    high_max = forms.IntegerField(
+        label="High up to score", min_value=1, required=False, help_text="Above it: critical."
+    )
+    matrix = forms.CharField(
+        widget=_rows(6),
+        required=False,
+        help_text="Matrix method: one line per likelihood, highest first, levels separated by spaces "
+        "(for example “medium high high critical critical”).",
+    )
+    acceptance_threshold = forms.ChoiceField(
+        choices=Level.choices, help_text=RiskCriteria._meta.get_field("acceptance_threshold").help_text
+    )
+    rationale = forms.CharField(widget=_rows(3), required=False, help_text="Why these criteria or what changed.")
+    change_reason = forms.CharField(max_length=100, required=False, help_text="Recorded in the history.")
+
+    @classmethod
+    def initial_from(cls, criteria: RiskCriteria | None) -> dict[str, Any]:
+        """Initial values copied from a criteria version (or the defaults)."""
+        criteria = criteria or RiskCriteria()
+        bands = {b["level"]: b["max_score"] for b in criteria.bands or []}
+        return {
+            "title": criteria.title,
+            "likelihood_scale": scale_to_text(criteria.likelihood_scale),
+            "consequence_scale": scale_to_text(criteria.consequence_scale),
+            "method": criteria.method,
+            "low_max": bands.get("low"),
+            "medium_max": bands.get("medium"),
+            "high_max": bands.get("high"),
+            "matrix": "\n".join(" ".join(row) for row in reversed(criteria.matrix or [])),
+            "acceptance_threshold": criteria.acceptance_threshold,
+        }
+
+    def criteria_fields(self) -> dict[str, Any]:
+        """The cleaned values as RiskCriteria fields."""
+        data = self.cleaned_data
+        likelihood = text_to_scale(data["likelihood_scale"])
+        consequence = text_to_scale(data["consequence_scale"])
+        cuts = [("low", data.get("low_max")), ("medium", data.get("medium_max")), ("high", data.get("high_max"))]
+        bands = [{"level": level, "max_score": top} for level, top in cuts if top]
+        bands.append(
+            {
+                "level": "critical",
+                "max_score": max(len(likelihood) * len(consequence), *(b["max_score"] for b in bands), 1),
+            }
+        )
+        matrix = [line.lower().split() for line in data.get("matrix", "").splitlines() if line.strip()]
+        return {
+            "title": data["title"],
+            "likelihood_scale": likelihood,
+            "consequence_scale": consequence,
+            "method": data["method"],
+            "bands": bands if data["method"] == RiskCriteria.Method.PRODUCT else [],
+            "matrix": list(reversed(matrix)) if data["method"] == RiskCriteria.Method.MATRIX else [],
+            "acceptance_threshold": data["acceptance_threshold"],
+            "rationale": data.get("rationale", ""),
+        }
+
+
+# --- risks -----------------------------------------------------------------------------
+
+
+def _scale_choices(scale: list[dict[str, str]], blank: str | None = None) -> list[tuple[Any, str]]:
+    choices = [(i, f"{i} {p.get('label', '')}") for i, p in enumerate(scale, start=1)]
+    return ([("", blank)] if blank else []) + choices
+
+
+class RiskForm(RegisterForm):
+    """A risk and its assessment on one criteria version; treatment actions come as a formset."""
+
+    rescore = forms.BooleanField(required=False, label="Re-score on the criteria in force")
+
+    class Meta:
+        model = Risk
+        fields = [
+            "title",
+            "ai_systems",
+            "lifecycle_stage",
+            "source",
+            "affected_objective",
+            "description",
+            "consequence_organisation",
+            "consequence_individuals",
+            "consequence_society",
+            "likelihood",
+            "consequence",
+            "treatment_option",
+            "treatment_plan",
+            "opportunity",
+            "controls",
+            "additional_controls",
+            "residual_likelihood",
+            "residual_consequence",
+            "owner",
+            "next_review",
+            "effectiveness_check",
+        ]
+        widgets = {
+            "description": _rows(4),
+            "consequence_organisation": _rows(2),
+            "consequence_individuals": _rows(2),
+            "consequence_society": _rows(2),
+            "treatment_plan": _rows(3),
+            "opportunity": _rows(2),
+            "additional_controls": _rows(2),
+            "effectiveness_check": _rows(2),
+            "ai_systems": forms.CheckboxSelectMultiple,
+            "controls": forms.CheckboxSelectMultiple,
+            "next_review": DATE,
+        }
+
+    SECTIONS = [
+        ("Identification", ["title", "ai_systems", "lifecycle_stage", "source", "affected_objective", "owner"]),
+        ("Analysis", ["description", "consequence_organisation", "consequence_individuals", "consequence_society"]),
+        ("Inherent risk", ["likelihood", "consequence"]),
+        ("Treatment", ["treatment_option", "treatment_plan", "opportunity", "controls", "additional_controls"]),
+        (
+            "Residual risk and review",
+            ["residual_likelihood", "residual_consequence", "next_review", "effectiveness_check", "rescore"],
+        ),
+    ]
+
+    def __init__(
+        self,
+        *args: Any,
+        management_system: ManagementSystem,
+        criteria: RiskCriteria,
+        current: RiskCriteria | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, management_system=management_system, **kwargs)
+        self.criteria = criteria
+        self.fields["ai_systems"].queryset = AISystem.objects.filter(management_system=management_system).order_by(
+            "reference"
+        )
+        self.fields["controls"].queryset = Control.objects.select_related("area").order_by("position")
+        self.fields["controls"].label = "Annex A controls"
+        self.fields["owner"].queryset = member_users(management_system)
+        self.fields["owner"].label_from_instance = user_label
+        for name, scale, blank in (
+            ("likelihood", criteria.likelihood_scale, None),
+            ("consequence", criteria.consequence_scale, None),
+            ("residual_likelihood", criteria.likelihood_scale, "Not assessed yet"),
+            ("residual_consequence", criteria.consequence_scale, "Not assessed yet"),
+        ):
+            field = self.fields[name]
+            self.fields[name] = forms.TypedChoiceField(
+                label=field.label,
+                choices=_scale_choices(scale, blank),
+                coerce=int,
+                empty_value=None,
+                required=blank is None,
+                help_text=f"On {criteria}.",
+            )
+        if current is None or current.pk == criteria.pk or self.instance.pk is None:
+            del self.fields["rescore"]
+        else:
+            self.fields[
+                "rescore"
+            ].help_text = f"This risk was scored on {criteria}; tick to move it to {current} (re-check the ratings)."
+
+    def sections(self) -> list[tuple[str, list[forms.BoundField]]]:
+        return [(legend, [self[name] for name in names if name in self.fields]) for legend, names in self.SECTIONS]
+
+    def register_fields(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
+
+
+class ActionForm(forms.Form):
+    description = forms.CharField(max_length=300, required=False)
+    owner = forms.ModelChoiceField(queryset=None, required=False, empty_label="Nobody yet")
+    due_date = forms.DateField(required=False, widget=DATE)
+    status = forms.ChoiceField(choices=TreatmentAction.Status.choices, initial=TreatmentAction.Status.PLANNED)
+
+    def __init__(self, *args: Any, management_system: ManagementSystem, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = member_users(management_system)
+        self.fields["owner"].label_from_instance = user_label
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("description") and (data.get("owner") or data.get("due_date")):
+            self.add_error("description", "Describe the action.")
+        return data
+
+
+ActionFormSet = forms.formset_factory(ActionForm, extra=2, can_delete=True)
+
+
+def action_formset(data: Any, management_system: ManagementSystem, risk: Risk | None = None) -> Any:
+    initial = (
+        [
+            {"description": a.description, "owner": a.owner, "due_date": a.due_date, "status": a.status}
+            for a in risk.actions.all()
+        ]
+        if risk
+        else []
+    )
+    return ActionFormSet(data, initial=initial, prefix="actions", form_kwargs={"management_system": management_system})
+
+
+def formset_actions(formset: Any) -> list[dict[str, Any]]:
+    """The actions to keep: filled-in rows not marked for deletion."""
+    return [
+        {k: form.cleaned_data.get(k) for k in ("description", "owner", "due_date", "status")}
+        for form in formset.forms
+        if form.cleaned_data.get("description") and not form.cleaned_data.get("DELETE")
+    ]
+
+
+class RiskFilterForm(forms.Form):
+    """The risk register's filters; every field optional, values kept in the URL."""
+
+    q = forms.CharField(label="Search", required=False, max_length=200)
+    system = forms.ModelChoiceField(label="AI system", queryset=None, required=False, empty_label="Any")
+    source = forms.ChoiceField(label="Source", choices=ANY + RiskSource.choices, required=False)
+    level = forms.ChoiceField(label="Level (residual, else inherent)", choices=ANY + Level.choices, required=False)
+    treatment = forms.ChoiceField(label="Treatment", choices=ANY + Risk.Treatment.choices, required=False)
+    owner = forms.ModelChoiceField(label="Owner", queryset=None, required=False, empty_label="Any")
+    overdue = forms.ChoiceField(label="Review overdue", choices=YES_NO, required=False)
+    accepted = forms.ChoiceField(label="Accepted", choices=YES_NO, required=False)
+    # Set by heat map links; kept as hidden fields so the other filters combine with them.
+    basis = forms.ChoiceField(
+        choices=ANY + [("inherent", "Inherent"), ("residual", "Residual")], required=False, widget=forms.HiddenInput
+    )
+    likelihood = forms.IntegerField(required=False, min_value=1, max_value=10, widget=forms.HiddenInput)
+    consequence = forms.IntegerField(required=False, min_value=1, max_value=10, widget=forms.HiddenInput)
+    control = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, management_system: ManagementSystem, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["system"].queryset = AISystem.objects.filter(management_system=management_system).order_by(
+            "reference"
+        )
+        self.fields["owner"].queryset = member_users(management_system)
+        self.fields["owner"].label_from_instance = user_label
+
+    def filters(self) -> dict[str, Any]:
+        self.is_valid()
+        data = dict(self.cleaned_data)
+        for name in ("system", "owner"):
+            if data.get(name) is not None:
+                data[name] = data[name].pk
+        return data
+
+
+class SignOffForm(forms.Form):
+    """Accept or approve the version shown, with a statement (the rationale is part of the record)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    statement = forms.CharField(widget=_rows(3), label="Statement and rationale")
+
+
+# --- impact assessments ----------------------------------------------------------------
+
+
+class ImpactAssessmentForm(RegisterForm):
+    class Meta:
+        model = ImpactAssessment
+        fields = [
+            "ai_system", "system_version", "title", "trigger", "lifecycle_stage", "assessors", "responsible_role",
+            "scope",
+            "system_description", "functions", "intended_uses", "foreseeable_misuse",
+            "data_sources", "data_categories", "data_quality",
+            "model_type", "model_origin", "training_approach", "known_limitations",
+            "geography_languages", "operating_environment", "human_oversight",
+            "interested_parties", "vulnerable_groups_affected", "vulnerable_groups", "consultation",
+            "sensitive_use", "decision", "conditions", "results_recipients", "shared_externally", "next_review", "retention_period",
+        ]  # fmt: skip
+        widgets = {
+            name: _rows(2)
+            for name in (
+                "scope", "system_description", "functions", "intended_uses", "foreseeable_misuse", "data_sources",
+                "data_categories", "data_quality", "training_approach", "known_limitations", "operating_environment",
+                "human_oversight", "interested_parties", "vulnerable_groups", "consultation", "conditions",
+            )
+        } | {"next_review": DATE}  # fmt: skip
+
+    SECTIONS = [
+        (
+            "Assessment",
+            ["ai_system", "system_version", "title", "trigger", "lifecycle_stage", "assessors", "responsible_role"],
+        ),
+        ("Scope (42005 6.2)", ["scope"]),
+        ("AI system information (6.3)", ["system_description", "functions", "intended_uses", "foreseeable_misuse"]),
+        ("Data information and quality (6.4)", ["data_sources", "data_categories", "data_quality"]),
+        ("Algorithm and model (6.5)", ["model_type", "model_origin", "training_approach", "known_limitations"]),
+        ("Deployment environment (6.6)", ["geography_languages", "operating_environment", "human_oversight"]),
+        (
+            "Interested parties (6.7)",
+            ["interested_parties", "vulnerable_groups_affected", "vulnerable_groups", "consultation"],
+        ),
+        (
+            "Outcome",
+            [
+                "sensitive_use",
+                "decision",
+                "conditions",
+                "results_recipients",
+                "shared_externally",
+                "next_review",
+                "retention_period",
+            ],
+        ),
+    ]
+
+    def __init__(self, *args: Any, management_system: ManagementSystem, **kwargs: Any) -> None:
+        super().__init__(*args, management_system=management_system, **kwargs)
+        self.fields["ai_system"].queryset = AISystem.objects.filter(management_system=management_system).order_by(
+            "reference"
+        )
+        self.fields["system_version"].help_text = "Left empty: the register version of the AI system."
+
+    def sections(self) -> list[tuple[str, list[forms.BoundField]]]:
+        return [(legend, [self[name] for name in names]) for legend, names in self.SECTIONS]
+
+
+class ImpactRowForm(forms.ModelForm):
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    class Meta:
+        model = ImpactRow
+        fields = [
+            "area",
+            "affected_group",
+            "description",
+            "severity",
+            "likelihood",
+            "reversibility",
+            "measures",
+            "residual_impact",
+        ]
+        widgets = {"description": _rows(2), "measures": _rows(2)}
+
+
+ImpactRowFormSet = forms.formset_factory(ImpactRowForm, extra=2, can_delete=True)
+
+
+def impact_row_formset(data: Any, assessment: ImpactAssessment | None = None) -> Any:
+    fields = ["id", *ImpactRowForm.Meta.fields]
+    initial = [{name: getattr(row, name) for name in fields} for row in assessment.rows.all()] if assessment else []
+    return ImpactRowFormSet(data, initial=initial, prefix="rows")
+
+
+def formset_rows(formset: Any) -> list[dict[str, Any]]:
+    return [
+        dict(form.cleaned_data) for form in formset.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")
+    ]
+
+
+class ImpactFilterForm(forms.Form):
+    q = forms.CharField(label="Search", required=False, max_length=200)
+    system = forms.ModelChoiceField(label="AI system", queryset=None, required=False, empty_label="Any")
+    decision = forms.ChoiceField(choices=ANY + ImpactAssessment.Decision.choices, required=False)
+    trigger = forms.ChoiceField(choices=ANY + ImpactAssessment.Trigger.choices, required=False)
+    overdue = forms.ChoiceField(label="Review overdue", choices=YES_NO, required=False)
+
+    def __init__(self, *args: Any, management_system: ManagementSystem, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["system"].queryset = AISystem.objects.filter(management_system=management_system).order_by(
+            "reference"
+        )
+
+    def filters(self) -> dict[str, Any]:
+        self.is_valid()
+        data = dict(self.cleaned_data)
+        if data.get("system") is not None:
+            data["system"] = data["system"].pk
+        return data

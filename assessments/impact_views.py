@@ -1,0 +1,167 @@
+"""HTML pages of the AI impact assessments: list, detail with History, form with impact rows, approval."""
+
+from __future__ import annotations
+
+import copy
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from aims import access
+from aims.access import Action
+from aims.forms import add_service_errors
+from aims.history import versions_of
+from aims.services import StaleVersionError
+from assessments import selectors, services, signoffs
+from assessments.forms import ImpactAssessmentForm, ImpactFilterForm, SignOffForm, formset_rows, impact_row_formset
+from assessments.models import ImpactAssessment
+from assessments.views import PAGE_SIZE, _ms
+
+
+def _assessment(request: HttpRequest, ms_id: int, pk: int, action: Action) -> ImpactAssessment:
+    queryset = selectors.impact_queryset(user=request.user).filter(management_system_id=ms_id)
+    assessment = access.get_record(request.user, queryset, pk, action)
+    request.management_system = assessment.management_system
+    return assessment
+
+
+@login_required
+@require_GET
+def impact_list(request: HttpRequest, ms_id: int) -> HttpResponse:
+    ms = _ms(request, ms_id)
+    filter_form = ImpactFilterForm(request.GET, management_system=ms)
+    filters = filter_form.filters()
+    page = Paginator(
+        selectors.impact_list(user=request.user, management_system=ms, filters=filters), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    page.object_list = selectors.annotate_sign_offs(list(page.object_list), signoffs.APPROVAL)
+    context = {
+        "ms": ms,
+        "filter_form": filter_form,
+        "page_obj": page,
+        "can_create": access.can(request.user, Action.CREATE, ms),
+        "filtered": any(v not in (None, "") for v in filters.values()),
+    }
+    return render(request, "assessments/impact_list.html", context)
+
+
+def _context(request: HttpRequest, assessment: ImpactAssessment, **extra) -> dict:
+    selectors.annotate_sign_offs([assessment], signoffs.APPROVAL)
+    return {
+        "ms": assessment.management_system,
+        "assessment": assessment,
+        "can_edit": access.can(request.user, Action.EDIT, assessment),
+        "can_approve": access.can(request.user, Action.SIGN_OFF, assessment),
+        "blockers": signoffs.impact_blockers(assessment),
+        "tab": "details",
+        **extra,
+    }
+
+
+@login_required
+@require_GET
+def impact_detail(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
+    assessment = _assessment(request, ms_id, pk, Action.VIEW)
+    form = SignOffForm(initial={"version": assessment.version})
+    return render(request, "assessments/impact_detail.html", _context(request, assessment, form=form))
+
+
+@login_required
+@require_GET
+def impact_history(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
+    assessment = _assessment(request, ms_id, pk, Action.VIEW_HISTORY)
+    versions = versions_of(selectors.history_of(assessment), ImpactAssessment)
+    return render(
+        request, "assessments/impact_detail.html", _context(request, assessment, tab="history", versions=versions)
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def impact_approve(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
+    assessment = _assessment(request, ms_id, pk, Action.SIGN_OFF)
+    form = SignOffForm(request.POST)
+    conflict = None
+    if form.is_valid():
+        try:
+            services.impact_assessment_approve(
+                assessment,
+                user=request.user,
+                expected_version=form.cleaned_data["version"],
+                statement=form.cleaned_data["statement"],
+            )
+        except StaleVersionError as exc:
+            conflict = str(exc)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"You approved version {assessment.version} of {assessment.reference}.")
+            return redirect("assessments:impact_detail", ms_id=assessment.management_system_id, pk=assessment.pk)
+    context = _context(request, assessment, form=form, conflict=conflict)
+    return render(request, "assessments/impact_detail.html", context, status=409 if conflict else 400)
+
+
+@login_required
+@require_http_methods(["POST"])
+def impact_raise_risk(request: HttpRequest, ms_id: int, pk: int, row_id: int) -> HttpResponse:
+    assessment = _assessment(request, ms_id, pk, Action.VIEW)
+    access.require(request.user, Action.CREATE, assessment.management_system)
+    row = next((r for r in assessment.rows.all() if r.pk == row_id), None)
+    if row is None:
+        raise Http404("No such impact row.")
+    risk = services.risk_raise_from_impact_row(row, user=request.user)
+    messages.success(request, f"{risk.reference} was raised from this impact. Check its ratings, treatment and owner.")
+    return redirect("assessments:risk_edit", ms_id=assessment.management_system_id, pk=risk.pk)
+
+
+def _form_page(request: HttpRequest, ms, assessment: ImpactAssessment | None) -> HttpResponse:
+    initial = {"version": assessment.version} if assessment else {"ai_system": request.GET.get("system")}
+    instance = copy.copy(assessment) if assessment else None
+    form = ImpactAssessmentForm(request.POST or None, instance=instance, initial=initial, management_system=ms)
+    formset = impact_row_formset(request.POST or None, assessment)
+    conflict = None
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        fields, rows = form.register_fields(), formset_rows(formset)
+        try:
+            with transaction.atomic():
+                if assessment is None:
+                    saved = services.impact_assessment_create(
+                        management_system=ms, user=request.user, reason=form.reason(), rows=rows, **fields
+                    )
+                else:
+                    saved = services.impact_assessment_update(
+                        assessment,
+                        user=request.user,
+                        expected_version=form.cleaned_data["version"],
+                        reason=form.reason(),
+                        rows=rows,
+                        **fields,
+                    )
+        except StaleVersionError as exc:
+            conflict = str(exc)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{saved.reference} was saved.")
+            return redirect("assessments:impact_detail", ms_id=ms.pk, pk=saved.pk)
+    context = {"ms": ms, "form": form, "formset": formset, "assessment": assessment, "conflict": conflict}
+    return render(request, "assessments/impact_form.html", context, status=409 if conflict else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def impact_create(request: HttpRequest, ms_id: int) -> HttpResponse:
+    return _form_page(request, _ms(request, ms_id, Action.CREATE), None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def impact_edit(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
+    assessment = _assessment(request, ms_id, pk, Action.EDIT)
+    return _form_page(request, assessment.management_system, assessment)

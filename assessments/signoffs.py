@@ -1,0 +1,77 @@
+"""Risk acceptance and impact-assessment approval as kinds of sign-off (see ``aims.ledger``).
+
+A risk acceptance signs the risk's current version together with its treatment actions;
+an approval signs the impact assessment with its impact rows. Editing either afterwards
+shows "changed since accepted/approved"; the old sign-off stays in the chain.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+
+from aims import access, ledger
+from aims.models import SignOff
+from assessments.models import ImpactAssessment, Risk
+
+ACCEPTANCE = "risk_acceptance"
+APPROVAL = "impact_assessment_approval"
+
+
+def _latest_rows(obj: Any, children: Any) -> list[Any]:
+    rows = [obj.history.order_by("-history_id").first()]
+    rows += [child.history.order_by("-history_id").first() for child in children]
+    return [row for row in rows if row is not None]
+
+
+def risk_versions(risk: Risk) -> list[Any]:
+    """The risk's latest version and those of its treatment actions."""
+    return _latest_rows(risk, risk.actions.all())
+
+
+def risk_blockers(risk: Risk) -> list[str]:
+    """What stops a risk from being accepted."""
+    if not risk.residual_level:
+        return ["Assess the residual likelihood and consequence before accepting the risk."]
+    return []
+
+
+def impact_versions(assessment: ImpactAssessment) -> list[Any]:
+    """The assessment's latest version and those of its impact rows."""
+    return _latest_rows(assessment, assessment.rows.all())
+
+
+def impact_blockers(assessment: ImpactAssessment) -> list[str]:
+    """What stops an impact assessment from being approved."""
+    if assessment.decision == ImpactAssessment.Decision.PENDING:
+        return ["Record the decision (proceed, proceed with conditions or stop) before approval."]
+    return []
+
+
+def _history_url(name: str) -> Any:
+    def url(obj: Any, signoff: SignOff) -> str:
+        return reverse(f"assessments:{name}", args=[obj.management_system_id, obj.pk]) + "#history"
+
+    return url
+
+
+def register() -> None:
+    """Declare risk acceptance and impact-assessment approval as kinds of sign-off."""
+    ledger.register_signable(
+        ACCEPTANCE,
+        label="Risk acceptance",
+        subject_model=Risk,
+        versions=risk_versions,
+        may_sign=access.can_accept_risk,
+        blockers=risk_blockers,
+        diff_url=_history_url("risk_detail"),
+    )
+    ledger.register_signable(
+        APPROVAL,
+        label="AI impact assessment approval",
+        subject_model=ImpactAssessment,
+        versions=impact_versions,
+        blockers=impact_blockers,
+        diff_url=_history_url("impact_detail"),
+    )
