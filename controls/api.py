@@ -1,7 +1,206 @@
-"""API routes of this area; aims.api_urls calls register(router)."""
+"""API of the control catalog, the Statement of Applicability, sign-offs and ledger verification.
 
+- ``GET /api/v1/controls/``: the Annex A catalog (read-only).
+- ``GET /api/v1/soa/?management_system=<id>``, ``GET|PATCH /api/v1/soa/<id>/`` (``If-Match``),
+  ``GET /api/v1/soa/<id>/history/``: SoA rows; rows are created with the management system,
+  never through the API, and never deleted.
+- ``POST /api/v1/management-systems/<id>/approve-soa/``: approve the SoA as it stands.
+- ``GET /api/v1/sign-offs/``: the sign-off chain(s) the user may read.
+- ``GET /api/v1/management-systems/<id>/verify/``: ``{"ok", "checked", "first_broken"}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.urls import path
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
+from rest_framework.views import APIView
+
+from aims import access, ledger
+from aims.access import Action
+from aims.api_common import (
+    AccessPermission,
+    RegisterSerializer,
+    RegisterViewSet,
+    filter_by_management_system,
+    register_fields,
+)
+from aims.api_pagination import Pagination
+from aims.models import SignOff
+from controls import selectors, services
+from controls.models import Applicability, Control
+
+# --- serializers -------------------------------------------------------------------------
+
+
+class ControlSerializer(serializers.ModelSerializer):
+    framework = serializers.CharField(source="framework.key", read_only=True)
+    area = serializers.CharField(source="area.key", read_only=True)
+    area_title = serializers.CharField(source="area.title", read_only=True)
+    objective = serializers.CharField(source="objective.key", read_only=True, default=None)
+    objective_summary = serializers.CharField(source="objective.summary", read_only=True, default=None)
+
+    class Meta:
+        model = Control
+        fields = ["id", "framework", "key", "title", "area", "area_title", "objective", "objective_summary"]
+
+
+class ApplicabilitySerializer(RegisterSerializer):
+    control = serializers.PrimaryKeyRelatedField(read_only=True)
+    control_key = serializers.CharField(source="control.key", read_only=True)
+    control_title = serializers.CharField(source="control.title", read_only=True)
+    area = serializers.CharField(source="control.area.key", read_only=True)
+    owner_username = serializers.CharField(source="owner.username", read_only=True, default=None)
+
+    class Meta:
+        model = Applicability
+        fields = register_fields(
+            "control",
+            "control_key",
+            "control_title",
+            "area",
+            "applicable",
+            "justification",
+            "implementation_status",
+            "owner",
+            "owner_username",
+            "implementation_notes",
+            "ai_systems",
+            "last_reviewed",
+        )
+
+
+class SignOffSerializer(serializers.ModelSerializer):
+    signer = serializers.CharField(source="signer.username", read_only=True)
+    subject_type = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SignOff
+        fields = [
+            "id",
+            "management_system",
+            "sequence",
+            "kind",
+            "subject_type",
+            "subject_id",
+            "versions",
+            "signer",
+            "signer_role",
+            "statement",
+            "signed_at",
+            "digest",
+            "previous_digest",
+        ]
+
+    def get_subject_type(self, obj: SignOff) -> str:
+        return f"{obj.subject_type.app_label}.{obj.subject_type.model}"
+
+
+class ApprovalSerializer(serializers.Serializer):
+    statement = serializers.CharField(max_length=2000)
+    confirmed = serializers.BooleanField(help_text="Must be true: the approver confirms the SoA as it stands.")
+
+
+VERIFY_RESPONSE = inline_serializer(
+    "LedgerVerification",
+    {
+        "ok": serializers.BooleanField(),
+        "checked": serializers.IntegerField(),
+        "first_broken": serializers.JSONField(allow_null=True),
+    },
+)
+
+# --- viewsets and views ------------------------------------------------------------------
+
+
+class ControlViewSet(viewsets.ReadOnlyModelViewSet):
+    """The control catalog (ISO/IEC 42001 Annex A), in catalog order."""
+
+    serializer_class = ControlSerializer
+    permission_classes = [IsAuthenticated]
+    pagination_class = Pagination
+
+    def get_queryset(self) -> QuerySet[Control]:
+        return selectors.control_list(framework_key=self.request.query_params.get("framework") or None)
+
+
+class ApplicabilityViewSet(RegisterViewSet):
+    """Statement of Applicability rows: read, and change (PATCH with If-Match) for officers.
+
+    Rows exist for every control from the moment the management system exists, so there is no
+    create or delete. ``clean()`` rules apply: a decision needs a justification and an excluded
+    control is ``not_applicable``.
+    """
+
+    serializer_class = ApplicabilitySerializer
+    http_method_names = ["get", "patch", "head", "options"]
+    ordering = ("management_system_id", "control__position")
+
+    def get_base_queryset(self) -> QuerySet[Applicability]:
+        return access.scope(self.request.user, selectors.soa_queryset())
+
+    def update_object(
+        self, obj: Applicability, *, user: Any, expected_version: int, reason: str, data: dict[str, Any]
+    ) -> Applicability:
+        return services.applicability_update(obj, user=user, expected_version=expected_version, reason=reason, **data)
+
+
+class SignOffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Sign-offs (append-only): filter with ``?management_system=`` and ``?kind=``."""
+
+    serializer_class = SignOffSerializer
+    permission_classes = [AccessPermission]
+    pagination_class = Pagination
+
+    def get_queryset(self) -> QuerySet[SignOff]:
+        qs = access.scope(self.request.user, SignOff.objects.select_related("signer", "subject_type"))
+        if self.action == "list":
+            qs = filter_by_management_system(qs, self.request)
+            if self.request.query_params.get("kind"):
+                qs = qs.filter(kind=self.request.query_params["kind"])
+        return qs.order_by("management_system_id", "sequence")
+
+
+class ApproveSoAView(APIView):
+    """Approve the management system's SoA as it stands now (owner or leadership)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=ApprovalSerializer, responses={201: SignOffSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        management_system = access.get_management_system(request.user, pk, Action.SIGN_OFF)
+        body = ApprovalSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        signoff = services.soa_approve(management_system=management_system, user=request.user, **body.validated_data)
+        return Response(SignOffSerializer(signoff).data, status=status.HTTP_201_CREATED)
+
+
+class VerifyLedgerView(APIView):
+    """Recompute the digests and chain links of the management system's sign-offs."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: VERIFY_RESPONSE})
+    def get(self, request: Request, pk: int) -> Response:
+        management_system = access.get_management_system(request.user, pk, Action.VIEW)
+        return Response(ledger.verify(management_system))
 
 
 def register(router: BaseRouter) -> None:
     """Register this area's viewsets on the shared /api/v1/ router."""
+    router.register("controls", ControlViewSet, basename="control")
+    router.register("soa", ApplicabilityViewSet, basename="soa")
+    router.register("sign-offs", SignOffViewSet, basename="sign-off")
+
+
+urlpatterns = [
+    path("management-systems/<int:pk>/approve-soa/", ApproveSoAView.as_view(), name="management-system-approve-soa"),
+    path("management-systems/<int:pk>/verify/", VerifyLedgerView.as_view(), name="management-system-verify"),
+]

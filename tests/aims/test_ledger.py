@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from io import StringIO
 
@@ -49,7 +49,7 @@ def _disable_trigger() -> None:
 
 
 def test_canonical_json_is_independent_of_key_order_and_number_and_time_formats():
-    aware = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+    aware = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
     same_instant = aware.astimezone(timezone(timedelta(hours=2)))
     a = ledger.canonical_json({"b": Decimal("1.50"), "a": aware, "c": [1, "x"]})
     b = ledger.canonical_json({"c": [1, "x"], "a": same_instant, "b": Decimal("1.5")})
