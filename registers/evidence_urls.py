@@ -1,6 +1,14 @@
-"""HTML routes (filled in by the issue that builds them)."""
+"""HTML routes of the evidence register."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from registers import evidence_views as views
 
 app_name = "evidence"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.evidence_list, name="list"),
+    path("new/", views.evidence_create, name="create"),
+    path("<int:pk>/", views.evidence_detail, name="detail"),
+    path("<int:pk>/correct/", views.evidence_supersede, name="supersede"),
+    path("<int:pk>/download/", views.evidence_download, name="download"),
+]

@@ -1,0 +1,56 @@
+"""Forms for recording evidence (a file or a link) and a corrected version."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+
+from registers.models import AISystem
+
+
+class EvidenceForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    evidence_date = forms.DateField(
+        label="Date of the evidence",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="When the evidence was produced, e.g. the date of the test run or the minutes.",
+    )
+    file = forms.FileField(
+        required=False,
+        help_text="PDF, PNG, JPEG, CSV, XLSX, DOCX, TXT or JSON; the content is checked, not just the name.",
+    )
+    url = forms.URLField(label="Or a link", required=False, max_length=500, assume_scheme="https")
+    ai_systems = forms.ModelMultipleChoiceField(
+        label="AI systems", queryset=AISystem.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, management_system=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["ai_systems"].queryset = AISystem.objects.filter(management_system=management_system).order_by(
+            "reference"
+        )
+        self.fields["file"].help_text += f" At most {_limit_mb()} MB."
+
+    def clean_evidence_date(self):
+        value = self.cleaned_data["evidence_date"]
+        if value > timezone.localdate():
+            raise forms.ValidationError("The evidence date is in the future.")
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("file") and not data.get("url") and not self.has_error("file") and not self.has_error("url"):
+            self.add_error("file", "Upload a file or give a link.")
+        if data.get("file") and data.get("url"):
+            self.add_error("url", "Give either a file or a link, not both.")
+        return data
+
+    def links(self) -> dict:
+        return {"ai_systems": list(self.cleaned_data.get("ai_systems") or [])}
+
+
+def _limit_mb() -> int:
+    from django.conf import settings
+
+    return settings.EVIDENCE_MAX_UPLOAD_BYTES // (1024 * 1024)
