@@ -88,7 +88,7 @@ class RegisterAdmin(ServiceErrorsAsMessages, SimpleHistoryAdmin):
     list_filter = ("management_system",)
     search_fields = ("reference", "name")
     list_select_related = ("management_system",)
-    history_list_display = ("version", "history_change_reason")
+    history_list_display = ("version",)
 
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> tuple[str, ...]:
         base = ("reference", "version", "created_at", "updated_at")
@@ -192,7 +192,7 @@ class ManagementSystemAdmin(ServiceErrorsAsMessages, SimpleHistoryAdmin):
     list_filter = ("status",)
     search_fields = ("name", "organisation", "scope_statement")
     readonly_fields = ("version", "created_at", "updated_at")
-    history_list_display = ("version", "history_change_reason")
+    history_list_display = ("version",)
 
     def get_fields(self, request: HttpRequest, obj=None) -> list[str]:
         fields = ["organisation", "name", "scope_statement", "status", "expected_version"]
@@ -235,7 +235,7 @@ class MembershipAdmin(ServiceErrorsAsMessages, SimpleHistoryAdmin):
     search_fields = ("user__username", "user__email", "management_system__name")
     list_select_related = ("user", "management_system", "granted_by")
     autocomplete_fields = ("user",)
-    history_list_display = ("role", "expires_at", "history_change_reason")
+    history_list_display = ("role", "expires_at")
 
     def get_fields(self, request: HttpRequest, obj=None) -> tuple[str, ...]:
         return (

@@ -32,7 +32,7 @@ class AISystemAdmin(RegisterAdmin):
     search_fields = ("reference", "name", "purpose", "owner__username")
     list_select_related = ("management_system", "owner")
     filter_horizontal = ("model_records", "dataset_records", "suppliers")
-    history_list_display = ("version", "lifecycle_stage", "history_change_reason")
+    history_list_display = ("version", "lifecycle_stage")
 
     def create_record(self, *, management_system, user, reason, m2m, fields):
         return services.ai_system_create(management_system=management_system, user=user, reason=reason, **fields, **m2m)
