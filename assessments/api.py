@@ -1,7 +1,345 @@
-"""API routes of this area; aims.api_urls calls register(router)."""
+"""API of risk criteria, risks (with acceptance), AI impact assessments (with approval) and the heat map."""
 
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.urls import path
+from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import exceptions, serializers, status
+from rest_framework.decorators import action, api_view, permission_classes
+from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
+
+from aims import access
+from aims.access import Action
+from aims.api_common import (
+    AccessPermission,
+    MemberField,
+    RegisterSerializer,
+    RegisterViewSet,
+    expected_version,
+    register_fields,
+)
+from aims.models import ManagementSystem, SignOff
+from assessments import selectors, services, signoffs
+from assessments.heatmap import heatmap
+from assessments.models import ImpactAssessment, ImpactRow, Risk, RiskCriteria, TreatmentAction
+from controls.models import Control
+
+# --- serializers -------------------------------------------------------------------------
+
+
+class RiskCriteriaSerializer(RegisterSerializer):
+    class Meta:
+        model = RiskCriteria
+        fields = register_fields(
+            "number",
+            "title",
+            "likelihood_scale",
+            "consequence_scale",
+            "method",
+            "bands",
+            "matrix",
+            "acceptance_threshold",
+            "rationale",
+        )
+        read_only_fields = ["number"]
+
+
+class SignOffSerializer(serializers.ModelSerializer):
+    signer = serializers.CharField(source="signer.username", read_only=True)
+
+    class Meta:
+        model = SignOff
+        fields = ["id", "sequence", "kind", "signer", "signer_role", "statement", "signed_at", "digest"]
+
+
+class SignedStateMixin(serializers.Serializer):
+    """Sign-off state read from ``selectors.annotate_sign_offs`` (annotated per page, or here for one row)."""
+
+    sign_off_kind = ""
+    latest_sign_off = serializers.SerializerMethodField()
+    signed_version = serializers.SerializerMethodField()
+    changed_since_signed = serializers.SerializerMethodField()
+
+    def _annotated(self, obj: Any) -> Any:
+        if not hasattr(obj, "latest_sign_off"):
+            selectors.annotate_sign_offs([obj], self.sign_off_kind)
+        return obj
+
+    @extend_schema_field(SignOffSerializer(allow_null=True))
+    def get_latest_sign_off(self, obj: Any) -> dict | None:
+        latest = self._annotated(obj).latest_sign_off
+        return SignOffSerializer(latest).data if latest else None
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_signed_version(self, obj: Any) -> int | None:
+        return self._annotated(obj).signed_version
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_changed_since_signed(self, obj: Any) -> bool:
+        return self._annotated(obj).changed_since_signed
+
+
+class TreatmentActionSerializer(serializers.ModelSerializer):
+    owner = MemberField(allow_null=True, required=False)
+
+    class Meta:
+        model = TreatmentAction
+        fields = ["id", "description", "owner", "due_date", "status"]
+        read_only_fields = ["id"]
+
+
+class RiskSerializer(SignedStateMixin, RegisterSerializer):
+    sign_off_kind = signoffs.ACCEPTANCE
+    controls = serializers.PrimaryKeyRelatedField(many=True, required=False, queryset=Control.objects.all())
+    control_keys = serializers.SlugRelatedField(source="controls", many=True, read_only=True, slug_field="key")
+    actions = TreatmentActionSerializer(many=True, required=False)
+    criteria_version = serializers.IntegerField(source="criteria.number", read_only=True)
+    is_overdue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Risk
+        fields = register_fields(
+            "title",
+            "ai_systems",
+            "lifecycle_stage",
+            "source",
+            "affected_objective",
+            "description",
+            "consequence_organisation",
+            "consequence_individuals",
+            "consequence_society",
+            "criteria",
+            "criteria_version",
+            "likelihood",
+            "consequence",
+            "inherent_level",
+            "evaluation",
+            "treatment_option",
+            "treatment_plan",
+            "opportunity",
+            "controls",
+            "control_keys",
+            "additional_controls",
+            "residual_likelihood",
+            "residual_consequence",
+            "residual_level",
+            "owner",
+            "next_review",
+            "is_overdue",
+            "effectiveness_check",
+            "impact_row",
+            "actions",
+            "latest_sign_off",
+            "signed_version",
+            "changed_since_signed",
+        )
+        read_only_fields = ["criteria", "inherent_level", "evaluation", "residual_level", "impact_row"]
+
+
+class ImpactRowSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(required=False)
+    risks = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = ImpactRow
+        fields = [
+            "id",
+            "area",
+            "affected_group",
+            "description",
+            "severity",
+            "likelihood",
+            "reversibility",
+            "measures",
+            "residual_impact",
+            "risks",
+        ]
+
+
+class ImpactAssessmentSerializer(SignedStateMixin, RegisterSerializer):
+    sign_off_kind = signoffs.APPROVAL
+    rows = ImpactRowSerializer(many=True, required=False)
+    is_overdue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ImpactAssessment
+        fields = register_fields(
+            *[
+                f.name
+                for f in ImpactAssessment._meta.concrete_fields
+                if f.name not in ("id", "reference", "management_system", "version", "created_at", "updated_at")
+            ],
+            "is_overdue",
+            "rows",
+            "latest_sign_off",
+            "signed_version",
+            "changed_since_signed",
+        )
+
+
+class SignOffRequestSerializer(serializers.Serializer):
+    statement = serializers.CharField(help_text="What you accept or approve, and why.")
+
+
+# --- viewsets ----------------------------------------------------------------------------
+
+
+class SignedPageMixin:
+    """Annotate each page of a list with its sign-off state in a fixed number of queries."""
+
+    sign_off_kind = ""
+
+    def paginate_queryset(self, queryset: QuerySet) -> list | None:
+        page = super().paginate_queryset(queryset)
+        return selectors.annotate_sign_offs(page, self.sign_off_kind) if page is not None else None
+
+
+def _sign_off_response(sign_off: SignOff) -> Response:
+    return Response(SignOffSerializer(sign_off).data, status=status.HTTP_201_CREATED)
+
+
+class RiskCriteriaViewSet(RegisterViewSet):
+    """Versions of each management system's risk criteria. POST puts a new version in force;
+    a version can be changed only while no risk has been scored with it. Versions are never deleted."""
+
+    serializer_class = RiskCriteriaSerializer
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    ordering = ("management_system_id", "-number")
+
+    def get_base_queryset(self) -> QuerySet[RiskCriteria]:
+        return selectors.criteria_queryset(user=self.request.user)
+
+    def create_object(
+        self, *, management_system: ManagementSystem, user: Any, reason: str, data: dict[str, Any]
+    ) -> RiskCriteria:
+        return services.risk_criteria_create(management_system=management_system, user=user, reason=reason, **data)
+
+    def update_object(
+        self, obj: RiskCriteria, *, user: Any, expected_version: int, reason: str, data: dict[str, Any]
+    ) -> RiskCriteria:
+        return services.risk_criteria_update(obj, user=user, expected_version=expected_version, reason=reason, **data)
+
+
+class RiskViewSet(SignedPageMixin, RegisterViewSet):
+    """The risk register. Levels are computed from the ratings on the risk's criteria version
+    (the version in force when it was created). ``actions`` replaces the treatment actions
+    when given. ``POST .../accept/`` accepts the current version (If-Match required)."""
+
+    serializer_class = RiskSerializer
+    sign_off_kind = signoffs.ACCEPTANCE
+    access_actions = {"accept": Action.VIEW}
+
+    def get_base_queryset(self) -> QuerySet[Risk]:
+        return selectors.risk_queryset(user=self.request.user)
+
+    def create_object(
+        self, *, management_system: ManagementSystem, user: Any, reason: str, data: dict[str, Any]
+    ) -> Risk:
+        return services.risk_create(management_system=management_system, user=user, reason=reason, **data)
+
+    def update_object(self, obj: Risk, *, user: Any, expected_version: int, reason: str, data: dict[str, Any]) -> Risk:
+        return services.risk_update(obj, user=user, expected_version=expected_version, reason=reason, **data)
+
+    def delete_object(self, obj: Risk, *, user: Any, expected_version: int, reason: str) -> None:
+        services.risk_delete(obj, user=user, expected_version=expected_version, reason=reason)
+
+    @extend_schema(request=SignOffRequestSerializer, responses={201: SignOffSerializer})
+    @action(detail=True, methods=["post"])
+    def accept(self, request: Request, pk: Any = None) -> Response:
+        risk = self.get_object()
+        version = expected_version(request, risk.version)
+        body = SignOffRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return _sign_off_response(
+            services.risk_accept(
+                risk, user=request.user, expected_version=version, statement=body.validated_data["statement"]
+            )
+        )
+
+
+class ImpactAssessmentViewSet(SignedPageMixin, RegisterViewSet):
+    """AI system impact assessments (ISO/IEC 42005 shaped). ``rows`` updates rows with an id,
+    adds those without and removes those left out. ``POST .../approve/`` approves the
+    current version (leadership; If-Match required)."""
+
+    serializer_class = ImpactAssessmentSerializer
+    sign_off_kind = signoffs.APPROVAL
+    access_actions = {"approve": Action.SIGN_OFF}
+
+    def get_base_queryset(self) -> QuerySet[ImpactAssessment]:
+        return selectors.impact_queryset(user=self.request.user)
+
+    def create_object(
+        self, *, management_system: ManagementSystem, user: Any, reason: str, data: dict[str, Any]
+    ) -> ImpactAssessment:
+        return services.impact_assessment_create(management_system=management_system, user=user, reason=reason, **data)
+
+    def update_object(
+        self, obj: ImpactAssessment, *, user: Any, expected_version: int, reason: str, data: dict[str, Any]
+    ) -> ImpactAssessment:
+        return services.impact_assessment_update(
+            obj, user=user, expected_version=expected_version, reason=reason, **data
+        )
+
+    def delete_object(self, obj: ImpactAssessment, *, user: Any, expected_version: int, reason: str) -> None:
+        services.impact_assessment_delete(obj, user=user, expected_version=expected_version, reason=reason)
+
+    @extend_schema(request=SignOffRequestSerializer, responses={201: SignOffSerializer})
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: Any = None) -> Response:
+        assessment = self.get_object()
+        version = expected_version(request, assessment.version)
+        body = SignOffRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return _sign_off_response(
+            services.impact_assessment_approve(
+                assessment, user=request.user, expected_version=version, statement=body.validated_data["statement"]
+            )
+        )
+
+
+def _as_of(raw: str) -> Any:
+    if not raw:
+        return None
+    moment = parse_datetime(raw)
+    if moment is None and (day := parse_date(raw)) is not None:
+        from datetime import datetime, time
+
+        from django.utils import timezone
+
+        moment = timezone.make_aware(datetime.combine(day, time.max))
+    if moment is None:
+        raise exceptions.ValidationError({"as_of": ["Give a date (2026-05-01) or an ISO 8601 date and time."]})
+    return moment
+
+
+@extend_schema(
+    parameters=[OpenApiParameter("as_of", str, OpenApiParameter.QUERY, description="A past date or date-time.")],
+    responses={200: OpenApiTypes.OBJECT},
+)
+@api_view(["GET"])
+@permission_classes([AccessPermission])
+def heatmap_view(request: Request, pk: int) -> Response:
+    """The risk heat map of a management system: counts per likelihood x consequence cell, inherent and residual."""
+    management_system = access.get_management_system(request.user, pk, Action.VIEW)
+    data = heatmap(management_system, _as_of(request.query_params.get("as_of", "").strip()))
+    return Response(data.as_dict())
 
 
 def register(router: BaseRouter) -> None:
     """Register this area's viewsets on the shared /api/v1/ router."""
+    router.register("risk-criteria", RiskCriteriaViewSet, basename="risk-criteria")
+    router.register("risks", RiskViewSet, basename="risk")
+    router.register("impact-assessments", ImpactAssessmentViewSet, basename="impact-assessment")
+
+
+urlpatterns = [
+    path("management-systems/<int:pk>/heatmap/", heatmap_view, name="management-system-heatmap"),
+]

@@ -17,7 +17,7 @@ from django.db import transaction
 
 from aims import access, ledger
 from aims.models import ManagementSystem, SignOff
-from aims.services import StaleVersionError, register_create, register_update
+from aims.services import StaleVersionError, register_create, register_delete, register_update
 from assessments import scoring, signoffs
 from assessments.models import AREA_SOURCE, ImpactAssessment, ImpactRow, Risk, RiskCriteria, TreatmentAction
 
@@ -188,6 +188,18 @@ def risk_update(
     return updated
 
 
+def risk_delete(
+    risk: Risk, *, user: AbstractBaseUser | None, expected_version: int | None, reason: str = "Deleted"
+) -> None:
+    """Remove a risk from the register; its history and any acceptance stay."""
+    with transaction.atomic():
+        for action in list(risk.actions.all()):
+            action._history_user = user
+            action._change_reason = reason
+            action.delete()
+        register_delete(risk, user=user, expected_version=expected_version, reason=reason)
+
+
 def risk_accept(risk: Risk, *, user: AbstractBaseUser, expected_version: int | None, statement: str) -> SignOff:
     """Accept a risk's residual level and treatment plan as the version the user saw (6.1.3, 8.3)."""
     with transaction.atomic():
@@ -292,6 +304,19 @@ def impact_assessment_approve(
         current = ImpactAssessment.objects.select_for_update().get(pk=assessment.pk)
         _check_version(current, expected_version)
         return ledger.sign_off(kind=signoffs.APPROVAL, subject=current, user=user, statement=statement)
+
+
+def impact_assessment_delete(
+    assessment: ImpactAssessment,
+    *,
+    user: AbstractBaseUser | None,
+    expected_version: int | None,
+    reason: str = "Deleted",
+) -> None:
+    """Remove an impact assessment and its rows; history stays and raised risks keep existing."""
+    with transaction.atomic():
+        _replace_rows(assessment, [], user, reason)
+        register_delete(assessment, user=user, expected_version=expected_version, reason=reason)
 
 
 def risk_raise_from_impact_row(

@@ -1,0 +1,216 @@
+"""Permission matrix of risks, impact assessments and the heat map: persona x action x own / other management system.
+
+Acme is the personas' management system; Northwind the outsider's. The contributor owns the
+Acme risk "mine" and not "unowned"; both are within the acceptance threshold, so their owner
+may accept them. Refused writes change nothing.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from aims.models import SignOff
+from assessments.models import ImpactAssessment, Risk
+from tests.assessments.helpers import make_assessment, make_risk
+
+PERSONAS = ["owner", "officer", "leader", "contributor", "auditor", "expired_auditor", "outsider", "anonymous"]
+HIDDEN = {"list": False, "retrieve": 404, "history": 404, "create": 400, "update": 404, "delete": 404, "accept": 404}
+ANONYMOUS = dict.fromkeys(HIDDEN, 401)
+READER = {"list": True, "retrieve": 200, "history": 200, "create": 403, "update": 403, "delete": 403, "accept": 403}
+EDITOR = {**READER, "create": 201, "update": 200, "delete": 204}
+IN_ACME = {
+    "owner": {**EDITOR, "accept": 201},
+    "officer": EDITOR,
+    "leader": {**READER, "accept": 201},
+    "contributor": READER,
+    "auditor": READER,
+    "expired_auditor": HIDDEN,
+    "outsider": HIDDEN,
+    "anonymous": ANONYMOUS,
+}
+IN_NORTHWIND = {p: HIDDEN for p in PERSONAS} | {"outsider": {**EDITOR, "accept": 201}, "anonymous": ANONYMOUS}
+WITHIN = {"residual_likelihood": 2, "residual_consequence": 2}
+
+
+def expected(persona: str, action: str, target: str):
+    if target == "northwind":
+        return IN_NORTHWIND[persona][action]
+    if persona == "contributor" and target == "mine" and action in ("update", "accept"):
+        return {"update": 200, "accept": 201}[action]  # the risk owner edits and accepts their own risk
+    return IN_ACME[persona][action]
+
+
+@pytest.fixture
+def api(world):
+    def make(persona: str) -> Client:
+        client = Client()
+        if persona != "anonymous":
+            client.force_login(world.users[persona])
+        return client
+
+    return make
+
+
+def make_risks(world):
+    return {
+        "mine": make_risk(world.acme, world.officer, title="Mine", owner=world.contributor, **WITHIN),
+        "unowned": make_risk(world.acme, world.officer, title="Unowned", **WITHIN),
+        "northwind": make_risk(world.northwind, world.outsider, title="Northwind risk", **WITHIN),
+    }
+
+
+@pytest.fixture
+def risks(world):
+    return make_risks(world)
+
+
+def snapshot(risk):
+    return (
+        Risk.objects.count(),
+        Risk.objects.filter(pk=risk.pk).values_list("title", "version").first(),
+        SignOff.objects.count(),
+    )
+
+
+def call(client, world, action: str, target: str, risk):
+    url = f"/api/v1/risks/{risk.pk}/"
+    match = {"if-match": f'"{risk.version}"'}
+    if action == "list":
+        return client.get("/api/v1/risks/")
+    if action == "retrieve":
+        return client.get(url)
+    if action == "history":
+        return client.get(url + "history/")
+    if action == "update":
+        return client.patch(url, {"title": "Changed"}, content_type="application/json", headers=match)
+    if action == "delete":
+        return client.delete(url, headers=match)
+    if action == "accept":
+        return client.post(url + "accept/", {"statement": "Accepted."}, content_type="application/json", headers=match)
+    ms = world.northwind if target == "northwind" else world.acme
+    body = {
+        "management_system": ms.pk,
+        "title": "New",
+        "source": "privacy",
+        "description": "D",
+        "likelihood": 2,
+        "consequence": 2,
+    }
+    return client.post("/api/v1/risks/", body, content_type="application/json")
+
+
+CASES = [
+    (a, t)
+    for a in ["list", "retrieve", "history", "update", "delete", "accept"]
+    for t in ("mine", "unowned", "northwind")
+]
+CASES += [("create", "acme"), ("create", "northwind")]
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_risk_api_permission_matrix(world, api, persona):
+    """Every action on own / other management system; each case on fresh risks, refused writes change nothing."""
+    client = api(persona)
+    for action, target in CASES:
+        risks = make_risks(world)
+        risk = risks.get(target) or risks["unowned"]
+        want = expected(persona, action, target)
+        before = snapshot(risk)
+        response = call(client, world, action, target, risk)
+        case = f"{persona} {action} {target}"
+        if action == "list":
+            listed = want == 401 or {r["id"] for r in response.json()["results"]} >= {risk.pk}
+            assert response.status_code == (401 if want == 401 else 200) and listed is (want is True or want == 401), (
+                case
+            )
+            continue
+        assert response.status_code == want, (case, response.content)
+        if want >= 400:
+            assert snapshot(risk) == before, case
+
+
+IMPACT_CASES = [(p, t) for p in PERSONAS for t in ("acme", "northwind")]
+APPROVERS = {
+    "acme": {"owner": 201, "leader": 201, "officer": 403, "contributor": 403, "auditor": 403},
+    "northwind": {"outsider": 201},
+}
+
+
+@pytest.mark.parametrize(("persona", "target"), IMPACT_CASES)
+def test_impact_assessment_api_approval_and_reading(world, api, persona, target):
+    ms, author = (world.northwind, world.outsider) if target == "northwind" else (world.acme, world.officer)
+    assessment = make_assessment(ms, author, decision="proceed")
+    client = api(persona)
+    url = f"/api/v1/impact-assessments/{assessment.pk}/"
+    visible = persona in APPROVERS[target]
+    read = client.get(url)
+    assert read.status_code == (401 if persona == "anonymous" else 200 if visible else 404)
+    approve = client.post(
+        url + "approve/", {"statement": "Approved."}, content_type="application/json", headers={"if-match": '"1"'}
+    )
+    want = 401 if persona == "anonymous" else APPROVERS[target].get(persona, 404)
+    assert approve.status_code == want, approve.content
+    assert SignOff.objects.count() == (1 if want == 201 else 0)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_heat_map_api_shows_only_visible_management_systems(world, api, persona):
+    make_risk(world.acme, world.officer, likelihood=5, consequence=5)
+    client = api(persona)
+    response = client.get(f"/api/v1/management-systems/{world.acme.pk}/heatmap/")
+    if persona == "anonymous":
+        assert response.status_code == 401
+    elif persona in ("outsider", "expired_auditor"):
+        assert response.status_code == 404
+    else:
+        cells = response.json()["inherent"]
+        assert [c["count"] for c in cells if (c["likelihood"], c["consequence"]) == (5, 5)] == [1]
+
+
+# --- HTML pages ------------------------------------------------------------------------
+
+PAGE_EXPECTED = {
+    # persona: (new risk form, edit unowned risk, accept unowned risk, new impact assessment, approve)
+    "owner": (200, 200, 302, 200, 302),
+    "officer": (200, 200, 403, 200, 403),
+    "leader": (403, 403, 302, 403, 302),
+    "contributor": (403, 403, 403, 403, 403),
+    "auditor": (403, 403, 403, 403, 403),
+    "expired_auditor": (404, 404, 404, 404, 404),
+    "outsider": (404, 404, 404, 404, 404),
+}
+
+
+@pytest.mark.parametrize("persona", list(PAGE_EXPECTED))
+def test_risk_pages_permission_matrix(world, api, risks, persona):
+    client = api(persona)
+    ms = world.acme.pk
+    risk = risks["unowned"]
+    assessment = make_assessment(world.acme, world.officer, decision="proceed")
+    got = (
+        client.get(reverse("assessments:risk_create", args=[ms])).status_code,
+        client.get(reverse("assessments:risk_edit", args=[ms, risk.pk])).status_code,
+        client.post(
+            reverse("assessments:risk_accept", args=[ms, risk.pk]), {"version": 1, "statement": "OK"}
+        ).status_code,
+        client.get(reverse("assessments:impact_create", args=[ms])).status_code,
+        client.post(
+            reverse("assessments:impact_approve", args=[ms, assessment.pk]), {"version": 1, "statement": "OK"}
+        ).status_code,
+    )
+    assert got == PAGE_EXPECTED[persona]
+    assert SignOff.objects.count() == got.count(302)
+    assert ImpactAssessment.objects.count() == 1
+
+
+def test_contributor_edits_and_accepts_the_risk_they_own_on_its_pages(world, api, risks):
+    client = api("contributor")
+    mine = risks["mine"]
+    assert client.get(reverse("assessments:risk_edit", args=[world.acme.pk, mine.pk])).status_code == 200
+    response = client.post(
+        reverse("assessments:risk_accept", args=[world.acme.pk, mine.pk]),
+        {"version": 1, "statement": "Mine, accepted."},
+    )
+    assert response.status_code == 302 and SignOff.objects.get().signer == world.contributor
