@@ -7,6 +7,8 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -227,3 +229,24 @@ def test_row_history_page_shows_field_level_diffs(world, client_as):
     response = client_as("contributor").get(reverse("controls:soa_row_history", args=[world.acme.pk, row.pk]))
     html = response.content.decode()
     assert "Decided at kick-off" in html and "RACI exists." in html and "Undecided" in html
+
+
+def _page_queries(client, ms, **query) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(soa_url(ms, **query)).status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("persona", ["officer", "auditor"])
+def test_soa_page_query_count_does_not_grow_with_linked_objects(world, client_as, persona):
+    client = client_as(persona)
+    _page_queries(client, world.acme)  # warm process-wide caches (content types)
+    few = _page_queries(client, world.acme)
+    few_as_of = _page_queries(client, world.acme, as_of=timezone.now().date().isoformat())
+    systems = [make_ai_system(world.acme, user=world.officer, name=f"System {i}") for i in range(5)]
+    for row in Applicability.objects.filter(management_system=world.acme)[:12]:
+        services.applicability_update(
+            row, user=world.officer, expected_version=row.version, owner=world.contributor, ai_systems=systems
+        )
+    assert _page_queries(client, world.acme) == few
+    assert _page_queries(client, world.acme, as_of=timezone.now().date().isoformat()) == few_as_of

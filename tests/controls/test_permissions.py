@@ -1,0 +1,95 @@
+"""Permission matrix for the SoA: view, edit a row, approve, verify; every persona, own and other system.
+
+Extends the matrix of tests/aims/test_access.py. Outsiders and expired auditors get 404,
+never 403, so ids of other management systems leak nothing.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from controls.models import Applicability
+from tests.controls.helpers import INCLUDED, row_of
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = ["owner", "officer", "leader", "contributor", "auditor", "expired_auditor", "outsider"]
+# Expected status in the persona's OWN management system (the outsider owns Northwind):
+# (view SoA page, edit a row (HTML), edit a row (API), open approval, verify page, verify API)
+OWN = {
+    "owner": (200, 302, 200, 200, 200, 200),
+    "officer": (200, 302, 200, 403, 200, 200),
+    "leader": (200, 403, 403, 200, 200, 200),
+    "contributor": (200, 403, 403, 403, 200, 200),
+    "auditor": (200, 403, 403, 403, 200, 200),
+    "expired_auditor": (404, 404, 404, 404, 404, 404),
+    "outsider": (200, 302, 200, 200, 200, 200),
+}
+OTHER = (404, 404, 404, 404, 404, 404)
+
+
+def _systems(world, persona):
+    own, other = (world.northwind, world.acme) if persona == "outsider" else (world.acme, world.northwind)
+    return own, other
+
+
+def _statuses(world, persona, ms) -> tuple[int, ...]:
+    user = world.users[persona]
+    client = APIClient()
+    client.force_login(user)
+    row = row_of(ms, "A.2.2")
+    form = {
+        f"row-{row.pk}-{k}": v
+        for k, v in {
+            "applicable": INCLUDED,
+            "justification": "Policy needed.",
+            "implementation_status": "planned",
+            "version": row.version,
+        }.items()
+    }
+    api_client = APIClient()
+    api_client.force_authenticate(user)
+    view = client.get(reverse("controls:soa", args=[ms.pk])).status_code
+    edit_html = client.post(reverse("controls:soa_row_edit", args=[ms.pk, row.pk]), form).status_code
+    version = Applicability.objects.get(pk=row.pk).version  # the HTML edit may have moved it on
+    edit_api = api_client.patch(
+        f"/api/v1/soa/{row.pk}/", {"last_reviewed": "2026-01-31"}, format="json", HTTP_IF_MATCH=f'"{version}"'
+    ).status_code
+    approve = client.get(reverse("controls:soa_approve", args=[ms.pk])).status_code
+    verify_page = client.get(reverse("ledger:verify", args=[ms.pk])).status_code
+    verify_api = api_client.get(f"/api/v1/management-systems/{ms.pk}/verify/").status_code
+    return view, edit_html, edit_api, approve, verify_page, verify_api
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_soa_permissions_in_own_management_system(world, persona):
+    own, _other = _systems(world, persona)
+    assert _statuses(world, persona, own) == OWN[persona]
+    row = row_of(own, "A.2.2")
+    edited = OWN[persona][1] == 302
+    assert (row.applicable == INCLUDED) is edited
+    assert (row.last_reviewed is not None) is edited
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_soa_of_another_management_system_does_not_exist(world, persona):
+    _own, other = _systems(world, persona)
+    assert _statuses(world, persona, other) == OTHER
+    row = row_of(other, "A.2.2")
+    assert row.version == 1
+
+
+@pytest.mark.parametrize("persona", ["owner", "leader", "officer", "auditor", "outsider"])
+def test_approval_post_is_decided_by_sign_off_permission(world, persona):
+    client = APIClient()
+    client.force_login(world.users[persona])
+    response = client.post(
+        reverse("controls:soa_approve", args=[world.acme.pk]), {"statement": "OK", "confirmed": "on"}
+    )
+    # Allowed approvers reach the rules (the SoA is undecided, so the blockers are listed).
+    expected = {"owner": 200, "leader": 200, "officer": 403, "auditor": 403, "outsider": 404}[persona]
+    assert response.status_code == expected
+    if expected == 200:
+        assert "not decided yet" in response.content.decode()
