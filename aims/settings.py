@@ -191,6 +191,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,  # request bodies list only writable fields
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",  # tag operations by resource, not by "v1"
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -240,6 +241,7 @@ AIMS_PACK_DIR = Path(os.environ.get("AIMS_PACK_DIR", MEDIA_ROOT / "packs"))
 AIMS_PACK_QUEUE = os.environ.get("AIMS_PACK_QUEUE", "celery")  # a dedicated queue scales rendering out
 AIMS_PACK_SOFT_TIME_LIMIT = int(os.environ.get("AIMS_PACK_SOFT_TIME_LIMIT", "540"))
 AIMS_PACK_TIME_LIMIT = int(os.environ.get("AIMS_PACK_TIME_LIMIT", "600"))
+LOGGING.setdefault("loggers", {})["weasyprint.progress"] = {"level": "WARNING"}  # one line per render step
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests use a file, not an in-memory database, so that a real Celery worker started by
     # a test (tests/packs/worker.py) can open the same test database. One file per test
