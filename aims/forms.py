@@ -23,7 +23,7 @@ def _expiry_field() -> forms.DateTimeField:
         required=False,
         widget=DateTimeLocalInput(),
         input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%d"],
-        help_text="Optional. Auditors' access should end when the audit does.",
+        help_text="Auditors' access should end when the audit does.",
     )
 
 
@@ -35,10 +35,18 @@ class VersionedFormMixin(forms.Form):
         label="Change reason",
         max_length=100,
         required=False,
-        help_text="Recorded in the history. Leave empty for “Updated via the web”.",
     )
 
     default_reason = "Updated via the web"
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.set_default_reason(self.default_reason)
+
+    def set_default_reason(self, reason: str) -> None:
+        """Use this reason when the user gives none, and say so next to the field."""
+        self.default_reason = reason
+        self.fields["change_reason"].help_text = f"Recorded in the history. Leave empty for “{reason}”."
 
     def reason(self) -> str:
         return self.cleaned_data.get("change_reason") or self.default_reason
@@ -57,7 +65,7 @@ class MemberAddForm(forms.Form):
         max_length=254,
         help_text="The person must already have an account.",
     )
-    role = forms.ChoiceField(choices=Role.choices)
+    role = forms.ChoiceField(choices=[("", "Choose a role…"), *Role.choices])
     expires_at = _expiry_field()
 
 

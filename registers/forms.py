@@ -38,7 +38,7 @@ class RegisterForm(VersionedFormMixin, forms.ModelForm):
         self.management_system = management_system
         if self.instance.pk is None:
             del self.fields["version"]
-            self.default_reason = "Created via the web"
+            self.set_default_reason("Created via the web")
 
     def register_fields(self) -> dict:
         """The cleaned model fields, ready for a service call."""
