@@ -100,3 +100,8 @@ def evidence_for_ai_system(ai_system: Any) -> list[Evidence]:
     """Current evidence linked to an AI system, newest first, with age."""
     rows = _base().filter(ai_systems=ai_system, is_superseded=False).order_by("-evidence_date", "-pk")
     return with_age(list(rows))
+
+
+def evidence_list_all(*, user: Any) -> QuerySet[Evidence]:
+    """Every evidence row the user may read, with links (for the API)."""
+    return access.scope(user, _base()).prefetch_related("ai_systems")

@@ -13,7 +13,6 @@ from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from aims.packs.fetcher import BASE_URL, StaticOnlyFetcher
 from aims.packs.gather import PackData
 
 
@@ -36,6 +35,8 @@ def render_pack_html(data: PackData) -> str:
 def html_to_pdf(html: str) -> RenderedPDF:
     """Convert HTML to PDF with the locked-down fetcher; nothing outside static files and data: is read."""
     from weasyprint import HTML
+
+    from aims.packs.fetcher import BASE_URL, StaticOnlyFetcher  # imports WeasyPrint: only in the worker
 
     fetcher = StaticOnlyFetcher()
     document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher, media_type="print").render()

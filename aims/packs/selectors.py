@@ -38,3 +38,17 @@ def pack_status(pack: AuditPack) -> dict[str, Any]:
         "bundle_sha256": pack.bundle_sha256 or None,
         "bundle_size": pack.bundle_size,
     }
+
+
+def pack_all() -> QuerySet[AuditPack]:
+    """Every pack, with what the API shows joined."""
+    return AuditPack.objects.select_related("requested_by", "management_system")
+
+
+def pack_scope(*, user: Any) -> QuerySet[AuditPack]:
+    """Packs of the management systems in which the user may request and download packs."""
+    from aims import access
+    from aims.access import Action
+
+    allowed = [ms.pk for ms in access.visible_management_systems(user) if access.can(user, Action.REQUEST_PACK, ms)]
+    return pack_all().filter(management_system_id__in=allowed)

@@ -34,3 +34,26 @@ def make_evidence(world, *, title="Bias evaluation report", name="bias.pdf", dat
 def pdf_text(content: bytes) -> str:
     reader = PdfReader(io.BytesIO(content))
     return "\n".join(page.extract_text() or "" for page in reader.pages)
+
+
+def make_ready_pack(world, **kw) -> AuditPack:
+    """A ready pack with small stand-in files (fast; rendering itself is tested elsewhere)."""
+    import hashlib
+    import zipfile
+
+    from aims.packs.render import bundle_name, pdf_name
+    from aims.packs.services import pack_dir
+
+    pack = make_pack(world, **kw)
+    pdf = samples.pdf_bytes("pack")
+    folder = pack_dir(pack)
+    (folder / pdf_name(pack)).write_bytes(pdf)
+    with zipfile.ZipFile(folder / bundle_name(pack), "w") as archive:
+        archive.writestr(pdf_name(pack), pdf)
+    bundle = (folder / bundle_name(pack)).read_bytes()
+    AuditPack.objects.filter(pk=pack.pk).update(
+        status="ready", progress=100, file_name=pdf_name(pack), sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf),
+        pages=1, bundle_name=bundle_name(pack), bundle_sha256=hashlib.sha256(bundle).hexdigest(), bundle_size=len(bundle),
+    )  # fmt: skip
+    pack.refresh_from_db()
+    return pack

@@ -9,17 +9,14 @@ from django.urls import reverse
 
 from aims.packs import services
 from aims.packs.models import AuditPack, PackDownload
-from tests.packs.helpers import make_pack
+from tests.packs.helpers import make_pack, make_ready_pack
 
 PACK_ROLES = ["owner", "officer", "leader", "auditor"]
 
 
 @pytest.fixture
 def ready_pack(world):
-    pack = make_pack(world)
-    services.pack_render(pack.pk)
-    pack.refresh_from_db()
-    return pack
+    return make_ready_pack(world)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,88 @@
+"""API of the evidence register: multipart upload (or link), list, detail, history, download.
+
+Evidence is immutable: there is no PUT, PATCH or DELETE. A correction is a new upload
+with ``supersedes`` set to the earlier version.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.reverse import reverse
+
+from aims.access import Action
+from aims.api_common import RegisterSerializer, RegisterViewSet, ScopedRelatedField, register_fields
+from aims.models import ManagementSystem
+from registers import evidence_selectors as selectors
+from registers import evidence_services as services
+from registers.evidence_views import evidence_file_response
+from registers.models import Evidence
+
+
+class EvidenceSerializer(RegisterSerializer):
+    file = serializers.FileField(write_only=True, required=False, help_text="The evidence file (multipart).")
+    supersedes = ScopedRelatedField(queryset=Evidence.objects.all(), required=False, allow_null=True)
+    superseded = serializers.BooleanField(source="is_superseded", read_only=True, default=False)
+    stale = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Evidence
+        fields = register_fields(
+            "title", "description", "evidence_date", "kind", "file", "url", "original_name", "content_type",
+            "size", "sha256", "ai_systems", "supersedes", "superseded", "stale", "uploaded_by", "download_url",
+        )  # fmt: skip
+        read_only_fields = ["kind", "original_name", "content_type", "size", "sha256", "uploaded_by"]
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_stale(self, obj: Evidence) -> bool:
+        return obj.evidence_date < selectors.stale_before()
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_download_url(self, obj: Evidence) -> str | None:
+        if obj.kind != Evidence.Kind.FILE:
+            return None
+        return reverse("evidence-download", args=[obj.pk], request=self.context.get("request"))
+
+
+class EvidenceViewSet(RegisterViewSet):
+    """Evidence files and links. Upload with multipart/form-data (``file``) or give ``url``."""
+
+    serializer_class = EvidenceSerializer
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    http_method_names = ["get", "post", "head", "options"]
+    access_actions = {"download": Action.VIEW}
+    ordering = ("-evidence_date", "-pk")
+
+    def get_base_queryset(self) -> QuerySet[Evidence]:
+        return selectors.evidence_list_all(user=self.request.user)
+
+    def create_object(
+        self, *, management_system: ManagementSystem, user: Any, reason: str, data: dict[str, Any]
+    ) -> Evidence:
+        upload = data.pop("file", None)
+        previous = data.pop("supersedes", None)
+        links = {"ai_systems": data.pop("ai_systems", [])}
+        common = {"user": user, "upload": upload, "url": data.get("url", ""), "links": links}
+        if previous is not None:
+            return services.evidence_supersede(
+                previous, title=data["title"], description=data.get("description", ""),
+                evidence_date=data["evidence_date"], **common,
+            )  # fmt: skip
+        return services.evidence_create(
+            management_system=management_system, title=data["title"], description=data.get("description", ""),
+            evidence_date=data["evidence_date"], reason=reason, **common,
+        )  # fmt: skip
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}, filters=False)
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def download(self, request: Request, pk: Any = None):
+        """Download the evidence file as an attachment (recorded)."""
+        return evidence_file_response(self.get_object(), user=request.user, channel="api")

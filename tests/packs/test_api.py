@@ -1,0 +1,142 @@
+"""Pack and evidence API: request, status, downloads, multipart upload, permission matrix."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.test import APIClient
+
+from aims.packs import services
+from aims.packs.models import AuditPack, PackDownload
+from registers import evidence_samples as samples
+from registers.models import Evidence, EvidenceDownload
+from tests.packs.helpers import make_pack, make_ready_pack
+
+PACK_ROLES = ["owner", "officer", "leader", "auditor"]
+
+
+def api(world, name):
+    client = APIClient()
+    client.force_authenticate(world.users[name])
+    return client
+
+
+@pytest.mark.parametrize("name", PACK_ROLES)
+def test_pack_request_is_accepted_and_enqueued_after_commit(
+    world, name, django_capture_on_commit_callbacks, monkeypatch
+):
+    enqueued = []
+    monkeypatch.setattr(services, "enqueue_render", enqueued.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api(world, name).post(
+            "/api/v1/audit-packs/", {"management_system": world.acme.pk, "kind": "stage2"}, format="json"
+        )
+    assert response.status_code == 202, response.content
+    assert response.json()["status"] == "queued" and enqueued == [response.json()["id"]]
+    assert AuditPack.objects.get().kind == "stage2"
+
+
+@pytest.mark.parametrize("name,expected", [("contributor", 403), ("expired_auditor", 400), ("outsider", 400)])
+def test_others_cannot_request_a_pack_through_the_api(world, name, expected):
+    response = api(world, name).post(
+        "/api/v1/audit-packs/", {"management_system": world.acme.pk, "kind": "full"}, format="json"
+    )
+    assert response.status_code == expected and not AuditPack.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "name,expected",
+    [(n, 200) for n in PACK_ROLES] + [("contributor", 403), ("expired_auditor", 404), ("outsider", 404)],
+)
+def test_pack_detail_and_downloads_follow_the_permission_matrix(world, name, expected):
+    pack = make_ready_pack(world)
+    client = api(world, name)
+    detail = client.get(f"/api/v1/audit-packs/{pack.pk}/")
+    assert detail.status_code == expected
+    for part, path in (("pdf", "download"), ("bundle", "bundle")):
+        response = client.get(f"/api/v1/audit-packs/{pack.pk}/{path}/")
+        assert response.status_code == expected
+        if expected == 200:
+            assert response["X-Content-Type-Options"] == "nosniff" and response["Content-Disposition"].startswith(
+                "attachment"
+            )
+            assert PackDownload.objects.filter(user=world.users[name], part=part, channel="api").exists()
+    if expected == 200:
+        data = detail.json()
+        assert data["status"] == "ready" and data["sha256"] == AuditPack.objects.get().sha256 and data["pages"] > 0
+    else:
+        assert not PackDownload.objects.exists()
+
+
+def test_pack_list_shows_only_packs_the_user_may_download(world):
+    make_pack(world)
+    assert api(world, "auditor").get("/api/v1/audit-packs/").json()["count"] == 1
+    assert api(world, "contributor").get("/api/v1/audit-packs/").json()["count"] == 0
+    assert api(world, "outsider").get("/api/v1/audit-packs/").json()["count"] == 0
+
+
+def test_download_of_a_pack_not_yet_ready_is_not_found(world):
+    pack = make_pack(world)
+    assert api(world, "auditor").get(f"/api/v1/audit-packs/{pack.pk}/download/").status_code == 404
+
+
+def test_evidence_upload_list_detail_and_download(world):
+    officer = api(world, "officer")
+    response = officer.post(
+        "/api/v1/evidence/",
+        {
+            "management_system": world.acme.pk,
+            "title": "Model card",
+            "evidence_date": "2026-01-20",
+            "file": SimpleUploadedFile("card.json", b'{"a": 1}'),
+        },
+        format="multipart",
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (
+        body["content_type"] == "application/json"
+        and len(body["sha256"]) == 64
+        and body["original_name"] == "card.json"
+    )
+    auditor = api(world, "auditor")
+    assert auditor.get("/api/v1/evidence/").json()["count"] == 1
+    download = auditor.get(f"/api/v1/evidence/{body['id']}/download/")
+    assert download.status_code == 200 and b"".join(download.streaming_content) == b'{"a": 1}'
+    assert EvidenceDownload.objects.get().channel == "api"
+    assert api(world, "outsider").get(f"/api/v1/evidence/{body['id']}/").status_code == 404
+    assert api(world, "expired_auditor").get(f"/api/v1/evidence/{body['id']}/download/").status_code == 404
+
+
+def test_evidence_api_refuses_disallowed_content_and_cannot_change_evidence(world):
+    officer = api(world, "officer")
+    response = officer.post(
+        "/api/v1/evidence/",
+        {
+            "management_system": world.acme.pk,
+            "title": "x",
+            "evidence_date": "2026-01-20",
+            "file": SimpleUploadedFile("x.pdf", b"MZ\x90\x00" * 20),
+        },
+        format="multipart",
+    )
+    assert response.status_code == 400 and "not accepted" in str(response.json()["file"])
+    assert not Evidence.objects.exists()
+    ok = officer.post(
+        "/api/v1/evidence/",
+        {
+            "management_system": world.acme.pk,
+            "title": "y",
+            "evidence_date": "2026-01-20",
+            "file": SimpleUploadedFile("y.pdf", samples.pdf_bytes()),
+        },
+        format="multipart",
+    ).json()
+    assert officer.patch(f"/api/v1/evidence/{ok['id']}/", {"title": "z"}, format="json").status_code == 405
+    assert officer.delete(f"/api/v1/evidence/{ok['id']}/").status_code == 405
+    auditor_upload = api(world, "auditor").post(
+        "/api/v1/evidence/",
+        {"management_system": world.acme.pk, "title": "a", "evidence_date": "2026-01-20", "url": "https://example.org"},
+        format="multipart",
+    )
+    assert auditor_upload.status_code == 403
