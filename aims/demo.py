@@ -30,8 +30,8 @@ DEMO_PASSWORD = "aims-demo-2026"
 # Each area adds its demo records through a module with load(management_system, users).
 DEMO_EXTENSIONS = ["controls.demo", "assessments.demo", "registers.demo_evidence"]
 
-# username -> (role in Acme Health, first name, last name, job title)
-ACME_PEOPLE: dict[str, tuple[str | None, str, str, str]] = {
+# username -> (role in Acme Health or None, first name, last name, job title)
+DEMO_PEOPLE: dict[str, tuple[str | None, str, str, str]] = {
     "owner": (Role.OWNER, "Priya", "Shah", "Chief Clinical Information Officer"),
     "officer": (Role.OFFICER, "Sam", "Okafor", "AI compliance officer"),
     "leader": (Role.LEADERSHIP, "Helen", "Marsh", "Chief Executive"),
@@ -321,7 +321,7 @@ class DemoResult:
 def load(*, log: Callable[[str], None] = lambda message: None) -> DemoResult:
     """Create the demo users, management systems and registers that are missing."""
     with transaction.atomic():
-        users = {name: _demo_user(name, *person[1:]) for name, person in ACME_PEOPLE.items()}
+        users = {name: _demo_user(name, first, last) for name, (_role, first, last, _title) in DEMO_PEOPLE.items()}
         created: list[str] = []
         acme = _acme(users, created)
         northwind = _northwind(users, created)
@@ -346,7 +346,7 @@ def _run_extension(module_name: str, management_system: ManagementSystem, users:
     return "loaded"
 
 
-def _demo_user(username: str, first_name: str, last_name: str, title: str) -> AbstractBaseUser:
+def _demo_user(username: str, first_name: str, last_name: str) -> AbstractBaseUser:
     User = get_user_model()
     user, created = User.objects.get_or_create(
         username=username,
@@ -380,7 +380,7 @@ def _acme(users: dict[str, AbstractBaseUser], created: list[str]) -> ManagementS
             reason="Scope agreed at the AIMS steering group",
             status=ManagementSystem.Status.OPERATING,
         )
-    for username, (role, *_rest) in ACME_PEOPLE.items():
+    for username, (role, *_rest) in DEMO_PEOPLE.items():
         if role is None or role == Role.OWNER:
             continue
         expires = timezone.now() + timedelta(days=AUDITOR_ACCESS_DAYS) if role == Role.AUDITOR else None
