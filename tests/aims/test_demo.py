@@ -6,9 +6,11 @@ import sys
 import types
 from datetime import timedelta
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone
@@ -175,3 +177,10 @@ def test_extension_with_a_broken_import_is_not_silently_skipped(db, monkeypatch,
 
     with pytest.raises(ModuleNotFoundError, match="a_dependency_that_is_missing"):
         demo.load()
+
+
+def test_readme_shows_the_demo_password_and_every_login():
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text()
+    assert f"`{demo.DEMO_PASSWORD}`" in readme
+    for username in DEMO_USERS:
+        assert f"| `{username}` |" in readme
