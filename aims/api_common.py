@@ -25,7 +25,6 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.db.models import QuerySet
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -271,7 +270,7 @@ class VersionSerializer(serializers.Serializer):
     type = serializers.SerializerMethodField()
     changes = FieldChangeSerializer(many=True)
 
-    @extend_schema_field(OpenApiTypes.INT)
+    @extend_schema_field({"type": "integer", "nullable": True})
     def get_version(self, version: Any) -> int | None:
         return getattr(version.record, "version", None)
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from aims import access
+from aims import access, services
 from aims.access import Action
 from aims.models import ManagementSystem, Membership, Role
 from tests.factories import UserFactory
@@ -257,3 +259,34 @@ def test_only_owners_change_or_remove_members(world, client_as):
     }
     membership.refresh_from_db()
     assert membership.role == Role.LEADERSHIP
+
+
+def _queries(client, url: str) -> tuple[int, int]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, {"page_size": 100})
+    assert response.status_code == 200
+    return len(queries), response.json()["count"]
+
+
+def test_membership_list_query_count_does_not_grow_with_members(world, client_as):
+    client = client_as("owner")
+    few, rows = _queries(client, MEMBERS_URL)
+    for i in range(20):
+        services.membership_add(
+            management_system=world.acme, actor=world.owner, user=UserFactory(username=f"m{i}"), role=Role.AUDITOR
+        )
+    many, more_rows = _queries(client, MEMBERS_URL)
+    assert more_rows == rows + 20
+    assert many == few
+
+
+def test_management_system_list_query_count_does_not_grow_with_systems(world, client_as):
+    client = client_as("officer")
+    few, rows = _queries(client, MS_URL)
+    for i in range(10):
+        ms = services.management_system_create(user=world.outsider, organisation=f"Org {i}", name="AIMS")
+        services.membership_add(management_system=ms, actor=world.outsider, user=world.officer, role=Role.AUDITOR)
+    client = client_as("officer")  # a new request: memberships are read once per request
+    many, more_rows = _queries(client, MS_URL)
+    assert (rows, more_rows) == (1, 11)
+    assert many == few
