@@ -1,0 +1,22 @@
+"""Template tags other areas use to show risk information (the SoA rows' linked risks)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from assessments import selectors
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def linked_risks(context: template.Context, control: Any, management_system: Any) -> list:
+    """Risks of the management system linked to a control; one query per page, however many rows."""
+    request = context["request"]
+    # Cached on the request: each row is rendered through its own {% include %}.
+    cache = request.__dict__.setdefault("_assessments_risks_by_control", {})
+    if management_system.pk not in cache:
+        cache[management_system.pk] = selectors.risks_by_control(user=request.user, management_system=management_system)
+    return cache[management_system.pk].get(control.pk, [])
