@@ -37,7 +37,7 @@ class EvidenceSerializer(RegisterSerializer):
         model = Evidence
         fields = register_fields(
             "title", "description", "evidence_date", "kind", "file", "url", "original_name", "content_type",
-            "size", "sha256", "ai_systems", "supersedes", "superseded", "stale", "uploaded_by", "download_url",
+            "size", "sha256", "ai_systems", "soa_rows", "risks", "impact_assessments", "supersedes", "superseded", "stale", "uploaded_by", "download_url",
         )  # fmt: skip
         read_only_fields = ["kind", "original_name", "content_type", "size", "sha256", "uploaded_by"]
 
@@ -69,7 +69,7 @@ class EvidenceViewSet(RegisterViewSet):
     ) -> Evidence:
         upload = data.pop("file", None)
         previous = data.pop("supersedes", None)
-        links = {"ai_systems": data.pop("ai_systems", [])}
+        links = {name: data.pop(name, []) for name in Evidence._history_m2m_fields}
         common = {"user": user, "upload": upload, "url": data.get("url", ""), "links": links}
         if previous is not None:
             return services.evidence_supersede(

@@ -5,7 +5,16 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from registers.models import AISystem
+from assessments.models import ImpactAssessment, Risk
+from controls.models import Applicability
+from registers.models import AISystem, Evidence
+
+LINK_FIELDS = Evidence._history_m2m_fields
+
+
+class SoARowChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Applicability) -> str:
+        return f"{obj.control.key} {obj.control.title}"
 
 
 class EvidenceForm(forms.Form):
@@ -24,12 +33,32 @@ class EvidenceForm(forms.Form):
     ai_systems = forms.ModelMultipleChoiceField(
         label="AI systems", queryset=AISystem.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
+    soa_rows = SoARowChoiceField(
+        label="Statement of Applicability rows",
+        queryset=Applicability.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text="The controls this evidence shows in operation (Ctrl or Cmd to choose several).",
+    )
+    risks = forms.ModelMultipleChoiceField(
+        queryset=Risk.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    impact_assessments = forms.ModelMultipleChoiceField(
+        label="Impact assessments",
+        queryset=ImpactAssessment.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     def __init__(self, *args, management_system=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["ai_systems"].queryset = AISystem.objects.filter(management_system=management_system).order_by(
-            "reference"
+        in_system = {"management_system": management_system}
+        self.fields["ai_systems"].queryset = AISystem.objects.filter(**in_system).order_by("reference")
+        self.fields["soa_rows"].queryset = (
+            Applicability.objects.filter(**in_system).select_related("control").order_by("control__position")
         )
+        self.fields["risks"].queryset = Risk.objects.filter(**in_system).order_by("reference")
+        self.fields["impact_assessments"].queryset = ImpactAssessment.objects.filter(**in_system).order_by("reference")
         self.fields["file"].help_text += f" At most {_limit_mb()} MB."
 
     def clean_evidence_date(self):
@@ -47,7 +76,7 @@ class EvidenceForm(forms.Form):
         return data
 
     def links(self) -> dict:
-        return {"ai_systems": list(self.cleaned_data.get("ai_systems") or [])}
+        return {name: list(self.cleaned_data.get(name) or []) for name in LINK_FIELDS}
 
 
 def _limit_mb() -> int:

@@ -48,9 +48,12 @@ def evidence_list(
     return qs.order_by("-evidence_date", "-pk")
 
 
+LINK_PREFETCH = ["ai_systems", "soa_rows__control", "risks", "impact_assessments"]
+
+
 def evidence_get(*, user: Any, pk: Any, action: Action = Action.VIEW) -> Evidence:
     """One evidence row the user may read (404 otherwise), with its links."""
-    return access.get_record(user, _base().prefetch_related("ai_systems"), pk, action)
+    return access.get_record(user, _base().prefetch_related(*LINK_PREFETCH), pk, action)
 
 
 def evidence_in(*, user: Any, management_system: ManagementSystem, pk: Any, action: Action = Action.VIEW) -> Evidence:
@@ -104,4 +107,24 @@ def evidence_for_ai_system(ai_system: Any) -> list[Evidence]:
 
 def evidence_list_all(*, user: Any) -> QuerySet[Evidence]:
     """Every evidence row the user may read, with links (for the API)."""
-    return access.scope(user, _base()).prefetch_related("ai_systems")
+    return access.scope(user, _base()).prefetch_related("ai_systems", "soa_rows", "risks", "impact_assessments")
+
+
+def evidence_for_soa_row(row: Any) -> list[Evidence]:
+    """Current evidence linked to a Statement of Applicability row, newest first, with age."""
+    rows = _base().filter(soa_rows=row, is_superseded=False).order_by("-evidence_date", "-pk")
+    return with_age(list(rows))
+
+
+def evidence_by_soa_row(*, management_system: ManagementSystem) -> dict[int, list[Evidence]]:
+    """Current evidence of every SoA row of a management system (one query), with age."""
+    through = Evidence.soa_rows.through
+    links = through.objects.filter(evidence__management_system=management_system).values_list(
+        "applicability_id", "evidence_id"
+    )
+    rows = {e.pk: e for e in with_age(list(_base().filter(management_system=management_system, is_superseded=False)))}
+    result: dict[int, list[Evidence]] = {}
+    for row_id, evidence_id in links:
+        if evidence_id in rows:
+            result.setdefault(row_id, []).append(rows[evidence_id])
+    return result

@@ -102,11 +102,8 @@ def evidence_supersede(request: HttpRequest, ms_id: int, pk: int) -> HttpRespons
     """Record a corrected version; the earlier one stays as it was."""
     ms = _management_system(request, ms_id, Action.CREATE)
     previous = selectors.evidence_in(user=request.user, management_system=ms, pk=pk)
-    initial = {
-        "title": previous.title,
-        "description": previous.description,
-        "ai_systems": list(previous.ai_systems.all()),
-    }
+    initial = {"title": previous.title, "description": previous.description}
+    initial.update({name: list(getattr(previous, name).all()) for name in Evidence._history_m2m_fields})
     form = EvidenceForm(request.POST or None, request.FILES or None, management_system=ms, initial=initial)
     if request.method == "POST" and form.is_valid():
         evidence = _save(request, ms, form, previous)

@@ -200,8 +200,15 @@ class Evidence(RegisterModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     ai_systems = models.ManyToManyField(AISystem, blank=True, related_name="evidence", verbose_name="AI systems")
+    soa_rows = models.ManyToManyField(
+        "controls.Applicability", blank=True, related_name="evidence", verbose_name="SoA rows"
+    )
+    risks = models.ManyToManyField("assessments.Risk", blank=True, related_name="evidence")
+    impact_assessments = models.ManyToManyField(
+        "assessments.ImpactAssessment", blank=True, related_name="evidence", verbose_name="impact assessments"
+    )
 
-    _history_m2m_fields = ["ai_systems"]
+    _history_m2m_fields = ["ai_systems", "soa_rows", "risks", "impact_assessments"]
 
     class Meta(RegisterModel.Meta):
         verbose_name = "evidence"
