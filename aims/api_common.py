@@ -41,7 +41,7 @@ from aims.history import versions_of
 from aims.models import ManagementSystem, RegisterModel
 from aims.services import REASON_MAX, StaleVersionError
 
-# --- errors ---------------------------------------------------------------
+# --- errors ------------------------------------------------------------------------------
 
 
 class PreconditionRequired(exceptions.APIException):
@@ -138,8 +138,9 @@ def access_action(view: Any) -> Action:
 class AccessPermission(BasePermission):
     """Authenticated users only; each object is checked with ``aims.access.require``.
 
-    Lists need no object check: viewsets scope their querysets with ``aims.access.scope``.
-    Creation is checked by ``ManagementSystemField`` once the target is known.
+    Actions without an object need their own check: lists scope their querysets with
+    ``aims.access.scope``; creation checks the target management system (``ManagementSystemField``
+    and ``RegisterViewSet.create``).
     """
 
     def has_permission(self, request: Request, view: Any) -> bool:
@@ -387,6 +388,7 @@ class RegisterViewSet(HistoryMixin, viewsets.ModelViewSet):
         data = dict(serializer.validated_data)
         data.pop("change_reason", None)
         management_system = data.pop("management_system")
+        access.require(request.user, access_action(self), management_system)  # the field checked it; be sure
         obj = self.create_object(
             management_system=management_system,
             user=request.user,
