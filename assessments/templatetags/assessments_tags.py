@@ -20,3 +20,15 @@ def linked_risks(context: template.Context, control: Any, management_system: Any
     if management_system.pk not in cache:
         cache[management_system.pk] = selectors.risks_by_control(user=request.user, management_system=management_system)
     return cache[management_system.pk].get(control.pk, [])
+
+
+@register.inclusion_tag("assessments/partials/ai_system_impact.html", takes_context=True)
+def ai_system_impact(context: template.Context, ai_system: Any) -> dict:
+    """The AI system page's box: its latest impact assessment, the decision, approval and whether review is overdue."""
+    request = context["request"]
+    from aims import access
+
+    return selectors.ai_system_impact_context(user=request.user, ai_system=ai_system) | {
+        "can_create_assessment": access.can(request.user, access.Action.CREATE, ai_system.management_system),
+        "request": request,
+    }
