@@ -39,7 +39,7 @@ class ApplicabilityForm(VersionedFormMixin, forms.Form):
         label="Linked AI systems", required=False, coerce=int, widget=forms.CheckboxSelectMultiple
     )
     last_reviewed = forms.DateField(
-        label="Last reviewed", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="Last reviewed", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 
     default_reason = "SoA row updated via the web"
