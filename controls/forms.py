@@ -96,7 +96,7 @@ class SoAFilterForm(forms.Form):
     as_of = forms.CharField(
         label="As of",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.TextInput(attrs={"placeholder": "YYYY-MM-DD", "inputmode": "numeric"}),
         help_text="A past date (end of that day) or date and time: the SoA exactly as it stood then.",
     )
 
@@ -118,12 +118,13 @@ class SoAFilterForm(forms.Form):
 
 def parse_as_of(value: str) -> datetime:
     """A date means the end of that day; a datetime is taken as is (current time zone if naive)."""
-    moment = parse_datetime(value)
-    if moment is None:
+    try:
         day = parse_date(value)
-        if day is None:
-            raise forms.ValidationError("Give a date as YYYY-MM-DD, or a date and time as YYYY-MM-DDTHH:MM.")
-        moment = datetime.combine(day, time.max)
+        moment = datetime.combine(day, time.max) if day else parse_datetime(value)
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise forms.ValidationError("Give a date as YYYY-MM-DD, or a date and time as YYYY-MM-DDTHH:MM.")
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     if moment > timezone.now() + timedelta(days=1):

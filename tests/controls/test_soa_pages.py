@@ -250,3 +250,15 @@ def test_soa_page_query_count_does_not_grow_with_linked_objects(world, client_as
         )
     assert _page_queries(client, world.acme) == few
     assert _page_queries(client, world.acme, as_of=timezone.now().date().isoformat()) == few_as_of
+
+
+def test_as_of_a_date_means_the_end_of_that_day_and_a_bad_date_is_reported(world, client_as):
+    row = row_of(world.acme, "A.2.2")
+    services.applicability_update(
+        row, user=world.officer, expected_version=1, applicable=INCLUDED, justification="Today."
+    )
+    client = client_as("auditor")
+    today = client.get(soa_url(world.acme, as_of=timezone.localdate().isoformat()))
+    assert today.context["as_of"] is not None and "Today." in today.content.decode()
+    bad = client.get(soa_url(world.acme, as_of="2026-13-45"))
+    assert bad.context["as_of"] is None and "Give a date as YYYY-MM-DD" in bad.content.decode()
