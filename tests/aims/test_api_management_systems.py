@@ -218,6 +218,9 @@ def test_owner_renews_an_expired_auditor(world, client_as):
     assert response.status_code == 200
     access.forget_cached_access(world.expired_auditor)
     assert access.can(world.expired_auditor, Action.VIEW, world.acme)
+    history = client_as("owner").get(f"{MEMBERS_URL}{membership.pk}/history/").json()
+    assert [c["field"] for c in history[0]["changes"]] == ["expires_at"]
+    assert history[0]["changes"][0]["new"].startswith(expires[:16])
 
 
 def test_owner_removes_a_member(world, client_as):
