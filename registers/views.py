@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -221,11 +222,13 @@ def _confirm_delete(request: HttpRequest, obj, delete, *, cancel_url: str, done_
 # --- model records, dataset records, suppliers ------------------------------------------------
 
 
-def _record(request: HttpRequest, ms_id: int, kind: RecordKind, pk: int, action: Action):
-    queryset = kind.model.objects.select_related("management_system").filter(management_system_id=ms_id)
+def _record(request: HttpRequest, ms_id: int, kind: str, pk: int, action: Action) -> tuple[RecordKind, Any]:
+    """Return the register and one of its records, or raise 404 (invisible) / 403 (action refused)."""
+    register = _kind(kind)
+    queryset = register.model.objects.select_related("management_system").filter(management_system_id=ms_id)
     record = access.get_record(request.user, queryset, pk, action)
     request.management_system = record.management_system
-    return record
+    return register, record
 
 
 def _record_context(request: HttpRequest, kind: RecordKind, record) -> dict:
@@ -261,8 +264,7 @@ def record_list(request: HttpRequest, ms_id: int, kind: str) -> HttpResponse:
 @login_required
 @require_GET
 def record_detail(request: HttpRequest, ms_id: int, kind: str, pk: int) -> HttpResponse:
-    register = _kind(kind)
-    record = _record(request, ms_id, register, pk, Action.VIEW)
+    register, record = _record(request, ms_id, kind, pk, Action.VIEW)
     context = _record_context(request, register, record)
     fields = RECORD_FIELDS[register.model]
     facts = list(zip(register.labels(fields), register.values(record, fields), strict=True))
@@ -273,8 +275,7 @@ def record_detail(request: HttpRequest, ms_id: int, kind: str, pk: int) -> HttpR
 @login_required
 @require_GET
 def record_history(request: HttpRequest, ms_id: int, kind: str, pk: int) -> HttpResponse:
-    register = _kind(kind)
-    record = _record(request, ms_id, register, pk, Action.VIEW_HISTORY)
+    register, record = _record(request, ms_id, kind, pk, Action.VIEW_HISTORY)
     context = _record_context(request, register, record)
     context.update(tab="history", versions=versions_of(selectors.history_of(record), register.model))
     return render(request, "registers/record_detail.html", context)
@@ -303,8 +304,7 @@ def record_create(request: HttpRequest, ms_id: int, kind: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def record_edit(request: HttpRequest, ms_id: int, kind: str, pk: int) -> HttpResponse:
-    register = _kind(kind)
-    record = _record(request, ms_id, register, pk, Action.EDIT)
+    register, record = _record(request, ms_id, kind, pk, Action.EDIT)
     ms = record.management_system
     form_class = record_form_class(register.model)
     form = form_class(
@@ -334,8 +334,7 @@ def record_edit(request: HttpRequest, ms_id: int, kind: str, pk: int) -> HttpRes
 @login_required
 @require_http_methods(["GET", "POST"])
 def record_delete(request: HttpRequest, ms_id: int, kind: str, pk: int) -> HttpResponse:
-    register = _kind(kind)
-    record = _record(request, ms_id, register, pk, Action.DELETE)
+    register, record = _record(request, ms_id, kind, pk, Action.DELETE)
     detail = reverse("registers:record_detail", kwargs={"ms_id": ms_id, "kind": register.slug, "pk": record.pk})
     done = reverse("registers:record_list", kwargs={"ms_id": ms_id, "kind": register.slug})
     return _confirm_delete(request, record, services.record_delete, cancel_url=detail, done_url=done)
