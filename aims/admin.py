@@ -20,7 +20,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
 from aims import services
-from aims.models import ApiToken, ManagementSystem, Membership, RegisterModel
+from aims.models import ApiToken, ManagementSystem, Membership, RegisterModel, SignOff
 
 ADMIN_REASON = "Edited in admin"
 
@@ -299,5 +299,20 @@ class ApiTokenAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
             services.api_token_revoke(token)
         self.message_user(request, f"Revoked {len(tokens)} token(s).", messages.SUCCESS)
 
+
+
+@admin.register(SignOff)
+class SignOffAdmin(ReadOnlyAdmin):
+    """Sign-offs are append-only: listed and inspected here, never added, changed or deleted."""
+
+    list_display = ("management_system", "sequence", "kind", "signer", "signer_role", "signed_at", "short_digest")
+    list_filter = ("management_system", "kind")
+    list_select_related = ("management_system", "signer")
+    search_fields = ("digest", "statement", "signer__username")
+    ordering = ("management_system", "sequence")
+
+    @admin.display(description="digest")
+    def short_digest(self, obj: SignOff) -> str:
+        return f"{obj.digest[:16]}…"
 
 register_remaining("aims")
