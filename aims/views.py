@@ -87,7 +87,8 @@ def ms_edit(request: HttpRequest, ms_id: int) -> HttpResponse:
         else:
             messages.success(request, "Management system saved.")
             return redirect("aims:ms_home", ms_id=ms.pk)
-    return render(request, "aims/managementsystem_form.html", {"ms": ms, "form": form, "conflict": conflict})
+    context = {"ms": ms, "form": form, "conflict": conflict}
+    return render(request, "aims/managementsystem_form.html", context, status=409 if conflict else 200)
 
 
 def _members_page(

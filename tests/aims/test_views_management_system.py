@@ -117,7 +117,7 @@ def test_stale_settings_edit_is_refused(world, client_as):
 
     response = client_as("owner").post(url, {**data, "scope_statement": "Second"})
 
-    assert response.status_code == 200
+    assert response.status_code == 409
     assert "changed by someone else" in response.content.decode()
     world.acme.refresh_from_db()
     assert world.acme.scope_statement == "First"
