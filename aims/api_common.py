@@ -369,6 +369,8 @@ class RegisterViewSet(HistoryMixin, viewsets.ModelViewSet):
         obj = self.get_queryset().get(pk=obj.pk)  # re-read with the selector's joins and prefetches
         response = Response(self.get_serializer(obj).data, status=status_code)
         response["ETag"] = etag(obj.version)
+        if status_code == status.HTTP_201_CREATED:
+            response["Location"] = self.reverse_action("detail", args=[obj.pk])
         return response
 
     @extend_schema(parameters=[MANAGEMENT_SYSTEM_QUERY])

@@ -34,6 +34,7 @@ def test_officer_creates_ai_system_with_only_management_system_name_and_purpose(
     assert body["reference"] == "AIS-001"
     assert body["version"] == 1
     assert response["ETag"] == '"1"'
+    assert response["Location"] == f"http://testserver{URL}{body['id']}/"
     system = AISystem.objects.get(pk=body["id"])
     assert (system.management_system, system.name, system.purpose) == (world.acme, "Triage", "Sort messages.")
     row = system.history.get()
