@@ -29,7 +29,7 @@ class ApplicabilityForm(VersionedFormMixin, forms.Form):
         help_text="Required once decided, for inclusion and exclusion alike.",
     )
     implementation_status = forms.ChoiceField(
-        label="Implementation", choices=Applicability.ImplementationStatus.choices
+        label="Implementation status", choices=Applicability.ImplementationStatus.choices
     )
     owner = forms.TypedChoiceField(label="Control owner", required=False, coerce=int, empty_value=None)
     implementation_notes = forms.CharField(

@@ -12,10 +12,11 @@ from django.utils import timezone
 from aims import access, ledger
 from aims.models import ManagementSystem, SignOff
 from aims.services import register_update
+from controls.catalog import ANNEX_A as DEFAULT_FRAMEWORK
+from controls.catalog import catalog_ensure
 from controls.models import Applicability, Control
 from controls.signoffs import SOA
 
-DEFAULT_FRAMEWORK = "iso42001-2023-annex-a"
 LINKS = ("ai_systems",)
 
 
@@ -27,6 +28,7 @@ def soa_rows_ensure(*, management_system: ManagementSystem, user: AbstractBaseUs
     """Create the missing SoA rows (one per Annex A control), each with its first history row."""
     with transaction.atomic():
         ManagementSystem.objects.select_for_update().filter(pk=management_system.pk).exists()
+        catalog_ensure()
         have = set(
             Applicability.objects.filter(management_system=management_system).values_list("control_id", flat=True)
         )

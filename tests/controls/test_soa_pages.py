@@ -240,11 +240,14 @@ def _page_queries(client, ms, **query) -> int:
 @pytest.mark.parametrize("persona", ["officer", "auditor"])
 def test_soa_page_query_count_does_not_grow_with_linked_objects(world, client_as, persona):
     client = client_as(persona)
+    first = make_ai_system(world.acme, user=world.officer, name="System 0")
+    row = row_of(world.acme, "A.2.2")
+    services.applicability_update(row, user=world.officer, expected_version=1, owner=world.leader, ai_systems=[first])
     _page_queries(client, world.acme)  # warm process-wide caches (content types)
     few = _page_queries(client, world.acme)
     few_as_of = _page_queries(client, world.acme, as_of=timezone.now().date().isoformat())
-    systems = [make_ai_system(world.acme, user=world.officer, name=f"System {i}") for i in range(5)]
-    for row in Applicability.objects.filter(management_system=world.acme)[:12]:
+    systems = [first, *(make_ai_system(world.acme, user=world.officer, name=f"System {i}") for i in range(1, 5))]
+    for row in Applicability.objects.filter(management_system=world.acme).exclude(control__key="A.2.2")[:12]:
         services.applicability_update(
             row, user=world.officer, expected_version=row.version, owner=world.contributor, ai_systems=systems
         )
