@@ -383,7 +383,14 @@ class ImpactRowForm(forms.ModelForm):
         widgets = {"description": _rows(2), "measures": _rows(2)}
 
 
-ImpactRowFormSet = forms.formset_factory(ImpactRowForm, extra=2, can_delete=True)
+class BaseImpactRowFormSet(forms.BaseFormSet):
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = "Remove this impact"
+
+
+ImpactRowFormSet = forms.formset_factory(ImpactRowForm, formset=BaseImpactRowFormSet, extra=2, can_delete=True)
 
 
 def impact_row_formset(data: Any, assessment: ImpactAssessment | None = None) -> Any:

@@ -71,7 +71,10 @@ def criteria_detail(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     context = {
         "ms": criteria.management_system,
         "criteria": criteria,
-        "matrix": scoring.matrix_of(criteria)[::-1],
+        "matrix": [
+            (number, criteria.likelihood_label(number), row)
+            for number, row in reversed(list(enumerate(scoring.matrix_of(criteria), start=1)))
+        ],
         "risk_count": criteria.risks.count(),
         "versions": versions_of(selectors.history_of(criteria), RiskCriteria),
         "current": services.current_criteria(management_system=criteria.management_system),
