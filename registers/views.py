@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from aims import access
 from aims.access import Action
 from aims.forms import ConfirmDeleteForm, add_service_errors
-from aims.history import versions_of
+from aims.history import Version, versions_of
 from aims.services import StaleVersionError
 from registers import selectors, services
 from registers.forms import RECORD_FIELDS, AISystemFilterForm, AISystemForm, record_form_class
@@ -78,6 +79,16 @@ def _kind(slug: str) -> RecordKind:
         raise Http404("No such register.") from None
 
 
+def _history(obj) -> list[Version]:
+    """Every version of a record, with each version's changes in the order the form shows the fields."""
+    model = type(obj)
+    order = {field.name: index for index, field in enumerate(model._meta.get_fields())}
+    return [
+        dataclasses.replace(version, changes=sorted(version.changes, key=lambda c: order.get(c.field, len(order))))
+        for version in versions_of(selectors.history_of(obj), model)
+    ]
+
+
 def _page(request: HttpRequest, queryset):
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
@@ -132,7 +143,7 @@ def ai_system_detail(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
 @require_GET
 def ai_system_history(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     system = _ai_system(request, ms_id, pk, Action.VIEW_HISTORY)
-    versions = versions_of(selectors.history_of(system), AISystem)
+    versions = _history(system)
     context = {
         "system": system,
         "ms": system.management_system,
@@ -277,7 +288,7 @@ def record_detail(request: HttpRequest, ms_id: int, kind: str, pk: int) -> HttpR
 def record_history(request: HttpRequest, ms_id: int, kind: str, pk: int) -> HttpResponse:
     register, record = _record(request, ms_id, kind, pk, Action.VIEW_HISTORY)
     context = _record_context(request, register, record)
-    context.update(tab="history", versions=versions_of(selectors.history_of(record), register.model))
+    context.update(tab="history", versions=_history(record))
     return render(request, "registers/record_detail.html", context)
 
 
