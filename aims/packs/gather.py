@@ -156,19 +156,31 @@ def gather_evidence(data: PackData) -> None:
         row.stale_as_of = row.evidence_date < stale_before
         row.supersedes_reference = references.get(row.supersedes_id, "")
     data.parts["evidence"] = rows
-    data.parts["evidence_by_id"] = by_id(rows)
-    links = defaultdict(list)
-    through = Evidence.ai_systems.through
-    for evidence_id, system_id in through.objects.filter(evidence_id__in=[r.id for r in rows]).values_list(
-        "evidence_id", "aisystem_id"
-    ):
-        links[system_id].append(data.parts["evidence_by_id"][evidence_id])
-    data.parts["evidence_by_system"] = links
+    evidence_by_id = data.parts["evidence_by_id"] = by_id(rows)
+    # Evidence and its links never change after upload, so today's link tables hold the as-of links.
+    for field_name, key in EVIDENCE_LINKS.items():
+        field = Evidence._meta.get_field(field_name)
+        through = field.remote_field.through
+        target = f"{field.m2m_reverse_field_name()}_id"
+        links = defaultdict(list)
+        linked = through.objects.filter(
+            evidence__management_system_id=data.pack.management_system_id, evidence__created_at__lte=as_of
+        ).values_list("evidence_id", target)
+        for evidence_id, target_id in linked:
+            links[target_id].append(evidence_by_id[evidence_id])
+        data.parts[key] = links
+    links = data.parts["evidence_by_system"]
     data.parts["stale_days"] = settings.EVIDENCE_STALE_DAYS
     for system in data.parts.get("ai_systems", []):
         system.pack_evidence = links.get(system.id, [])
 
 
+EVIDENCE_LINKS = {
+    "ai_systems": "evidence_by_system",
+    "soa_rows": "evidence_by_soa_row",
+    "risks": "evidence_by_risk",
+    "impact_assessments": "evidence_by_impact",
+}
 EVIDENCE_FIELDS = [
     "id", "reference", "title", "description", "evidence_date", "kind", "url", "file", "original_name",
     "file_extension", "content_type", "size", "sha256", "supersedes_id", "uploaded_by_id", "created_at",

@@ -10,6 +10,8 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from aims.packs.models import AuditPack
+from controls.models import Applicability
+from controls.services import applicability_update
 from registers import evidence_samples as samples
 from registers.evidence_services import evidence_create
 
@@ -33,7 +35,8 @@ def make_evidence(world, *, title="Bias evaluation report", name="bias.pdf", dat
 
 def pdf_text(content: bytes) -> str:
     reader = PdfReader(io.BytesIO(content))
-    return "\n".join(page.extract_text() or "" for page in reader.pages)
+    text = "\n".join(page.extract_text() or "" for page in reader.pages)
+    return " ".join(text.split())  # cell text wraps: compare with single spaces
 
 
 def make_ready_pack(world, **kw) -> AuditPack:
@@ -57,3 +60,11 @@ def make_ready_pack(world, **kw) -> AuditPack:
     )  # fmt: skip
     pack.refresh_from_db()
     return pack
+
+
+def decide(world, key: str, decision: str, justification: str, status: str) -> Applicability:
+    row = Applicability.objects.get(management_system=world.acme, control__key=key)
+    return applicability_update(
+        row, user=world.officer, expected_version=row.version, applicable=decision, justification=justification,
+        implementation_status=status,
+    )  # fmt: skip

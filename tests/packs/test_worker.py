@@ -7,9 +7,11 @@ from django.utils import timezone
 
 from aims.packs.models import AuditPack
 from aims.packs.services import enqueue_render, pack_file_path, pack_request
+from controls.services import applicability_update
 from registers.services import ai_system_update
+from tests.assessments.helpers import make_risk
 from tests.factories import make_ai_system
-from tests.packs.helpers import pdf_text
+from tests.packs.helpers import decide, pdf_text
 from tests.packs.worker import wait_for_pack
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -17,8 +19,12 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 def test_real_worker_renders_values_as_of_the_chosen_date(world, worker_settings):
     system = make_ai_system(world.acme, user=world.officer, name="Claims triage v1")
+    risk = make_risk(world.acme, world.officer, title="Claims triage misses fraud patterns", ai_systems=[system])
+    row = decide(world, "A.6.2.4", "included", "Verification required for every model release.", "implemented")
+    decide(world, "A.10.4", "excluded", "No AI is supplied to customers.", "not_applicable")
     as_of = timezone.now()
     ai_system_update(system, user=world.officer, expected_version=system.version, name="Claims triage v2")
+    applicability_update(row, user=world.officer, expected_version=row.version, justification="Changed later.")
     # The form's as-of is a whole day; here the moment between the two versions is exact.
     pack = AuditPack.objects.create(management_system=world.acme, kind="full", as_of=as_of, requested_by=world.auditor)
     enqueue_render(pack.pk)
@@ -27,6 +33,9 @@ def test_real_worker_renders_values_as_of_the_chosen_date(world, worker_settings
     text = pdf_text(pack_file_path(pack, "pdf").read_bytes())
     assert "Acme AIMS" in text
     assert "Claims triage v1" in text and "Claims triage v2" not in text
+    assert "Verification required for every model release." in text and "Changed later." not in text
+    assert "No AI is supplied to customers." in text and "Excluded" in text
+    assert risk.reference in text and "Claims triage misses fraud patterns" in text
     assert pack.history.filter(history_user=world.auditor, history_change_reason="Pack ready").exists()
 
 

@@ -1,0 +1,54 @@
+"""Pack content from every register: SoA decisions, risks, evidence references, as-of values, query counts."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from aims.packs import gather, render
+from aims.packs.services import ledger_head
+from controls.services import applicability_update
+from tests.assessments.helpers import make_risk
+from tests.factories import make_ai_system
+from tests.packs.helpers import decide, make_evidence, make_pack, pdf_text
+
+
+def rendered_text(pack) -> str:
+    data = gather.gather_pack(pack)
+    data.parts["ledger"] = ledger_head(pack.management_system, pack.as_of)
+    return pdf_text(render.html_to_pdf(render.render_pack_html(data)).content)
+
+
+def test_pack_shows_soa_decisions_risks_and_evidence_as_of_the_date(world):
+    row = decide(world, "A.6.2.4", "included", "Bias testing required by RISK-001.", "implemented")
+    decide(world, "A.10.4", "excluded", "We provide AI to no customers.", "not_applicable")
+    risk = make_risk(world.acme, world.officer, title="Triage under-prioritises older patients")
+    make_evidence(world, title="Bias evaluation Q1", links={"soa_rows": [row], "risks": [risk]})
+    pack = make_pack(world, as_of=timezone.now())
+    applicability_update(row, user=world.officer, expected_version=row.version, implementation_status="partial")
+    text = rendered_text(pack)
+    assert "A.6.2.4" in text and "Bias testing required by RISK-001." in text
+    assert "We provide AI to no customers." in text and "Excluded" in text
+    assert risk.reference in text and "Triage under-prioritises older patients" in text
+    assert "EVD-001" in text and "Bias evaluation Q1" in text
+    soa_page = text[text.index("Bias testing required") - 400 : text.index("Bias testing required") + 400]
+    assert "Implemented" in soa_page and "Partially implemented" not in soa_page  # the value as of the date
+
+
+def test_gathering_uses_the_same_number_of_queries_for_few_and_many_records(world):
+    def count() -> int:
+        pack = make_pack(world)
+        with CaptureQueriesContext(connection) as queries:
+            gather.gather_pack(pack)
+        return len(queries)
+
+    make_ai_system(world.acme, user=world.officer)
+    make_risk(world.acme, world.officer)
+    make_evidence(world)
+    few = count()
+    for n in range(4):
+        system = make_ai_system(world.acme, user=world.officer, name=f"System {n}")
+        risk = make_risk(world.acme, world.officer, title=f"Risk {n}", ai_systems=[system])
+        make_evidence(world, title=f"Evidence {n}", links={"ai_systems": [system], "risks": [risk]})
+    assert count() == few
