@@ -300,7 +300,6 @@ class ApiTokenAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
         self.message_user(request, f"Revoked {len(tokens)} token(s).", messages.SUCCESS)
 
 
-
 @admin.register(SignOff)
 class SignOffAdmin(ReadOnlyAdmin):
     """Sign-offs are append-only: listed and inspected here, never added, changed or deleted."""
@@ -314,5 +313,6 @@ class SignOffAdmin(ReadOnlyAdmin):
     @admin.display(description="digest")
     def short_digest(self, obj: SignOff) -> str:
         return f"{obj.digest[:16]}…"
+
 
 register_remaining("aims")
