@@ -9,7 +9,7 @@ system and everything in it does not exist for them (404, never 403).
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
@@ -26,7 +26,7 @@ M = TypeVar("M", bound=models.Model)
 User = AbstractBaseUser | AnonymousUser
 
 
-class Action(str, Enum):
+class Action(StrEnum):
     VIEW = "view"
     CREATE = "create"
     EDIT = "edit"
