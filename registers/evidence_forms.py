@@ -29,7 +29,14 @@ class EvidenceForm(forms.Form):
         required=False,
         help_text="PDF, PNG, JPEG, CSV, XLSX, DOCX, TXT or JSON; the content is checked, not just the name.",
     )
-    url = forms.URLField(label="Or a link", required=False, max_length=500, assume_scheme="https")
+    url = forms.URLField(
+        label="Or a link",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        widget=forms.TextInput(attrs={"inputmode": "url", "placeholder": "https://"}),
+        help_text="For evidence kept in another system, e.g. a document management system.",
+    )
     ai_systems = forms.ModelMultipleChoiceField(
         label="AI systems", queryset=AISystem.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )

@@ -29,7 +29,7 @@ from aims.packs.views import pack_file_response
 class AuditPackSerializer(serializers.ModelSerializer):
     management_system = ManagementSystemField(action=Action.REQUEST_PACK)
     as_of_date = serializers.DateField(
-        write_only=True, required=False, allow_null=True, help_text="Optional; the end of this day. Empty: now."
+        write_only=True, required=False, allow_null=True, help_text="The end of this day; leave out for now."
     )
     requested_by = serializers.CharField(source="requested_by.get_username", read_only=True)
     download_url = serializers.SerializerMethodField()

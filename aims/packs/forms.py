@@ -19,5 +19,5 @@ class PackRequestForm(forms.Form):
         label="As of",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Optional. The pack shows every value as it was at the end of this day. Empty: now.",
+        help_text="The pack shows every value as it was at the end of this day. Leave empty for now.",
     )
