@@ -41,8 +41,9 @@ def _raw(sql: str, params: list) -> None:
 
 
 def _disable_trigger() -> None:
+    """Tamper as a database superuser would: with triggers off for this transaction only."""
     if connection.vendor == "postgresql":
-        _raw("ALTER TABLE aims_signoff DISABLE TRIGGER aims_signoff_append_only", [])
+        _raw("SET LOCAL session_replication_role = replica", [])
 
 
 # --- canonical JSON ----------------------------------------------------------------------
