@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.urls import path
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -77,7 +77,10 @@ class ApplicabilitySerializer(RegisterSerializer):
         )
 
 
+@extend_schema_serializer(component_name="LedgerSignOff")
 class SignOffSerializer(serializers.ModelSerializer):
+    """A sign-off of the ledger (any kind): what was signed, by whom, and its place in the chain."""
+
     signer = serializers.CharField(source="signer.username", read_only=True)
     subject_type = serializers.SerializerMethodField()
 
