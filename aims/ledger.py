@@ -169,7 +169,10 @@ def load_versions(keys: Iterable[VersionKey]) -> dict[VersionKey, dict[str, Any]
         by_label[label].append(int(history_id))
     loaded: dict[VersionKey, dict[str, Any]] = {}
     for label, ids in by_label.items():
-        history_model = _history_model(label)
+        try:
+            history_model = _history_model(label)
+        except LookupError:
+            continue  # the model is gone: its versions count as missing history rows
         rows = history_model._default_manager.filter(history_id__in=ids)
         links = _load_links(history_model, ids)
         for row in rows:
@@ -208,7 +211,8 @@ def signed_payload(signoff: SignOff, versions: Sequence[dict[str, Any]]) -> dict
         "sequence": signoff.sequence,
         "previous_digest": signoff.previous_digest,
         "kind": signoff.kind,
-        "subject": {"type": signoff.subject_type_id, "id": signoff.subject_id},
+        # The content type's natural key, not its id: ids may differ after a dump and restore.
+        "subject": {"type": f"{signoff.subject_type.app_label}.{signoff.subject_type.model}", "id": signoff.subject_id},
         "signer": {"id": signoff.signer_id, "role": signoff.signer_role},
         "statement": signoff.statement,
         "signed_at": signoff.signed_at,
@@ -331,7 +335,10 @@ def _signed_objects(keys: list[VersionKey]) -> dict[tuple[str, int], int]:
         by_label[label].append(history_id)
     result: dict[tuple[str, int], int] = {}
     for label, ids in by_label.items():
-        rows = _history_model(label)._default_manager.filter(history_id__in=ids).values_list("id", "history_id")
+        try:
+            rows = _history_model(label)._default_manager.filter(history_id__in=ids).values_list("id", "history_id")
+        except LookupError:
+            continue
         result.update({(label, object_id): history_id for object_id, history_id in rows})
     return result
 

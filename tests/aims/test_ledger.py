@@ -9,6 +9,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
+from hypothesis import given
+from hypothesis import strategies as st
 
 from aims import ledger
 from aims.models import AppendOnlyError, SignOff
@@ -55,6 +57,22 @@ def test_canonical_json_is_independent_of_key_order_and_number_and_time_formats(
     a = ledger.canonical_json({"b": Decimal("1.50"), "a": aware, "c": [1, "x"]})
     b = ledger.canonical_json({"c": [1, "x"], "a": same_instant, "b": Decimal("1.5")})
     assert a == b == b'{"a":"2026-03-01T12:00:00.000000Z","b":"1.5","c":[1,"x"]}'
+
+
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.text(max_size=20)
+    | st.decimals(allow_nan=False, allow_infinity=False)
+)
+
+
+@given(st.dictionaries(st.text(max_size=8), scalars, max_size=8))
+def test_canonical_json_does_not_depend_on_insertion_order(data):
+    reversed_order = dict(reversed(list(data.items())))
+    assert ledger.canonical_json(data) == ledger.canonical_json(reversed_order)
+    assert ledger.digest_of(data) == ledger.digest_of(reversed_order)
 
 
 def test_same_signed_version_always_gives_the_same_digest(approved):
