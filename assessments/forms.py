@@ -294,6 +294,21 @@ class RiskFilterForm(forms.Form):
         return data
 
 
+class AsOfForm(forms.Form):
+    """Show the heat map as it was at the end of a past day."""
+
+    as_of = forms.DateField(label="As of", required=False, widget=DATE, help_text="Empty: today.")
+
+    def moment(self) -> Any:
+        if not self.is_valid() or not self.cleaned_data.get("as_of"):
+            return None
+        from datetime import datetime, time
+
+        from django.utils import timezone
+
+        return timezone.make_aware(datetime.combine(self.cleaned_data["as_of"], time.max))
+
+
 class SignOffForm(forms.Form):
     """Accept or approve the version shown, with a statement (the rationale is part of the record)."""
 

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from aims import access
@@ -21,7 +22,7 @@ from aims.services import StaleVersionError
 from assessments import selectors, services, signoffs
 from assessments.forms import ImpactAssessmentForm, ImpactFilterForm, SignOffForm, formset_rows, impact_row_formset
 from assessments.models import ImpactAssessment
-from assessments.views import PAGE_SIZE, _ms
+from assessments.views import PAGE_SIZE, confirm_delete, management_system_for
 
 
 def _assessment(request: HttpRequest, ms_id: int, pk: int, action: Action) -> ImpactAssessment:
@@ -34,7 +35,7 @@ def _assessment(request: HttpRequest, ms_id: int, pk: int, action: Action) -> Im
 @login_required
 @require_GET
 def impact_list(request: HttpRequest, ms_id: int) -> HttpResponse:
-    ms = _ms(request, ms_id)
+    ms = management_system_for(request, ms_id)
     filter_form = ImpactFilterForm(request.GET, management_system=ms)
     filters = filter_form.filters()
     page = Paginator(
@@ -57,6 +58,7 @@ def _context(request: HttpRequest, assessment: ImpactAssessment, **extra) -> dic
         "ms": assessment.management_system,
         "assessment": assessment,
         "can_edit": access.can(request.user, Action.EDIT, assessment),
+        "can_delete": access.can(request.user, Action.DELETE, assessment),
         "can_approve": access.can(request.user, Action.SIGN_OFF, assessment),
         "blockers": signoffs.impact_blockers(assessment),
         "tab": "details",
@@ -157,7 +159,7 @@ def _form_page(request: HttpRequest, ms, assessment: ImpactAssessment | None) ->
 @login_required
 @require_http_methods(["GET", "POST"])
 def impact_create(request: HttpRequest, ms_id: int) -> HttpResponse:
-    return _form_page(request, _ms(request, ms_id, Action.CREATE), None)
+    return _form_page(request, management_system_for(request, ms_id, Action.CREATE), None)
 
 
 @login_required
@@ -165,3 +167,12 @@ def impact_create(request: HttpRequest, ms_id: int) -> HttpResponse:
 def impact_edit(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     assessment = _assessment(request, ms_id, pk, Action.EDIT)
     return _form_page(request, assessment.management_system, assessment)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def impact_delete(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
+    assessment = _assessment(request, ms_id, pk, Action.DELETE)
+    detail = reverse("assessments:impact_detail", args=[ms_id, assessment.pk])
+    done = reverse("assessments:impact_list", args=[ms_id])
+    return confirm_delete(request, assessment, services.impact_assessment_delete, cancel_url=detail, done_url=done)

@@ -16,19 +16,28 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from aims import access
 from aims.access import Action
-from aims.forms import add_service_errors
+from aims.forms import ConfirmDeleteForm, add_service_errors
 from aims.history import versions_of
 from aims.models import ManagementSystem
 from aims.services import StaleVersionError
 from assessments import scoring, selectors, services, signoffs
-from assessments.forms import CriteriaForm, RiskFilterForm, RiskForm, SignOffForm, action_formset, formset_actions
+from assessments.forms import (
+    AsOfForm,
+    CriteriaForm,
+    RiskFilterForm,
+    RiskForm,
+    SignOffForm,
+    action_formset,
+    formset_actions,
+)
 from assessments.heatmap import heatmap, heatmap_svg
 from assessments.models import Risk, RiskCriteria
 
 PAGE_SIZE = 25
 
 
-def _ms(request: HttpRequest, ms_id: int, action: Action = Action.VIEW) -> ManagementSystem:
+def management_system_for(request: HttpRequest, ms_id: int, action: Action = Action.VIEW) -> ManagementSystem:
+    """Return the management system (404/403 as aims.access decides) and show its navigation."""
     ms = access.get_management_system(request.user, ms_id, action)
     request.management_system = ms
     return ms
@@ -46,7 +55,7 @@ def _page(request: HttpRequest, queryset, kind: str):
 @login_required
 @require_GET
 def criteria_list(request: HttpRequest, ms_id: int) -> HttpResponse:
-    ms = _ms(request, ms_id)
+    ms = management_system_for(request, ms_id)
     versions = list(selectors.criteria_list(user=request.user, management_system=ms))
     context = {
         "ms": ms,
@@ -85,7 +94,7 @@ def criteria_detail(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def criteria_create(request: HttpRequest, ms_id: int) -> HttpResponse:
-    ms = _ms(request, ms_id, Action.CREATE)
+    ms = management_system_for(request, ms_id, Action.CREATE)
     current = services.current_criteria(management_system=ms)
     form = CriteriaForm(request.POST or None, initial=CriteriaForm.initial_from(current))
     if request.method == "POST" and form.is_valid():
@@ -119,7 +128,7 @@ def _risk(request: HttpRequest, ms_id: int, pk: int, action: Action) -> Risk:
 @login_required
 @require_GET
 def risk_list(request: HttpRequest, ms_id: int) -> HttpResponse:
-    ms = _ms(request, ms_id)
+    ms = management_system_for(request, ms_id)
     filter_form = RiskFilterForm(request.GET, management_system=ms)
     filters = filter_form.filters()
     risks = selectors.risk_list(user=request.user, management_system=ms, filters=filters)
@@ -143,6 +152,7 @@ def _risk_context(request: HttpRequest, risk: Risk, **extra) -> dict:
         "criteria": criteria,
         "current": services.current_criteria(management_system=risk.management_system),
         "can_edit": access.can(request.user, Action.EDIT, risk),
+        "can_delete": access.can(request.user, Action.DELETE, risk),
         "can_accept": access.can_accept_risk(request.user, risk),
         "blockers": signoffs.risk_blockers(risk),
         "likelihood_label": criteria.likelihood_label(risk.likelihood),
@@ -266,7 +276,7 @@ def _risk_form_page(request: HttpRequest, ms: ManagementSystem, risk: Risk | Non
 @login_required
 @require_http_methods(["GET", "POST"])
 def risk_create(request: HttpRequest, ms_id: int) -> HttpResponse:
-    ms = _ms(request, ms_id, Action.CREATE)
+    ms = management_system_for(request, ms_id, Action.CREATE)
     return _risk_form_page(request, ms, None)
 
 
@@ -275,6 +285,32 @@ def risk_create(request: HttpRequest, ms_id: int) -> HttpResponse:
 def risk_edit(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     risk = _risk(request, ms_id, pk, Action.EDIT)
     return _risk_form_page(request, risk.management_system, risk)
+
+
+def confirm_delete(request: HttpRequest, obj, delete, *, cancel_url: str, done_url: str) -> HttpResponse:
+    """Ask before deleting a risk or an impact assessment; delete only the version the user confirmed."""
+    form = ConfirmDeleteForm(request.POST or None, initial={"version": obj.version})
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            delete(obj, user=request.user, expected_version=form.cleaned_data["version"], reason=form.reason())
+        except StaleVersionError as exc:
+            conflict = str(exc)
+        else:
+            messages.success(request, f"{obj} was deleted. Its history and sign-offs are kept.")
+            return redirect(done_url)
+    context = {"ms": obj.management_system, "obj": obj, "form": form, "conflict": conflict, "cancel_url": cancel_url}
+    return render(request, "registers/register_confirm_delete.html", context, status=409 if conflict else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def risk_delete(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
+    risk = _risk(request, ms_id, pk, Action.DELETE)
+    detail = reverse("assessments:risk_detail", args=[ms_id, risk.pk])
+    return confirm_delete(
+        request, risk, services.risk_delete, cancel_url=detail, done_url=reverse("assessments:risk_list", args=[ms_id])
+    )
 
 
 # --- heat map --------------------------------------------------------------------------
@@ -291,7 +327,12 @@ def cell_url_for(ms: ManagementSystem):
 @login_required
 @require_GET
 def heatmap_page(request: HttpRequest, ms_id: int) -> HttpResponse:
-    ms = _ms(request, ms_id)
-    data = heatmap(ms)
-    context = {"ms": ms, "heatmap": data, "svg": heatmap_svg(ms, cell_url=cell_url_for(ms), data=data)}
-    return render(request, "assessments/heatmap.html", context)
+    ms = management_system_for(request, ms_id)
+    form = AsOfForm(request.GET)
+    as_of = form.moment()
+    data = heatmap(ms, as_of)
+    # Cells link to the current register, so a past heat map has no links.
+    svg = heatmap_svg(ms, cell_url=None if as_of else cell_url_for(ms), data=data)
+    return render(
+        request, "assessments/heatmap.html", {"ms": ms, "heatmap": data, "svg": svg, "form": form, "as_of": as_of}
+    )

@@ -190,3 +190,37 @@ def test_outsiders_get_404_on_every_page(world, client_as, persona):
         url("impact_detail", world.acme, assessment.pk),
     ]:
         assert client.get(page).status_code == 404
+
+
+def test_officer_deletes_a_risk_after_confirming_and_its_history_stays(world, client_as):
+    risk = make_risk(world.acme, world.officer, actions=[{"description": "Retrain"}])
+    client = client_as("officer")
+    page = url("risk_delete", world.acme, risk.pk)
+    assert "Delete" in client.get(page).content.decode()
+    stale = client.post(page, {"version": 9})
+    assert stale.status_code == 409 and Risk.objects.exists()
+    response = client.post(page, {"version": 1, "change_reason": "Duplicate of RISK-002"})
+    assert response.status_code == 302 and not Risk.objects.exists()
+    assert Risk.history.filter(history_type="-").get().history_change_reason == "Duplicate of RISK-002"
+    assert client_as("leader").get(url("risk_delete", world.acme, risk.pk)).status_code == 404
+
+
+def test_leader_cannot_delete_an_impact_assessment(world, client_as):
+    assessment = make_assessment(world.acme, world.officer)
+    assert client_as("leader").post(url("impact_delete", world.acme, assessment.pk), {"version": 1}).status_code == 403
+    assert client_as("officer").post(url("impact_delete", world.acme, assessment.pk), {"version": 1}).status_code == 302
+    assert not ImpactAssessment.objects.exists()
+
+
+def test_heat_map_as_of_a_past_day_shows_what_was_there_without_links(world, client_as):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    make_risk(world.acme, world.officer, likelihood=2, consequence=5)
+    client = client_as("auditor")
+    yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
+    past = client.get(url("heatmap", world.acme), {"as_of": yesterday}).content.decode()
+    assert "No risk criteria yet" in past
+    today = client.get(url("heatmap", world.acme), {"as_of": timezone.localdate().isoformat()}).content.decode()
+    assert "1 risk on Risk criteria v1" in today and "<a href" not in today.split("<svg")[1].split("</svg>")[0]
