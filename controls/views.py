@@ -92,6 +92,7 @@ def _render_soa(
         "status": ledger.sign_off_status(SOA, ms),
         "can_approve": access.can(request.user, Action.SIGN_OFF, ms),
         "can_edit_any": can_edit_any,
+        "unsaved_row": bound.row if bound is not None else None,
     }
     return render(request, "controls/soa_list.html", context, status=status)
 

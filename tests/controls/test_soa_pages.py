@@ -83,6 +83,7 @@ def test_invalid_row_shows_errors_on_that_row_keeps_input_and_saves_nothing(worl
     assert "No customers." in html  # input kept
     assert '<details class="soa-edit" open>' in html  # only the row in error is open
     assert html.count('<details class="soa-edit" open>') == 1
+    assert f'href="#row-{row.pk}">Go to A.10.4</a>' in html  # a pointer from the top of the page
     assert Applicability.objects.get(pk=row.pk).version == 1
 
 
