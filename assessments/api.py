@@ -87,12 +87,12 @@ class SignedStateMixin(serializers.Serializer):
 
 
 class TreatmentActionSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(required=False, help_text="Keep an action's id to update it in place.")
     owner = MemberField(allow_null=True, required=False)
 
     class Meta:
         model = TreatmentAction
         fields = ["id", "description", "owner", "due_date", "status"]
-        read_only_fields = ["id"]
 
 
 class RiskSerializer(SignedStateMixin, RegisterSerializer):

@@ -217,6 +217,7 @@ class RiskForm(RegisterForm):
 
 
 class ActionForm(forms.Form):
+    id = forms.IntegerField(required=False, widget=forms.HiddenInput)
     description = forms.CharField(max_length=300, required=False)
     owner = forms.ModelChoiceField(queryset=None, required=False, empty_label="Nobody yet")
     due_date = forms.DateField(required=False, widget=DATE)
@@ -252,7 +253,7 @@ def action_formset(data: Any, management_system: ManagementSystem, risk: Risk | 
 def formset_actions(formset: Any) -> list[dict[str, Any]]:
     """The actions to keep: filled-in rows not marked for deletion."""
     return [
-        {k: form.cleaned_data.get(k) for k in ("description", "owner", "due_date", "status")}
+        {k: form.cleaned_data.get(k) for k in ("id", "description", "owner", "due_date", "status")}
         for form in formset.forms
         if form.cleaned_data.get("description") and not form.cleaned_data.get("DELETE")
     ]

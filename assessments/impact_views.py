@@ -79,9 +79,9 @@ def impact_detail(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
 def impact_history(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     assessment = _assessment(request, ms_id, pk, Action.VIEW_HISTORY)
     versions = versions_of(selectors.history_of(assessment), ImpactAssessment)
-    return render(
-        request, "assessments/impact_detail.html", _context(request, assessment, tab="history", versions=versions)
-    )
+    rows = selectors.impact_row_history(assessment)
+    context = _context(request, assessment, tab="history", versions=versions, child_history=rows)
+    return render(request, "assessments/impact_detail.html", context)
 
 
 @login_required

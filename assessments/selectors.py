@@ -188,6 +188,24 @@ def risks_by_control(*, user: AbstractBaseUser, management_system: ManagementSys
     return dict(grouped)
 
 
+def action_history(risk: Risk) -> QuerySet:
+    """Every change to a risk's treatment actions, newest first."""
+    return (
+        TreatmentAction.history.filter(risk_id=risk.pk)
+        .select_related("history_user", "owner")
+        .order_by("-history_date", "-history_id")
+    )
+
+
+def impact_row_history(assessment: ImpactAssessment) -> QuerySet:
+    """Every change to an impact assessment's impact rows, newest first."""
+    return (
+        ImpactRow.history.filter(assessment_id=assessment.pk)
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")
+    )
+
+
 def history_of(obj: Any) -> QuerySet:
     """Every version of a record, newest first, with who made it."""
     return obj.history.select_related("history_user").order_by("-history_date", "-history_id")

@@ -114,17 +114,31 @@ def _scored(criteria: RiskCriteria, current: Risk | None, fields: dict[str, Any]
 def _replace_actions(
     risk: Risk, actions: Iterable[Mapping[str, Any]], user: AbstractBaseUser | None, reason: str
 ) -> None:
-    for old in list(risk.actions.all()):
-        old._history_user = user
-        old._change_reason = reason
-        old.delete()
+    """Update actions that keep their id, add new ones and delete those left out; unchanged ones are not touched."""
+    existing = {action.pk: action for action in risk.actions.all()}
+    kept = set()
     for data in actions:
-        action = TreatmentAction(risk=risk, **{k: data.get(k) for k in ACTION_FIELDS if k in data})
+        action = existing.get(data.get("id")) or TreatmentAction(risk=risk)
+        values = {k: data.get(k) for k in ACTION_FIELDS if k in data}
+        if action.pk and all(getattr(action, k) == v for k, v in values.items()):
+            kept.add(action.pk)
+            continue
+        for name, value in values.items():
+            setattr(action, name, value)
         _check_member(risk.management_system, action.owner, "actions")
         action.full_clean(exclude=["risk"])
-        action._history_user = user
-        action._change_reason = reason
-        action.save()
+        _save_child(action, user, reason)
+        kept.add(action.pk)
+    for pk, action in existing.items():
+        if pk not in kept:
+            _save_child(action, user, reason, delete=True)
+
+
+def _save_child(child: Any, user: AbstractBaseUser | None, reason: str, *, delete: bool = False) -> None:
+    """Write a child row (treatment action, impact row) with the acting user and reason in its history."""
+    child._history_user = user
+    child._change_reason = reason
+    child.delete() if delete else child.save()
 
 
 def _sync_owner_grant(risk: Risk, previous_owner: AbstractBaseUser | None) -> None:
@@ -193,10 +207,7 @@ def risk_delete(
 ) -> None:
     """Remove a risk from the register; its history and any acceptance stay."""
     with transaction.atomic():
-        for action in list(risk.actions.all()):
-            action._history_user = user
-            action._change_reason = reason
-            action.delete()
+        _replace_actions(risk, [], user, reason)
         register_delete(risk, user=user, expected_version=expected_version, reason=reason)
 
 
@@ -231,25 +242,23 @@ def _check_version(obj: Any, expected_version: int | None) -> None:
 def _replace_rows(
     assessment: ImpactAssessment, rows: Iterable[Mapping[str, Any]], user: AbstractBaseUser | None, reason: str
 ) -> None:
-    """Update rows that have an id, add new ones and delete those left out (raised risks keep their link)."""
+    """Update rows that keep their id, add new ones and delete those left out (raised risks keep their link)."""
     existing = {row.pk: row for row in assessment.rows.all()}
     kept = set()
     for data in rows:
-        row = existing.get(data.get("id")) if data.get("id") else None
-        row = row or ImpactRow(assessment=assessment)
-        for name in ROW_FIELDS:
-            if name in data:
-                setattr(row, name, data[name])
+        row = existing.get(data.get("id")) or ImpactRow(assessment=assessment)
+        values = {name: data[name] for name in ROW_FIELDS if name in data}
+        if row.pk and all(getattr(row, k) == v for k, v in values.items()):
+            kept.add(row.pk)
+            continue
+        for name, value in values.items():
+            setattr(row, name, value)
         row.full_clean(exclude=["assessment"])
-        row._history_user = user
-        row._change_reason = reason
-        row.save()
+        _save_child(row, user, reason)
         kept.add(row.pk)
     for pk, row in existing.items():
         if pk not in kept:
-            row._history_user = user
-            row._change_reason = reason
-            row.delete()
+            _save_child(row, user, reason, delete=True)
 
 
 def _check_system(management_system: ManagementSystem, fields: Mapping[str, Any]) -> None:

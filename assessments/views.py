@@ -185,9 +185,10 @@ def risk_detail(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
 def risk_history(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     risk = _risk(request, ms_id, pk, Action.VIEW_HISTORY)
     versions = versions_of(selectors.history_of(risk), Risk)
-    return render(
-        request, "assessments/risk_detail.html", _risk_context(request, risk, tab="history", versions=versions)
+    context = _risk_context(
+        request, risk, tab="history", versions=versions, child_history=selectors.action_history(risk)
     )
+    return render(request, "assessments/risk_detail.html", context)
 
 
 @login_required

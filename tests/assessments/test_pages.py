@@ -224,3 +224,19 @@ def test_heat_map_as_of_a_past_day_shows_what_was_there_without_links(world, cli
     assert "No risk criteria yet" in past
     today = client.get(url("heatmap", world.acme), {"as_of": timezone.localdate().isoformat()}).content.decode()
     assert "1 risk on Risk criteria v1" in today and "<a href" not in today.split("<svg")[1].split("</svg>")[0]
+
+
+def test_history_tab_lists_treatment_action_changes_and_keeps_unchanged_actions(world, client_as):
+    from assessments import services
+
+    risk = make_risk(
+        world.acme, world.officer, actions=[{"description": "Retrain", "status": "planned"}, {"description": "Audit"}]
+    )
+    retrain, audit = risk.actions.order_by("pk")
+    services.risk_update(
+        risk, user=world.officer, expected_version=1, reason="Retraining started",
+        actions=[{"id": retrain.pk, "description": "Retrain", "status": "in_progress"}, {"id": audit.pk, "description": "Audit"}],
+    )  # fmt: skip
+    assert audit.history.count() == 1 and retrain.history.count() == 2
+    body = client_as("auditor").get(url("risk_history", world.acme, risk.pk)).content.decode()
+    assert "Treatment action changes" in body and "Retraining started" in body and "In progress" in body
