@@ -23,9 +23,13 @@ def soa_versions(management_system: ManagementSystem) -> list:
     return list(Applicability.history.filter(history_id__in=list(latest)).order_by("history_id"))
 
 
-def soa_blockers(management_system: ManagementSystem) -> list[str]:
+def soa_blockers(management_system: ManagementSystem, *, lock: bool = False) -> list[str]:
     """What stops the SoA from being approved: undecided and unjustified rows."""
     rows = Applicability.objects.filter(management_system=management_system).select_related("control")
+    if lock:
+        # Inside the sign-off's transaction: no row may change between this check and the
+        # reading of the versions that are signed.
+        rows = rows.select_for_update(of=("self",))
     missing = []
     for row in sorted(rows, key=lambda r: r.control.position):
         if not row.is_decided:
@@ -48,6 +52,6 @@ def register() -> None:
         label="Statement of Applicability approval",
         subject_model=ManagementSystem,
         versions=soa_versions,
-        blockers=soa_blockers,
+        blockers=lambda management_system: soa_blockers(management_system, lock=True),
         diff_url=soa_diff_url,
     )
