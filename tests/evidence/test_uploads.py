@@ -36,23 +36,23 @@ def create(world, file, **kw):
     )
 
 
-@pytest.mark.parametrize(
-    "name,data,mime",
-    [
-        ("report.pdf", samples.pdf_bytes(), "application/pdf"),
-        ("chart.png", samples.png_bytes(), "image/png"),
-        ("photo.jpeg", samples.jpeg_bytes(), "image/jpeg"),
-        ("metrics.csv", samples.csv_bytes(), "text/csv"),
-        ("sheet.xlsx", samples.xlsx_bytes(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        (
-            "minutes.docx",
-            samples.docx_bytes(),
-            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        ),
-        ("log.txt", b"2026-01-01 model retrained\n", "text/plain"),
-        ("card.json", b'{"model": "triage-v2"}', "application/json"),
-    ],
-)
+ALLOWED = [
+    ("report.pdf", samples.pdf_bytes(), "application/pdf"),
+    ("chart.png", samples.png_bytes(), "image/png"),
+    ("photo.jpeg", samples.jpeg_bytes(), "image/jpeg"),
+    ("metrics.csv", samples.csv_bytes(), "text/csv"),
+    ("sheet.xlsx", samples.xlsx_bytes(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    (
+        "minutes.docx",
+        samples.docx_bytes(),
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ),
+    ("log.txt", b"2026-01-01 model retrained\n", "text/plain"),
+    ("card.json", b'{"model": "triage-v2"}', "application/json"),
+]
+
+
+@pytest.mark.parametrize("name,data,mime", ALLOWED, ids=[case[0] for case in ALLOWED])
 def test_allowed_types_are_stored_under_generated_name_with_digest(world, name, data, mime):
     evidence = create(world, upload(name, data))
     assert evidence.content_type == mime
@@ -64,22 +64,22 @@ def test_allowed_types_are_stored_under_generated_name_with_digest(world, name, 
     assert evidence.history.count() == 1 and evidence.history.first().history_user == world.officer
 
 
-@pytest.mark.parametrize(
-    "name,data,message",
-    [
-        ("big.pdf", samples.pdf_bytes() + b"0" * 2048, "limit is"),
-        ("report.pdf", b"MZ\x90\x00\x03" + b"\x00" * 200, "not accepted"),
-        ("sheet.xlsx", samples.zip_bytes(), "not accepted"),
-        ("page.pdf", b"<html><script>alert(1)</script></html>", "named .pdf but its content is text"),
-        ("chart.png", samples.pdf_bytes(), "named .png but its content is PDF"),
-        ("data.json", b"{not json", "not accepted"),
-        ("binary.txt", b"\xff\xfe\x00\x01garbage", "not accepted"),
-        ("../../etc/cron.d/evil.pdf", samples.pdf_bytes(), "plain file name"),
-        ("..", samples.pdf_bytes(), "plain file name"),
-        ("..%2F..%2Fsecret.pdf", samples.pdf_bytes(), "plain file name"),
-        ("empty.pdf", b"", "empty"),
-    ],
-)
+REFUSED = [
+    ("big.pdf", samples.pdf_bytes() + b"0" * 2048, "limit is"),
+    ("report.pdf", b"MZ\x90\x00\x03" + b"\x00" * 200, "not accepted"),
+    ("sheet.xlsx", samples.zip_bytes(), "not accepted"),
+    ("page.pdf", b"<html><script>alert(1)</script></html>", "named .pdf but its content is text"),
+    ("chart.png", samples.pdf_bytes(), "named .png but its content is PDF"),
+    ("data.json", b"{not json", "not accepted"),
+    ("binary.txt", b"\xff\xfe\x00\x01garbage", "not accepted"),
+    ("../../etc/cron.d/evil.pdf", samples.pdf_bytes(), "plain file name"),
+    ("..", samples.pdf_bytes(), "plain file name"),
+    ("..%2F..%2Fsecret.pdf", samples.pdf_bytes(), "plain file name"),
+    ("empty.pdf", b"", "empty"),
+]
+
+
+@pytest.mark.parametrize("name,data,message", REFUSED, ids=[case[0] for case in REFUSED])
 def test_refused_uploads_give_a_clear_message_and_store_nothing(world, settings, name, data, message):
     settings.EVIDENCE_MAX_UPLOAD_BYTES = len(samples.pdf_bytes()) + 1024
     file = upload("x.bin", data)

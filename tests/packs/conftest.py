@@ -8,3 +8,11 @@ def _media_in_tmp(settings, tmp_path):
     """Keep uploaded evidence and packs of a test in its own folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.AIMS_PACK_DIR = tmp_path / "media" / "packs"
+
+
+@pytest.fixture
+def tiny_html(monkeypatch):
+    """Render a one-page HTML instead of the whole pack, for tests about the file pipeline only."""
+    from aims.packs import services
+
+    monkeypatch.setattr(services, "render_pack_html", lambda data: f"<p>Pack {data.pack.pk}</p>")

@@ -59,7 +59,7 @@ def test_values_are_shown_as_of_the_pack_date(world):
     assert "Claims triage v1" in text and "Claims triage v2" not in text
 
 
-def test_running_the_task_twice_makes_no_second_file(world, settings):
+def test_running_the_task_twice_makes_no_second_file(world, settings, tiny_html):
     pack = make_pack(world)
     services.pack_render(pack.pk)
     before = {p: p.stat().st_mtime_ns for p in files_in(settings)}
@@ -68,7 +68,7 @@ def test_running_the_task_twice_makes_no_second_file(world, settings):
     assert len(before) == 2  # the PDF and the bundle, nothing else
 
 
-def test_crash_before_the_move_leaves_no_visible_file_and_a_retry_completes(world, settings):
+def test_crash_before_the_move_leaves_no_visible_file_and_a_retry_completes(world, settings, tiny_html):
     pack = make_pack(world)
 
     def crash():
@@ -85,7 +85,7 @@ def test_crash_before_the_move_leaves_no_visible_file_and_a_retry_completes(worl
     assert [p.name for p in files_in(settings)] == sorted([pack.bundle_name, pack.file_name])
 
 
-def test_leftover_temporary_files_of_a_killed_worker_are_removed_on_retry(world, settings):
+def test_leftover_temporary_files_of_a_killed_worker_are_removed_on_retry(world, settings, tiny_html):
     pack = make_pack(world)
     folder = Path(settings.AIMS_PACK_DIR) / str(world.acme.pk)
     folder.mkdir(parents=True)
@@ -94,7 +94,7 @@ def test_leftover_temporary_files_of_a_killed_worker_are_removed_on_retry(world,
     assert not list(folder.glob(".pack-*"))
 
 
-def test_manifest_digests_match_the_files_in_the_bundle(world):
+def test_manifest_digests_match_the_files_in_the_bundle(world, tiny_html):
     make_evidence(world, title="Monitoring export", name="monitoring.csv", data=b"a,b\n1,2\n")
     make_evidence(world, title="Model card")
     pack = make_pack(world)

@@ -48,7 +48,7 @@ def test_repeated_errors_end_in_a_readable_failure_with_no_file(world, settings,
     assert not list(Path(settings.AIMS_PACK_DIR).rglob("*.pdf"))
 
 
-def test_task_renders_a_queued_pack_and_records_the_requester_in_history(world):
+def test_task_renders_a_queued_pack_and_records_the_requester_in_history(world, tiny_html):
     pack = make_pack(world, user=world.leader)
     assert tasks.render_pack.apply(args=[pack.pk]).get() == "done"
     pack.refresh_from_db()
