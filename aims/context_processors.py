@@ -11,4 +11,8 @@ def navigation(request) -> dict:
         return {}
     systems = list(access.visible_management_systems(user).order_by("organisation", "name"))
     current = getattr(request, "management_system", None)
-    return {"nav_management_systems": systems, "current_management_system": current}
+    context = {"nav_management_systems": systems, "current_management_system": current}
+    if current is not None:
+        context["current_role"] = access.role_of(user, current)
+        context["nav_can_manage_members"] = access.can(user, access.Action.MANAGE_MEMBERS, current)
+    return context
