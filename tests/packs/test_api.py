@@ -140,3 +140,39 @@ def test_evidence_api_refuses_disallowed_content_and_cannot_change_evidence(worl
         format="multipart",
     )
     assert auditor_upload.status_code == 403
+
+
+def _count_queries(world, url: str) -> int:
+    """Queries of one request by a freshly loaded auditor (no access cache carried over)."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = APIClient()
+    client.force_authenticate(get_user_model().objects.get(pk=world.auditor.pk))
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_pack_and_evidence_lists_use_the_same_number_of_queries_for_few_and_many_rows(world):
+    from datetime import date
+
+    from registers.evidence_services import evidence_create
+    from tests.factories import make_ai_system
+
+    system = make_ai_system(world.acme, user=world.officer)
+
+    def add(n: int) -> None:
+        make_pack(world)
+        evidence_create(
+            management_system=world.acme, user=world.officer, title=f"E{n}", evidence_date=date(2026, 1, 1),
+            url="https://example.org/e", links={"ai_systems": [system]},
+        )  # fmt: skip
+
+    add(0)
+    few = (_count_queries(world, "/api/v1/audit-packs/"), _count_queries(world, "/api/v1/evidence/"))
+    for n in range(1, 6):
+        add(n)
+    many = (_count_queries(world, "/api/v1/audit-packs/"), _count_queries(world, "/api/v1/evidence/"))
+    assert many == few

@@ -100,3 +100,19 @@ def test_packs_page_query_count_does_not_grow_with_packs(world, client_as):
     with CaptureQueriesContext(connection) as many:
         client.get(url)
     assert len(many) == len(few)
+
+
+def test_as_of_date_before_the_management_system_existed_is_refused(world, client_as):
+    response = client_as("auditor").post(
+        reverse("packs:list", args=[world.acme.pk]), {"kind": "full", "as_of": "2001-01-01"}
+    )
+    assert response.status_code == 400 and "was created on" in response.content.decode()
+
+
+def test_as_of_today_is_never_later_than_now(world, client_as, monkeypatch):
+    from django.utils import timezone
+
+    monkeypatch.setattr(services, "enqueue_render", lambda pack_id: None)
+    today = timezone.localdate().isoformat()
+    client_as("auditor").post(reverse("packs:list", args=[world.acme.pk]), {"kind": "full", "as_of": today})
+    assert AuditPack.objects.get().as_of <= timezone.now()
