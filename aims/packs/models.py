@@ -66,6 +66,21 @@ class AuditPack(models.Model):
     def is_active(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.RENDERING)
 
+    @property
+    def is_stuck(self) -> bool:
+        """Queued or rendering for longer than a render may take: its worker or message was lost."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        since = self.started_at or self.requested_at
+        limit = timedelta(seconds=settings.AIMS_PACK_TIME_LIMIT + 60)
+        return self.is_active and since is not None and timezone.now() - since > limit
+
+    @property
+    def can_retry(self) -> bool:
+        return self.status == self.Status.FAILED or self.is_stuck
+
 
 class PackDownload(models.Model):
     """One download of a pack's PDF or bundle: who, when, which digest (append-only)."""

@@ -228,6 +228,30 @@ def pack_fail(pack_id: int, *, reason: str, retrying: bool = False) -> None:
         _save(pack, user=pack.requested_by, reason="Retrying after an error" if retrying else "Rendering failed")
 
 
+def pack_retry(pack: AuditPack, *, user: AbstractBaseUser | None, reason: str = "Retry requested") -> AuditPack:
+    """Queue a failed or stuck pack again (a killed worker's message may be lost on the filesystem broker)."""
+    with transaction.atomic():
+        current = AuditPack.objects.select_for_update().get(pk=pack.pk)
+        if not current.can_retry:
+            raise ValidationError("Only a failed pack, or one stuck for longer than a render may take, can be retried.")
+        current.status = AuditPack.Status.QUEUED
+        current.progress = 0
+        current.failure_reason = ""
+        _save(current, user=user, reason=reason)
+        transaction.on_commit(lambda: enqueue_render(current.pk))
+    return current
+
+
+def packs_requeue_stuck() -> list[int]:
+    """Queue again every pack stuck in queued or rendering; return their ids."""
+    requeued = []
+    for pack in AuditPack.objects.filter(status__in=[AuditPack.Status.QUEUED, AuditPack.Status.RENDERING]):
+        if pack.is_stuck:
+            pack_retry(pack, user=None, reason="Requeued: stuck longer than the render time limit")
+            requeued.append(pack.pk)
+    return requeued
+
+
 # --- files and downloads --------------------------------------------------------------------
 
 

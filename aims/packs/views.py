@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from aims import access
 from aims.access import Action
@@ -50,6 +50,21 @@ def pack_list(request: HttpRequest, ms_id: int) -> HttpResponse:
         {"ms": ms, "form": form, "packs": packs, "active": any(p.is_active for p in packs)},
         status=400 if form.errors else 200,
     )
+
+
+@login_required
+@require_POST
+def pack_retry(request: HttpRequest, ms_id: int, pack_id: int) -> HttpResponse:
+    """Queue a failed or stuck pack again."""
+    ms = _management_system(request, ms_id)
+    pack = selectors.pack_get(management_system=ms, pack_id=pack_id)
+    try:
+        services.pack_retry(pack, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Pack #{pack.pk} is queued again.")
+    return redirect("packs:list", ms.pk)
 
 
 @login_required

@@ -116,3 +116,43 @@ def test_as_of_today_is_never_later_than_now(world, client_as, monkeypatch):
     today = timezone.localdate().isoformat()
     client_as("auditor").post(reverse("packs:list", args=[world.acme.pk]), {"kind": "full", "as_of": today})
     assert AuditPack.objects.get().as_of <= timezone.now()
+
+
+def test_failed_pack_can_be_retried_and_is_queued_again(
+    world, client_as, django_capture_on_commit_callbacks, monkeypatch
+):
+    enqueued = []
+    monkeypatch.setattr(services, "enqueue_render", enqueued.append)
+    pack = make_pack(world)
+    services.pack_fail(pack.pk, reason="Rendering failed (OSError: disk full).")
+    page = client_as("auditor").get(reverse("packs:list", args=[world.acme.pk])).content.decode()
+    assert "disk full" in page and "Retry" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_as("auditor").post(reverse("packs:retry", args=[world.acme.pk, pack.pk]))
+    assert response.status_code == 302
+    pack.refresh_from_db()
+    assert pack.status == "queued" and pack.failure_reason == "" and enqueued == [pack.pk]
+
+
+def test_pack_still_rendering_within_the_time_limit_cannot_be_retried(world, client_as):
+    pack = make_pack(world)
+    client_as("auditor").post(reverse("packs:retry", args=[world.acme.pk, pack.pk]))
+    pack.refresh_from_db()
+    assert pack.status == "queued" and pack.history.count() == 1
+
+
+def test_stuck_packs_are_requeued_by_the_command(world, settings, monkeypatch):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    monkeypatch.setattr(services, "enqueue_render", lambda pack_id: None)
+    stuck = make_pack(world)
+    AuditPack.objects.filter(pk=stuck.pk).update(status="rendering", started_at=timezone.now() - timedelta(hours=1))
+    fresh = make_pack(world)
+    call_command("requeue_stuck_packs")
+    stuck.refresh_from_db()
+    fresh.refresh_from_db()
+    assert stuck.status == "queued" and stuck.history.latest("history_id").history_change_reason.startswith("Requeued")
+    assert fresh.history.count() == 1
