@@ -102,6 +102,9 @@ class RiskSerializer(SignedStateMixin, RegisterSerializer):
     actions = TreatmentActionSerializer(many=True, required=False)
     criteria_version = serializers.IntegerField(source="criteria.number", read_only=True)
     is_overdue = serializers.BooleanField(read_only=True)
+    # Plain strings: one level enum (the criteria's acceptance_threshold) is enough for the schema.
+    inherent_level = serializers.CharField(read_only=True, help_text="low, medium, high or critical (computed).")
+    residual_level = serializers.CharField(read_only=True, help_text="low, medium, high, critical or empty (computed).")
 
     class Meta:
         model = Risk
@@ -145,6 +148,9 @@ class RiskSerializer(SignedStateMixin, RegisterSerializer):
 
 class ImpactRowSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(required=False)
+    severity = serializers.IntegerField(min_value=1, max_value=5, help_text="1 (very low) to 5 (very high).")
+    likelihood = serializers.IntegerField(min_value=1, max_value=5, help_text="1 (very low) to 5 (very high).")
+    residual_impact = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
     risks = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
 
     class Meta:
