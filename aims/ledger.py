@@ -13,9 +13,12 @@ impact-assessment approval follow the same pattern)::
         may_sign=lambda user, risk: risk.owner_id == user.pk or access.can(user, Action.SIGN_OFF, risk),
         blockers=lambda risk: [] if risk.treatment_plan else ["Write a treatment plan first."],
         diff_url=lambda risk, signoff: reverse("assessments:risk_history", args=[risk.management_system_id, risk.pk]),
+        subject_url=lambda signoff: reverse("assessments:risk_detail", args=[signoff.management_system_id, signoff.subject_id]),
     )
 
-Call it from the app's ``AppConfig.ready()``. Then:
+Call it from the app's ``AppConfig.ready()``. The optional ``subject_url(signoff)``, built
+from ``signoff.subject_id`` without loading the subject, is where the ledger page links
+each sign-off. Then:
 
 - ``sign_off(kind=..., subject=..., user=..., statement=...) -> SignOff`` checks access
   (the kind's ``may_sign``, by default ``aims.access`` SIGN_OFF), refuses with a
@@ -83,6 +86,7 @@ class Signable:
     may_sign: Callable[[Any, Any], bool] | None = None
     blockers: Callable[[Any], list[str]] | None = None
     diff_url: Callable[[Any, SignOff], str | None] | None = None
+    subject_url: Callable[[SignOff], str | None] | None = None
 
     def management_system_of(self, subject: models.Model) -> ManagementSystem:
         return subject if isinstance(subject, ManagementSystem) else subject.management_system
@@ -100,9 +104,10 @@ def register_signable(
     may_sign: Callable[[Any, Any], bool] | None = None,
     blockers: Callable[[Any], list[str]] | None = None,
     diff_url: Callable[[Any, SignOff], str | None] | None = None,
+    subject_url: Callable[[SignOff], str | None] | None = None,
 ) -> Signable:
     """Declare a kind of sign-off (call it from AppConfig.ready(); registering twice replaces)."""
-    spec = Signable(kind, label, subject_model, versions, may_sign, blockers, diff_url)
+    spec = Signable(kind, label, subject_model, versions, may_sign, blockers, diff_url, subject_url)
     _SIGNABLES[kind] = spec
     return spec
 
@@ -118,6 +123,12 @@ def signable(kind: str) -> Signable:
 def kind_label(kind: str) -> str:
     spec = _SIGNABLES.get(kind)
     return spec.label if spec else kind
+
+
+def subject_url(signoff: SignOff) -> str | None:
+    """Where the ledger page links a sign-off's subject (the kind's ``subject_url``), if anywhere."""
+    spec = _SIGNABLES.get(signoff.kind)
+    return spec.subject_url(signoff) if spec and spec.subject_url else None
 
 
 # --- canonical JSON and digests -----------------------------------------------------------

@@ -24,6 +24,7 @@ def verify(request: HttpRequest, ms_id: int) -> HttpResponse:
     )
     for signoff in chain:
         signoff.kind_label = ledger.kind_label(signoff.kind)
+        signoff.subject_url = ledger.subject_url(signoff)
         signoff.is_broken = signoff.pk == broken_id
     context = {"ms": ms, "result": result, "chain": chain, "genesis": ledger.GENESIS_DIGEST}
     return render(request, "ledger/ledger_verify.html", context)

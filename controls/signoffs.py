@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.db.models import Max
 from django.urls import reverse
 
@@ -45,6 +47,12 @@ def soa_diff_url(management_system: ManagementSystem, signoff: SignOff) -> str:
     return reverse("controls:soa_changes", args=[management_system.pk]) + f"?since={signoff.pk}"
 
 
+def soa_as_signed_url(signoff: SignOff) -> str:
+    """The SoA page as of the moment of the sign-off: exactly what was approved."""
+    when = signoff.signed_at.isoformat()
+    return reverse("controls:soa", args=[signoff.management_system_id]) + "?" + urlencode({"as_of": when})
+
+
 def register() -> None:
     """Declare the SoA approval as a kind of sign-off."""
     ledger.register_signable(
@@ -54,4 +62,5 @@ def register() -> None:
         versions=soa_versions,
         blockers=lambda management_system: soa_blockers(management_system, lock=True),
         diff_url=soa_diff_url,
+        subject_url=soa_as_signed_url,
     )

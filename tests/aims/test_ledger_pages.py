@@ -34,6 +34,7 @@ def test_ledger_page_lists_the_chain_and_says_it_is_intact(world, client_as):
     assert "Verified: the chain is intact." in html and "2 sign-offs checked" in html
     assert [s.pk for s in response.context["chain"]] == [first.pk, second.pk]
     assert first.digest[:16] in html and "genesis" in html
+    assert html.count("view what was signed") == 2 and "?as_of=" in html
 
 
 def test_ledger_page_names_the_broken_sign_off(world, client_as):
