@@ -176,3 +176,40 @@ def test_pack_and_evidence_lists_use_the_same_number_of_queries_for_few_and_many
         add(n)
     many = (_count_queries(world, "/api/v1/audit-packs/"), _count_queries(world, "/api/v1/evidence/"))
     assert many == few
+
+
+def test_future_as_of_date_is_a_field_error(world):
+    response = api(world, "auditor").post(
+        "/api/v1/audit-packs/",
+        {"management_system": world.acme.pk, "kind": "full", "as_of_date": "2999-01-01"},
+        format="json",
+    )
+    assert response.status_code == 400 and "future" in str(response.json()["as_of"])
+    assert not AuditPack.objects.exists()
+
+
+def test_evidence_correction_through_the_api_supersedes_the_earlier_version(world):
+    officer = api(world, "officer")
+    first = officer.post(
+        "/api/v1/evidence/",
+        {
+            "management_system": world.acme.pk,
+            "title": "v1",
+            "evidence_date": "2026-01-20",
+            "url": "https://example.org/v1",
+        },
+        format="json",
+    ).json()
+    second = officer.post(
+        "/api/v1/evidence/",
+        {
+            "management_system": world.acme.pk,
+            "title": "v2",
+            "evidence_date": "2026-02-20",
+            "url": "https://example.org/v2",
+            "supersedes": first["id"],
+        },
+        format="json",
+    )
+    assert second.status_code == 201, second.content
+    assert api(world, "auditor").get(f"/api/v1/evidence/{first['id']}/").json()["superseded"] is True
