@@ -272,7 +272,7 @@ AI_SYSTEMS: list[tuple[dict[str, Any], list[str], list[str], list[str]]] = [
     ),
     (
         {
-            "name": "Readmission risk score (retired)",
+            "name": "Readmission risk score",
             "purpose": "Estimated 30-day readmission risk at discharge to target follow-up calls.",
             "intended_use": "Discharge coordinators (until March 2025).",
             "owner": "owner",
