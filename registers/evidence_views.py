@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -16,6 +17,8 @@ from registers import evidence_selectors as selectors
 from registers import evidence_services as services
 from registers.evidence_forms import EvidenceForm
 from registers.models import Evidence
+
+PAGE_SIZE = 50
 
 
 def _management_system(request: HttpRequest, ms_id: int, action: Action = Action.VIEW):
@@ -30,15 +33,16 @@ def evidence_list(request: HttpRequest, ms_id: int) -> HttpResponse:
     """List current evidence with its age; stale evidence is flagged."""
     ms = _management_system(request, ms_id)
     show_all = request.GET.get("all") == "1"
-    rows = selectors.with_age(
-        list(selectors.evidence_list(user=request.user, management_system=ms, include_superseded=show_all)[:500])
-    )
+    rows = selectors.evidence_list(user=request.user, management_system=ms, include_superseded=show_all)
+    page_obj = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    selectors.with_age(page_obj.object_list)
     return render(
         request,
         "evidence/evidence_list.html",
         {
             "ms": ms,
-            "rows": rows,
+            "rows": page_obj.object_list,
+            "page_obj": page_obj,
             "show_all": show_all,
             "can_create": access.can(request.user, Action.CREATE, ms),
             "stale_days": _stale_days(),
