@@ -158,3 +158,19 @@ def test_evidence_list_query_count_does_not_grow(world, client_as, evidence):
     with CaptureQueriesContext(connection) as many:
         client.get(url)
     assert len(many) == len(few)
+
+
+def test_ai_system_and_soa_pages_show_linked_evidence_with_its_age(world, client_as):
+    from controls.models import Applicability
+
+    system = make_ai_system(world.acme, user=world.officer)
+    row = Applicability.objects.select_related("control").filter(management_system=world.acme).first()
+    evidence_create(
+        management_system=world.acme, user=world.officer, title="Drift report", evidence_date=timezone.localdate() - timedelta(days=3),
+        url="https://example.org/drift", links={"ai_systems": [system], "soa_rows": [row]},
+    )  # fmt: skip
+    client = client_as("auditor")
+    system_page = client.get(reverse("registers:ai_system_detail", args=[world.acme.pk, system.pk])).content.decode()
+    assert "Drift report" in system_page and "3 days" in system_page
+    soa_page = client.get(reverse("controls:soa", args=[world.acme.pk])).content.decode()
+    assert "Evidence: " in soa_page and "EVD-001</a> (3 d)" in soa_page
