@@ -10,15 +10,16 @@ from playwright.sync_api import expect
 
 from aims import ledger
 from assessments.models import Risk
+from controls.catalog import catalog_ensure
 from controls.models import Control
 from tests.assessments.helpers import make_criteria
 from tests.factories import make_ai_system
 
-# serialized_rollback keeps the Annex A catalog (loaded by a data migration) for later tests.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_officer_scores_a_risk_leader_accepts_it_and_heat_map_shows_it(world, page, live_url, login):
+    catalog_ensure()  # the Annex A catalog is migration data, flushed by earlier transactional tests
     make_criteria(world.acme, world.officer)
     make_ai_system(world.acme, user=world.officer, name="Patient message triage")
     first, second = Control.objects.order_by("position")[:2]
