@@ -380,8 +380,8 @@ def load(management_system: ManagementSystem, users: dict[str, AbstractBaseUser]
     systems = {s.name: s for s in AISystem.objects.filter(management_system=management_system)}
     controls = {c.key: c for c in Control.objects.all()}
     today = timezone.localdate()
-    for spec in RISKS:
-        _risk(management_system, users, spec, systems, controls, today)
+    risks = [_risk(management_system, users, spec, systems, controls, today) for spec in RISKS]
+    _progress_after_acceptance(risks[3], users)
     for spec in ASSESSMENTS:
         if spec["system"] in systems:
             _assessment(management_system, users, spec, systems[spec["system"]], today)
@@ -420,6 +420,21 @@ def _risk(ms: ManagementSystem, users: dict, spec: dict, systems: dict, controls
             statement="Residual risk and treatment plan accepted; to be reviewed at the next review date.",
         )
     return risk
+
+
+def _progress_after_acceptance(risk: Risk, users: dict) -> None:
+    """Mark an action done after the risk was accepted, so the demo shows "changed since accepted"."""
+    actions = [
+        {"id": a.pk, "description": a.description, "owner": a.owner, "due_date": a.due_date, "status": "done"}
+        for a in risk.actions.all()
+    ]
+    services.risk_update(
+        risk,
+        user=users["contributor"],
+        expected_version=risk.version,
+        reason="Supplier update validated",
+        actions=actions,
+    )
 
 
 def _assessment(ms: ManagementSystem, users: dict, spec: dict, system: AISystem, today) -> None:

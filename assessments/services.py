@@ -8,7 +8,6 @@ replaced in the same transaction so one form save is one version of the parent.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -217,11 +216,12 @@ def risk_accept(risk: Risk, *, user: AbstractBaseUser, expected_version: int | N
         current = Risk.objects.select_for_update().select_related("criteria", "management_system").get(pk=risk.pk)
         _check_version(current, expected_version)
         if access.is_visible(user, current) and not access.can_accept_risk(user, current):
-            raise PermissionDenied(_refusal(current))
+            raise PermissionDenied(acceptance_refusal(current))
         return ledger.sign_off(kind=signoffs.ACCEPTANCE, subject=current, user=user, statement=statement)
 
 
-def _refusal(risk: Risk) -> str:
+def acceptance_refusal(risk: Risk) -> str:
+    """Explain why a member may not accept this risk."""
     if risk.needs_leadership_acceptance:
         level = risk.get_residual_level_display() or risk.get_inherent_level_display()
         threshold = risk.criteria.get_acceptance_threshold_display()
@@ -361,11 +361,3 @@ def raise_prefill(row: ImpactRow, criteria: RiskCriteria) -> dict[str, Any]:
         "ai_systems": [assessment.ai_system],
         "impact_row": row,
     }
-
-
-def next_review_default(today: date) -> date:
-    """A year from today, the usual review cycle."""
-    try:
-        return today.replace(year=today.year + 1)
-    except ValueError:
-        return today.replace(year=today.year + 1, day=28)

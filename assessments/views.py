@@ -213,7 +213,7 @@ def risk_accept(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
             messages.success(request, f"You accepted version {risk.version} of {risk.reference}.")
             return redirect("assessments:risk_detail", ms_id=risk.management_system_id, pk=risk.pk)
     if not access.can_accept_risk(request.user, risk):
-        raise PermissionDenied(services._refusal(risk))
+        raise PermissionDenied(services.acceptance_refusal(risk))
     context = _risk_context(request, risk, form=form, conflict=conflict)
     return render(request, "assessments/risk_detail.html", context, status=409 if conflict else 400)
 

@@ -22,6 +22,7 @@ def test_demo_has_criteria_risks_acceptances_and_impact_assessments(acme):
     risks = selectors.annotate_sign_offs(list(Risk.objects.filter(management_system=ms)), signoffs.ACCEPTANCE)
     assert 14 <= len(risks) <= 18
     assert sum(1 for r in risks if r.latest_sign_off) >= 5
+    assert sum(1 for r in risks if r.changed_since_signed) == 1
     assert sum(1 for r in risks if r.is_overdue) == 1
     assert {s.name for r in risks for s in r.ai_systems.all()} >= {"Patient message triage", "Patient FAQ chatbot"}
     assessments = selectors.annotate_sign_offs(
