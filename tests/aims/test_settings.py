@@ -44,7 +44,9 @@ print(json.dumps({
 
 
 def _env(var_dir: Path, **overrides: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
+    # The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for Playwright; a deployment never has it.
+    dropped = set(SETTINGS_VARIABLES) | {"DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(DJANGO_SETTINGS_MODULE="aims.settings", AIMS_VAR_DIR=str(var_dir), **overrides)
     return env
 
