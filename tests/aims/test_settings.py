@@ -29,6 +29,7 @@ SETTINGS_VARIABLES = [
     "AIMS_PACK_TIME_LIMIT",
     "STATIC_ROOT",
 ]
+OWN_PREFIXES = ("DJANGO_", "AIMS_", "CELERY_")
 SHOW = """
 import json, django
 from django.conf import settings as s
@@ -44,9 +45,9 @@ print(json.dumps({
 
 
 def _env(var_dir: Path, **overrides: str) -> dict[str, str]:
-    # The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for Playwright; a deployment never has it.
-    dropped = set(SETTINGS_VARIABLES) | {"DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env = {k: v for k, v in os.environ.items() if k not in dropped}
+    # Other tests may leave variables behind: the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE
+    # for Playwright, which a deployment never has. Start from none of the project's own.
+    env = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES and not k.startswith(OWN_PREFIXES)}
     env.update(DJANGO_SETTINGS_MODULE="aims.settings", AIMS_VAR_DIR=str(var_dir), **overrides)
     return env
 
