@@ -14,6 +14,7 @@ from django.urls import reverse
 from aims.models import SignOff
 from assessments.models import ImpactAssessment, Risk
 from tests.assessments.helpers import make_assessment, make_risk
+from tests.factories import make_ai_system
 
 PERSONAS = ["owner", "officer", "leader", "contributor", "auditor", "expired_auditor", "outsider", "anonymous"]
 HIDDEN = {"list": False, "retrieve": 404, "history": 404, "create": 400, "update": 404, "delete": 404, "accept": 404}
@@ -214,3 +215,41 @@ def test_contributor_edits_and_accepts_the_risk_they_own_on_its_pages(world, api
         {"version": 1, "statement": "Mine, accepted."},
     )
     assert response.status_code == 302 and SignOff.objects.get().signer == world.contributor
+
+
+WRITERS = {"acme": {"owner", "officer"}, "northwind": {"outsider"}}
+READERS = {"acme": {"owner", "officer", "leader", "contributor", "auditor"}, "northwind": {"outsider"}}
+
+
+def write_status(persona: str, target: str, created: bool) -> int:
+    if persona == "anonymous":
+        return 401
+    if persona in WRITERS[target]:
+        return 201 if created else 200
+    if persona in READERS[target]:
+        return 403
+    return 400 if created else 404  # the management system or record does not exist for them
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_criteria_and_impact_assessment_writes_permission_matrix(world, api, persona):
+    """Create criteria, create and change impact assessments in own and other management systems."""
+    client = api(persona)
+    for target, ms, author in (("acme", world.acme, world.officer), ("northwind", world.northwind, world.outsider)):
+        system = make_ai_system(ms, user=author)
+        existing = make_assessment(ms, author, system=system)
+        criteria = client.post("/api/v1/risk-criteria/", {"management_system": ms.pk}, content_type="application/json")
+        assert criteria.status_code == write_status(persona, target, True), (persona, target, criteria.content)
+        body = {"management_system": ms.pk, "ai_system": system.pk, "title": "AIIA", "scope": "All"}
+        created = client.post("/api/v1/impact-assessments/", body, content_type="application/json")
+        want = write_status(persona, target, True)
+        assert created.status_code == want, (persona, target, created.content)
+        changed = client.patch(
+            f"/api/v1/impact-assessments/{existing.pk}/",
+            {"title": "Changed"},
+            content_type="application/json",
+            headers={"if-match": '"1"'},
+        )
+        assert changed.status_code == write_status(persona, target, False), (persona, target, changed.content)
+        existing.refresh_from_db()
+        assert (existing.title == "Changed") is (changed.status_code == 200)
