@@ -52,3 +52,29 @@ def test_gathering_uses_the_same_number_of_queries_for_few_and_many_records(worl
         risk = make_risk(world.acme, world.officer, title=f"Risk {n}", ai_systems=[system])
         make_evidence(world, title=f"Evidence {n}", links={"ai_systems": [system], "risks": [risk]})
     assert count() == few
+
+
+def test_changes_since_the_previous_pack_of_the_same_kind_name_who_changed_what(world):
+    from datetime import timedelta
+
+    from aims.packs.models import AuditPack
+    from registers.services import ai_system_update
+
+    system = make_ai_system(world.acme, user=world.officer, name="Claims triage")
+    previous = make_pack(world, as_of=timezone.now())
+    AuditPack.objects.filter(pk=previous.pk).update(status="ready", sha256="0" * 64)
+    ai_system_update(
+        system,
+        user=world.officer,
+        expected_version=system.version,
+        reason="Moved to operation",
+        lifecycle_stage="operation",
+    )
+    pack = make_pack(world, as_of=timezone.now() + timedelta(seconds=1))
+    data = gather.gather_pack(pack)
+    assert data.previous_pack == previous
+    change = next(c for c in data.changes if getattr(c, "reference", "") == system.reference)
+    assert change.history_user_name == "officer" and change.history_change_reason == "Moved to operation"
+    assert change.changed_fields == ["lifecycle stage"]
+    html = render.render_pack_html(data)
+    assert "Moved to operation" in html and "lifecycle stage" in html
