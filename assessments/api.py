@@ -29,6 +29,7 @@ from aims.models import ManagementSystem, SignOff
 from assessments import selectors, services, signoffs
 from assessments.heatmap import heatmap
 from assessments.models import ImpactAssessment, ImpactRow, Risk, RiskCriteria, TreatmentAction
+from controls.api import SignOffSerializer
 from controls.models import Control
 
 # --- serializers -------------------------------------------------------------------------
@@ -49,14 +50,6 @@ class RiskCriteriaSerializer(RegisterSerializer):
             "rationale",
         )
         read_only_fields = ["number"]
-
-
-class SignOffSerializer(serializers.ModelSerializer):
-    signer = serializers.CharField(source="signer.username", read_only=True)
-
-    class Meta:
-        model = SignOff
-        fields = ["id", "sequence", "kind", "signer", "signer_role", "statement", "signed_at", "digest"]
 
 
 class SignedStateMixin(serializers.Serializer):
