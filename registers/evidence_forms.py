@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 
 from assessments.models import ImpactAssessment, Risk
@@ -87,6 +88,4 @@ class EvidenceForm(forms.Form):
 
 
 def _limit_mb() -> int:
-    from django.conf import settings
-
     return settings.EVIDENCE_MAX_UPLOAD_BYTES // (1024 * 1024)

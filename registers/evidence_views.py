@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -45,15 +46,9 @@ def evidence_list(request: HttpRequest, ms_id: int) -> HttpResponse:
             "page_obj": page_obj,
             "show_all": show_all,
             "can_create": access.can(request.user, Action.CREATE, ms),
-            "stale_days": _stale_days(),
+            "stale_days": settings.EVIDENCE_STALE_DAYS,
         },
     )
-
-
-def _stale_days() -> int:
-    from django.conf import settings
-
-    return settings.EVIDENCE_STALE_DAYS
 
 
 def _save(request: HttpRequest, ms, form: EvidenceForm, previous: Evidence | None) -> Evidence | None:

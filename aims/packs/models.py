@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from aims.models import ManagementSystem
@@ -69,10 +72,6 @@ class AuditPack(models.Model):
     @property
     def is_stuck(self) -> bool:
         """Queued or rendering for longer than a render may take: its worker or message was lost."""
-        from datetime import timedelta
-
-        from django.utils import timezone
-
         since = self.started_at or self.requested_at
         limit = timedelta(seconds=settings.AIMS_PACK_TIME_LIMIT + 60)
         return self.is_active and since is not None and timezone.now() - since > limit
