@@ -96,7 +96,7 @@ def _matching(management_system: ManagementSystem, model_name: str, words: list[
 
 
 def load(management_system: ManagementSystem, users: dict[str, AbstractBaseUser]) -> None:
-    """Record the demo evidence that is missing, as the compliance officer."""
+    """Record the demo evidence that is missing, as the compliance officer, and request a first full pack."""
     officer = users.get("officer") or users["owner"]
     existing = set(Evidence.objects.filter(management_system=management_system).values_list("title", flat=True))
     today = timezone.localdate()
@@ -121,3 +121,13 @@ def load(management_system: ManagementSystem, users: dict[str, AbstractBaseUser]
             links=links,
             reason="Demo evidence",
         )
+    _request_first_pack(management_system, users)
+
+
+def _request_first_pack(management_system: ManagementSystem, users: dict[str, AbstractBaseUser]) -> None:
+    """Queue a full pack as the auditor once, so the demo's worker has one ready to download."""
+    from aims.packs.models import AuditPack
+    from aims.packs.services import pack_request
+
+    if "auditor" in users and not AuditPack.objects.filter(management_system=management_system).exists():
+        pack_request(management_system=management_system, user=users["auditor"], kind=AuditPack.Kind.FULL)
