@@ -22,7 +22,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from django.conf import settings
 from django.test import override_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -140,4 +139,4 @@ def wait_for_pack(pack, worker: Worker, timeout: float = 90) -> None:
     pytest.fail(f"pack #{pack.pk} is still {pack.status} after {timeout}s; worker log:\n{worker.output()[-4000:]}")
 
 
-__all__ = ["pack_worker", "worker_settings", "wait_for_pack", "Worker", "settings"]
+__all__ = ["pack_worker", "worker_settings", "wait_for_pack", "Worker"]
