@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 from django.urls import path
 from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
@@ -103,7 +104,9 @@ class SignOffSerializer(serializers.ModelSerializer):
         ]
 
     def get_subject_type(self, obj: SignOff) -> str:
-        return f"{obj.subject_type.app_label}.{obj.subject_type.model}"
+        # The content type cache answers this without a query per row.
+        subject_type = ContentType.objects.get_for_id(obj.subject_type_id)
+        return f"{subject_type.app_label}.{subject_type.model}"
 
 
 class ApprovalSerializer(serializers.Serializer):
