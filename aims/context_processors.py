@@ -15,4 +15,5 @@ def navigation(request) -> dict:
     if current is not None:
         context["current_role"] = access.role_of(user, current)
         context["nav_can_manage_members"] = access.can(user, access.Action.MANAGE_MEMBERS, current)
+        context["nav_can_request_pack"] = access.can(user, access.Action.REQUEST_PACK, current)
     return context

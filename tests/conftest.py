@@ -77,3 +77,10 @@ def client_as(world):
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Keep each test's uploaded evidence and rendered packs in its own folder, never in var/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.AIMS_PACK_DIR = tmp_path / "media" / "packs"

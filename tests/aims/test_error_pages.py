@@ -24,3 +24,11 @@ def test_members_link_is_shown_only_to_those_who_manage_members(world, client_as
     members = f'href="/ms/{world.acme.pk}/members/"'.encode()
     assert members in client_as("owner").get(url).content
     assert members not in client_as("officer").get(url).content
+
+
+@pytest.mark.django_db
+def test_audit_packs_link_is_hidden_from_contributors(world, client_as):
+    url = f"/ms/{world.acme.pk}/"
+    packs = f'href="/ms/{world.acme.pk}/packs/"'.encode()
+    assert packs in client_as("auditor").get(url).content
+    assert packs not in client_as("contributor").get(url).content

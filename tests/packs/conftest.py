@@ -3,13 +3,6 @@ import pytest
 from tests.packs.worker import pack_worker, worker_settings  # noqa: F401  (fixtures)
 
 
-@pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
-    """Keep uploaded evidence and packs of a test in its own folder."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.AIMS_PACK_DIR = tmp_path / "media" / "packs"
-
-
 @pytest.fixture
 def tiny_html(monkeypatch):
     """Render a one-page HTML instead of the whole pack, for tests about the file pipeline only."""

@@ -1,8 +1,0 @@
-import pytest
-
-
-@pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
-    """Keep uploaded evidence and packs of a test in its own folder."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    settings.AIMS_PACK_DIR = tmp_path / "media" / "packs"
