@@ -116,6 +116,8 @@ def _field_change(model, m2m_fields, names, field_name: str, old: Any, new: Any)
         choices = dict(field.flatchoices)
         return FieldChange(field_name, label, choices.get(old, old), choices.get(new, new))
     if field.is_relation and field.many_to_one:
-        related = {obj.pk: str(obj) for obj in field.related_model._default_manager.filter(pk__in=[v for v in (old, new) if v])}
+        related = {
+            obj.pk: str(obj) for obj in field.related_model._default_manager.filter(pk__in=[v for v in (old, new) if v])
+        }
         return FieldChange(field_name, label, related.get(old, old), related.get(new, new))
     return FieldChange(field_name, label, old, new)

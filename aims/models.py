@@ -55,12 +55,8 @@ class Role(models.TextChoices):
 class Membership(models.Model):
     """A user's role in one management system; an auditor's access ends at expires_at."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="aims_memberships"
-    )
-    management_system = models.ForeignKey(
-        ManagementSystem, on_delete=models.CASCADE, related_name="memberships"
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="aims_memberships")
+    management_system = models.ForeignKey(ManagementSystem, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices)
     granted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -76,9 +72,7 @@ class Membership(models.Model):
     class Meta:
         ordering = ["management_system", "role", "user__username"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["user", "management_system"], name="one_membership_per_user_and_aims"
-            )
+            models.UniqueConstraint(fields=["user", "management_system"], name="one_membership_per_user_and_aims")
         ]
 
     def __str__(self) -> str:
@@ -100,9 +94,7 @@ class ManagementSystemGroupObjectPermission(GroupObjectPermissionBase):
 class ApiToken(models.Model):
     """A bearer token for tools; only its SHA-256 is stored."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100, blank=True)
     prefix = models.CharField(max_length=12, help_text="First characters, to recognise a token.")
     key_hash = models.CharField(max_length=64, unique=True)
@@ -122,9 +114,7 @@ class RegisterModel(models.Model):
 
     reference_prefix = "REG"
 
-    management_system = models.ForeignKey(
-        ManagementSystem, on_delete=models.PROTECT, related_name="+"
-    )
+    management_system = models.ForeignKey(ManagementSystem, on_delete=models.PROTECT, related_name="+")
     reference = models.CharField(max_length=20, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -121,7 +121,9 @@ def register_update(
     return current
 
 
-def register_delete(obj: RegisterModel, *, user: AbstractBaseUser | None, expected_version: int | None, reason: str = "Deleted") -> None:
+def register_delete(
+    obj: RegisterModel, *, user: AbstractBaseUser | None, expected_version: int | None, reason: str = "Deleted"
+) -> None:
     """Delete a register row; its history stays, with who deleted it and why."""
     with transaction.atomic():
         current = type(obj).objects.select_for_update().get(pk=obj.pk)
@@ -134,7 +136,9 @@ def _check_links(management_system: ManagementSystem, m2m: Mapping[str, Iterable
     """Refuse links to records of another management system."""
     errors = {}
     for name, values in (m2m or {}).items():
-        foreign = [v for v in values if getattr(v, "management_system_id", management_system.pk) != management_system.pk]
+        foreign = [
+            v for v in values if getattr(v, "management_system_id", management_system.pk) != management_system.pk
+        ]
         if foreign:
             errors[name] = [f"{', '.join(str(v) for v in foreign)} belongs to another management system."]
     if errors:
@@ -145,7 +149,12 @@ def _check_links(management_system: ManagementSystem, m2m: Mapping[str, Iterable
 
 
 def management_system_create(
-    *, user: AbstractBaseUser | None, organisation: str, name: str, scope_statement: str = "", owner: AbstractBaseUser | None = None
+    *,
+    user: AbstractBaseUser | None,
+    organisation: str,
+    name: str,
+    scope_statement: str = "",
+    owner: AbstractBaseUser | None = None,
 ) -> ManagementSystem:
     """Create a management system with its role groups; the owner becomes its first member."""
     with transaction.atomic():
@@ -164,7 +173,12 @@ def management_system_create(
 
 
 def management_system_update(
-    ms: ManagementSystem, *, user: AbstractBaseUser | None, expected_version: int | None, reason: str = "Updated", **fields: Any
+    ms: ManagementSystem,
+    *,
+    user: AbstractBaseUser | None,
+    expected_version: int | None,
+    reason: str = "Updated",
+    **fields: Any,
 ) -> ManagementSystem:
     """Change a management system's name, scope or status."""
     with transaction.atomic():
@@ -180,13 +194,20 @@ def management_system_update(
 
 
 def membership_add(
-    *, management_system: ManagementSystem, actor: AbstractBaseUser | None, user: AbstractBaseUser, role: str, expires_at: datetime | None = None
+    *,
+    management_system: ManagementSystem,
+    actor: AbstractBaseUser | None,
+    user: AbstractBaseUser,
+    role: str,
+    expires_at: datetime | None = None,
 ) -> Membership:
     """Give a user a role in a management system."""
     with transaction.atomic():
         if Membership.objects.filter(management_system=management_system, user=user).exists():
             raise ValidationError({"user": f"{user.get_username()} is already a member."})
-        membership = Membership(management_system=management_system, user=user, role=role, granted_by=actor, expires_at=expires_at)
+        membership = Membership(
+            management_system=management_system, user=user, role=role, granted_by=actor, expires_at=expires_at
+        )
         membership.full_clean(exclude=["granted_by"])
         _stamp(membership, user=actor, reason=f"Added as {Role(role).label}")
         membership.save()
@@ -195,7 +216,9 @@ def membership_add(
     return membership
 
 
-def membership_update(membership: Membership, *, actor: AbstractBaseUser | None, role: str, expires_at: datetime | None) -> Membership:
+def membership_update(
+    membership: Membership, *, actor: AbstractBaseUser | None, role: str, expires_at: datetime | None
+) -> Membership:
     """Change a member's role or expiry; the last owner cannot be demoted."""
     with transaction.atomic():
         current = Membership.objects.select_for_update().get(pk=membership.pk)

@@ -121,13 +121,9 @@ class AISystem(RegisterModel):
         blank=True,
         related_name="owned_ai_systems",
     )
-    lifecycle_stage = models.CharField(
-        max_length=20, choices=LifecycleStage.choices, default=LifecycleStage.CONCEPT
-    )
+    lifecycle_stage = models.CharField(max_length=20, choices=LifecycleStage.choices, default=LifecycleStage.CONCEPT)
     in_scope = models.BooleanField("in scope of the AIMS", default=True)
-    ai_role = models.CharField(
-        "organisation's AI role", max_length=20, choices=AIRole.choices, default=AIRole.DEPLOYER
-    )
+    ai_role = models.CharField("organisation's AI role", max_length=20, choices=AIRole.choices, default=AIRole.DEPLOYER)
     eu_ai_act_risk_class = models.CharField(
         "EU AI Act risk class", max_length=20, choices=RiskClass.choices, default=RiskClass.UNASSESSED
     )
@@ -135,9 +131,7 @@ class AISystem(RegisterModel):
         max_length=20, choices=HumanOversight.choices, default=HumanOversight.IN_THE_LOOP
     )
     notes = models.TextField(blank=True)
-    model_records = models.ManyToManyField(
-        ModelRecord, blank=True, related_name="ai_systems", verbose_name="models"
-    )
+    model_records = models.ManyToManyField(ModelRecord, blank=True, related_name="ai_systems", verbose_name="models")
     dataset_records = models.ManyToManyField(
         DatasetRecord, blank=True, related_name="ai_systems", verbose_name="datasets"
     )

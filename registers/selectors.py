@@ -12,7 +12,9 @@ from aims.models import ManagementSystem
 from registers.models import AISystem, DatasetRecord, ModelRecord, Supplier
 
 
-def ai_system_list(*, user: AbstractBaseUser, management_system: ManagementSystem | None = None, filters: dict[str, Any] | None = None) -> QuerySet[AISystem]:
+def ai_system_list(
+    *, user: AbstractBaseUser, management_system: ManagementSystem | None = None, filters: dict[str, Any] | None = None
+) -> QuerySet[AISystem]:
     """AI systems the user may read, filtered, with owner and management system joined."""
     qs = access.scope(user, AISystem.objects.select_related("owner", "management_system"))
     if management_system is not None:
@@ -36,7 +38,9 @@ def ai_system_detail_queryset(*, user: AbstractBaseUser) -> QuerySet[AISystem]:
     )
 
 
-def record_list(model: type, *, user: AbstractBaseUser, management_system: ManagementSystem | None = None, q: str = "") -> QuerySet:
+def record_list(
+    model: type, *, user: AbstractBaseUser, management_system: ManagementSystem | None = None, q: str = ""
+) -> QuerySet:
     """Model records, dataset records or suppliers the user may read."""
     qs = access.scope(user, model.objects.select_related("management_system"))
     if management_system is not None:

@@ -35,41 +35,65 @@ def _sync_owner_grant(system: AISystem, previous_owner: AbstractBaseUser | None)
         access.grant_object_edit(system.owner, system)
 
 
-def ai_system_create(*, management_system: ManagementSystem, user: AbstractBaseUser | None, reason: str = "Created", **fields: Any) -> AISystem:
+def ai_system_create(
+    *, management_system: ManagementSystem, user: AbstractBaseUser | None, reason: str = "Created", **fields: Any
+) -> AISystem:
     """Add an AI system to the inventory."""
     with transaction.atomic():
         _check_owner(management_system, fields.get("owner"))
         m2m = _split_links(fields)
-        system = register_create(AISystem, management_system=management_system, user=user, reason=reason, m2m=m2m, **fields)
+        system = register_create(
+            AISystem, management_system=management_system, user=user, reason=reason, m2m=m2m, **fields
+        )
         _sync_owner_grant(system, None)
     return system
 
 
-def ai_system_update(system: AISystem, *, user: AbstractBaseUser | None, expected_version: int | None, reason: str = "Updated", **fields: Any) -> AISystem:
+def ai_system_update(
+    system: AISystem,
+    *,
+    user: AbstractBaseUser | None,
+    expected_version: int | None,
+    reason: str = "Updated",
+    **fields: Any,
+) -> AISystem:
     """Change an AI system, refusing a stale version."""
     with transaction.atomic():
         if "owner" in fields:
             _check_owner(system.management_system, fields["owner"])
         previous_owner = system.owner
         m2m = _split_links(fields)
-        updated = register_update(system, user=user, expected_version=expected_version, reason=reason, m2m=m2m, **fields)
+        updated = register_update(
+            system, user=user, expected_version=expected_version, reason=reason, m2m=m2m, **fields
+        )
         if "owner" in fields:
             _sync_owner_grant(updated, previous_owner)
     return updated
 
 
-def ai_system_delete(system: AISystem, *, user: AbstractBaseUser | None, expected_version: int | None, reason: str = "Deleted") -> None:
+def ai_system_delete(
+    system: AISystem, *, user: AbstractBaseUser | None, expected_version: int | None, reason: str = "Deleted"
+) -> None:
     """Remove an AI system from the inventory; its history stays."""
     register_delete(system, user=user, expected_version=expected_version, reason=reason)
 
 
-def record_create(model: type, *, management_system: ManagementSystem, user: AbstractBaseUser | None, reason: str = "Created", **fields: Any):
+def record_create(
+    model: type,
+    *,
+    management_system: ManagementSystem,
+    user: AbstractBaseUser | None,
+    reason: str = "Created",
+    **fields: Any,
+):
     """Add a model record, dataset record or supplier."""
     _require_simple(model)
     return register_create(model, management_system=management_system, user=user, reason=reason, **fields)
 
 
-def record_update(obj, *, user: AbstractBaseUser | None, expected_version: int | None, reason: str = "Updated", **fields: Any):
+def record_update(
+    obj, *, user: AbstractBaseUser | None, expected_version: int | None, reason: str = "Updated", **fields: Any
+):
     """Change a model record, dataset record or supplier, refusing a stale version."""
     _require_simple(type(obj))
     return register_update(obj, user=user, expected_version=expected_version, reason=reason, **fields)

@@ -58,7 +58,9 @@ def world(db) -> World:
         expires_at=timezone.now() + timedelta(days=1),
     )
     # Expire the auditor through the service, as an owner would.
-    services.membership_update(expired, actor=users["owner"], role=Role.AUDITOR, expires_at=timezone.now() - timedelta(days=1))
+    services.membership_update(
+        expired, actor=users["owner"], role=Role.AUDITOR, expires_at=timezone.now() - timedelta(days=1)
+    )
     return World(acme=acme, northwind=northwind, users=users)
 
 

@@ -48,4 +48,13 @@ def make_record(model, management_system: ManagementSystem, *, user=None, **fiel
     return register_services.record_create(model, management_system=management_system, user=user, **fields)
 
 
-__all__ = ["PASSWORD", "UserFactory", "make_management_system", "make_ai_system", "make_record", "ModelRecord", "DatasetRecord", "Supplier"]
+__all__ = [
+    "PASSWORD",
+    "UserFactory",
+    "make_management_system",
+    "make_ai_system",
+    "make_record",
+    "ModelRecord",
+    "DatasetRecord",
+    "Supplier",
+]

@@ -18,7 +18,15 @@ SYSTEM_ACTIONS = {
     "expired_auditor": (False,) * 7,
     "outsider": (False,) * 7,
 }
-ORDER = [Action.VIEW, Action.CREATE, Action.EDIT, Action.DELETE, Action.MANAGE_MEMBERS, Action.SIGN_OFF, Action.REQUEST_PACK]
+ORDER = [
+    Action.VIEW,
+    Action.CREATE,
+    Action.EDIT,
+    Action.DELETE,
+    Action.MANAGE_MEMBERS,
+    Action.SIGN_OFF,
+    Action.REQUEST_PACK,
+]
 
 
 @pytest.mark.parametrize("persona", list(SYSTEM_ACTIONS))
