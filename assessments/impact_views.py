@@ -22,7 +22,7 @@ from aims.services import StaleVersionError
 from assessments import selectors, services, signoffs
 from assessments.forms import ImpactAssessmentForm, ImpactFilterForm, SignOffForm, formset_rows, impact_row_formset
 from assessments.models import ImpactAssessment
-from assessments.views import PAGE_SIZE, confirm_delete, management_system_for
+from assessments.views import PAGE_SIZE, confirm_delete, management_system_for, sign_off_post
 
 
 def _assessment(request: HttpRequest, ms_id: int, pk: int, action: Action) -> ImpactAssessment:
@@ -88,23 +88,13 @@ def impact_history(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
 @require_http_methods(["POST"])
 def impact_approve(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     assessment = _assessment(request, ms_id, pk, Action.SIGN_OFF)
-    form = SignOffForm(request.POST)
-    conflict = None
-    if form.is_valid():
-        try:
-            services.impact_assessment_approve(
-                assessment,
-                user=request.user,
-                expected_version=form.cleaned_data["version"],
-                statement=form.cleaned_data["statement"],
-            )
-        except StaleVersionError as exc:
-            conflict = str(exc)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, f"You approved version {assessment.version} of {assessment.reference}.")
-            return redirect("assessments:impact_detail", ms_id=assessment.management_system_id, pk=assessment.pk)
+    done_url = reverse("assessments:impact_detail", kwargs={"ms_id": assessment.management_system_id, "pk": pk})
+    outcome = sign_off_post(
+        request, assessment, sign=services.impact_assessment_approve, verb="approved", done_url=done_url
+    )
+    if isinstance(outcome, HttpResponse):
+        return outcome
+    form, conflict = outcome
     context = _context(request, assessment, form=form, conflict=conflict)
     return render(request, "assessments/impact_detail.html", context, status=409 if conflict else 400)
 

@@ -191,16 +191,16 @@ def risk_history(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     return render(request, "assessments/risk_detail.html", context)
 
 
-@login_required
-@require_http_methods(["POST"])
-def risk_accept(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
-    risk = _risk(request, ms_id, pk, Action.VIEW)
+def sign_off_post(
+    request: HttpRequest, subject, *, sign, verb: str, done_url: str
+) -> HttpResponse | tuple[SignOffForm, str | None]:
+    """Run a sign-off form; return the redirect on success, else the bound form and any conflict message."""
     form = SignOffForm(request.POST)
     conflict = None
     if form.is_valid():
         try:
-            services.risk_accept(
-                risk,
+            sign(
+                subject,
                 user=request.user,
                 expected_version=form.cleaned_data["version"],
                 statement=form.cleaned_data["statement"],
@@ -210,8 +210,20 @@ def risk_accept(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"You accepted version {risk.version} of {risk.reference}.")
-            return redirect("assessments:risk_detail", ms_id=risk.management_system_id, pk=risk.pk)
+            messages.success(request, f"You {verb} version {subject.version} of {subject.reference}.")
+            return redirect(done_url)
+    return form, conflict
+
+
+@login_required
+@require_http_methods(["POST"])
+def risk_accept(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
+    risk = _risk(request, ms_id, pk, Action.VIEW)
+    done_url = reverse("assessments:risk_detail", kwargs={"ms_id": risk.management_system_id, "pk": risk.pk})
+    outcome = sign_off_post(request, risk, sign=services.risk_accept, verb="accepted", done_url=done_url)
+    if isinstance(outcome, HttpResponse):
+        return outcome
+    form, conflict = outcome
     if not access.can_accept_risk(request.user, risk):
         raise PermissionDenied(services.acceptance_refusal(risk))
     context = _risk_context(request, risk, form=form, conflict=conflict)
