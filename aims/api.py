@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
-from aims import access, services
+from aims import access, selectors, services
 from aims.access import Action
 from aims.api_common import (
     CHANGE_REASON_HEADER,
@@ -165,17 +164,10 @@ class MembershipViewSet(HistoryMixin, viewsets.ModelViewSet):
 
     def get_queryset(self) -> QuerySet[Membership]:
         user = self.request.user
-        visible = list(access.visible_management_systems(user))
-        managed = [ms.pk for ms in visible if access.can(user, Action.MANAGE_MEMBERS, ms)]
-        active = Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
-        queryset = Membership.objects.filter(management_system__in=visible).filter(
-            active | Q(management_system_id__in=managed)
-        )
+        queryset = selectors.memberships_visible_to(user)
         if self.action == "list":
             queryset = filter_by_management_system(queryset, self.request)
-        return queryset.select_related("user", "management_system", "granted_by").order_by(
-            "management_system_id", "role", "user__username", "pk"
-        )
+        return queryset
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)

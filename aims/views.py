@@ -5,17 +5,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from aims import access, services
+from aims import access, selectors, services
 from aims.access import Action
 from aims.forms import ManagementSystemForm, MemberAddForm, MemberChangeForm, add_service_errors
 from aims.models import ManagementSystem, Membership
-from registers import selectors as register_selectors
-from registers.models import AISystem
 
 
 @login_required
@@ -41,25 +38,13 @@ def switch(request: HttpRequest) -> HttpResponse:
 def ms_home(request: HttpRequest, ms_id: int) -> HttpResponse:
     ms = access.get_management_system(request.user, ms_id, Action.VIEW)
     request.management_system = ms
-    counts = (
-        register_selectors.ai_system_list(user=request.user, management_system=ms)
-        .order_by()
-        .values("lifecycle_stage", "in_scope")
-        .annotate(n=Count("pk"))
-    )
-    by_stage = dict.fromkeys(AISystem.LifecycleStage.values, 0)
-    in_scope = total = 0
-    for row in counts:
-        by_stage[row["lifecycle_stage"]] += row["n"]
-        in_scope += row["n"] if row["in_scope"] else 0
-        total += row["n"]
-    stages = [(value, label, by_stage[value]) for value, label in AISystem.LifecycleStage.choices]
+    summary = selectors.inventory_summary(user=request.user, management_system=ms)
     context = {
         "ms": ms,
         "membership": access.membership_for(request.user, ms.pk),
-        "stages": stages,
-        "total": total,
-        "in_scope": in_scope,
+        "stages": summary.stages,
+        "total": summary.total,
+        "in_scope": summary.in_scope,
         "can_edit_ms": access.can(request.user, Action.MANAGE_MEMBERS, ms),
         "can_create": access.can(request.user, Action.CREATE, ms),
     }
@@ -94,9 +79,7 @@ def ms_edit(request: HttpRequest, ms_id: int) -> HttpResponse:
 def _members_page(
     request: HttpRequest, ms: ManagementSystem, *, add_form=None, bound: MemberChangeForm | None = None
 ) -> HttpResponse:
-    members = (
-        Membership.objects.filter(management_system=ms).select_related("user", "granted_by").order_by("user__username")
-    )
+    members = selectors.membership_list(management_system=ms)
     rows = []
     for membership in members:
         if bound is not None and bound.instance.pk == membership.pk:
