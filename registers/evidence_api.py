@@ -9,12 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from aims.access import Action
@@ -22,6 +24,7 @@ from aims.api_common import RegisterSerializer, RegisterViewSet, ScopedRelatedFi
 from aims.models import ManagementSystem
 from registers import evidence_selectors as selectors
 from registers import evidence_services as services
+from registers.evidence_upload import limit_evidence_uploads, refused_upload
 from registers.evidence_views import evidence_file_response
 from registers.models import Evidence
 
@@ -60,6 +63,19 @@ class EvidenceViewSet(RegisterViewSet):
     http_method_names = ["get", "post", "head", "options"]
     access_actions = {"download": Action.VIEW}
     ordering = ("-evidence_date", "-pk")
+
+    def initialize_request(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Request:
+        if request.method == "POST":
+            # Before authentication: SessionAuthentication's CSRF check reads the body.
+            limit_evidence_uploads(request)
+        return super().initialize_request(request, *args, **kwargs)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        request.data  # noqa: B018 -- parse the body now, through the size limit
+        message = refused_upload(request._request)
+        if message:
+            raise serializers.ValidationError({"file": [message]})
+        return super().create(request, *args, **kwargs)
 
     def get_base_queryset(self) -> QuerySet[Evidence]:
         return selectors.evidence_list_all(user=self.request.user)

@@ -58,8 +58,9 @@ class EvidenceForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, *args, management_system=None, **kwargs) -> None:
+    def __init__(self, *args, management_system=None, upload_refused: str | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.upload_refused = upload_refused
         in_system = {"management_system": management_system}
         self.fields["ai_systems"].queryset = AISystem.objects.filter(**in_system).order_by("reference")
         self.fields["soa_rows"].queryset = (
@@ -77,6 +78,9 @@ class EvidenceForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if self.upload_refused:
+            self.add_error("file", self.upload_refused)
+            return data
         if not data.get("file") and not data.get("url") and not self.has_error("file") and not self.has_error("url"):
             self.add_error("file", "Upload a file or give a link.")
         if data.get("file") and data.get("url"):

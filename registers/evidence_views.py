@@ -17,6 +17,7 @@ from aims.forms import add_service_errors
 from registers import evidence_selectors as selectors
 from registers import evidence_services as services
 from registers.evidence_forms import EvidenceForm
+from registers.evidence_upload import refused_upload, with_upload_limit
 from registers.models import Evidence
 
 PAGE_SIZE = 50
@@ -83,10 +84,12 @@ def _save(request: HttpRequest, ms, form: EvidenceForm, previous: Evidence | Non
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@with_upload_limit
 def evidence_create(request: HttpRequest, ms_id: int) -> HttpResponse:
     """Record new evidence: upload a file or give a link."""
     ms = _management_system(request, ms_id, Action.CREATE)
-    form = EvidenceForm(request.POST or None, request.FILES or None, management_system=ms)
+    data, files = (request.POST, request.FILES) if request.method == "POST" else (None, None)
+    form = EvidenceForm(data, files, management_system=ms, upload_refused=refused_upload(request))
     if request.method == "POST" and form.is_valid():
         evidence = _save(request, ms, form, None)
         if evidence is not None:
@@ -97,13 +100,15 @@ def evidence_create(request: HttpRequest, ms_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@with_upload_limit
 def evidence_supersede(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     """Record a corrected version; the earlier one stays as it was."""
     ms = _management_system(request, ms_id, Action.CREATE)
     previous = selectors.evidence_in(user=request.user, management_system=ms, pk=pk)
     initial = {"title": previous.title, "description": previous.description}
     initial.update({name: list(getattr(previous, name).all()) for name in Evidence._history_m2m_fields})
-    form = EvidenceForm(request.POST or None, request.FILES or None, management_system=ms, initial=initial)
+    data, files = (request.POST, request.FILES) if request.method == "POST" else (None, None)
+    form = EvidenceForm(data, files, management_system=ms, initial=initial, upload_refused=refused_upload(request))
     if request.method == "POST" and form.is_valid():
         evidence = _save(request, ms, form, previous)
         if evidence is not None:
