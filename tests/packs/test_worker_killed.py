@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -22,7 +20,7 @@ from aims.packs.models import AuditPack
 from aims.packs.services import pack_dir, pack_request
 from tests.factories import make_ai_system
 from tests.packs.helpers import pdf_text
-from tests.packs.worker import ROOT, Worker, _celery, _unavailable, _wait_until_ready, database_url, wait_for_pack
+from tests.packs.worker import _unavailable, start_worker, stop_worker, wait_for_pack
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -38,40 +36,14 @@ def _children(pid: int) -> list[int]:
 def prefork_worker(settings, tmp_path):
     if not os.environ.get("REDIS_URL"):
         _unavailable("a killed worker's message is requeued by Redis only; set REDIS_URL")
-    url = database_url()
-    if url is None:
-        _unavailable("the test database is in memory, so a worker process cannot open it")
-    queue = f"aims-kill-{uuid.uuid4().hex[:10]}"
-    media = tmp_path / "worker-media"
-    log = tmp_path / "worker.log"
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "MEDIA_ROOT": str(media),
-        "AIMS_PACK_DIR": str(media / "packs"),
-        "AIMS_PACK_QUEUE": queue,
-        "DJANGO_SETTINGS_MODULE": "aims.settings",
-    }
-    command = [
-        _celery(), "-A", "aims", "worker", "--pool=prefork", "--concurrency=1", "-Q", queue, "-n", f"{queue}@%h",
-        "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
-    ]  # fmt: skip
-    with open(log, "wb") as sink:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)  # noqa: S603
-    worker = Worker(process=process, queue=queue, media=media, log=log)
-    settings.AIMS_PACK_QUEUE = queue
-    settings.MEDIA_ROOT = media
-    settings.AIMS_PACK_DIR = media / "packs"
+    worker = start_worker(tmp_path, pool="prefork", concurrency=1)
+    settings.AIMS_PACK_QUEUE = worker.queue
+    settings.MEDIA_ROOT = worker.media
+    settings.AIMS_PACK_DIR = worker.media / "packs"
     try:
-        _wait_until_ready(worker)
         yield worker
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        stop_worker(worker)
 
 
 def test_killed_render_leaves_no_half_file_and_redelivery_completes_the_pack(world, prefork_worker):

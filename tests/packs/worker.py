@@ -81,15 +81,15 @@ def _wait_until_ready(worker: Worker) -> None:
     _unavailable(f"the Celery worker did not start within {START_TIMEOUT}s:\n{worker.output()[-3000:]}")
 
 
-@pytest.fixture(scope="session")
-def pack_worker(django_db_setup, tmp_path_factory):
-    """Start one real worker for the session; pack tasks go to its private queue."""
+def start_worker(folder: Path, *, pool: str = "solo", concurrency: int = 1) -> Worker:
+    """Start a worker on a private queue and media folder under ``folder``; wait until it is ready."""
     url = database_url()
     if url is None:
         _unavailable("the test database is in memory, so a worker process cannot open it")
     queue = f"aims-test-{uuid.uuid4().hex[:10]}"
-    media = tmp_path_factory.mktemp("worker-media")
-    log = media / "worker.log"
+    media = folder / "worker-media"
+    media.mkdir(parents=True, exist_ok=True)
+    log = folder / "worker.log"
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -100,23 +100,41 @@ def pack_worker(django_db_setup, tmp_path_factory):
         "CELERY_TASK_ALWAYS_EAGER": "0",
     }
     command = [
-        _celery(), "-A", "aims", "worker", "--pool=solo", "-Q", queue, "-n", f"{queue}@%h",
-        "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
+        _celery(), "-A", "aims", "worker", f"--pool={pool}", f"--concurrency={concurrency}", "-Q", queue,
+        "-n", f"{queue}@%h", "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
     ]  # fmt: skip
     with open(log, "wb") as sink:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT)  # noqa: S603
     worker = Worker(process=process, queue=queue, media=media, log=log)
     try:
         _wait_until_ready(worker)
-        with override_settings(AIMS_PACK_QUEUE=queue, MEDIA_ROOT=media, AIMS_PACK_DIR=media / "packs"):
+    except BaseException:
+        stop_worker(worker)
+        raise
+    return worker
+
+
+def stop_worker(worker: Worker) -> None:
+    """Stop a worker (warm shutdown, then kill if it hangs)."""
+    worker.process.terminate()
+    try:
+        worker.process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        worker.process.kill()
+        worker.process.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def pack_worker(django_db_setup, tmp_path_factory):
+    """Start one real worker for the session; pack tasks go to its private queue."""
+    worker = start_worker(tmp_path_factory.mktemp("worker"))
+    try:
+        with override_settings(
+            AIMS_PACK_QUEUE=worker.queue, MEDIA_ROOT=worker.media, AIMS_PACK_DIR=worker.media / "packs"
+        ):
             yield worker
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        stop_worker(worker)
 
 
 @pytest.fixture
@@ -139,4 +157,4 @@ def wait_for_pack(pack, worker: Worker, timeout: float = 90) -> None:
     pytest.fail(f"pack #{pack.pk} is still {pack.status} after {timeout}s; worker log:\n{worker.output()[-4000:]}")
 
 
-__all__ = ["pack_worker", "worker_settings", "wait_for_pack", "Worker"]
+__all__ = ["pack_worker", "worker_settings", "wait_for_pack", "start_worker", "stop_worker", "Worker"]
