@@ -19,10 +19,11 @@ from aims.access import Action
 from aims.forms import add_service_errors
 from aims.history import versions_of
 from aims.services import StaleVersionError
+from aims.views_common import confirm_delete
 from assessments import selectors, services, signoffs
 from assessments.forms import ImpactAssessmentForm, ImpactFilterForm, SignOffForm, formset_rows, impact_row_formset
 from assessments.models import ImpactAssessment
-from assessments.views import PAGE_SIZE, confirm_delete, management_system_for, sign_off_post
+from assessments.views import KEPT, PAGE_SIZE, management_system_for, sign_off_post
 
 
 def _assessment(request: HttpRequest, ms_id: int, pk: int, action: Action) -> ImpactAssessment:
@@ -165,4 +166,6 @@ def impact_delete(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     assessment = _assessment(request, ms_id, pk, Action.DELETE)
     detail = reverse("assessments:impact_detail", args=[ms_id, assessment.pk])
     done = reverse("assessments:impact_list", args=[ms_id])
-    return confirm_delete(request, assessment, services.impact_assessment_delete, cancel_url=detail, done_url=done)
+    return confirm_delete(
+        request, assessment, services.impact_assessment_delete, cancel_url=detail, done_url=done, kept=KEPT
+    )

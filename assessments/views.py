@@ -16,10 +16,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from aims import access
 from aims.access import Action
-from aims.forms import ConfirmDeleteForm, add_service_errors
+from aims.forms import add_service_errors
 from aims.history import versions_of
 from aims.models import ManagementSystem
 from aims.services import StaleVersionError
+from aims.views_common import confirm_delete
 from assessments import scoring, selectors, services, signoffs
 from assessments.forms import (
     AsOfForm,
@@ -33,6 +34,7 @@ from assessments.forms import (
 from assessments.heatmap import heatmap, heatmap_svg
 from assessments.models import Risk, RiskCriteria
 
+KEPT = "Its history and sign-offs are kept."
 PAGE_SIZE = 25
 
 
@@ -300,30 +302,13 @@ def risk_edit(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     return _risk_form_page(request, risk.management_system, risk)
 
 
-def confirm_delete(request: HttpRequest, obj, delete, *, cancel_url: str, done_url: str) -> HttpResponse:
-    """Ask before deleting a risk or an impact assessment; delete only the version the user confirmed."""
-    form = ConfirmDeleteForm(request.POST or None, initial={"version": obj.version})
-    conflict = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            delete(obj, user=request.user, expected_version=form.cleaned_data["version"], reason=form.reason())
-        except StaleVersionError as exc:
-            conflict = str(exc)
-        else:
-            messages.success(request, f"{obj} was deleted. Its history and sign-offs are kept.")
-            return redirect(done_url)
-    context = {"ms": obj.management_system, "obj": obj, "form": form, "conflict": conflict, "cancel_url": cancel_url}
-    return render(request, "registers/register_confirm_delete.html", context, status=409 if conflict else 200)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def risk_delete(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     risk = _risk(request, ms_id, pk, Action.DELETE)
     detail = reverse("assessments:risk_detail", args=[ms_id, risk.pk])
-    return confirm_delete(
-        request, risk, services.risk_delete, cancel_url=detail, done_url=reverse("assessments:risk_list", args=[ms_id])
-    )
+    done = reverse("assessments:risk_list", args=[ms_id])
+    return confirm_delete(request, risk, services.risk_delete, cancel_url=detail, done_url=done, kept=KEPT)
 
 
 # --- heat map --------------------------------------------------------------------------

@@ -18,9 +18,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from aims import access
 from aims.access import Action
-from aims.forms import ConfirmDeleteForm, add_service_errors
+from aims.forms import add_service_errors
 from aims.history import Version, versions_of
 from aims.services import StaleVersionError
+from aims.views_common import confirm_delete
 from registers import selectors, services
 from registers.forms import RECORD_FIELDS, AISystemFilterForm, AISystemForm, record_form_class
 from registers.models import AISystem, DatasetRecord, ModelRecord, Supplier
@@ -211,23 +212,7 @@ def ai_system_delete(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     system = _ai_system(request, ms_id, pk, Action.DELETE)
     detail = reverse("registers:ai_system_detail", kwargs={"ms_id": ms_id, "pk": system.pk})
     done = reverse("registers:ai_system_list", kwargs={"ms_id": ms_id})
-    return _confirm_delete(request, system, services.ai_system_delete, cancel_url=detail, done_url=done)
-
-
-def _confirm_delete(request: HttpRequest, obj, delete, *, cancel_url: str, done_url: str) -> HttpResponse:
-    """Ask before deleting a register row; delete only the version the user confirmed."""
-    form = ConfirmDeleteForm(request.POST or None, initial={"version": obj.version})
-    conflict = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            delete(obj, user=request.user, expected_version=form.cleaned_data["version"], reason=form.reason())
-        except StaleVersionError as exc:
-            conflict = str(exc)
-        else:
-            messages.success(request, f"{obj} was deleted. Its history is kept.")
-            return redirect(done_url)
-    context = {"ms": obj.management_system, "obj": obj, "form": form, "conflict": conflict, "cancel_url": cancel_url}
-    return render(request, "registers/register_confirm_delete.html", context, status=409 if conflict else 200)
+    return confirm_delete(request, system, services.ai_system_delete, cancel_url=detail, done_url=done)
 
 
 # --- model records, dataset records, suppliers ------------------------------------------------
@@ -348,4 +333,4 @@ def record_delete(request: HttpRequest, ms_id: int, kind: str, pk: int) -> HttpR
     register, record = _record(request, ms_id, kind, pk, Action.DELETE)
     detail = reverse("registers:record_detail", kwargs={"ms_id": ms_id, "kind": register.slug, "pk": record.pk})
     done = reverse("registers:record_list", kwargs={"ms_id": ms_id, "kind": register.slug})
-    return _confirm_delete(request, record, services.record_delete, cancel_url=detail, done_url=done)
+    return confirm_delete(request, record, services.record_delete, cancel_url=detail, done_url=done)
