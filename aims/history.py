@@ -121,3 +121,37 @@ def _field_change(model, m2m_fields, names, field_name: str, old: Any, new: Any)
         }
         return FieldChange(field_name, label, related.get(old, old), related.get(new, new))
     return FieldChange(field_name, label, old, new)
+
+
+# --- reading registers as they were at a moment ---------------------------------------------
+
+
+def rows_as_of(model: type[models.Model], as_of: datetime, **filters: Any) -> list[Any]:
+    """The latest history row of each record at as_of (deleted records dropped), by reference."""
+    qs = model.history.filter(history_date__lte=as_of, **filters).latest_of_each()
+    order = "reference" if any(f.name == "reference" for f in model._meta.fields) else "id"
+    return [row for row in qs.order_by(order, "id") if row.history_type != "-"]
+
+
+def links_as_of(model: type[models.Model], name: str, rows: Any) -> dict[int, list[int]]:
+    """Linked ids of a versioned many-to-many field for each history row, keyed by record id."""
+    rows = list(rows)
+    if not rows:
+        return {}
+    history_model = model.history.model
+    through = history_model._meta.get_field(f"{history_model._meta.model_name}_{name}").related_model
+    target = model._meta.get_field(name).related_model._meta.model_name
+    if target == model._meta.model_name:
+        target = f"to_{target}"
+    by_history = {row.history_id: row.id for row in rows}
+    links: dict[int, list[int]] = {}
+    for history_id, target_id in through.objects.filter(history_id__in=list(by_history)).values_list(
+        "history_id", f"{target}_id"
+    ):
+        links.setdefault(by_history[history_id], []).append(target_id)
+    return links
+
+
+def by_id(rows: Any) -> dict[int, Any]:
+    """Rows keyed by their record id."""
+    return {row.id: row for row in rows}

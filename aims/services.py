@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
-from aims import access
+from aims import access, hooks
 from aims.history import record_version
 from aims.models import ApiToken, ManagementSystem, Membership, RegisterModel, Role
 
@@ -166,9 +166,7 @@ def management_system_create(
         owner = owner or user
         if owner is not None:
             membership_add(management_system=ms, actor=user, user=owner, role=Role.OWNER)
-        from controls.services import soa_rows_ensure  # controls builds on aims: import here, not at the top
-
-        soa_rows_ensure(management_system=ms, user=user)
+        hooks.management_system_created(ms, user)
     return ms
 
 

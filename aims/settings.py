@@ -60,10 +60,11 @@ INSTALLED_APPS = [
     "guardian",
     "simple_history",
     "aims.apps.AimsConfig",
+    "evidence",
     "registers",
     "assessments",
     "controls",
-    "aims.packs.apps.PacksConfig",
+    "packs.apps.PacksConfig",
 ]
 
 MIDDLEWARE = [

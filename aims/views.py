@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from aims import access, selectors, services
+from aims import access, hooks, selectors, services
 from aims.access import Action
 from aims.forms import ManagementSystemForm, MemberAddForm, MemberChangeForm, add_service_errors
 from aims.models import ManagementSystem, Membership
@@ -38,15 +38,11 @@ def switch(request: HttpRequest) -> HttpResponse:
 def ms_home(request: HttpRequest, ms_id: int) -> HttpResponse:
     ms = access.get_management_system(request.user, ms_id, Action.VIEW)
     request.management_system = ms
-    summary = selectors.inventory_summary(user=request.user, management_system=ms)
     context = {
         "ms": ms,
         "membership": access.membership_for(request.user, ms.pk),
-        "stages": summary.stages,
-        "total": summary.total,
-        "in_scope": summary.in_scope,
+        "panels": hooks.overview_panels(request, ms),
         "can_edit_ms": access.can(request.user, Action.MANAGE_MEMBERS, ms),
-        "can_create": access.can(request.user, Action.CREATE, ms),
     }
     return render(request, "aims/managementsystem_home.html", context)
 

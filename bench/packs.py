@@ -51,14 +51,14 @@ from django.utils import timezone  # noqa: E402
 
 from aims import services as aims_services  # noqa: E402
 from aims.models import Role  # noqa: E402
-from aims.packs import gather, render  # noqa: E402
-from aims.packs.models import AuditPack  # noqa: E402
-from aims.packs.services import ledger_head, pack_request  # noqa: E402
 from assessments import services as assessment_services  # noqa: E402
 from controls.models import Applicability  # noqa: E402
 from controls.services import applicability_update  # noqa: E402
-from registers import evidence_samples as samples  # noqa: E402
-from registers.evidence_services import evidence_create  # noqa: E402
+from evidence.demo import samples  # noqa: E402
+from evidence.services import evidence_create  # noqa: E402
+from packs import gather, render  # noqa: E402
+from packs.models import AuditPack  # noqa: E402
+from packs.services import ledger_head, pack_request  # noqa: E402
 from registers.services import ai_system_create  # noqa: E402
 
 SYSTEMS, RISKS, EVIDENCE = 100, 500, 300

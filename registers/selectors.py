@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from aims import access
 from aims.models import ManagementSystem
@@ -56,3 +57,28 @@ def history_of(obj) -> QuerySet:
 
 
 REGISTER_MODELS = {"model-records": ModelRecord, "dataset-records": DatasetRecord, "suppliers": Supplier}
+
+
+@dataclass(frozen=True)
+class InventorySummary:
+    total: int
+    in_scope: int
+    stages: list[tuple[str, str, int]]  # (value, label, count) in lifecycle order
+
+
+def inventory_summary(*, user: AbstractBaseUser, management_system: ManagementSystem) -> InventorySummary:
+    """Count a management system's AI systems by lifecycle stage and scope, in one query."""
+    counts = (
+        ai_system_list(user=user, management_system=management_system)
+        .order_by()
+        .values("lifecycle_stage", "in_scope")
+        .annotate(n=Count("pk"))
+    )
+    by_stage = dict.fromkeys(AISystem.LifecycleStage.values, 0)
+    in_scope = total = 0
+    for row in counts:
+        by_stage[row["lifecycle_stage"]] += row["n"]
+        in_scope += row["n"] if row["in_scope"] else 0
+        total += row["n"]
+    stages = [(value, label, by_stage[value]) for value, label in AISystem.LifecycleStage.choices]
+    return InventorySummary(total=total, in_scope=in_scope, stages=stages)

@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone
 
-from aims import access, demo
+from aims import access, demo, hooks
 from aims.models import ManagementSystem, Membership, Role
 from registers.models import AISystem, DatasetRecord, ModelRecord, Supplier
 
@@ -24,7 +24,8 @@ DEMO_USERS = ["owner", "officer", "leader", "contributor", "auditor", "outsider"
 
 @pytest.fixture
 def no_extensions(monkeypatch):
-    monkeypatch.setattr(demo, "DEMO_EXTENSIONS", [])
+    """Only the inventory's demo step: the people, the two management systems and their AI systems."""
+    monkeypatch.setattr(hooks, "_DEMO_STEPS", {"registers.demo": hooks.DemoStep("registers.demo", 10)})
 
 
 @pytest.fixture
@@ -149,19 +150,23 @@ def test_load_demo_prints_url_password_and_logins(db, no_extensions):
         assert username in text
 
 
-def test_extensions_get_acme_and_role_users_and_missing_ones_are_skipped(db, monkeypatch):
+def test_demo_steps_run_in_order_with_acme_and_its_members(db, monkeypatch):
     calls = []
-    extension = types.ModuleType("aims_demo_test_extension")
-    extension.load = lambda management_system, users: calls.append((management_system, users))
-    monkeypatch.setitem(sys.modules, "aims_demo_test_extension", extension)
-    monkeypatch.setattr(demo, "DEMO_EXTENSIONS", ["aims_demo_test_extension", "no_such_app.demo"])
+    for name in ("demo_step_second", "demo_step_first"):
+        step = types.ModuleType(name)
+        step.load = lambda loaded, name=name: calls.append((name, loaded))
+        monkeypatch.setitem(sys.modules, name, step)
+    monkeypatch.setattr(hooks, "_DEMO_STEPS", {})
+    hooks.register_demo_step("demo_step_second", order=20)
+    hooks.register_demo_step("demo_step_first", order=10)
 
     result = demo.load()
 
-    assert result.extensions == {"aims_demo_test_extension": "loaded", "no_such_app.demo": "not installed, skipped"}
-    [(management_system, users)] = calls
-    assert management_system == result.acme
-    assert {key: user.username for key, user in users.items()} == {
+    assert [name for name, _ in calls] == ["demo_step_first", "demo_step_second"]
+    assert result.steps == {"demo_step_first": "loaded", "demo_step_second": "loaded"}
+    loaded = calls[0][1]
+    assert loaded.acme == result.acme and loaded.northwind == result.northwind
+    assert {key: user.username for key, user in loaded.acme_users.items()} == {
         "owner": "owner",
         "officer": "officer",
         "leader": "leader",
@@ -170,10 +175,11 @@ def test_extensions_get_acme_and_role_users_and_missing_ones_are_skipped(db, mon
     }
 
 
-def test_extension_with_a_broken_import_is_not_silently_skipped(db, monkeypatch, tmp_path):
+def test_demo_step_with_a_broken_import_is_not_silently_skipped(db, monkeypatch, tmp_path):
     (tmp_path / "broken_demo_extension.py").write_text("import a_dependency_that_is_missing\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(demo, "DEMO_EXTENSIONS", ["broken_demo_extension"])
+    monkeypatch.setattr(hooks, "_DEMO_STEPS", {})
+    hooks.register_demo_step("broken_demo_extension", order=10)
 
     with pytest.raises(ModuleNotFoundError, match="a_dependency_that_is_missing"):
         demo.load()

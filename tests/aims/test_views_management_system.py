@@ -77,11 +77,14 @@ def test_overview_counts_systems_by_stage_and_scope(world, client_as):
 
     response = client_as("auditor").get(reverse("aims:ms_home", args=[world.acme.pk]))
 
-    assert response.context["total"] == 3
-    assert response.context["in_scope"] == 2
-    stages = {value: count for value, _label, count in response.context["stages"]}
+    panels = {panel.key: context for panel, context in response.context["panels"]}
+    summary = panels["inventory"]["summary"]
+    assert summary.total == 3
+    assert summary.in_scope == 2
+    stages = {value: count for value, _label, count in summary.stages}
     assert stages["operation"] == 2 and stages["design"] == 1 and stages["concept"] == 0
-    assert "Auditor" in response.content.decode()
+    page = response.content.decode()
+    assert "Auditor" in page and "AI system inventory" in page
 
 
 def test_overview_is_404_for_outsiders(world, client_as):

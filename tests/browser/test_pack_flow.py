@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from aims.packs.models import AuditPack, PackDownload
+from packs.models import AuditPack, PackDownload
 from tests.browser.conftest import screenshot
 from tests.packs.worker import pack_worker, worker_settings  # noqa: F401  (fixtures)
 

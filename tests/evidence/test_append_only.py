@@ -7,9 +7,9 @@ from datetime import date
 import pytest
 from django.db import IntegrityError, InternalError, ProgrammingError, connection, transaction
 
-from aims.packs.models import PackDownload
-from registers.evidence_services import evidence_create, evidence_download_record
-from registers.models import Evidence, EvidenceDownload
+from evidence.models import Evidence, EvidenceDownload
+from evidence.services import evidence_create, evidence_download_record
+from packs.models import PackDownload
 from tests.packs.helpers import make_ready_pack
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="the triggers exist on PostgreSQL only")

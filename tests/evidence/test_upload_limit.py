@@ -9,9 +9,9 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from aims.services import api_token_create
-from registers import evidence_samples as samples
-from registers.evidence_upload import EvidenceSizeLimitHandler
-from registers.models import Evidence
+from evidence.demo import samples
+from evidence.models import Evidence
+from evidence.upload import EvidenceSizeLimitHandler
 from tests.evidence.test_uploads import stored_files
 
 pytestmark = pytest.mark.django_db

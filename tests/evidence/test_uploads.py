@@ -11,9 +11,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from registers import evidence_samples as samples
-from registers.evidence_services import evidence_create, evidence_supersede
-from registers.models import Evidence
+from evidence.demo import samples
+from evidence.models import Evidence
+from evidence.services import evidence_create, evidence_supersede
 
 
 def upload(name: str, data: bytes) -> SimpleUploadedFile:

@@ -9,11 +9,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from pypdf import PdfReader
 
-from aims.packs.models import AuditPack
 from controls.models import Applicability
 from controls.services import applicability_update
-from registers import evidence_samples as samples
-from registers.evidence_services import evidence_create
+from evidence.demo import samples
+from evidence.services import evidence_create
+from packs.models import AuditPack
 
 
 def make_pack(world, *, kind=AuditPack.Kind.FULL, user=None, as_of=None) -> AuditPack:
@@ -44,8 +44,8 @@ def make_ready_pack(world, **kw) -> AuditPack:
     import hashlib
     import zipfile
 
-    from aims.packs.render import bundle_name, pdf_name
-    from aims.packs.services import pack_dir
+    from packs.render import bundle_name, pdf_name
+    from packs.services import pack_dir
 
     pack = make_pack(world, **kw)
     pdf = samples.pdf_bytes("pack")

@@ -6,10 +6,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from aims.packs import services
-from aims.packs.models import AuditPack, PackDownload
-from registers import evidence_samples as samples
-from registers.models import Evidence, EvidenceDownload
+from evidence.demo import samples
+from evidence.models import Evidence, EvidenceDownload
+from packs import services
+from packs.models import AuditPack, PackDownload
 from tests.packs.helpers import make_pack, make_ready_pack
 
 PACK_ROLES = ["owner", "officer", "leader", "auditor"]
@@ -158,7 +158,7 @@ def _count_queries(world, url: str) -> int:
 def test_pack_and_evidence_lists_use_the_same_number_of_queries_for_few_and_many_rows(world):
     from datetime import date
 
-    from registers.evidence_services import evidence_create
+    from evidence.services import evidence_create
     from tests.factories import make_ai_system
 
     system = make_ai_system(world.acme, user=world.officer)

@@ -6,9 +6,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from aims.packs import gather, render
-from aims.packs.services import ledger_head
 from controls.services import applicability_update
+from packs import gather, render
+from packs.services import ledger_head
 from tests.assessments.helpers import make_risk
 from tests.factories import make_ai_system
 from tests.packs.helpers import decide, make_evidence, make_pack, pdf_text
@@ -57,7 +57,7 @@ def test_gathering_uses_the_same_number_of_queries_for_few_and_many_records(worl
 def test_changes_since_the_previous_pack_of_the_same_kind_name_who_changed_what(world):
     from datetime import timedelta
 
-    from aims.packs.models import AuditPack
+    from packs.models import AuditPack
     from registers.services import ai_system_update
 
     system = make_ai_system(world.acme, user=world.officer, name="Claims triage")

@@ -7,8 +7,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from aims.packs.fetcher import BASE_URL, RefusedURL, StaticOnlyFetcher
-from aims.packs.render import html_to_pdf
+from packs.fetcher import BASE_URL, RefusedURL, StaticOnlyFetcher
+from packs.render import html_to_pdf
 from tests.packs.helpers import pdf_text
 
 PNG_DATA_URI = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="

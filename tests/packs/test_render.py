@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from aims.packs import services
-from aims.packs.models import AuditPack
-from aims.packs.render import verify_bundle
-from aims.packs.services import pack_file_path
+from packs import services
+from packs.models import AuditPack
+from packs.render import verify_bundle
+from packs.services import pack_file_path
 from registers.services import ai_system_update
 from tests.factories import make_ai_system
 from tests.packs.helpers import make_evidence, make_pack, pdf_text

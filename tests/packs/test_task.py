@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aims.packs import services, tasks
-from aims.packs.models import AuditPack
+from packs import services, tasks
+from packs.models import AuditPack
 from tests.packs.helpers import make_pack, make_ready_pack
 
 

@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from aims.packs import services
-from aims.packs.models import AuditPack, PackDownload
+from packs import services
+from packs.models import AuditPack, PackDownload
 from tests.packs.helpers import make_pack, make_ready_pack
 
 PACK_ROLES = ["owner", "officer", "leader", "auditor"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from aims.packs.models import AuditPack
-from aims.packs.services import enqueue_render, pack_file_path, pack_request
 from controls.services import applicability_update
+from packs.models import AuditPack
+from packs.services import enqueue_render, pack_file_path, pack_request
 from registers.services import ai_system_update
 from tests.assessments.helpers import make_risk
 from tests.factories import make_ai_system

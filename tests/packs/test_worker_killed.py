@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from aims.packs.models import AuditPack
-from aims.packs.services import pack_dir, pack_request
+from packs.models import AuditPack
+from packs.services import pack_dir, pack_request
 from tests.factories import make_ai_system
 from tests.packs.helpers import pdf_text
 from tests.packs.worker import _unavailable, start_worker, stop_worker, wait_for_pack

@@ -1,0 +1,111 @@
+"""Registries through which feature apps plug into the core, filled from ``AppConfig.ready()``.
+
+The core (``aims``) imports no feature app. Instead each app declares here what it adds:
+
+- ``on_management_system_created(fn)``: ``fn(management_system, user)`` runs inside the
+  transaction that creates a management system (the SoA app creates its 38 rows).
+- ``register_overview_panel(key, ...)``: a panel on a management system's overview page.
+- ``register_demo_step(module, order=...)``: a module whose ``load(demo)`` adds the app's
+  demo records; imported only by ``load_demo``, never at start-up.
+- ``register_reference_finder(fn)``: ``fn(record) -> [str]`` names what refers to a record
+  (evidence linked to it, for example), so a referenced record is retired, not deleted.
+
+Sign-off kinds (``aims.ledger.register_signable``), pack sections
+(``aims.pack_sections.register_pack_section``) and evidence links
+(``evidence.register_linkable``) are registries of the same kind, next to what they serve.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
+
+# --- a management system is created ---------------------------------------------------------
+
+_CREATED: list[Callable[[Any, Any], None]] = []
+
+
+def on_management_system_created(fn: Callable[[Any, Any], None]) -> Callable[[Any, Any], None]:
+    """Run ``fn(management_system, user)`` whenever a management system is created (once per function)."""
+    if fn not in _CREATED:
+        _CREATED.append(fn)
+    return fn
+
+
+def management_system_created(management_system: Any, user: Any) -> None:
+    """Call every hook for a new management system (inside its creating transaction)."""
+    for fn in _CREATED:
+        fn(management_system, user)
+
+
+# --- panels on the overview page --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OverviewPanel:
+    key: str
+    order: int
+    template: str
+    context: Callable[[Any, Any], dict[str, Any] | None]  # (request, management_system) -> context or None to hide
+
+
+_PANELS: dict[str, OverviewPanel] = {}
+
+
+def register_overview_panel(
+    key: str, *, template: str, context: Callable[[Any, Any], dict[str, Any] | None], order: int = 100
+) -> OverviewPanel:
+    """Add a panel to the overview page (registering a key again replaces it)."""
+    panel = OverviewPanel(key, order, template, context)
+    _PANELS[key] = panel
+    return panel
+
+
+def overview_panels(request: Any, management_system: Any) -> list[tuple[OverviewPanel, dict[str, Any]]]:
+    """The panels to show, in order, each with its context (panels answering None are left out)."""
+    shown = []
+    for panel in sorted(_PANELS.values(), key=lambda p: (p.order, p.key)):
+        context = panel.context(request, management_system)
+        if context is not None:
+            shown.append((panel, context))
+    return shown
+
+
+# --- demo steps ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoStep:
+    module: str
+    order: int
+
+
+_DEMO_STEPS: dict[str, DemoStep] = {}
+
+
+def register_demo_step(module: str, *, order: int) -> None:
+    """Name a module whose ``load(demo)`` adds demo records; steps run by ascending order."""
+    _DEMO_STEPS[module] = DemoStep(module, order)
+
+
+def demo_steps() -> list[DemoStep]:
+    return sorted(_DEMO_STEPS.values(), key=lambda s: (s.order, s.module))
+
+
+# --- what refers to a record ---------------------------------------------------------------------
+
+_FINDERS: list[Callable[[models.Model], list[str]]] = []
+
+
+def register_reference_finder(fn: Callable[[models.Model], list[str]]) -> Callable[[models.Model], list[str]]:
+    """Add ``fn(record) -> [description]`` to the places that may refer to a record."""
+    if fn not in _FINDERS:
+        _FINDERS.append(fn)
+    return fn
+
+
+def reference_finders() -> list[Callable[[models.Model], list[str]]]:
+    return list(_FINDERS)

@@ -1,0 +1,100 @@
+"""Risk criteria, risks and treatment, and impact assessments in audit packs, as of the pack's date."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from aims.history import by_id, links_as_of, rows_as_of
+from aims.pack_gather import latest_sign_offs_as_of
+from aims.pack_sections import ALL_KINDS, FULL, STAGE1, PackData, register_pack_section
+from assessments.heatmap import heatmap_svg
+from assessments.models import ImpactAssessment, ImpactRow, Risk, RiskCriteria, TreatmentAction
+from assessments.signoffs import ACCEPTANCE, APPROVAL
+from controls.models import Control
+from evidence.pack import attach_pack_evidence
+from registers.pack import inventory_as_of
+
+
+def _read_risks(data: PackData) -> dict[str, Any]:
+    """Criteria, risks (with their systems, controls, actions and acceptance) as they stood at the date."""
+    as_of, ms_id = data.as_of, data.management_system_id
+    criteria = sorted(rows_as_of(RiskCriteria, as_of, management_system_id=ms_id), key=lambda c: c.number)
+    risks = rows_as_of(Risk, as_of, management_system_id=ms_id)
+    criteria_by_id = by_id(criteria)
+    system_links = links_as_of(Risk, "ai_systems", risks)
+    control_links = links_as_of(Risk, "controls", risks)
+    controls = Control.objects.in_bulk({pk for ids in control_links.values() for pk in ids})
+    systems = inventory_as_of(data)["by_id"]
+    actions = defaultdict(list)
+    for action in rows_as_of(TreatmentAction, as_of, risk_id__in=[r.id for r in risks]):
+        actions[action.risk_id].append(action)
+    accepted = latest_sign_offs_as_of(data, ACCEPTANCE)
+    for risk in risks:
+        risk.criteria_row = criteria_by_id.get(risk.criteria_id)
+        risk.linked_systems = [systems[i] for i in sorted(system_links.get(risk.id, [])) if i in systems]
+        risk.linked_controls = sorted(
+            (controls[i] for i in control_links.get(risk.id, []) if i in controls), key=lambda c: c.position
+        )
+        risk.treatment_actions = actions.get(risk.id, [])
+        risk.acceptance = accepted.get(risk.id)
+    attach_pack_evidence(data, Risk, risks)
+    by_control: dict[int, list[Any]] = defaultdict(list)
+    for risk in risks:
+        for control in risk.linked_controls:
+            by_control[control.pk].append(risk)
+    # The parts the risk sections show; ``risks_by_control`` is read by the SoA section.
+    data.parts.update(
+        criteria_versions=criteria,
+        criteria=criteria[-1] if criteria else None,
+        risks=risks,
+        treatment_actions=[a for risk in risks for a in risk.treatment_actions],
+        risks_by_control=dict(by_control),
+    )
+    return {"risks": risks}
+
+
+def _ensure_risks(data: PackData) -> None:
+    data.once("risk_register", _read_risks)
+
+
+def gather_risks(data: PackData) -> None:
+    """Risks as of the date, and the heat map drawn for that date."""
+    _ensure_risks(data)
+    data.parts["heatmap_svg"] = heatmap_svg(data.pack.management_system, data.as_of)
+
+
+def gather_impact(data: PackData) -> None:
+    """Impact assessments as of the date, with their impact rows and approval."""
+    as_of, ms_id = data.as_of, data.management_system_id
+    assessments = rows_as_of(ImpactAssessment, as_of, management_system_id=ms_id)
+    rows = defaultdict(list)
+    for row in rows_as_of(ImpactRow, as_of, assessment_id__in=[a.id for a in assessments]):
+        rows[row.assessment_id].append(row)
+    systems = inventory_as_of(data)["by_id"]
+    approved = latest_sign_offs_as_of(data, APPROVAL)
+    for assessment in assessments:
+        assessment.impact_rows = rows.get(assessment.id, [])
+        assessment.system = systems.get(assessment.ai_system_id)
+        assessment.approval = approved.get(assessment.id)
+    attach_pack_evidence(data, ImpactAssessment, assessments)
+    data.parts["impact_assessments"] = assessments
+
+
+def register() -> None:
+    sections = [
+        ("risk_criteria", "Risk criteria", "6.1.2", {STAGE1, FULL}, 40, _ensure_risks),
+        ("risks", "Risk heat map and register", "6.1.2, 8.2", {STAGE1, FULL}, 50, gather_risks),
+        ("treatment", "Risk treatment", "6.1.3, 8.3", ALL_KINDS, 60, _ensure_risks),
+        ("impact", "AI system impact assessments", "6.1.4, 8.4", ALL_KINDS, 80, gather_impact),
+    ]
+    for key, title, clause, kinds, order, gather in sections:
+        register_pack_section(
+            key,
+            title=title,
+            clause=clause,
+            kinds=kinds,
+            order=order,
+            gather=gather,
+            template=f"assessments/pack/section_{key}.html",
+        )

@@ -1,0 +1,78 @@
+"""Evidence in audit packs: the index as of the pack's date, and each record's evidence references."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from aims.pack_sections import PackData
+from evidence.models import Evidence, EvidenceLink
+
+EVIDENCE_FIELDS = [
+    "id", "reference", "title", "description", "evidence_date", "kind", "url", "file", "original_name",
+    "file_extension", "content_type", "size", "sha256", "supersedes_id", "uploaded_by_id", "created_at",
+]  # fmt: skip
+
+
+@dataclass
+class EvidenceIndex:
+    """Evidence recorded by the pack's moment, and which records each item was linked to."""
+
+    rows: list[Evidence]
+    by_target: dict[tuple[int, int], list[Evidence]] = field(default_factory=dict)
+
+    def of(self, model: type[models.Model], record_id: int) -> list[Evidence]:
+        """Evidence linked to one record, as of the pack's moment."""
+        return self.by_target.get((ContentType.objects.get_for_model(model).pk, record_id), [])
+
+
+def _read_index(data: PackData) -> EvidenceIndex:
+    as_of = data.as_of
+    rows = list(
+        Evidence.objects.filter(management_system_id=data.management_system_id, created_at__lte=as_of)
+        .only(*EVIDENCE_FIELDS)
+        .order_by("reference")
+    )
+    superseded_by = {row.supersedes_id: row for row in rows if row.supersedes_id}
+    references = {row.id: row.reference for row in rows}
+    stale_before = as_of.date() - timedelta(days=settings.EVIDENCE_STALE_DAYS)
+    for row in rows:
+        row.superseded_as_of = superseded_by.get(row.id)
+        row.stale_as_of = row.evidence_date < stale_before
+        row.supersedes_reference = references.get(row.supersedes_id, "")
+    by_id = {row.id: row for row in rows}
+    # Evidence and its links never change after upload, so today's links of the evidence
+    # recorded by the date are the links as they stood then.
+    by_target: dict[tuple[int, int], list[Evidence]] = defaultdict(list)
+    links = EvidenceLink.objects.filter(evidence_id__in=list(by_id)).values_list(
+        "target_type_id", "target_id", "evidence_id"
+    )
+    for type_id, target_id, evidence_id in links:
+        by_target[(type_id, target_id)].append(by_id[evidence_id])
+    return EvidenceIndex(rows=rows, by_target=dict(by_target))
+
+
+def evidence_index(data: PackData) -> EvidenceIndex:
+    """The pack's evidence index, read once however many sections ask for it."""
+    return data.once("evidence_index", _read_index)
+
+
+def attach_pack_evidence(data: PackData, model: type[models.Model], records: list[Any]) -> None:
+    """Give each record (a history row as of the date) ``pack_evidence``: the evidence linked to it."""
+    index = evidence_index(data)
+    for record in records:
+        record.pack_evidence = index.of(model, record.id)
+
+
+def gather_evidence(data: PackData) -> None:
+    """The evidence index section: every item recorded by the date, with its digest."""
+    index = evidence_index(data)
+    data.parts["evidence"] = index.rows
+    data.parts["stale_days"] = settings.EVIDENCE_STALE_DAYS
+    data.scope_fact("Evidence items", f"{len(index.rows)} recorded by the as-of date")

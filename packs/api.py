@@ -1,0 +1,121 @@
+"""API of audit packs (and, registered from here, the evidence register).
+
+``POST /api/v1/audit-packs/`` queues a pack (202); ``GET .../<id>/`` shows its status,
+progress and digests; ``GET .../<id>/download/`` and ``.../<id>/bundle/`` serve the files.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.routers import BaseRouter
+
+from aims import access
+from aims.access import Action
+from aims.api_common import AccessPermission, ManagementSystemField
+from aims.api_pagination import Pagination
+from packs import selectors, services
+from packs.models import AuditPack, PackDownload
+from packs.views import pack_file_response
+
+
+class AuditPackSerializer(serializers.ModelSerializer):
+    management_system = ManagementSystemField(action=Action.REQUEST_PACK)
+    as_of_date = serializers.DateField(
+        write_only=True, required=False, allow_null=True, help_text="The end of this day; leave out for now."
+    )
+    requested_by = serializers.CharField(source="requested_by.get_username", read_only=True)
+    download_url = serializers.SerializerMethodField()
+    bundle_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AuditPack
+        fields = [
+            "id", "management_system", "kind", "as_of_date", "as_of", "requested_by", "requested_at", "status",
+            "failure_reason", "progress", "started_at", "finished_at", "file_name", "sha256", "size", "pages",
+            "bundle_name", "bundle_sha256", "bundle_size", "ledger_head", "download_url", "bundle_url",
+        ]  # fmt: skip
+        read_only_fields = [f for f in fields if f not in ("management_system", "kind", "as_of_date")]
+
+    def _url(self, pack: AuditPack, name: str) -> str | None:
+        if not pack.is_ready:
+            return None
+        return reverse(name, args=[pack.pk], request=self.context.get("request"))
+
+    def get_download_url(self, pack: AuditPack) -> str | None:
+        return self._url(pack, "audit-pack-download")
+
+    def get_bundle_url(self, pack: AuditPack) -> str | None:
+        return self._url(pack, "audit-pack-bundle")
+
+
+MS_QUERY = OpenApiParameter("management_system", int, OpenApiParameter.QUERY, description="Only this system's packs.")
+
+
+class AuditPackViewSet(
+    mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Request audit packs, follow their rendering, download the PDF and the evidence bundle."""
+
+    serializer_class = AuditPackSerializer
+    permission_classes = [AccessPermission]
+    pagination_class = Pagination
+    access_actions = {
+        "list": Action.REQUEST_PACK,
+        "retrieve": Action.REQUEST_PACK,
+        "create": Action.REQUEST_PACK,
+        "download": Action.REQUEST_PACK,
+        "bundle": Action.REQUEST_PACK,
+    }
+
+    def get_queryset(self):
+        if self.action == "list":
+            queryset = selectors.pack_scope(user=self.request.user)
+            raw = self.request.query_params.get("management_system", "")
+            return queryset.filter(management_system_id=int(raw)) if raw.isdigit() else queryset
+        return access.scope(self.request.user, selectors.pack_all())
+
+    @extend_schema(parameters=[MS_QUERY])
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        pack = services.pack_request(
+            management_system=data["management_system"],
+            user=request.user,
+            kind=data.get("kind", AuditPack.Kind.FULL),
+            as_of_date=data.get("as_of_date"),
+        )
+        body = self.get_serializer(pack).data
+        return Response(
+            body,
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": reverse("audit-pack-detail", args=[pack.pk], request=request)},
+        )
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def download(self, request: Request, pk: Any = None):
+        """The pack's PDF as an attachment (404 until it is ready; recorded)."""
+        return pack_file_response(self.get_object(), PackDownload.Part.PDF, user=request.user, channel="api")
+
+    @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def bundle(self, request: Request, pk: Any = None):
+        """The evidence bundle (ZIP with the PDF, evidence files and manifest.json; recorded)."""
+        return pack_file_response(self.get_object(), PackDownload.Part.BUNDLE, user=request.user, channel="api")
+
+
+def register(router: BaseRouter) -> None:
+    """Register the audit pack viewset on the shared /api/v1/ router."""
+    router.register("audit-packs", AuditPackViewSet, basename="audit-pack")

@@ -1,0 +1,83 @@
+"""Read everything a pack shows, as it was at the pack's as-of moment.
+
+The sections come from the registry in ``aims.pack_sections``: every app contributes its
+own, each with a gatherer that reads the registers' history tables as of the pack's
+moment. The number of queries is fixed by the number of sections, not by the size of the
+registers; people are loaded by id in one query at the end.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from aims.history import rows_as_of
+from aims.models import ManagementSystem
+from aims.pack_sections import PackData, sections_for
+from packs.models import AuditPack
+
+
+def _ms_as_of(management_system: ManagementSystem, as_of: Any) -> Any:
+    rows = rows_as_of(ManagementSystem, as_of, id=management_system.pk)
+    return rows[0] if rows else management_system
+
+
+def previous_pack(pack: AuditPack) -> AuditPack | None:
+    """The latest ready pack of the same kind for an earlier as-of moment."""
+    return (
+        AuditPack.objects.filter(
+            management_system_id=pack.management_system_id,
+            kind=pack.kind,
+            status=AuditPack.Status.READY,
+            as_of__lt=pack.as_of,
+        )
+        .exclude(pk=pack.pk)
+        .order_by("-as_of")
+        .first()
+    )
+
+
+def gather_pack(pack: AuditPack) -> PackData:
+    """Read everything the pack's sections need, as of its as-of moment."""
+    data = PackData(
+        pack=pack,
+        management_system=_ms_as_of(pack.management_system, pack.as_of),
+        sections=sections_for(pack.kind),
+        generated_at=timezone.now(),
+    )
+    data.parts["previous_pack"] = previous_pack(pack)
+    for section in data.sections:
+        section.gather(data)
+    _load_users(data)
+    return data
+
+
+_PERSON_ATTRS = ("owner_id", "user_id", "history_user_id", "signer_id", "approved_by_id", "uploaded_by_id")
+
+
+def _people_rows(data: PackData) -> list[Any]:
+    return [row for value in data.parts.values() if isinstance(value, list) for row in value]
+
+
+def _load_users(data: PackData) -> None:
+    """Load every person the pack names in one query and give rows a ``<attr>_name``."""
+    rows = _people_rows(data)
+    ids = {data.pack.requested_by_id}
+    ids.update(getattr(row, attr) for row in rows for attr in _PERSON_ATTRS if getattr(row, attr, None))
+    users = get_user_model().objects.in_bulk(ids)
+    data.users = users
+    for row in rows:
+        for attr in _PERSON_ATTRS:
+            user_id = getattr(row, attr, None)
+            if user_id:
+                setattr(row, attr[:-3] + "_name", person_name(users.get(user_id)))
+    data.parts["requested_by_name"] = person_name(users.get(data.pack.requested_by_id))
+
+
+def person_name(user: Any) -> str:
+    if user is None:
+        return "(unknown)"
+    full = user.get_full_name() if hasattr(user, "get_full_name") else ""
+    return f"{full} ({user.get_username()})" if full else user.get_username()

@@ -1,0 +1,267 @@
+"""Writes for audit packs: requesting, rendering (atomically), failing and recording downloads.
+
+Rendering writes the PDF and the bundle to hidden temporary files in the pack folder and
+moves them into place with ``os.replace`` only when both are complete, then marks the
+pack ready. A pack that is already ready is left alone, so a redelivered task is a
+no-op, and a crash before the move leaves the pack not ready with no visible file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from collections.abc import Callable
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from aims.models import ManagementSystem
+from packs.gather import gather_pack
+from packs.models import AuditPack, PackDownload
+from packs.render import bundle_name, html_to_pdf, pdf_name, render_pack_html, write_bundle
+
+logger = logging.getLogger(__name__)
+
+
+# --- requesting ---------------------------------------------------------------------------
+
+
+def as_of_moment(as_of_date: date | None, management_system: ManagementSystem) -> datetime:
+    """The end of the chosen day (or now); refuse the future and days before the system existed."""
+    now = timezone.now()
+    if as_of_date is None:
+        return now
+    if as_of_date > timezone.localdate(now):
+        raise ValidationError({"as_of": ["The as-of date is in the future; choose today or an earlier day."]})
+    if as_of_date < timezone.localdate(management_system.created_at):
+        raise ValidationError(
+            {
+                "as_of": [
+                    f"The management system was created on {management_system.created_at:%d %b %Y}; choose that day or later."
+                ]
+            }
+        )
+    end_of_day = timezone.make_aware(datetime.combine(as_of_date, time.max))
+    return min(end_of_day, now)
+
+
+def pack_request(
+    *, management_system: ManagementSystem, user: AbstractBaseUser, kind: str, as_of_date: date | None = None
+) -> AuditPack:
+    """Create a queued pack and enqueue its rendering once the transaction commits."""
+    if kind not in AuditPack.Kind.values:
+        raise ValidationError({"kind": [f"Choose one of: {', '.join(AuditPack.Kind.labels)}."]})
+    with transaction.atomic():
+        pack = AuditPack(
+            management_system=management_system,
+            kind=kind,
+            as_of=as_of_moment(as_of_date, management_system),
+            requested_by=user,
+        )
+        pack.full_clean(exclude=["sha256", "bundle_sha256"])
+        _save(pack, user=user, reason="Pack requested")
+        pack_id = pack.pk
+        transaction.on_commit(lambda: enqueue_render(pack_id))
+    return pack
+
+
+def enqueue_render(pack_id: int) -> None:
+    """Send the render task to the pack queue."""
+    from packs.tasks import render_pack
+
+    render_pack.apply_async(args=[pack_id], queue=settings.AIMS_PACK_QUEUE)
+
+
+# --- rendering ------------------------------------------------------------------------------
+
+
+def _save(pack: AuditPack, *, user: AbstractBaseUser | None, reason: str, fields: list[str] | None = None) -> None:
+    """Save a status change as one history version made by the given user."""
+    pack._history_user = user
+    pack._change_reason = reason
+    pack.save(update_fields=fields)
+
+
+def pack_progress(pack: AuditPack, percent: int) -> None:
+    """Record rendering progress (not versioned: it is not a change anyone made)."""
+    pack.progress = max(0, min(100, percent))
+    pack.skip_history_when_saving = True
+    try:
+        pack.save(update_fields=["progress"])
+    finally:
+        del pack.skip_history_when_saving
+
+
+def pack_claim(pack_id: int) -> AuditPack | None:
+    """Mark a pack as rendering and return it; None when it is ready already (nothing to do)."""
+    with transaction.atomic():
+        pack = AuditPack.objects.select_for_update().select_related("management_system").get(pk=pack_id)
+        if pack.status == AuditPack.Status.READY:
+            return None
+        pack.status = AuditPack.Status.RENDERING
+        pack.attempts += 1
+        pack.progress = 5
+        pack.started_at = timezone.now()
+        pack.failure_reason = ""
+        _save(pack, user=pack.requested_by, reason=f"Rendering (attempt {pack.attempts})")
+    return pack
+
+
+def pack_dir(pack: AuditPack) -> Path:
+    path = Path(settings.AIMS_PACK_DIR) / str(pack.management_system_id)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _temp_prefix(pack: AuditPack) -> str:
+    return f".pack-{pack.pk}-"
+
+
+def remove_temporary_files(pack: AuditPack) -> None:
+    """Remove temporary files left by an earlier attempt that was killed."""
+    for leftover in pack_dir(pack).glob(f"{_temp_prefix(pack)}*.tmp"):
+        leftover.unlink(missing_ok=True)
+
+
+def _temp_file(pack: AuditPack) -> tuple[int, str]:
+    return tempfile.mkstemp(dir=pack_dir(pack), prefix=_temp_prefix(pack), suffix=".tmp")
+
+
+def _sha256_file(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 16), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def ledger_head(management_system: ManagementSystem, as_of: datetime) -> dict[str, Any]:
+    """The sign-off chain head at as_of and the chain's verification result."""
+    try:
+        from aims import ledger
+        from aims.models import SignOff
+    except ImportError:  # the ledger is not installed
+        return {"head": None, "length": 0, "verified": None}
+    signed = SignOff.objects.filter(management_system=management_system, signed_at__lte=as_of).order_by("-sequence")
+    head = signed.first()
+    result = ledger.verify(management_system)
+    broken = result.get("first_broken")
+    return {
+        "head": getattr(head, "digest", None),
+        "length": head.sequence if head else 0,
+        "verified": bool(result.get("ok")),
+        "checked": result.get("checked", 0),
+        "first_broken": f"#{broken['sequence']} {broken['reason']}: {broken['detail']}" if broken else None,
+    }
+
+
+def pack_render(pack_id: int, *, before_move: Callable[[], None] | None = None) -> AuditPack | None:
+    """Render a pack's PDF and bundle and move them into place; a ready pack is left alone."""
+    pack = pack_claim(pack_id)
+    if pack is None:
+        return None
+    remove_temporary_files(pack)
+    data = gather_pack(pack)
+    data.parts["ledger"] = ledger_head(pack.management_system, pack.as_of)
+    pack_progress(pack, 35)
+    html = render_pack_html(data)
+    pack_progress(pack, 45)
+    pdf = html_to_pdf(html)
+    pack_progress(pack, 80)
+    pdf_fd, pdf_tmp = _temp_file(pack)
+    zip_fd, zip_tmp = _temp_file(pack)
+    try:
+        with os.fdopen(pdf_fd, "wb") as handle:
+            handle.write(pdf.content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        with os.fdopen(zip_fd, "wb") as handle:
+            write_bundle(handle, data, pdf, data.parts["ledger"])
+            handle.flush()
+            os.fsync(handle.fileno())
+        pack_progress(pack, 95)
+        if before_move is not None:
+            before_move()
+        os.replace(pdf_tmp, pack_dir(pack) / pdf_name(pack))
+        os.replace(zip_tmp, pack_dir(pack) / bundle_name(pack))
+    finally:
+        for leftover in (pdf_tmp, zip_tmp):
+            Path(leftover).unlink(missing_ok=True)
+    return _mark_ready(pack, pdf, data.parts["ledger"])
+
+
+def _mark_ready(pack: AuditPack, pdf: Any, ledger: dict[str, Any]) -> AuditPack:
+    bundle_path = pack_dir(pack) / bundle_name(pack)
+    pack.status = AuditPack.Status.READY
+    pack.progress = 100
+    pack.finished_at = timezone.now()
+    pack.file_name = pdf_name(pack)
+    pack.sha256 = pdf.sha256
+    pack.size = len(pdf.content)
+    pack.pages = pdf.pages
+    pack.bundle_name = bundle_name(pack)
+    pack.bundle_sha256 = _sha256_file(bundle_path)
+    pack.bundle_size = bundle_path.stat().st_size
+    pack.ledger_head = ledger.get("head") or ""
+    _save(pack, user=pack.requested_by, reason="Pack ready")
+    return pack
+
+
+def pack_fail(pack_id: int, *, reason: str, retrying: bool = False) -> None:
+    """Record why rendering failed: queued again when it will be retried, else failed."""
+    with transaction.atomic():
+        pack = AuditPack.objects.select_for_update().get(pk=pack_id)
+        if pack.status == AuditPack.Status.READY:
+            return
+        pack.status = AuditPack.Status.QUEUED if retrying else AuditPack.Status.FAILED
+        pack.failure_reason = reason[:300]
+        if not retrying:
+            pack.finished_at = timezone.now()
+        _save(pack, user=pack.requested_by, reason="Retrying after an error" if retrying else "Rendering failed")
+
+
+def pack_retry(pack: AuditPack, *, user: AbstractBaseUser | None, reason: str = "Retry requested") -> AuditPack:
+    """Queue a failed or stuck pack again (a killed worker's message may be lost on the filesystem broker)."""
+    with transaction.atomic():
+        current = AuditPack.objects.select_for_update().get(pk=pack.pk)
+        if not current.can_retry:
+            raise ValidationError("Only a failed pack, or one stuck for longer than a render may take, can be retried.")
+        current.status = AuditPack.Status.QUEUED
+        current.progress = 0
+        current.failure_reason = ""
+        _save(current, user=user, reason=reason)
+        transaction.on_commit(lambda: enqueue_render(current.pk))
+    return current
+
+
+def packs_requeue_stuck() -> list[int]:
+    """Queue again every pack stuck in queued or rendering; return their ids."""
+    requeued = []
+    for pack in AuditPack.objects.filter(status__in=[AuditPack.Status.QUEUED, AuditPack.Status.RENDERING]):
+        if pack.is_stuck:
+            pack_retry(pack, user=None, reason="Requeued: stuck longer than the render time limit")
+            requeued.append(pack.pk)
+    return requeued
+
+
+# --- files and downloads --------------------------------------------------------------------
+
+
+def pack_file_path(pack: AuditPack, part: str) -> Path:
+    """Where a ready pack's PDF or bundle is stored."""
+    name = pack.file_name if part == PackDownload.Part.PDF else pack.bundle_name
+    return Path(settings.AIMS_PACK_DIR) / str(pack.management_system_id) / name
+
+
+def pack_download_record(*, pack: AuditPack, user: AbstractBaseUser, part: str, channel: str = "web") -> PackDownload:
+    """Record that a user downloaded a pack's PDF or bundle."""
+    digest = pack.sha256 if part == PackDownload.Part.PDF else pack.bundle_sha256
+    return PackDownload.objects.create(pack=pack, user=user, part=part, sha256=digest, channel=channel)

@@ -1,0 +1,104 @@
+"""Audit pack pages: list and request, status for the progress bar, authorised downloads."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from aims import access
+from aims.access import Action
+from aims.forms import add_service_errors
+from packs import selectors, services
+from packs.forms import PackRequestForm
+from packs.models import AuditPack, PackDownload
+
+
+def _management_system(request: HttpRequest, ms_id: int):
+    ms = access.get_management_system(request.user, ms_id, Action.REQUEST_PACK)
+    request.management_system = ms
+    return ms
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pack_list(request: HttpRequest, ms_id: int) -> HttpResponse:
+    """List the packs and request a new one."""
+    ms = _management_system(request, ms_id)
+    form = PackRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            pack = services.pack_request(
+                management_system=ms,
+                user=request.user,
+                kind=form.cleaned_data["kind"],
+                as_of_date=form.cleaned_data["as_of"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"Pack #{pack.pk} is queued; this page shows its progress.")
+            return redirect("packs:list", ms.pk)
+    packs = list(selectors.pack_list(management_system=ms)[:50])
+    return render(
+        request,
+        "packs/auditpack_list.html",
+        {"ms": ms, "form": form, "packs": packs, "active": any(p.is_active for p in packs)},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def pack_retry(request: HttpRequest, ms_id: int, pack_id: int) -> HttpResponse:
+    """Queue a failed or stuck pack again."""
+    ms = _management_system(request, ms_id)
+    pack = selectors.pack_get(management_system=ms, pack_id=pack_id)
+    try:
+        services.pack_retry(pack, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Pack #{pack.pk} is queued again.")
+    return redirect("packs:list", ms.pk)
+
+
+@login_required
+@require_GET
+def pack_status(request: HttpRequest, ms_id: int, pack_id: int) -> JsonResponse:
+    """Status and progress of one pack, for the progress bar."""
+    ms = _management_system(request, ms_id)
+    pack = selectors.pack_get(management_system=ms, pack_id=pack_id)
+    data = selectors.pack_status(pack)
+    if pack.is_ready:
+        data["download_url"] = reverse("packs:download", args=[ms.pk, pack.pk, "pdf"])
+        data["bundle_url"] = reverse("packs:download", args=[ms.pk, pack.pk, "bundle"])
+    return JsonResponse(data)
+
+
+def pack_file_response(pack: AuditPack, part: str, *, user, channel: str) -> FileResponse:
+    """Serve a ready pack's PDF or bundle as an attachment and record the download."""
+    if not pack.is_ready or part not in PackDownload.Part.values:
+        raise Http404("This pack is not ready.")
+    path = services.pack_file_path(pack, part)
+    if not path.is_file():
+        raise Http404("The pack file is missing.")
+    services.pack_download_record(pack=pack, user=user, part=part, channel=channel)
+    content_type = "application/pdf" if part == PackDownload.Part.PDF else "application/zip"
+    response = FileResponse(path.open("rb"), as_attachment=True, filename=path.name, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def pack_download(request: HttpRequest, ms_id: int, pack_id: int, part: str) -> FileResponse:
+    """Download a ready pack's PDF or evidence bundle."""
+    ms = _management_system(request, ms_id)
+    pack = selectors.pack_get(management_system=ms, pack_id=pack_id)
+    return pack_file_response(pack, part, user=request.user, channel="web")

@@ -1,0 +1,55 @@
+"""The AI system inventory in audit packs, as of the pack's date."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aims.history import by_id, links_as_of, rows_as_of
+from aims.pack_sections import ALL_KINDS, PackData, register_pack_section
+from evidence.pack import attach_pack_evidence
+from registers.models import AISystem, DatasetRecord, ModelRecord, Supplier
+
+LINKED = {"model_records": ModelRecord, "dataset_records": DatasetRecord, "suppliers": Supplier}
+
+
+def _read_inventory(data: PackData) -> dict[str, Any]:
+    """AI systems with their model, dataset and supplier records as they stood at the date."""
+    as_of, ms_id = data.as_of, data.management_system_id
+    systems = rows_as_of(AISystem, as_of, management_system_id=ms_id)
+    records = {name: by_id(rows_as_of(model, as_of, management_system_id=ms_id)) for name, model in LINKED.items()}
+    for name, rows in records.items():
+        links = links_as_of(AISystem, name, systems)
+        for system in systems:
+            setattr(system, f"linked_{name}", [rows[i] for i in sorted(links.get(system.id, [])) if i in rows])
+    attach_pack_evidence(data, AISystem, systems)
+    return {
+        "systems": systems,
+        "by_id": by_id(systems),
+        **{name: list(rows.values()) for name, rows in records.items()},
+    }
+
+
+def inventory_as_of(data: PackData) -> dict[str, Any]:
+    """The inventory as of the pack's date, read once for every section that names AI systems."""
+    return data.once("inventory", _read_inventory)
+
+
+def gather_inventory(data: PackData) -> None:
+    inventory = inventory_as_of(data)
+    systems = inventory["systems"]
+    data.parts["ai_systems"] = systems
+    data.parts.update({name: inventory[name] for name in LINKED})
+    in_scope = sum(1 for s in systems if s.in_scope)
+    data.scope_fact("AI systems in scope", f"{in_scope} of {len(systems)} in the inventory")
+
+
+def register() -> None:
+    register_pack_section(
+        "inventory",
+        title="AI system inventory",
+        clause="4.1, 4.3, A.4",
+        kinds=ALL_KINDS,
+        order=30,
+        gather=gather_inventory,
+        template="registers/pack/section_inventory.html",
+    )
