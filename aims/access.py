@@ -226,14 +226,3 @@ def revoke_object_edit(user: AbstractBaseUser, obj: models.Model) -> None:
     """Take back a user's edit grant on one record."""
     remove_perm(f"{obj._meta.app_label}.change_{obj._meta.model_name}", user, obj)
     forget_cached_access(user)
-
-
-def can_accept_risk(user: User, risk: models.Model) -> bool:
-    """Leadership accepts any risk; the risk owner accepts one within the criteria's acceptance threshold."""
-    if not is_visible(user, risk):
-        return False
-    if can(user, Action.SIGN_OFF, risk):
-        return True
-    is_owner = risk.owner_id is not None and risk.owner_id == user.pk
-    read_only = role_of(user, risk.management_system) == Role.AUDITOR
-    return is_owner and not read_only and not risk.needs_leadership_acceptance

@@ -12,7 +12,7 @@
   acting user and a change reason, with optimistic concurrency (``ETag``/``If-Match``).
 - ``HistoryMixin``: ``GET .../<id>/history/`` for any model with simple-history.
 - ``exception_handler``: Django ``ValidationError`` from services -> 400 with field errors,
-  ``StaleVersionError`` -> 412.
+  ``StaleVersionError`` and ``SignOffConflict`` -> 412.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from aims import access, services
 from aims.access import Action
 from aims.api_pagination import Pagination
 from aims.history import versions_of
+from aims.ledger import SignOffConflict
 from aims.models import ManagementSystem, RegisterModel
 from aims.services import REASON_MAX, StaleVersionError
 
@@ -66,7 +67,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         if "__all__" in detail:
             detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop("__all__")
         exc = exceptions.ValidationError(detail)
-    elif isinstance(exc, StaleVersionError):
+    elif isinstance(exc, StaleVersionError | SignOffConflict):
         exc = PreconditionFailed(str(exc))
     return drf_exception_handler(exc, context)
 
@@ -74,7 +75,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
 # --- optimistic concurrency --------------------------------------------------------------
 
 
-def etag(version: int) -> str:
+def etag(version: int | str) -> str:
     """The ETag of a version: ``"3"``."""
     return f'"{version}"'
 
@@ -93,6 +94,17 @@ def expected_version(request: Request, current: int) -> int:
             f"version {current}). Nothing was saved: read it again, then apply your change."
         )
     return int(tag)
+
+
+def if_match_token(request: Request) -> str:
+    """The opaque version token in If-Match (a sign-off's version, say); 428 when missing."""
+    header = request.headers.get("If-Match", "").strip()
+    if not header:
+        raise PreconditionRequired(
+            'This sign-off needs an If-Match header with the ETag of the version you read (for example '
+            'If-Match: "3f2a..."), so that nobody signs a version they did not see. Nothing was signed.'
+        )
+    return header.removeprefix("W/").strip().strip('"')
 
 
 def change_reason(request: Request, default: str) -> str:

@@ -90,3 +90,20 @@ class ConfirmDeleteForm(VersionedFormMixin):
     """Confirms a deletion of the version the user saw, with an optional reason."""
 
     default_reason = "Deleted via the web"
+
+
+class SignOffForm(forms.Form):
+    """One sign-off of any kind: the version the signer read, their statement, and their confirmation."""
+
+    signed_version = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    statement = forms.CharField(
+        label="Statement and rationale",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text="What you are signing, in your words. It is stored with your signature.",
+    )
+    confirmed = forms.BooleanField(
+        label="I have reviewed the version shown and sign it as it stands.",
+        required=True,
+        error_messages={"required": "Tick the box to confirm you sign the version shown."},
+    )

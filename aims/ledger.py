@@ -87,9 +87,18 @@ class Signable:
     blockers: Callable[[Any], list[str]] | None = None
     diff_url: Callable[[Any, SignOff], str | None] | None = None
     subject_url: Callable[[SignOff], str | None] | None = None
+    refusal: Callable[[Any], str] | None = None
+    verb: str = "Approve"
+    done_label: str = "Approved"
+    statement: str = ""
+    rule: Callable[[Any], str] | None = None
 
     def management_system_of(self, subject: models.Model) -> ManagementSystem:
         return subject if isinstance(subject, ManagementSystem) else subject.management_system
+
+
+class SignOffConflict(Exception):
+    """What is signed changed since the signer opened it: nothing was signed."""
 
 
 _SIGNABLES: dict[str, Signable] = {}
@@ -105,9 +114,22 @@ def register_signable(
     blockers: Callable[[Any], list[str]] | None = None,
     diff_url: Callable[[Any, SignOff], str | None] | None = None,
     subject_url: Callable[[SignOff], str | None] | None = None,
+    refusal: Callable[[Any], str] | None = None,
+    verb: str = "Approve",
+    done_label: str = "Approved",
+    statement: str = "",
+    rule: Callable[[Any], str] | None = None,
 ) -> Signable:
-    """Declare a kind of sign-off (call it from AppConfig.ready(); registering twice replaces)."""
-    spec = Signable(kind, label, subject_model, versions, may_sign, blockers, diff_url, subject_url)
+    """Declare a kind of sign-off (call it from AppConfig.ready(); registering twice replaces).
+
+    ``refusal(subject)`` explains a refused signer; ``verb``, ``done_label``, ``statement``
+    (the statement offered in the form) and ``rule(subject)`` (who may sign, in words)
+    are what the one sign-off panel shows.
+    """
+    spec = Signable(
+        kind, label, subject_model, versions, may_sign, blockers, diff_url, subject_url,
+        refusal, verb, done_label, statement, rule,
+    )  # fmt: skip
     _SIGNABLES[kind] = spec
     return spec
 
@@ -238,20 +260,48 @@ def _version_keys(signoff: SignOff) -> list[VersionKey]:
 # --- signing ------------------------------------------------------------------------------
 
 
+def may_sign(kind: str, user: AbstractBaseUser, subject: models.Model) -> bool:
+    """Whether the user may give this kind of sign-off on the subject (the kind's rule, else SIGN_OFF)."""
+    spec = signable(kind)
+    if not access.is_visible(user, subject):
+        return False
+    return spec.may_sign(user, subject) if spec.may_sign else access.can(user, Action.SIGN_OFF, subject)
+
+
 def _check_may_sign(spec: Signable, user: AbstractBaseUser, subject: models.Model) -> None:
     if not access.is_visible(user, subject):
         raise Http404("Not found.")
-    allowed = spec.may_sign(user, subject) if spec.may_sign else access.can(user, Action.SIGN_OFF, subject)
-    if not allowed:
-        raise PermissionDenied(f"You may not sign off: {spec.label.lower()}.")
+    if not may_sign(spec.kind, user, subject):
+        reason = spec.refusal(subject) if spec.refusal else f"You may not sign off: {spec.label.lower()}."
+        raise PermissionDenied(reason)
 
 
 def _current_keys(spec: Signable, subject: models.Model) -> list[VersionKey]:
     return sorted((row.instance_type._meta.label_lower, row.history_id) for row in spec.versions(subject))
 
 
-def sign_off(*, kind: str, subject: models.Model, user: AbstractBaseUser, statement: str) -> SignOff:
-    """Sign the subject's current version and append the sign-off to its management system's chain."""
+def _token(keys: list[VersionKey]) -> str:
+    return digest_of([list(key) for key in keys])[:32]
+
+
+def version_token(kind: str, subject: models.Model) -> str:
+    """A token naming the exact version of everything a sign-off of this kind would sign now.
+
+    A signing page or API client reads it with what it shows (the API as an ``ETag``) and
+    hands it back; ``sign_off`` refuses when it no longer matches, so nobody signs a version
+    they did not see.
+    """
+    return _token(_current_keys(signable(kind), subject))
+
+
+def sign_off(
+    *, kind: str, subject: models.Model, user: AbstractBaseUser, statement: str, expected_token: str | None = None
+) -> SignOff:
+    """Sign the subject's current version and append the sign-off to its management system's chain.
+
+    With ``expected_token`` (from ``version_token`` when the signer opened it), refuse with
+    ``SignOffConflict`` if anything signed changed since.
+    """
     spec = signable(kind)
     _check_may_sign(spec, user, subject)
     statement = (statement or "").strip()
@@ -260,12 +310,20 @@ def sign_off(*, kind: str, subject: models.Model, user: AbstractBaseUser, statem
     management_system = spec.management_system_of(subject)
     with transaction.atomic():
         ManagementSystem.objects.select_for_update().filter(pk=management_system.pk).exists()
+        # Edits lock the record's row: none can slip between this check and the signing, and
+        # what is checked and signed is read afresh, not from the caller's copy.
+        subject = type(subject)._default_manager.select_for_update().get(pk=subject.pk)
         missing = spec.blockers(subject) if spec.blockers else []
         if missing:
             raise ValidationError(missing)
         keys = _current_keys(spec, subject)
         if not keys:
             raise ValidationError("There is nothing to sign yet.")
+        if expected_token is not None and _token(keys) != expected_token:
+            raise SignOffConflict(
+                f"What you are signing changed since you opened it ({spec.label.lower()}). Nothing was signed: "
+                "review the changes, then sign again."
+            )
         previous = SignOff.objects.filter(management_system=management_system).order_by("-sequence").first()
         signoff = SignOff(
             management_system=management_system,
@@ -325,6 +383,49 @@ def sign_off_status(kind: str, subject: models.Model) -> SignOffStatus:
     changed = changes_since(latest, subject)
     url = spec.diff_url(subject, latest) if (changed and spec.diff_url) else None
     return SignOffStatus(latest=latest, changed_since=bool(changed), changed=changed, diff_url=url)
+
+
+def annotate_sign_offs(records: list[Any], kind: str) -> list[Any]:
+    """Set ``sign_offs`` (newest first), ``latest_sign_off`` and ``changed_since_signed`` on each record.
+
+    Two queries whatever the number of records: the sign-offs, and the versions they signed.
+    """
+    records = list(records)
+    if not records:
+        return records
+    model = type(records[0])
+    content_type = ContentType.objects.get_for_model(model)
+    rows = SignOff.objects.filter(kind=kind, subject_type=content_type, subject_id__in=[r.pk for r in records])
+    by_subject: dict[int, list[Any]] = defaultdict(list)
+    for sign_off in rows.select_related("signer").order_by("-sequence"):
+        by_subject[sign_off.subject_id].append(sign_off)
+    label = model._meta.label_lower
+    signed = {
+        subject: next((hid for lab, hid in offs[0].versions if lab == label), None)
+        for subject, offs in by_subject.items()
+    }
+    versions = dict(
+        model.history.filter(history_id__in=[h for h in signed.values() if h]).values_list("history_id", "version")
+    )
+    for record in records:
+        record.sign_offs = by_subject.get(record.pk, [])
+        record.latest_sign_off = record.sign_offs[0] if record.sign_offs else None
+        record.signed_version = versions.get(signed.get(record.pk))
+        record.changed_since_signed = record.latest_sign_off is not None and record.signed_version != record.version
+    return records
+
+
+def signed_record_version(signoff: SignOff, record: models.Model) -> int | None:
+    """The ``version`` number of a record as the sign-off signed it, if the record was part of it."""
+    label = record._meta.label_lower
+    history_ids = [int(history_id) for model_label, history_id in signoff.versions if model_label == label]
+    if not history_ids:
+        return None
+    return (
+        record.history.model._default_manager.filter(history_id__in=history_ids, id=record.pk)
+        .values_list("version", flat=True)
+        .first()
+    )
 
 
 def changes_since(signoff: SignOff, subject: models.Model) -> list[ChangedRecord]:

@@ -7,16 +7,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from aims import access, ledger
-from aims.access import Action
+from aims import ledger
 from aims.models import SignOff
+from aims.pages import open_management_system
 
 
 @login_required
 @require_GET
 def verify(request: HttpRequest, ms_id: int) -> HttpResponse:
-    ms = access.get_management_system(request.user, ms_id, Action.VIEW)
-    request.management_system = ms
+    ms = open_management_system(request, ms_id)
     result = ledger.verify(ms)
     broken_id = result["first_broken"]["id"] if result["first_broken"] else None
     chain = list(

@@ -13,6 +13,7 @@ from aims import access, hooks, selectors, services
 from aims.access import Action
 from aims.forms import ManagementSystemForm, MemberAddForm, MemberChangeForm, add_service_errors
 from aims.models import ManagementSystem, Membership
+from aims.pages import open_management_system, save_or_conflict
 
 
 @login_required
@@ -36,8 +37,7 @@ def switch(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def ms_home(request: HttpRequest, ms_id: int) -> HttpResponse:
-    ms = access.get_management_system(request.user, ms_id, Action.VIEW)
-    request.management_system = ms
+    ms = open_management_system(request, ms_id)
     context = {
         "ms": ms,
         "membership": access.membership_for(request.user, ms.pk),
@@ -51,21 +51,18 @@ def ms_home(request: HttpRequest, ms_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def ms_edit(request: HttpRequest, ms_id: int) -> HttpResponse:
     # Owners administer the management system itself, as they administer its members.
-    ms = access.get_management_system(request.user, ms_id, Action.MANAGE_MEMBERS)
-    request.management_system = ms
+    ms = open_management_system(request, ms_id, Action.MANAGE_MEMBERS)
     form = ManagementSystemForm(request.POST or None, instance=ms, initial={"version": ms.version})
     conflict = None
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in ManagementSystemForm.Meta.fields}
-        try:
-            services.management_system_update(
+        saved, conflict = save_or_conflict(
+            form,
+            lambda: services.management_system_update(
                 ms, user=request.user, expected_version=form.cleaned_data["version"], reason=form.reason(), **fields
-            )
-        except services.StaleVersionError as exc:
-            conflict = str(exc)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+            ),
+        )
+        if saved is not None:
             messages.success(request, "Management system saved.")
             return redirect("aims:ms_home", ms_id=ms.pk)
     context = {"ms": ms, "form": form, "conflict": conflict}
@@ -89,8 +86,7 @@ def _members_page(
 @login_required
 @require_http_methods(["GET", "POST"])
 def members(request: HttpRequest, ms_id: int) -> HttpResponse:
-    ms = access.get_management_system(request.user, ms_id, Action.MANAGE_MEMBERS)
-    request.management_system = ms
+    ms = open_management_system(request, ms_id, Action.MANAGE_MEMBERS)
     if request.method == "GET":
         return _members_page(request, ms)
     form = MemberAddForm(request.POST, prefix="add")
@@ -115,8 +111,7 @@ def members(request: HttpRequest, ms_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def member_change(request: HttpRequest, ms_id: int, membership_id: int) -> HttpResponse:
-    ms = access.get_management_system(request.user, ms_id, Action.MANAGE_MEMBERS)
-    request.management_system = ms
+    ms = open_management_system(request, ms_id, Action.MANAGE_MEMBERS)
     membership = get_object_or_404(Membership.objects.select_related("user"), pk=membership_id, management_system=ms)
     form = MemberChangeForm(request.POST, instance=membership, prefix=f"m{membership.pk}")
     if form.is_valid():
@@ -138,8 +133,7 @@ def member_change(request: HttpRequest, ms_id: int, membership_id: int) -> HttpR
 @login_required
 @require_POST
 def member_remove(request: HttpRequest, ms_id: int, membership_id: int) -> HttpResponse:
-    ms = access.get_management_system(request.user, ms_id, Action.MANAGE_MEMBERS)
-    request.management_system = ms
+    ms = open_management_system(request, ms_id, Action.MANAGE_MEMBERS)
     membership = get_object_or_404(Membership.objects.select_related("user"), pk=membership_id, management_system=ms)
     try:
         services.membership_remove(membership, actor=request.user)

@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
-from aims import access
+from aims import access, ledger
 from aims.access import Action
 from aims.api_common import (
     AccessPermission,
@@ -53,7 +53,7 @@ class RiskCriteriaSerializer(RegisterSerializer):
 
 
 class SignedStateMixin(serializers.Serializer):
-    """Sign-off state read from ``selectors.annotate_sign_offs`` (annotated per page, or here for one row)."""
+    """Sign-off state read from ``ledger.annotate_sign_offs`` (annotated per page, or here for one row)."""
 
     sign_off_kind = ""
     latest_sign_off = serializers.SerializerMethodField()
@@ -62,7 +62,7 @@ class SignedStateMixin(serializers.Serializer):
 
     def _annotated(self, obj: Any) -> Any:
         if not hasattr(obj, "latest_sign_off"):
-            selectors.annotate_sign_offs([obj], self.sign_off_kind)
+            ledger.annotate_sign_offs([obj], self.sign_off_kind)
         return obj
 
     @extend_schema_field(SignOffSerializer(allow_null=True))
@@ -197,7 +197,7 @@ class SignedPageMixin:
 
     def paginate_queryset(self, queryset: QuerySet) -> list | None:
         page = super().paginate_queryset(queryset)
-        return selectors.annotate_sign_offs(page, self.sign_off_kind) if page is not None else None
+        return ledger.annotate_sign_offs(page, self.sign_off_kind) if page is not None else None
 
 
 def _sign_off_response(sign_off: SignOff) -> Response:

@@ -310,13 +310,6 @@ class AsOfForm(forms.Form):
         return timezone.make_aware(datetime.combine(self.cleaned_data["as_of"], time.max))
 
 
-class SignOffForm(forms.Form):
-    """Accept or approve the version shown, with a statement (the rationale is part of the record)."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-    statement = forms.CharField(widget=_rows(3), label="Statement and rationale")
-
-
 # --- impact assessments ----------------------------------------------------------------
 
 

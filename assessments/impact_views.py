@@ -6,7 +6,6 @@ import copy
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,35 +13,37 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from aims import access
+from aims import access, ledger
 from aims.access import Action
-from aims.forms import add_service_errors
 from aims.history import versions_of
-from aims.services import StaleVersionError
-from aims.views_common import confirm_delete
+from aims.pages import (
+    confirm_delete,
+    open_management_system,
+    open_record,
+    save_or_conflict,
+    sign_off_from_post,
+    signoff_panel,
+)
 from assessments import selectors, services, signoffs
-from assessments.forms import ImpactAssessmentForm, ImpactFilterForm, SignOffForm, formset_rows, impact_row_formset
+from assessments.forms import ImpactAssessmentForm, ImpactFilterForm, formset_rows, impact_row_formset
 from assessments.models import ImpactAssessment
-from assessments.views import KEPT, PAGE_SIZE, management_system_for, sign_off_post
+from assessments.views import KEPT, PAGE_SIZE
 
 
 def _assessment(request: HttpRequest, ms_id: int, pk: int, action: Action) -> ImpactAssessment:
-    queryset = selectors.impact_queryset(user=request.user).filter(management_system_id=ms_id)
-    assessment = access.get_record(request.user, queryset, pk, action)
-    request.management_system = assessment.management_system
-    return assessment
+    return open_record(request, selectors.impact_queryset(user=request.user), ms_id, pk, action)
 
 
 @login_required
 @require_GET
 def impact_list(request: HttpRequest, ms_id: int) -> HttpResponse:
-    ms = management_system_for(request, ms_id)
+    ms = open_management_system(request, ms_id)
     filter_form = ImpactFilterForm(request.GET, management_system=ms)
     filters = filter_form.filters()
     page = Paginator(
         selectors.impact_list(user=request.user, management_system=ms, filters=filters), PAGE_SIZE
     ).get_page(request.GET.get("page"))
-    page.object_list = selectors.annotate_sign_offs(list(page.object_list), signoffs.APPROVAL)
+    page.object_list = ledger.annotate_sign_offs(list(page.object_list), signoffs.APPROVAL)
     context = {
         "ms": ms,
         "filter_form": filter_form,
@@ -53,15 +54,17 @@ def impact_list(request: HttpRequest, ms_id: int) -> HttpResponse:
     return render(request, "assessments/impact_list.html", context)
 
 
-def _context(request: HttpRequest, assessment: ImpactAssessment, **extra) -> dict:
-    selectors.annotate_sign_offs([assessment], signoffs.APPROVAL)
+def _context(request: HttpRequest, assessment: ImpactAssessment, *, form=None, conflict=None, **extra) -> dict:
+    ledger.annotate_sign_offs([assessment], signoffs.APPROVAL)
+    action_url = reverse("assessments:impact_approve", args=[assessment.management_system_id, assessment.pk])
     return {
         "ms": assessment.management_system,
         "assessment": assessment,
         "can_edit": access.can(request.user, Action.EDIT, assessment),
         "can_delete": access.can(request.user, Action.DELETE, assessment),
-        "can_approve": access.can(request.user, Action.SIGN_OFF, assessment),
-        "blockers": signoffs.impact_blockers(assessment),
+        "signoff": signoff_panel(
+            request, signoffs.APPROVAL, assessment, action_url=action_url, form=form, conflict=conflict
+        ),
         "tab": "details",
         **extra,
     }
@@ -71,8 +74,7 @@ def _context(request: HttpRequest, assessment: ImpactAssessment, **extra) -> dic
 @require_GET
 def impact_detail(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     assessment = _assessment(request, ms_id, pk, Action.VIEW)
-    form = SignOffForm(initial={"version": assessment.version})
-    return render(request, "assessments/impact_detail.html", _context(request, assessment, form=form))
+    return render(request, "assessments/impact_detail.html", _context(request, assessment))
 
 
 @login_required
@@ -88,14 +90,11 @@ def impact_history(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["POST"])
 def impact_approve(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
-    assessment = _assessment(request, ms_id, pk, Action.SIGN_OFF)
-    done_url = reverse("assessments:impact_detail", kwargs={"ms_id": assessment.management_system_id, "pk": pk})
-    outcome = sign_off_post(
-        request, assessment, sign=services.impact_assessment_approve, verb="approved", done_url=done_url
-    )
-    if isinstance(outcome, HttpResponse):
-        return outcome
-    form, conflict = outcome
+    assessment = _assessment(request, ms_id, pk, Action.VIEW)
+    done_url = reverse("assessments:impact_detail", args=[assessment.management_system_id, pk])
+    response, form, conflict = sign_off_from_post(request, signoffs.APPROVAL, assessment, done_url=done_url)
+    if response is not None:
+        return response
     context = _context(request, assessment, form=form, conflict=conflict)
     return render(request, "assessments/impact_detail.html", context, status=409 if conflict else 400)
 
@@ -113,6 +112,23 @@ def impact_raise_risk(request: HttpRequest, ms_id: int, pk: int, row_id: int) ->
     return redirect("assessments:risk_edit", ms_id=assessment.management_system_id, pk=risk.pk)
 
 
+@transaction.atomic
+def _save(request: HttpRequest, ms, form: ImpactAssessmentForm, formset, assessment: ImpactAssessment | None):
+    fields, rows = form.register_fields(), formset_rows(formset)
+    if assessment is None:
+        return services.impact_assessment_create(
+            management_system=ms, user=request.user, reason=form.reason(), rows=rows, **fields
+        )
+    return services.impact_assessment_update(
+        assessment,
+        user=request.user,
+        expected_version=form.cleaned_data["version"],
+        reason=form.reason(),
+        rows=rows,
+        **fields,
+    )
+
+
 def _form_page(request: HttpRequest, ms, assessment: ImpactAssessment | None) -> HttpResponse:
     initial = {"version": assessment.version} if assessment else {"ai_system": request.GET.get("system")}
     instance = copy.copy(assessment) if assessment else None
@@ -120,27 +136,8 @@ def _form_page(request: HttpRequest, ms, assessment: ImpactAssessment | None) ->
     formset = impact_row_formset(request.POST or None, assessment)
     conflict = None
     if request.method == "POST" and form.is_valid() and formset.is_valid():
-        fields, rows = form.register_fields(), formset_rows(formset)
-        try:
-            with transaction.atomic():
-                if assessment is None:
-                    saved = services.impact_assessment_create(
-                        management_system=ms, user=request.user, reason=form.reason(), rows=rows, **fields
-                    )
-                else:
-                    saved = services.impact_assessment_update(
-                        assessment,
-                        user=request.user,
-                        expected_version=form.cleaned_data["version"],
-                        reason=form.reason(),
-                        rows=rows,
-                        **fields,
-                    )
-        except StaleVersionError as exc:
-            conflict = str(exc)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        saved, conflict = save_or_conflict(form, lambda: _save(request, ms, form, formset, assessment))
+        if saved is not None:
             messages.success(request, f"{saved.reference} was saved.")
             return redirect("assessments:impact_detail", ms_id=ms.pk, pk=saved.pk)
     context = {"ms": ms, "form": form, "formset": formset, "assessment": assessment, "conflict": conflict}
@@ -150,7 +147,7 @@ def _form_page(request: HttpRequest, ms, assessment: ImpactAssessment | None) ->
 @login_required
 @require_http_methods(["GET", "POST"])
 def impact_create(request: HttpRequest, ms_id: int) -> HttpResponse:
-    return _form_page(request, management_system_for(request, ms_id, Action.CREATE), None)
+    return _form_page(request, open_management_system(request, ms_id, Action.CREATE), None)
 
 
 @login_required

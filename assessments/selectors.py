@@ -9,7 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from aims import access
+from aims import access, ledger
 from aims.models import ManagementSystem
 from assessments.models import ImpactAssessment, ImpactRow, Risk, RiskCriteria, TreatmentAction
 from assessments.signoffs import ACCEPTANCE, APPROVAL
@@ -95,40 +95,6 @@ def _cell_filter(qs: QuerySet[Risk], f: dict[str, Any]) -> QuerySet[Risk]:
 # --- acceptance and approval ----------------------------------------------------------
 
 
-def annotate_sign_offs(records: list[Any], kind: str) -> list[Any]:
-    """Set ``sign_offs`` (newest first), ``latest_sign_off`` and ``changed_since_signed`` on each record.
-
-    Two queries whatever the number of records: the sign-offs, and the versions they signed.
-    """
-    from django.contrib.contenttypes.models import ContentType
-
-    from aims.models import SignOff
-
-    records = list(records)
-    if not records:
-        return records
-    model = type(records[0])
-    content_type = ContentType.objects.get_for_model(model)
-    rows = SignOff.objects.filter(kind=kind, subject_type=content_type, subject_id__in=[r.pk for r in records])
-    by_subject: dict[int, list[Any]] = defaultdict(list)
-    for sign_off in rows.select_related("signer").order_by("-sequence"):
-        by_subject[sign_off.subject_id].append(sign_off)
-    label = model._meta.label_lower
-    signed = {
-        subject: next((hid for lab, hid in offs[0].versions if lab == label), None)
-        for subject, offs in by_subject.items()
-    }
-    versions = dict(
-        model.history.filter(history_id__in=[h for h in signed.values() if h]).values_list("history_id", "version")
-    )
-    for record in records:
-        record.sign_offs = by_subject.get(record.pk, [])
-        record.latest_sign_off = record.sign_offs[0] if record.sign_offs else None
-        record.signed_version = versions.get(signed.get(record.pk))
-        record.changed_since_signed = record.latest_sign_off is not None and record.signed_version != record.version
-    return records
-
-
 # --- impact assessments ----------------------------------------------------------------
 
 
@@ -162,7 +128,7 @@ def latest_impact_assessment(*, user: AbstractBaseUser, ai_system: Any) -> Impac
         access.scope(user, ImpactAssessment.objects.filter(ai_system=ai_system)).order_by("-created_at", "-pk").first()
     )
     if assessment is not None:
-        annotate_sign_offs([assessment], APPROVAL)
+        ledger.annotate_sign_offs([assessment], APPROVAL)
     return assessment
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from aims import access, ledger
@@ -215,20 +215,7 @@ def risk_accept(risk: Risk, *, user: AbstractBaseUser, expected_version: int | N
     with transaction.atomic():
         current = Risk.objects.select_for_update().select_related("criteria", "management_system").get(pk=risk.pk)
         _check_version(current, expected_version)
-        if access.is_visible(user, current) and not access.can_accept_risk(user, current):
-            raise PermissionDenied(acceptance_refusal(current))
         return ledger.sign_off(kind=signoffs.ACCEPTANCE, subject=current, user=user, statement=statement)
-
-
-def acceptance_refusal(risk: Risk) -> str:
-    """Explain why a member may not accept this risk."""
-    if risk.needs_leadership_acceptance:
-        level = risk.get_residual_level_display() or risk.get_inherent_level_display()
-        threshold = risk.criteria.get_acceptance_threshold_display()
-        return (
-            f"{risk.reference} is {level}, above the acceptance threshold ({threshold}): only leadership may accept it."
-        )
-    return "Only the risk owner or leadership may accept this risk."
 
 
 def _check_version(obj: Any, expected_version: int | None) -> None:

@@ -12,7 +12,8 @@ from typing import Any
 from django.urls import reverse
 
 from aims import access, ledger
-from aims.models import SignOff
+from aims.access import Action
+from aims.models import Role, SignOff
 from assessments.models import ImpactAssessment, Risk
 
 ACCEPTANCE = "risk_acceptance"
@@ -35,6 +36,36 @@ def risk_blockers(risk: Risk) -> list[str]:
     if not risk.residual_level:
         return ["Assess the residual likelihood and consequence before accepting the risk."]
     return []
+
+
+def can_accept_risk(user: Any, risk: Risk) -> bool:
+    """Leadership accepts any risk; the risk owner accepts one within the criteria's acceptance threshold."""
+    if not access.is_visible(user, risk):
+        return False
+    if access.can(user, Action.SIGN_OFF, risk):
+        return True
+    is_owner = risk.owner_id is not None and risk.owner_id == user.pk
+    read_only = access.role_of(user, risk.management_system) == Role.AUDITOR
+    return is_owner and not read_only and not risk.needs_leadership_acceptance
+
+
+def acceptance_refusal(risk: Risk) -> str:
+    """Explain why a member may not accept this risk."""
+    if risk.needs_leadership_acceptance:
+        level = risk.get_residual_level_display() or risk.get_inherent_level_display()
+        threshold = risk.criteria.get_acceptance_threshold_display()
+        return (
+            f"{risk.reference} is {level}, above the acceptance threshold ({threshold}): only leadership may accept it."
+        )
+    return "Only the risk owner or leadership may accept this risk."
+
+
+def acceptance_rule(risk: Risk) -> str:
+    """Who may accept this risk, in words."""
+    threshold = risk.criteria.get_acceptance_threshold_display()
+    if risk.needs_leadership_acceptance:
+        return f"Above the acceptance threshold ({threshold}): only leadership may accept this risk."
+    return f"Within the acceptance threshold ({threshold}): the risk owner or leadership may accept it."
 
 
 def impact_versions(assessment: ImpactAssessment) -> list[Any]:
@@ -63,9 +94,13 @@ def register() -> None:
         label="Risk acceptance",
         subject_model=Risk,
         versions=risk_versions,
-        may_sign=access.can_accept_risk,
+        may_sign=can_accept_risk,
         blockers=risk_blockers,
         diff_url=_history_url("risk_detail"),
+        refusal=acceptance_refusal,
+        verb="Accept",
+        done_label="Accepted",
+        rule=acceptance_rule,
     )
     ledger.register_signable(
         APPROVAL,
@@ -74,4 +109,5 @@ def register() -> None:
         versions=impact_versions,
         blockers=impact_blockers,
         diff_url=_history_url("impact_detail"),
+        rule=lambda assessment: "Leadership approves the assessment and its decision (ISO/IEC 42005 5.11).",
     )

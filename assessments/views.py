@@ -6,7 +6,6 @@ import copy
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -14,23 +13,20 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from aims import access
+from aims import access, ledger
 from aims.access import Action
-from aims.forms import add_service_errors
 from aims.history import versions_of
 from aims.models import ManagementSystem
-from aims.services import StaleVersionError
-from aims.views_common import confirm_delete
-from assessments import scoring, selectors, services, signoffs
-from assessments.forms import (
-    AsOfForm,
-    CriteriaForm,
-    RiskFilterForm,
-    RiskForm,
-    SignOffForm,
-    action_formset,
-    formset_actions,
+from aims.pages import (
+    confirm_delete,
+    open_management_system,
+    open_record,
+    save_or_conflict,
+    sign_off_from_post,
+    signoff_panel,
 )
+from assessments import scoring, selectors, services, signoffs
+from assessments.forms import AsOfForm, CriteriaForm, RiskFilterForm, RiskForm, action_formset, formset_actions
 from assessments.heatmap import heatmap, heatmap_svg
 from assessments.models import Risk, RiskCriteria
 
@@ -38,16 +34,9 @@ KEPT = "Its history and sign-offs are kept."
 PAGE_SIZE = 25
 
 
-def management_system_for(request: HttpRequest, ms_id: int, action: Action = Action.VIEW) -> ManagementSystem:
-    """Return the management system (404/403 as aims.access decides) and show its navigation."""
-    ms = access.get_management_system(request.user, ms_id, action)
-    request.management_system = ms
-    return ms
-
-
 def _page(request: HttpRequest, queryset, kind: str):
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = selectors.annotate_sign_offs(list(page.object_list), kind)
+    page.object_list = ledger.annotate_sign_offs(list(page.object_list), kind)
     return page
 
 
@@ -57,7 +46,7 @@ def _page(request: HttpRequest, queryset, kind: str):
 @login_required
 @require_GET
 def criteria_list(request: HttpRequest, ms_id: int) -> HttpResponse:
-    ms = management_system_for(request, ms_id)
+    ms = open_management_system(request, ms_id)
     versions = list(selectors.criteria_list(user=request.user, management_system=ms))
     context = {
         "ms": ms,
@@ -68,17 +57,10 @@ def criteria_list(request: HttpRequest, ms_id: int) -> HttpResponse:
     return render(request, "assessments/criteria_list.html", context)
 
 
-def _criteria(request: HttpRequest, ms_id: int, pk: int, action: Action) -> RiskCriteria:
-    queryset = selectors.criteria_queryset(user=request.user).filter(management_system_id=ms_id)
-    criteria = access.get_record(request.user, queryset, pk, action)
-    request.management_system = criteria.management_system
-    return criteria
-
-
 @login_required
 @require_GET
 def criteria_detail(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
-    criteria = _criteria(request, ms_id, pk, Action.VIEW)
+    criteria = open_record(request, selectors.criteria_queryset(user=request.user), ms_id, pk)
     context = {
         "ms": criteria.management_system,
         "criteria": criteria,
@@ -96,20 +78,20 @@ def criteria_detail(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def criteria_create(request: HttpRequest, ms_id: int) -> HttpResponse:
-    ms = management_system_for(request, ms_id, Action.CREATE)
+    ms = open_management_system(request, ms_id, Action.CREATE)
     current = services.current_criteria(management_system=ms)
     form = CriteriaForm(request.POST or None, initial=CriteriaForm.initial_from(current))
     if request.method == "POST" and form.is_valid():
-        try:
-            criteria = services.risk_criteria_create(
+        criteria, _conflict = save_or_conflict(
+            form,
+            lambda: services.risk_criteria_create(
                 management_system=ms,
                 user=request.user,
                 reason=form.cleaned_data["change_reason"] or "New criteria version",
                 **form.criteria_fields(),
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+            ),
+        )
+        if criteria is not None:
             messages.success(
                 request, f"{criteria} is now in force. Existing risks keep the version they were scored on."
             )
@@ -121,16 +103,13 @@ def criteria_create(request: HttpRequest, ms_id: int) -> HttpResponse:
 
 
 def _risk(request: HttpRequest, ms_id: int, pk: int, action: Action) -> Risk:
-    queryset = selectors.risk_queryset(user=request.user).filter(management_system_id=ms_id)
-    risk = access.get_record(request.user, queryset, pk, action)
-    request.management_system = risk.management_system
-    return risk
+    return open_record(request, selectors.risk_queryset(user=request.user), ms_id, pk, action)
 
 
 @login_required
 @require_GET
 def risk_list(request: HttpRequest, ms_id: int) -> HttpResponse:
-    ms = management_system_for(request, ms_id)
+    ms = open_management_system(request, ms_id)
     filter_form = RiskFilterForm(request.GET, management_system=ms)
     filters = filter_form.filters()
     risks = selectors.risk_list(user=request.user, management_system=ms, filters=filters)
@@ -145,9 +124,10 @@ def risk_list(request: HttpRequest, ms_id: int) -> HttpResponse:
     return render(request, "assessments/risk_list.html", context)
 
 
-def _risk_context(request: HttpRequest, risk: Risk, **extra) -> dict:
-    selectors.annotate_sign_offs([risk], signoffs.ACCEPTANCE)
+def _risk_context(request: HttpRequest, risk: Risk, *, form=None, conflict: str | None = None, **extra) -> dict:
+    ledger.annotate_sign_offs([risk], signoffs.ACCEPTANCE)
     criteria = risk.criteria
+    action_url = reverse("assessments:risk_accept", args=[risk.management_system_id, risk.pk])
     return {
         "ms": risk.management_system,
         "risk": risk,
@@ -155,31 +135,23 @@ def _risk_context(request: HttpRequest, risk: Risk, **extra) -> dict:
         "current": services.current_criteria(management_system=risk.management_system),
         "can_edit": access.can(request.user, Action.EDIT, risk),
         "can_delete": access.can(request.user, Action.DELETE, risk),
-        "can_accept": access.can_accept_risk(request.user, risk),
-        "blockers": signoffs.risk_blockers(risk),
+        "signoff": signoff_panel(
+            request, signoffs.ACCEPTANCE, risk, action_url=action_url, form=form, conflict=conflict
+        ),
         "likelihood_label": criteria.likelihood_label(risk.likelihood),
         "consequence_label": criteria.consequence_label(risk.consequence),
         "residual_likelihood_label": criteria.likelihood_label(risk.residual_likelihood),
         "residual_consequence_label": criteria.consequence_label(risk.residual_consequence),
-        "acceptance_rule": _acceptance_rule(risk),
         "tab": "details",
         **extra,
     }
-
-
-def _acceptance_rule(risk: Risk) -> str:
-    threshold = risk.criteria.get_acceptance_threshold_display()
-    if risk.needs_leadership_acceptance:
-        return f"Above the acceptance threshold ({threshold}): only leadership may accept this risk."
-    return f"Within the acceptance threshold ({threshold}): the risk owner or leadership may accept it."
 
 
 @login_required
 @require_GET
 def risk_detail(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     risk = _risk(request, ms_id, pk, Action.VIEW)
-    form = SignOffForm(initial={"version": risk.version})
-    return render(request, "assessments/risk_detail.html", _risk_context(request, risk, form=form))
+    return render(request, "assessments/risk_detail.html", _risk_context(request, risk))
 
 
 @login_required
@@ -193,45 +165,19 @@ def risk_history(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     return render(request, "assessments/risk_detail.html", context)
 
 
-def sign_off_post(
-    request: HttpRequest, subject, *, sign, verb: str, done_url: str
-) -> HttpResponse | tuple[SignOffForm, str | None]:
-    """Run a sign-off form; return the redirect on success, else the bound form and any conflict message."""
-    form = SignOffForm(request.POST)
-    conflict = None
-    if form.is_valid():
-        try:
-            sign(
-                subject,
-                user=request.user,
-                expected_version=form.cleaned_data["version"],
-                statement=form.cleaned_data["statement"],
-            )
-        except StaleVersionError as exc:
-            conflict = str(exc)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, f"You {verb} version {subject.version} of {subject.reference}.")
-            return redirect(done_url)
-    return form, conflict
-
-
 @login_required
 @require_http_methods(["POST"])
 def risk_accept(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     risk = _risk(request, ms_id, pk, Action.VIEW)
-    done_url = reverse("assessments:risk_detail", kwargs={"ms_id": risk.management_system_id, "pk": risk.pk})
-    outcome = sign_off_post(request, risk, sign=services.risk_accept, verb="accepted", done_url=done_url)
-    if isinstance(outcome, HttpResponse):
-        return outcome
-    form, conflict = outcome
-    if not access.can_accept_risk(request.user, risk):
-        raise PermissionDenied(services.acceptance_refusal(risk))
+    done_url = reverse("assessments:risk_detail", args=[risk.management_system_id, risk.pk])
+    response, form, conflict = sign_off_from_post(request, signoffs.ACCEPTANCE, risk, done_url=done_url)
+    if response is not None:
+        return response
     context = _risk_context(request, risk, form=form, conflict=conflict)
     return render(request, "assessments/risk_detail.html", context, status=409 if conflict else 400)
 
 
+@transaction.atomic
 def _save_risk(request: HttpRequest, ms: ManagementSystem, form: RiskForm, formset, risk: Risk | None) -> Risk:
     fields = form.register_fields()
     actions = formset_actions(formset)
@@ -272,14 +218,8 @@ def _risk_form_page(request: HttpRequest, ms: ManagementSystem, risk: Risk | Non
     formset = action_formset(request.POST or None, ms, risk)
     conflict = None
     if request.method == "POST" and form.is_valid() and formset.is_valid():
-        try:
-            with transaction.atomic():
-                saved = _save_risk(request, ms, form, formset, risk)
-        except StaleVersionError as exc:
-            conflict = str(exc)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+        saved, conflict = save_or_conflict(form, lambda: _save_risk(request, ms, form, formset, risk))
+        if saved is not None:
             messages.success(
                 request, f"{saved.reference} was saved ({saved.get_inherent_level_display()} inherent risk)."
             )
@@ -291,7 +231,7 @@ def _risk_form_page(request: HttpRequest, ms: ManagementSystem, risk: Risk | Non
 @login_required
 @require_http_methods(["GET", "POST"])
 def risk_create(request: HttpRequest, ms_id: int) -> HttpResponse:
-    ms = management_system_for(request, ms_id, Action.CREATE)
+    ms = open_management_system(request, ms_id, Action.CREATE)
     return _risk_form_page(request, ms, None)
 
 
@@ -325,7 +265,7 @@ def cell_url_for(ms: ManagementSystem):
 @login_required
 @require_GET
 def heatmap_page(request: HttpRequest, ms_id: int) -> HttpResponse:
-    ms = management_system_for(request, ms_id)
+    ms = open_management_system(request, ms_id)
     form = AsOfForm(request.GET)
     as_of = form.moment()
     data = heatmap(ms, as_of)

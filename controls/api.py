@@ -4,7 +4,10 @@
 - ``GET /api/v1/soa/?management_system=<id>``, ``GET|PATCH /api/v1/soa/<id>/`` (``If-Match``),
   ``GET /api/v1/soa/<id>/history/``: SoA rows; rows are created with the management system,
   never through the API, and never deleted.
-- ``POST /api/v1/management-systems/<id>/approve-soa/``: approve the SoA as it stands.
+- ``GET /api/v1/management-systems/<id>/soa-version/``: the SoA's current version token (also its
+  ``ETag``) and approval state.
+- ``POST /api/v1/management-systems/<id>/approve-soa/``: approve the SoA as read: ``If-Match`` with
+  the ETag of ``soa-version`` (428 without it, 412 if any row changed since).
 - ``GET /api/v1/sign-offs/``: the sign-off chain(s) the user may read.
 - ``GET /api/v1/management-systems/<id>/verify/``: ``{"ok", "checked", "first_broken"}``.
 """
@@ -16,7 +19,7 @@ from typing import Any
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 from django.urls import path
-from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -30,13 +33,16 @@ from aims.api_common import (
     AccessPermission,
     RegisterSerializer,
     RegisterViewSet,
+    etag,
     filter_by_management_system,
+    if_match_token,
     register_fields,
 )
 from aims.api_pagination import Pagination
 from aims.models import SignOff
 from controls import selectors, services
 from controls.models import Applicability, Control
+from controls.signoffs import SOA
 
 # --- serializers -------------------------------------------------------------------------
 
@@ -114,6 +120,14 @@ class ApprovalSerializer(serializers.Serializer):
     confirmed = serializers.BooleanField(help_text="Must be true: the approver confirms the SoA as it stands.")
 
 
+IF_MATCH_SOA_VERSION = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
+    description="The ETag of GET .../soa-version/: the SoA version you read and approve.",
+)
+
 VERIFY_RESPONSE = inline_serializer(
     "LedgerVerification",
     {
@@ -174,17 +188,56 @@ class SignOffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return qs.order_by("management_system_id", "sequence")
 
 
-class ApproveSoAView(APIView):
-    """Approve the management system's SoA as it stands now (owner or leadership)."""
+SOA_VERSION_RESPONSE = inline_serializer(
+    "SoAVersion",
+    {
+        "version": serializers.CharField(help_text="Send it back as If-Match when approving."),
+        "rows": serializers.IntegerField(),
+        "approved": serializers.BooleanField(help_text="Approved at least once."),
+        "changed_since_approved": serializers.BooleanField(),
+        "latest_approval": serializers.IntegerField(allow_null=True, help_text="Id of the latest approval sign-off."),
+    },
+)
+
+
+class SoAVersionView(APIView):
+    """The version of the SoA as it stands (also the ETag): what an approval must name in If-Match."""
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=ApprovalSerializer, responses={201: SignOffSerializer})
+    @extend_schema(responses={200: SOA_VERSION_RESPONSE})
+    def get(self, request: Request, pk: int) -> Response:
+        management_system = access.get_management_system(request.user, pk, Action.VIEW)
+        token = ledger.version_token(SOA, management_system)
+        state = ledger.sign_off_status(SOA, management_system)
+        body = {
+            "version": token,
+            "rows": Applicability.objects.filter(management_system=management_system).count(),
+            "approved": state.latest is not None,
+            "changed_since_approved": state.changed_since,
+            "latest_approval": state.latest.pk if state.latest else None,
+        }
+        response = Response(body)
+        response["ETag"] = etag(token)
+        return response
+
+
+class ApproveSoAView(APIView):
+    """Approve the management system's SoA as read (owner or leadership); If-Match names the version read."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=ApprovalSerializer, responses={201: SignOffSerializer}, parameters=[IF_MATCH_SOA_VERSION]
+    )
     def post(self, request: Request, pk: int) -> Response:
         management_system = access.get_management_system(request.user, pk, Action.SIGN_OFF)
+        token = if_match_token(request)
         body = ApprovalSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        signoff = services.soa_approve(management_system=management_system, user=request.user, **body.validated_data)
+        signoff = services.soa_approve(
+            management_system=management_system, user=request.user, expected_token=token, **body.validated_data
+        )
         return Response(SignOffSerializer(signoff).data, status=status.HTTP_201_CREATED)
 
 
@@ -207,6 +260,7 @@ def register(router: BaseRouter) -> None:
 
 
 urlpatterns = [
+    path("management-systems/<int:pk>/soa-version/", SoAVersionView.as_view(), name="management-system-soa-version"),
     path("management-systems/<int:pk>/approve-soa/", ApproveSoAView.as_view(), name="management-system-approve-soa"),
     path("management-systems/<int:pk>/verify/", VerifyLedgerView.as_view(), name="management-system-verify"),
 ]

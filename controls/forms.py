@@ -130,17 +130,3 @@ def parse_as_of(value: str) -> datetime:
     if moment > timezone.now() + timedelta(days=1):
         raise forms.ValidationError("As of must not be in the future.")
     return moment
-
-
-class SoAApprovalForm(forms.Form):
-    statement = forms.CharField(
-        label="Statement",
-        widget=forms.Textarea(attrs={"rows": 4}),
-        max_length=2000,
-        initial="I approve this Statement of Applicability: the controls included and excluded, and their justifications.",
-        help_text="What you are approving, in your words. It is stored with your signature.",
-    )
-    confirmed = forms.BooleanField(
-        label="I have reviewed every row shown and approve the Statement of Applicability as it stands now.",
-        required=False,
-    )

@@ -77,11 +77,22 @@ def applicability_update(
 
 
 def soa_approve(
-    *, management_system: ManagementSystem, user: AbstractBaseUser, statement: str, confirmed: bool
+    *,
+    management_system: ManagementSystem,
+    user: AbstractBaseUser,
+    statement: str,
+    confirmed: bool,
+    expected_token: str | None = None,
 ) -> SignOff:
-    """Approve the whole Statement of Applicability as it stands now (a chained sign-off)."""
+    """Approve the whole Statement of Applicability as the signer read it (a chained sign-off).
+
+    ``expected_token`` is ``ledger.version_token(SOA, management_system)`` as read with the
+    SoA; if any row changed since, nothing is signed (``ledger.SignOffConflict``).
+    """
     if not confirmed:
         raise ValidationError(
             {"confirmed": "Tick the box to confirm you approve the Statement of Applicability as shown."}
         )
-    return ledger.sign_off(kind=SOA, subject=management_system, user=user, statement=statement)
+    return ledger.sign_off(
+        kind=SOA, subject=management_system, user=user, statement=statement, expected_token=expected_token
+    )

@@ -63,4 +63,8 @@ def register() -> None:
         blockers=lambda management_system: soa_blockers(management_system, lock=True),
         diff_url=soa_diff_url,
         subject_url=soa_as_signed_url,
+        statement="I approve this Statement of Applicability: the controls included and excluded, and their "
+        "justifications.",
+        rule=lambda management_system: "Top management approves the SoA once every control is decided and "
+        "justified; the approval binds all its rows as they stand now.",
     )

@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,28 +16,18 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from aims import access, ledger
 from aims.access import Action
-from aims.forms import add_service_errors
 from aims.history import versions_of
 from aims.models import ManagementSystem, SignOff
-from aims.services import StaleVersionError
+from aims.pages import open_management_system, open_record, save_or_conflict, sign_off_from_post, signoff_panel
 from controls import exports, selectors, services
-from controls.forms import ApplicabilityForm, SoAApprovalForm, SoAFilterForm
+from controls.forms import ApplicabilityForm, SoAFilterForm
 from controls.models import Applicability
-from controls.signoffs import SOA, soa_blockers
+from controls.signoffs import SOA
 from registers.models import AISystem
 
 
-def _management_system(request: HttpRequest, ms_id: int, action: Action = Action.VIEW) -> ManagementSystem:
-    ms = access.get_management_system(request.user, ms_id, action)
-    request.management_system = ms
-    return ms
-
-
 def _row(request: HttpRequest, ms_id: int, pk: int, action: Action) -> Applicability:
-    queryset = selectors.soa_queryset().filter(management_system_id=ms_id)
-    row = access.get_record(request.user, queryset, pk, action)
-    request.management_system = row.management_system
-    return row
+    return open_record(request, selectors.soa_queryset(), ms_id, pk, action)
 
 
 def _soa_url(ms: ManagementSystem, query: str = "", anchor: str = "") -> str:
@@ -100,7 +89,7 @@ def _render_soa(
 @login_required
 @require_GET
 def soa(request: HttpRequest, ms_id: int) -> HttpResponse:
-    ms = _management_system(request, ms_id)
+    ms = open_management_system(request, ms_id)
     return _render_soa(request, ms, request.GET)
 
 
@@ -121,19 +110,17 @@ def soa_row_edit(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     query = QueryDict(request.POST.get("filters", ""))
     conflict = None
     if form.is_valid():
-        try:
-            services.applicability_update(
+        saved, conflict = save_or_conflict(
+            form,
+            lambda: services.applicability_update(
                 row,
                 user=request.user,
                 expected_version=form.cleaned_data["version"],
                 reason=form.reason(),
                 **form.service_fields(),
-            )
-        except StaleVersionError as exc:
-            conflict = str(exc)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+            ),
+        )
+        if saved is not None:
             messages.success(request, f"{row.control.key} saved.")
             return redirect(_soa_url(ms, query.urlencode(), f"row-{row.pk}"))
     return _render_soa(request, ms, query, bound=form, conflict=conflict, status=409 if conflict else 200)
@@ -152,7 +139,7 @@ def soa_row_history(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def soa_changes(request: HttpRequest, ms_id: int) -> HttpResponse:
-    ms = _management_system(request, ms_id)
+    ms = open_management_system(request, ms_id)
     signoffs = SignOff.objects.filter(management_system=ms, kind=SOA).select_related("signer")
     signoff = signoffs.filter(pk=request.GET.get("since")).first() if request.GET.get("since", "").isdigit() else None
     signoff = signoff or signoffs.order_by("-sequence").first()
@@ -176,37 +163,30 @@ def soa_changes(request: HttpRequest, ms_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def soa_approve(request: HttpRequest, ms_id: int) -> HttpResponse:
-    ms = _management_system(request, ms_id, Action.SIGN_OFF)
-    form = SoAApprovalForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            signoff = services.soa_approve(
-                management_system=ms,
-                user=request.user,
-                statement=form.cleaned_data["statement"],
-                confirmed=form.cleaned_data["confirmed"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, f"Statement of Applicability approved (sign-off #{signoff.sequence}).")
-            return redirect(_soa_url(ms))
+    """Top management signs the SoA exactly as shown (the version token on the page); 409 if it changed."""
+    ms = open_management_system(request, ms_id, Action.SIGN_OFF)
+    form = conflict = None
+    if request.method == "POST":
+        response, form, conflict = sign_off_from_post(request, SOA, ms, done_url=_soa_url(ms))
+        if response is not None:
+            return response
     all_rows = selectors.soa_rows(management_system=ms)
     context = {
         "ms": ms,
-        "form": form,
-        "blockers": soa_blockers(ms),
         "totals": selectors.soa_totals(selectors.soa_by_area(all_rows, [])),
         "status": ledger.sign_off_status(SOA, ms),
-        "history": ledger.sign_offs_of(SOA, ms),
+        "signoff": signoff_panel(
+            request, SOA, ms, action_url=reverse("controls:soa_approve", args=[ms.pk]), form=form, conflict=conflict
+        ),
     }
-    return render(request, "controls/soa_approve.html", context)
+    status = 409 if conflict else (400 if form is not None else 200)
+    return render(request, "controls/soa_approve.html", context, status=status)
 
 
 @login_required
 @require_GET
 def soa_export(request: HttpRequest, ms_id: int, fmt: str) -> HttpResponse:
-    ms = _management_system(request, ms_id)
+    ms = open_management_system(request, ms_id)
     filter_form, _owners, as_of, all_rows, _shown = _read_soa(request, ms, request.GET)
     if request.GET.get("as_of") and not as_of:
         raise Http404("Not a valid as-of date.")

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from aims import access
 from aims.access import Action
 from aims.forms import add_service_errors
+from aims.pages import open_management_system
 from evidence import selectors, services
 from evidence.forms import EvidenceForm
 from evidence.models import Evidence
@@ -22,17 +23,11 @@ from evidence.upload import refused_upload, with_upload_limit
 PAGE_SIZE = 50
 
 
-def _management_system(request: HttpRequest, ms_id: int, action: Action = Action.VIEW):
-    ms = access.get_management_system(request.user, ms_id, action)
-    request.management_system = ms
-    return ms
-
-
 @login_required
 @require_GET
 def evidence_list(request: HttpRequest, ms_id: int) -> HttpResponse:
     """List current evidence with its age; stale evidence is flagged."""
-    ms = _management_system(request, ms_id)
+    ms = open_management_system(request, ms_id)
     show_all = request.GET.get("all") == "1"
     rows = selectors.evidence_list(user=request.user, management_system=ms, include_superseded=show_all)
     page_obj = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -86,7 +81,7 @@ def _save(request: HttpRequest, ms, form: EvidenceForm, previous: Evidence | Non
 @with_upload_limit
 def evidence_create(request: HttpRequest, ms_id: int) -> HttpResponse:
     """Record new evidence: upload a file or give a link."""
-    ms = _management_system(request, ms_id, Action.CREATE)
+    ms = open_management_system(request, ms_id, Action.CREATE)
     data, files = (request.POST, request.FILES) if request.method == "POST" else (None, None)
     form = EvidenceForm(data, files, management_system=ms, upload_refused=refused_upload(request))
     if request.method == "POST" and form.is_valid():
@@ -102,7 +97,7 @@ def evidence_create(request: HttpRequest, ms_id: int) -> HttpResponse:
 @with_upload_limit
 def evidence_supersede(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     """Record a corrected version; the earlier one stays as it was."""
-    ms = _management_system(request, ms_id, Action.CREATE)
+    ms = open_management_system(request, ms_id, Action.CREATE)
     previous = selectors.evidence_in(user=request.user, management_system=ms, pk=pk)
     initial = {"title": previous.title, "description": previous.description, **selectors.current_links(previous)}
     data, files = (request.POST, request.FILES) if request.method == "POST" else (None, None)
@@ -120,7 +115,7 @@ def evidence_supersede(request: HttpRequest, ms_id: int, pk: int) -> HttpRespons
 @require_GET
 def evidence_detail(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     """Show one evidence item, its versions and who downloaded it."""
-    ms = _management_system(request, ms_id)
+    ms = open_management_system(request, ms_id)
     evidence = selectors.evidence_in(user=request.user, management_system=ms, pk=pk)
     selectors.with_age([evidence])
     context = {
@@ -158,6 +153,6 @@ def evidence_file_response(evidence: Evidence, *, user, channel: str) -> FileRes
 @require_GET
 def evidence_download(request: HttpRequest, ms_id: int, pk: int) -> FileResponse:
     """Download an evidence file (recorded)."""
-    ms = _management_system(request, ms_id)
+    ms = open_management_system(request, ms_id)
     evidence = selectors.evidence_in(user=request.user, management_system=ms, pk=pk)
     return evidence_file_response(evidence, user=request.user, channel="web")

@@ -10,25 +10,19 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from aims import access
 from aims.access import Action
 from aims.forms import add_service_errors
+from aims.pages import open_management_system
 from packs import selectors, services
 from packs.forms import PackRequestForm
 from packs.models import AuditPack, PackDownload
-
-
-def _management_system(request: HttpRequest, ms_id: int):
-    ms = access.get_management_system(request.user, ms_id, Action.REQUEST_PACK)
-    request.management_system = ms
-    return ms
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def pack_list(request: HttpRequest, ms_id: int) -> HttpResponse:
     """List the packs and request a new one."""
-    ms = _management_system(request, ms_id)
+    ms = open_management_system(request, ms_id, Action.REQUEST_PACK)
     form = PackRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -56,7 +50,7 @@ def pack_list(request: HttpRequest, ms_id: int) -> HttpResponse:
 @require_POST
 def pack_retry(request: HttpRequest, ms_id: int, pack_id: int) -> HttpResponse:
     """Queue a failed or stuck pack again."""
-    ms = _management_system(request, ms_id)
+    ms = open_management_system(request, ms_id, Action.REQUEST_PACK)
     pack = selectors.pack_get(management_system=ms, pack_id=pack_id)
     try:
         services.pack_retry(pack, user=request.user)
@@ -71,7 +65,7 @@ def pack_retry(request: HttpRequest, ms_id: int, pack_id: int) -> HttpResponse:
 @require_GET
 def pack_status(request: HttpRequest, ms_id: int, pack_id: int) -> JsonResponse:
     """Status and progress of one pack, for the progress bar."""
-    ms = _management_system(request, ms_id)
+    ms = open_management_system(request, ms_id, Action.REQUEST_PACK)
     pack = selectors.pack_get(management_system=ms, pack_id=pack_id)
     data = selectors.pack_status(pack)
     if pack.is_ready:
@@ -99,6 +93,6 @@ def pack_file_response(pack: AuditPack, part: str, *, user, channel: str) -> Fil
 @require_GET
 def pack_download(request: HttpRequest, ms_id: int, pack_id: int, part: str) -> FileResponse:
     """Download a ready pack's PDF or evidence bundle."""
-    ms = _management_system(request, ms_id)
+    ms = open_management_system(request, ms_id, Action.REQUEST_PACK)
     pack = selectors.pack_get(management_system=ms, pack_id=pack_id)
     return pack_file_response(pack, part, user=request.user, channel="web")

@@ -9,7 +9,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,10 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from aims import access
 from aims.access import Action
-from aims.forms import add_service_errors
 from aims.history import Version, versions_of
-from aims.services import StaleVersionError
-from aims.views_common import confirm_delete
+from aims.pages import confirm_delete, open_management_system, open_record, save_or_conflict
 from registers import selectors, services
 from registers.forms import RECORD_FIELDS, AISystemFilterForm, AISystemForm, record_form_class
 from registers.models import AISystem, DatasetRecord, ModelRecord, Supplier
@@ -98,10 +95,7 @@ def _page(request: HttpRequest, queryset):
 
 
 def _ai_system(request: HttpRequest, ms_id: int, pk: int, action: Action) -> AISystem:
-    queryset = selectors.ai_system_detail_queryset(user=request.user).filter(management_system_id=ms_id)
-    system = access.get_record(request.user, queryset, pk, action)
-    request.management_system = system.management_system
-    return system
+    return open_record(request, selectors.ai_system_detail_queryset(user=request.user), ms_id, pk, action)
 
 
 def _system_controls(request: HttpRequest, system: AISystem) -> dict:
@@ -114,8 +108,7 @@ def _system_controls(request: HttpRequest, system: AISystem) -> dict:
 @login_required
 @require_GET
 def ai_system_list(request: HttpRequest, ms_id: int) -> HttpResponse:
-    ms = access.get_management_system(request.user, ms_id, Action.VIEW)
-    request.management_system = ms
+    ms = open_management_system(request, ms_id)
     filter_form = AISystemFilterForm(request.GET, management_system=ms)
     systems = selectors.ai_system_list(user=request.user, management_system=ms, filters=filter_form.filters())
     context = {
@@ -159,17 +152,16 @@ def ai_system_history(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse
 @login_required
 @require_http_methods(["GET", "POST"])
 def ai_system_create(request: HttpRequest, ms_id: int) -> HttpResponse:
-    ms = access.get_management_system(request.user, ms_id, Action.CREATE)
-    request.management_system = ms
+    ms = open_management_system(request, ms_id, Action.CREATE)
     form = AISystemForm(request.POST or None, management_system=ms)
     if request.method == "POST" and form.is_valid():
-        try:
-            system = services.ai_system_create(
+        system, _conflict = save_or_conflict(
+            form,
+            lambda: services.ai_system_create(
                 management_system=ms, user=request.user, reason=form.reason(), **form.register_fields()
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+            ),
+        )
+        if system is not None:
             messages.success(request, f"{system.reference} was added to the inventory.")
             return redirect("registers:ai_system_detail", ms_id=ms.pk, pk=system.pk)
     return render(request, "registers/aisystem_form.html", {"ms": ms, "form": form})
@@ -187,19 +179,17 @@ def ai_system_edit(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     )
     conflict = None
     if request.method == "POST" and form.is_valid():
-        try:
-            services.ai_system_update(
+        saved, conflict = save_or_conflict(
+            form,
+            lambda: services.ai_system_update(
                 system,
                 user=request.user,
                 expected_version=form.cleaned_data["version"],
                 reason=form.reason(),
                 **form.register_fields(),
-            )
-        except StaleVersionError as exc:
-            conflict = str(exc)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+            ),
+        )
+        if saved is not None:
             messages.success(request, f"{system.reference} was saved.")
             return redirect("registers:ai_system_detail", ms_id=ms.pk, pk=system.pk)
     context = {"ms": ms, "form": form, "system": system, "conflict": conflict}
@@ -221,10 +211,7 @@ def ai_system_delete(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
 def _record(request: HttpRequest, ms_id: int, kind: str, pk: int, action: Action) -> tuple[RecordKind, Any]:
     """Return the register and one of its records, or raise 404 (invisible) / 403 (action refused)."""
     register = _kind(kind)
-    queryset = register.model.objects.select_related("management_system").filter(management_system_id=ms_id)
-    record = access.get_record(request.user, queryset, pk, action)
-    request.management_system = record.management_system
-    return register, record
+    return register, open_record(request, register.model.objects.select_related("management_system"), ms_id, pk, action)
 
 
 def _record_context(request: HttpRequest, kind: RecordKind, record) -> dict:
@@ -240,8 +227,7 @@ def _record_context(request: HttpRequest, kind: RecordKind, record) -> dict:
 @login_required
 @require_GET
 def record_list(request: HttpRequest, ms_id: int, kind: str) -> HttpResponse:
-    ms = access.get_management_system(request.user, ms_id, Action.VIEW)
-    request.management_system = ms
+    ms = open_management_system(request, ms_id)
     register = _kind(kind)
     q = request.GET.get("q", "").strip()[:200]
     records = selectors.record_list(register.model, user=request.user, management_system=ms, q=q)
@@ -280,18 +266,17 @@ def record_history(request: HttpRequest, ms_id: int, kind: str, pk: int) -> Http
 @login_required
 @require_http_methods(["GET", "POST"])
 def record_create(request: HttpRequest, ms_id: int, kind: str) -> HttpResponse:
-    ms = access.get_management_system(request.user, ms_id, Action.CREATE)
-    request.management_system = ms
+    ms = open_management_system(request, ms_id, Action.CREATE)
     register = _kind(kind)
     form = record_form_class(register.model)(request.POST or None, management_system=ms)
     if request.method == "POST" and form.is_valid():
-        try:
-            record = services.record_create(
+        record, _conflict = save_or_conflict(
+            form,
+            lambda: services.record_create(
                 register.model, management_system=ms, user=request.user, reason=form.reason(), **form.register_fields()
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+            ),
+        )
+        if record is not None:
             messages.success(request, f"{record.reference} was added.")
             return redirect("registers:record_detail", ms_id=ms.pk, kind=register.slug, pk=record.pk)
     return render(request, "registers/record_form.html", {"ms": ms, "kind": register, "form": form})
@@ -308,19 +293,17 @@ def record_edit(request: HttpRequest, ms_id: int, kind: str, pk: int) -> HttpRes
     )
     conflict = None
     if request.method == "POST" and form.is_valid():
-        try:
-            services.record_update(
+        saved, conflict = save_or_conflict(
+            form,
+            lambda: services.record_update(
                 record,
                 user=request.user,
                 expected_version=form.cleaned_data["version"],
                 reason=form.reason(),
                 **form.register_fields(),
-            )
-        except StaleVersionError as exc:
-            conflict = str(exc)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
+            ),
+        )
+        if saved is not None:
             messages.success(request, f"{record.reference} was saved.")
             return redirect("registers:record_detail", ms_id=ms.pk, kind=register.slug, pk=record.pk)
     context = {"ms": ms, "kind": register, "form": form, "obj": record, "conflict": conflict}

@@ -71,7 +71,7 @@ def test_acceptance_is_bound_to_the_version_accepted(world):
     risk_row = risk.history.order_by("-history_id").first()
     assert ("assessments.risk", risk_row.history_id) in signed
     assert any(label == "assessments.treatmentaction" for label, _ in signed)
-    [annotated] = selectors.annotate_sign_offs([risk], "risk_acceptance")
+    [annotated] = ledger.annotate_sign_offs([risk], "risk_acceptance")
     assert annotated.latest_sign_off == sign_off and annotated.signed_version == 1
     assert not annotated.changed_since_signed
 
@@ -80,7 +80,7 @@ def test_editing_an_accepted_risk_shows_changed_since_accepted_and_the_ledger_st
     risk = make_risk(world.acme, world.officer, **ABOVE)
     sign_off = accept(risk, world.leader)
     risk = services.risk_update(risk, user=world.officer, expected_version=risk.version, residual_likelihood=5)
-    [annotated] = selectors.annotate_sign_offs([risk], "risk_acceptance")
+    [annotated] = ledger.annotate_sign_offs([risk], "risk_acceptance")
     assert annotated.changed_since_signed and annotated.signed_version == 1 and annotated.version == 2
     status = ledger.sign_off_status("risk_acceptance", risk)
     assert status.latest == sign_off and status.changed_since

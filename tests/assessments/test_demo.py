@@ -20,13 +20,13 @@ def acme(db, monkeypatch):
 def test_demo_has_criteria_risks_acceptances_and_impact_assessments(acme):
     ms = acme.acme
     assert RiskCriteria.objects.filter(management_system=ms).count() == 1
-    risks = selectors.annotate_sign_offs(list(Risk.objects.filter(management_system=ms)), signoffs.ACCEPTANCE)
+    risks = ledger.annotate_sign_offs(list(Risk.objects.filter(management_system=ms)), signoffs.ACCEPTANCE)
     assert 14 <= len(risks) <= 18
     assert sum(1 for r in risks if r.latest_sign_off) >= 5
     assert sum(1 for r in risks if r.changed_since_signed) == 1
     assert sum(1 for r in risks if r.is_overdue) == 1
     assert {s.name for r in risks for s in r.ai_systems.all()} >= {"Patient message triage", "Patient FAQ chatbot"}
-    assessments = selectors.annotate_sign_offs(
+    assessments = ledger.annotate_sign_offs(
         list(ImpactAssessment.objects.filter(management_system=ms)), signoffs.APPROVAL
     )
     assert len(assessments) == 2 and sum(1 for a in assessments if a.latest_sign_off) == 1

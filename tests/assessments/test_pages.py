@@ -8,9 +8,11 @@ import pytest
 from django.urls import reverse
 
 from assessments.models import ImpactAssessment, Risk
+from assessments.signoffs import ACCEPTANCE
 from controls.models import Control
 from tests.assessments.helpers import make_assessment, make_criteria, make_risk
 from tests.factories import make_ai_system
+from tests.kit import sign_data
 
 
 def url(name, ms, *args):
@@ -109,7 +111,7 @@ def test_leader_accepts_a_risk_on_its_page_and_the_list_shows_it(world, client_a
     risk = make_risk(world.acme, world.officer, residual_likelihood=4, residual_consequence=4)
     client = client_as("leader")
     response = client.post(
-        url("risk_accept", world.acme, risk.pk), {"version": risk.version, "statement": "Accepted for one year."}
+        url("risk_accept", world.acme, risk.pk), sign_data(ACCEPTANCE, risk, "Accepted for one year.")
     )
     assert response.status_code == 302
     body = client.get(url("risk_list", world.acme) + "?accepted=yes").content.decode()
@@ -119,7 +121,7 @@ def test_leader_accepts_a_risk_on_its_page_and_the_list_shows_it(world, client_a
 def test_officer_cannot_accept_a_risk_above_the_threshold_on_its_page(world, client_as):
     risk = make_risk(world.acme, world.officer, owner=world.officer, residual_likelihood=4, residual_consequence=4)
     response = client_as("officer").post(
-        url("risk_accept", world.acme, risk.pk), {"version": risk.version, "statement": "Fine."}
+        url("risk_accept", world.acme, risk.pk), sign_data(ACCEPTANCE, risk, "Fine.")
     )
     assert response.status_code == 403
 

@@ -13,8 +13,10 @@ from django.urls import reverse
 
 from aims.models import SignOff
 from assessments.models import ImpactAssessment, Risk
+from assessments.signoffs import ACCEPTANCE, APPROVAL
 from tests.assessments.helpers import make_assessment, make_risk
 from tests.factories import make_ai_system
+from tests.kit import sign_data
 
 PERSONAS = ["owner", "officer", "leader", "contributor", "auditor", "expired_auditor", "outsider", "anonymous"]
 HIDDEN = {"list": False, "retrieve": 404, "history": 404, "create": 400, "update": 404, "delete": 404, "accept": 404}
@@ -194,11 +196,11 @@ def test_risk_pages_permission_matrix(world, api, risks, persona):
         client.get(reverse("assessments:risk_create", args=[ms])).status_code,
         client.get(reverse("assessments:risk_edit", args=[ms, risk.pk])).status_code,
         client.post(
-            reverse("assessments:risk_accept", args=[ms, risk.pk]), {"version": 1, "statement": "OK"}
+            reverse("assessments:risk_accept", args=[ms, risk.pk]), sign_data(ACCEPTANCE, risk, "OK")
         ).status_code,
         client.get(reverse("assessments:impact_create", args=[ms])).status_code,
         client.post(
-            reverse("assessments:impact_approve", args=[ms, assessment.pk]), {"version": 1, "statement": "OK"}
+            reverse("assessments:impact_approve", args=[ms, assessment.pk]), sign_data(APPROVAL, assessment, "OK")
         ).status_code,
     )
     assert got == PAGE_EXPECTED[persona]
@@ -212,7 +214,7 @@ def test_contributor_edits_and_accepts_the_risk_they_own_on_its_pages(world, api
     assert client.get(reverse("assessments:risk_edit", args=[world.acme.pk, mine.pk])).status_code == 200
     response = client.post(
         reverse("assessments:risk_accept", args=[world.acme.pk, mine.pk]),
-        {"version": 1, "statement": "Mine, accepted."},
+        sign_data(ACCEPTANCE, mine, "Mine, accepted."),
     )
     assert response.status_code == 302 and SignOff.objects.get().signer == world.contributor
 

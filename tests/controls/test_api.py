@@ -78,14 +78,25 @@ def test_soa_rows_cannot_be_created_or_deleted(world, api):
     assert api("owner").post("/api/v1/soa/", {"management_system": world.acme.pk}).status_code == 405
 
 
+def _soa_etag(client, ms) -> str:
+    response = client.get(f"/api/v1/management-systems/{ms.pk}/soa-version/")
+    assert response.status_code == 200 and response["ETag"] == f'"{response.data["version"]}"'
+    return response["ETag"]
+
+
 def test_approve_soa_then_sign_offs_and_verify(world, api):
     url = f"/api/v1/management-systems/{world.acme.pk}/approve-soa/"
-    refused = api("leader").post(url, {"statement": "Approved.", "confirmed": True}, format="json")
+    body = {"statement": "Approved.", "confirmed": True}
+    leader = api("leader")
+    refused = leader.post(url, body, format="json", HTTP_IF_MATCH=_soa_etag(leader, world.acme))
     assert refused.status_code == 400 and "not decided yet" in str(refused.data)
     decide_all(world.acme, world.officer)
-    assert api("officer").post(url, {"statement": "Approved.", "confirmed": True}, format="json").status_code == 403
-    assert api("outsider").post(url, {"statement": "Approved.", "confirmed": True}, format="json").status_code == 404
-    response = api("leader").post(url, {"statement": "Approved.", "confirmed": True}, format="json")
+    etag = _soa_etag(leader, world.acme)
+    assert api("officer").post(url, body, format="json", HTTP_IF_MATCH=etag).status_code == 403
+    assert api("outsider").post(url, body, format="json", HTTP_IF_MATCH=etag).status_code == 404
+    missing = leader.post(url, body, format="json")
+    assert missing.status_code == 428 and "If-Match" in missing.json()["detail"]
+    response = leader.post(url, body, format="json", HTTP_IF_MATCH=etag)
     assert response.status_code == 201
     assert response.data["sequence"] == 1 and len(response.data["versions"]) == 38
     listed = api("auditor").get("/api/v1/sign-offs/", {"management_system": world.acme.pk})
@@ -96,12 +107,32 @@ def test_approve_soa_then_sign_offs_and_verify(world, api):
     assert api("outsider").get(f"/api/v1/management-systems/{world.acme.pk}/verify/").status_code == 404
 
 
+def test_soa_approval_is_refused_when_a_row_changed_since_the_version_was_read(world, api):
+    decide_all(world.acme, world.officer)
+    leader = api("leader")
+    etag = _soa_etag(leader, world.acme)
+    row = row_of(world.acme, "A.2.2")
+    api("officer").patch(
+        f"/api/v1/soa/{row.pk}/", {"implementation_notes": "Changed meanwhile"}, format="json", HTTP_IF_MATCH='"2"'
+    )
+    url = f"/api/v1/management-systems/{world.acme.pk}/approve-soa/"
+    stale = leader.post(url, {"statement": "Approved.", "confirmed": True}, format="json", HTTP_IF_MATCH=etag)
+    assert stale.status_code == 412 and "changed since you opened it" in stale.json()["detail"]
+    assert not SignOff.objects.exists()
+    fresh = _soa_etag(leader, world.acme)
+    assert fresh != etag
+    signed = leader.post(url, {"statement": "Approved.", "confirmed": True}, format="json", HTTP_IF_MATCH=fresh)
+    assert signed.status_code == 201
+
+
 def test_verify_endpoint_reports_the_first_broken_sign_off(world, api):
     decide_all(world.acme, world.officer)
-    api("leader").post(
+    leader = api("leader")
+    leader.post(
         f"/api/v1/management-systems/{world.acme.pk}/approve-soa/",
         {"statement": "OK", "confirmed": True},
         format="json",
+        HTTP_IF_MATCH=_soa_etag(leader, world.acme),
     )
     signoff = SignOff.objects.get()
     table = Applicability.history.model._meta.db_table

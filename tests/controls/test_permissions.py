@@ -11,7 +11,9 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from controls.models import Applicability
+from controls.signoffs import SOA
 from tests.controls.helpers import INCLUDED, row_of
+from tests.kit import sign_data
 
 pytestmark = pytest.mark.django_db
 
@@ -86,10 +88,10 @@ def test_approval_post_is_decided_by_sign_off_permission(world, persona):
     client = APIClient()
     client.force_login(world.users[persona])
     response = client.post(
-        reverse("controls:soa_approve", args=[world.acme.pk]), {"statement": "OK", "confirmed": "on"}
+        reverse("controls:soa_approve", args=[world.acme.pk]), sign_data(SOA, world.acme, "OK")
     )
     # Allowed approvers reach the rules (the SoA is undecided, so the blockers are listed).
-    expected = {"owner": 200, "leader": 200, "officer": 403, "auditor": 403, "outsider": 404}[persona]
+    expected = {"owner": 400, "leader": 400, "officer": 403, "auditor": 403, "outsider": 404}[persona]
     assert response.status_code == expected
-    if expected == 200:
+    if expected == 400:
         assert "not decided yet" in response.content.decode()

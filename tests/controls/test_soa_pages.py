@@ -16,8 +16,10 @@ from openpyxl import load_workbook
 from aims.models import SignOff
 from controls import services
 from controls.models import Applicability
+from controls.signoffs import SOA
 from tests.controls.helpers import EXCLUDED, INCLUDED, Status, decide_all, row_of
 from tests.factories import make_ai_system
+from tests.kit import sign_data
 
 pytestmark = pytest.mark.django_db
 
@@ -187,11 +189,11 @@ def test_exports_honour_as_of(world, client_as):
 def test_approval_page_lists_what_blocks_approval(world, client_as):
     response = client_as("leader").get(reverse("controls:soa_approve", args=[world.acme.pk]))
     assert response.status_code == 200
-    assert len(response.context["blockers"]) == 38
+    assert len(response.context["signoff"].blockers) == 38
     response = client_as("leader").post(
-        reverse("controls:soa_approve", args=[world.acme.pk]), {"statement": "OK", "confirmed": "on"}
+        reverse("controls:soa_approve", args=[world.acme.pk]), sign_data(SOA, world.acme, "OK")
     )
-    assert "not decided yet" in response.content.decode()
+    assert response.status_code == 400 and "not decided yet" in response.content.decode()
     assert not SignOff.objects.exists()
 
 
@@ -199,8 +201,10 @@ def test_leader_approves_then_an_edit_shows_changed_since_with_a_diff(world, cli
     decide_all(world.acme, world.officer)
     leader = client_as("leader")
     url = reverse("controls:soa_approve", args=[world.acme.pk])
-    assert "Tick the box" in leader.post(url, {"statement": "Approved."}).content.decode()
-    response = leader.post(url, {"statement": "Approved for stage 1.", "confirmed": "on"})
+    unconfirmed = sign_data(SOA, world.acme, "Approved.")
+    del unconfirmed["confirmed"]
+    assert "Tick the box" in leader.post(url, unconfirmed).content.decode()
+    response = leader.post(url, sign_data(SOA, world.acme, "Approved for stage 1."))
     assert response.status_code == 302
     signoff = SignOff.objects.get()
     assert signoff.signer == world.leader and len(signoff.versions) == 38
@@ -266,3 +270,26 @@ def test_as_of_a_date_means_the_end_of_that_day_and_a_bad_date_is_reported(world
     assert today.context["as_of"] is not None and "Today." in today.content.decode()
     bad = client.get(soa_url(world.acme, as_of="2026-13-45"))
     assert bad.context["as_of"] is None and "Give a date as YYYY-MM-DD" in bad.content.decode()
+
+
+def test_approval_of_a_version_the_leader_did_not_see_is_refused_with_a_conflict(world, client_as):
+    decide_all(world.acme, world.officer)
+    leader = client_as("leader")
+    url = reverse("controls:soa_approve", args=[world.acme.pk])
+    page = leader.get(url)
+    form = page.context["signoff"].form
+    seen = {"signed_version": form.initial["signed_version"], "statement": "Approved as read.", "confirmed": "on"}
+    row = row_of(world.acme, "A.6.2.4")
+    services.applicability_update(row, user=world.officer, expected_version=row.version, justification="Changed.")
+
+    response = leader.post(url, seen)
+
+    assert response.status_code == 409
+    assert "changed since you opened it" in response.content.decode()
+    assert not SignOff.objects.exists()
+    # The page offers the version that stands now, unticked, with the statement kept.
+    retry = response.context["signoff"].form
+    assert not retry.is_bound and retry.initial["statement"] == "Approved as read."
+    assert retry.initial["signed_version"] == sign_data(SOA, world.acme)["signed_version"] != seen["signed_version"]
+    again = {**seen, "signed_version": retry.initial["signed_version"]}
+    assert leader.post(url, again).status_code == 302

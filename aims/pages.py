@@ -1,0 +1,184 @@
+"""The one HTML kit every register's pages are built from.
+
+- ``open_management_system`` and ``open_record``: resolve what a page shows through
+  ``aims.access`` (404 outside the user's management systems, 403 where it is visible but
+  the action is refused) and set ``request.management_system`` for the navigation.
+- ``save_or_conflict``: call a service for a form; a stale version becomes the conflict
+  message (the page answers 409), a ``ValidationError`` goes next to the form's fields.
+- ``confirm_delete`` and ``confirm_retire``: ask before deleting a record nothing refers to,
+  or retiring one that something does.
+- ``signoff_panel`` and ``sign_off_from_post``: the sign-off box (status, history,
+  blockers, form) and its POST handler, for every kind of sign-off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from aims import access, ledger
+from aims.access import Action
+from aims.forms import ConfirmDeleteForm, SignOffForm, add_service_errors
+from aims.models import ManagementSystem, SignOff
+from aims.services import StaleVersionError
+
+M = TypeVar("M", bound=models.Model)
+T = TypeVar("T")
+
+
+def open_management_system(request: HttpRequest, ms_id: Any, action: Action = Action.VIEW) -> ManagementSystem:
+    """The management system of the page, or 404/403 as ``aims.access`` decides; shows its navigation."""
+    ms = access.get_management_system(request.user, ms_id, action)
+    request.management_system = ms
+    return ms
+
+
+def open_record(request: HttpRequest, queryset: QuerySet[M], ms_id: Any, pk: Any, action: Action = Action.VIEW) -> M:
+    """One record of the page's management system, or 404/403 as ``aims.access`` decides."""
+    try:
+        ms_id = int(ms_id)
+    except (TypeError, ValueError):
+        ms_id = 0
+    obj = access.get_record(request.user, queryset.filter(management_system_id=ms_id), pk, action)
+    request.management_system = obj.management_system
+    return obj
+
+
+def save_or_conflict(form: Any, save: Callable[[], T]) -> tuple[T | None, str | None]:
+    """Run a service call for a form: (result, None), or (None, conflict message), or errors on the form."""
+    try:
+        return save(), None
+    except StaleVersionError as exc:
+        return None, str(exc)
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return None, None
+
+
+def confirm_delete(
+    request: HttpRequest,
+    obj: Any,
+    delete: Callable[..., None],
+    *,
+    cancel_url: str,
+    done_url: str,
+    kept: str = "Its history is kept.",
+) -> HttpResponse:
+    """Ask before deleting a register row; delete only the version the user confirmed."""
+    form = ConfirmDeleteForm(request.POST or None, initial={"version": obj.version})
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        _done, conflict = save_or_conflict(
+            form,
+            lambda: delete(obj, user=request.user, expected_version=form.cleaned_data["version"], reason=form.reason()),
+        )
+        if conflict is None and not form.errors:
+            messages.success(request, f"{obj} was deleted. {kept}")
+            return redirect(done_url)
+    context = {"ms": obj.management_system, "obj": obj, "form": form, "conflict": conflict, "cancel_url": cancel_url}
+    return render(request, "registers/register_confirm_delete.html", context, status=409 if conflict else 200)
+
+
+# --- sign-offs -------------------------------------------------------------------------------
+
+
+@dataclass
+class SignOffPanel:
+    """Everything the sign-off box shows for one subject and one kind of sign-off."""
+
+    spec: ledger.Signable
+    subject: Any
+    status: ledger.SignOffStatus
+    history: list[SignOff]
+    may_sign: bool
+    blockers: list[str]
+    form: SignOffForm | None
+    action_url: str
+    conflict: str | None = None
+    rule: str = ""
+    signed_version: int | None = None
+    changes: list[Any] = field(default_factory=list)
+
+    @property
+    def current_version(self) -> int | None:
+        return getattr(self.subject, "version", None)
+
+    @property
+    def can_sign_now(self) -> bool:
+        """Offer the form: the signer may sign, nothing blocks, and there is something new to sign."""
+        return self.may_sign and not self.blockers and (self.status.latest is None or self.status.changed_since)
+
+
+def signoff_panel(
+    request: HttpRequest,
+    kind: str,
+    subject: Any,
+    *,
+    action_url: str,
+    form: SignOffForm | None = None,
+    conflict: str | None = None,
+) -> SignOffPanel:
+    """The sign-off box of a subject: latest sign-off, changed since, earlier ones, blockers and the form."""
+    spec = ledger.signable(kind)
+    status = ledger.sign_off_status(kind, subject)
+    may = ledger.may_sign(kind, request.user, subject)
+    blockers = spec.blockers(subject) if (may and spec.blockers) else []
+    if may and form is None:
+        form = SignOffForm(initial={"signed_version": ledger.version_token(kind, subject), "statement": spec.statement})
+    signed_version = None
+    if status.latest is not None and hasattr(subject, "version"):
+        signed_version = ledger.signed_record_version(status.latest, subject)
+    return SignOffPanel(
+        spec=spec,
+        subject=subject,
+        status=status,
+        history=list(ledger.sign_offs_of(kind, subject)),
+        may_sign=may,
+        blockers=blockers,
+        form=form,
+        action_url=action_url,
+        conflict=conflict,
+        rule=spec.rule(subject) if spec.rule else "",
+        signed_version=signed_version,
+    )
+
+
+def sign_off_from_post(
+    request: HttpRequest, kind: str, subject: Any, *, done_url: str
+) -> tuple[HttpResponse | None, SignOffForm, str | None]:
+    """Handle a sign-off form: (redirect, form, None) when signed, else (None, bound form, conflict message)."""
+    form = SignOffForm(request.POST)
+    conflict = None
+    if form.is_valid():
+        try:
+            signoff = ledger.sign_off(
+                kind=kind,
+                subject=subject,
+                user=request.user,
+                statement=form.cleaned_data["statement"],
+                expected_token=form.cleaned_data["signed_version"],
+            )
+        except ledger.SignOffConflict as exc:
+            conflict = str(exc)
+            # Offer the version that stands now, unticked: the signer reviews it and confirms again.
+            form = SignOffForm(
+                initial={
+                    "signed_version": ledger.version_token(kind, subject),
+                    "statement": form.cleaned_data["statement"],
+                }
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            spec = ledger.signable(kind)
+            messages.success(request, f"{spec.label}: signed (sign-off #{signoff.sequence}).")
+            return redirect(done_url), form, None
+    return None, form, conflict
