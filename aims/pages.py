@@ -109,7 +109,8 @@ class SignOffPanel:
 
     @property
     def current_version(self) -> int | None:
-        return getattr(self.subject, "version", None)
+        """The record's version number; None when the subject is a whole (the SoA of a management system)."""
+        return None if isinstance(self.subject, ManagementSystem) else getattr(self.subject, "version", None)
 
     @property
     def can_sign_now(self) -> bool:
@@ -178,7 +179,14 @@ def sign_off_from_post(
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            spec = ledger.signable(kind)
-            messages.success(request, f"{spec.label}: signed (sign-off #{signoff.sequence}).")
+            messages.success(request, _signed_message(kind, subject, signoff))
             return redirect(done_url), form, None
     return None, form, conflict
+
+
+def _signed_message(kind: str, subject: Any, signoff: SignOff) -> str:
+    spec = ledger.signable(kind)
+    if isinstance(subject, ManagementSystem) or not hasattr(subject, "reference"):
+        return f"{spec.label}: signed (sign-off #{signoff.sequence})."
+    version = type(subject)._default_manager.filter(pk=subject.pk).values_list("version", flat=True).first()
+    return f"You {spec.done_label.lower()} version {version} of {subject.reference} (sign-off #{signoff.sequence})."

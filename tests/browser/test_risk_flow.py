@@ -52,7 +52,8 @@ def test_officer_scores_a_risk_leader_accepts_it_and_heat_map_shows_it(world, pa
     login(page, "leader")
     page.goto(live_url + reverse("assessments:risk_detail", args=[world.acme.pk, risk.pk]))
     page.get_by_label("Statement and rationale").fill("Residual risk accepted while the data is collected.")
-    page.get_by_role("button", name="Accept version 1").click()
+    page.get_by_label("I have reviewed the version shown").check()
+    page.get_by_role("button", name="Accept and sign version 1").click()
     expect(page.get_by_text("You accepted version 1")).to_be_visible()
     assert ledger.sign_off_status("risk_acceptance", risk).latest.signer == world.leader
 

@@ -62,8 +62,8 @@ def test_officer_decides_leader_approves_then_an_edit_shows_changed_since(world,
     login(page, "leader")
     page.goto(soa_url)
     page.get_by_role("link", name="Approve…").click()
-    page.get_by_label("Statement", exact=True).fill("Approved for the stage 1 audit.")
-    page.get_by_label("I have reviewed every row").check()
+    page.get_by_label("Statement and rationale").fill("Approved for the stage 1 audit.")
+    page.get_by_label("I have reviewed the version shown").check()
     page.get_by_role("button", name="Approve and sign").click()
     expect(page.locator(".soa-signoff")).to_contain_text("Approved on")
     assert SignOff.objects.get().signer == world.leader
