@@ -101,7 +101,7 @@ def if_match_token(request: Request) -> str:
     header = request.headers.get("If-Match", "").strip()
     if not header:
         raise PreconditionRequired(
-            'This sign-off needs an If-Match header with the ETag of the version you read (for example '
+            "This sign-off needs an If-Match header with the ETag of the version you read (for example "
             'If-Match: "3f2a..."), so that nobody signs a version they did not see. Nothing was signed.'
         )
     return header.removeprefix("W/").strip().strip('"')

@@ -227,9 +227,7 @@ class ApproveSoAView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(
-        request=ApprovalSerializer, responses={201: SignOffSerializer}, parameters=[IF_MATCH_SOA_VERSION]
-    )
+    @extend_schema(request=ApprovalSerializer, responses={201: SignOffSerializer}, parameters=[IF_MATCH_SOA_VERSION])
     def post(self, request: Request, pk: int) -> Response:
         management_system = access.get_management_system(request.user, pk, Action.SIGN_OFF)
         token = if_match_token(request)

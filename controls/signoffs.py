@@ -65,6 +65,8 @@ def register() -> None:
         subject_url=soa_as_signed_url,
         statement="I approve this Statement of Applicability: the controls included and excluded, and their "
         "justifications.",
-        rule=lambda management_system: "Top management approves the SoA once every control is decided and "
-        "justified; the approval binds all its rows as they stand now.",
+        rule=lambda management_system: (
+            "Top management approves the SoA once every control is decided and "
+            "justified; the approval binds all its rows as they stand now."
+        ),
     )

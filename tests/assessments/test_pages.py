@@ -120,9 +120,7 @@ def test_leader_accepts_a_risk_on_its_page_and_the_list_shows_it(world, client_a
 
 def test_officer_cannot_accept_a_risk_above_the_threshold_on_its_page(world, client_as):
     risk = make_risk(world.acme, world.officer, owner=world.officer, residual_likelihood=4, residual_consequence=4)
-    response = client_as("officer").post(
-        url("risk_accept", world.acme, risk.pk), sign_data(ACCEPTANCE, risk, "Fine.")
-    )
+    response = client_as("officer").post(url("risk_accept", world.acme, risk.pk), sign_data(ACCEPTANCE, risk, "Fine."))
     assert response.status_code == 403
 
 

@@ -87,9 +87,7 @@ def test_soa_of_another_management_system_does_not_exist(world, persona):
 def test_approval_post_is_decided_by_sign_off_permission(world, persona):
     client = APIClient()
     client.force_login(world.users[persona])
-    response = client.post(
-        reverse("controls:soa_approve", args=[world.acme.pk]), sign_data(SOA, world.acme, "OK")
-    )
+    response = client.post(reverse("controls:soa_approve", args=[world.acme.pk]), sign_data(SOA, world.acme, "OK"))
     # Allowed approvers reach the rules (the SoA is undecided, so the blockers are listed).
     expected = {"owner": 400, "leader": 400, "officer": 403, "auditor": 403, "outsider": 404}[persona]
     assert response.status_code == expected
