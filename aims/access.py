@@ -46,6 +46,11 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.AUDITOR: {"view_registers", "request_pack"},
 }
 
+# Roles that may edit records: system-wide (owner, officer) or the ones granted to them (contributor).
+EDITOR_ROLES = frozenset({Role.OWNER, Role.OFFICER, Role.CONTRIBUTOR})
+# Roles whose per-object edit grants count; a grant held under any other role is ignored.
+GRANT_ROLES = frozenset({Role.CONTRIBUTOR})
+
 # Which management-system permission each action needs.
 _ACTION_PERMISSION = {
     Action.VIEW: "view_registers",
@@ -73,6 +78,43 @@ def ensure_role_groups(management_system: ManagementSystem) -> dict[str, Group]:
                 assign_perm(f"aims.{codename}", group, management_system)
         groups[role] = group
     return groups
+
+
+def sync_role_permissions(management_systems: Any = None) -> int:
+    """Give every role group of the management systems exactly its role's permissions; return the changes.
+
+    Adding an action to ``ROLE_PERMISSIONS`` then needs no data migration: ``migrate`` runs this
+    for every management system (see ``AimsConfig.ready``).
+    """
+    from aims.models import ManagementSystemGroupObjectPermission as GroupPermission
+
+    systems = list(ManagementSystem.objects.all() if management_systems is None else management_systems)
+    held: dict[tuple[int, str], set[str]] = {}
+    rows = GroupPermission.objects.filter(content_object__in=systems).values_list(
+        "content_object_id", "group__name", "permission__codename"
+    )
+    for ms_id, group_name, codename in rows:
+        held.setdefault((ms_id, group_name), set()).add(codename)
+    changes = 0
+    for management_system in systems:
+        for role, wanted in ROLE_PERMISSIONS.items():
+            name = role_group_name(management_system, role)
+            group, _created = Group.objects.get_or_create(name=name)
+            have = held.get((management_system.pk, name), set())
+            for codename in wanted - have:
+                assign_perm(f"aims.{codename}", group, management_system)
+                changes += 1
+            for codename in have - wanted:
+                remove_perm(f"aims.{codename}", group, management_system)
+                changes += 1
+    return changes
+
+
+def sync_role_permissions_after_migrate(sender: Any, using: str = "default", **kwargs: Any) -> None:
+    """post_migrate: bring existing management systems' role groups up to ``ROLE_PERMISSIONS``."""
+    if using != "default":
+        return
+    sync_role_permissions()
 
 
 def sync_membership_group(membership: Membership, *, previous_role: str | None = None) -> None:
@@ -142,8 +184,11 @@ def _has_system_perm(user: User, management_system: ManagementSystem, codename: 
 
 
 def _has_object_grant(user: User, obj: models.Model, action: Action) -> bool:
-    """Contributors edit the objects granted to them one by one."""
+    """Contributors edit the objects granted to them one by one; other roles' grants do not count."""
     if action is not Action.EDIT or isinstance(obj, ManagementSystem):
+        return False
+    membership = membership_for(user, obj.management_system_id)
+    if membership is None or membership.role not in GRANT_ROLES:
         return False
     codename = f"change_{obj._meta.model_name}"
     return _checker(user).has_perm(codename, obj)
@@ -204,7 +249,8 @@ def editable_ids(user: User, model: type[models.Model], management_system: Manag
     """Ids of records the user may edit in the management system; None means all of them."""
     if _has_system_perm(user, management_system, "edit_registers"):
         return None
-    if membership_for(user, management_system.pk) is None:
+    membership = membership_for(user, management_system.pk)
+    if membership is None or membership.role not in GRANT_ROLES:
         return set()
     granted = get_objects_for_user(
         user,
@@ -226,3 +272,54 @@ def revoke_object_edit(user: AbstractBaseUser, obj: models.Model) -> None:
     """Take back a user's edit grant on one record."""
     remove_perm(f"{obj._meta.app_label}.change_{obj._meta.model_name}", user, obj)
     forget_cached_access(user)
+
+
+def may_own(role: str | None) -> bool:
+    """Whether a member with this role may own or be assigned records (and so edit them)."""
+    return role in EDITOR_ROLES
+
+
+# --- has_perm agrees with can -------------------------------------------------------------------
+
+_PERMISSION_ACTION = {
+    "view_registers": Action.VIEW,
+    "edit_registers": Action.EDIT,
+    "manage_members": Action.MANAGE_MEMBERS,
+    "sign_off": Action.SIGN_OFF,
+    "request_pack": Action.REQUEST_PACK,
+}
+_PREFIX_ACTION = {"view": Action.VIEW, "change": Action.EDIT, "delete": Action.DELETE, "add": Action.CREATE}
+
+
+def action_for_permission(perm: str) -> Action | None:
+    """The access action a Django permission name stands for (``registers.change_aisystem`` -> EDIT)."""
+    codename = perm.rpartition(".")[2]
+    if codename in _PERMISSION_ACTION:
+        return _PERMISSION_ACTION[codename]
+    prefix = codename.partition("_")[0]
+    return _PREFIX_ACTION.get(prefix)
+
+
+class AccessBackend:
+    """Authorisation backend: ``user.has_perm(perm, obj)`` on a management system or register record
+    answers exactly what ``can`` answers, so an expired auditor or a grant outside its role gets nothing.
+
+    Permissions without an object are left to Django's ModelBackend (the admin's superusers).
+    """
+
+    def authenticate(self, request: Any, **credentials: Any) -> None:
+        return None
+
+    def get_user(self, user_id: Any) -> None:
+        return None
+
+    def has_perm(self, user_obj: Any, perm: str, obj: Any = None) -> bool:
+        if obj is None or not user_obj.is_active:
+            return False
+        if not isinstance(obj, ManagementSystem) and not hasattr(obj, "management_system_id"):
+            return False
+        action = action_for_permission(perm)
+        return action is not None and can(user_obj, action, obj)
+
+    def has_module_perms(self, user_obj: Any, app_label: str) -> bool:
+        return False

@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig
+from django.db.models.signals import post_migrate
 
 
 class AimsConfig(AppConfig):
@@ -7,6 +9,14 @@ class AimsConfig(AppConfig):
     verbose_name = "AI management system"
 
     def ready(self) -> None:
-        from aims import pack_gather
+        from aims import access, pack_gather
 
         pack_gather.register()
+        # A permission added to a role reaches every existing management system.
+        post_migrate.connect(access.sync_role_permissions_after_migrate, sender=self)
+
+
+class SuperuserAdminConfig(AdminConfig):
+    """The admin, open to active superusers only (members use the register's own pages)."""
+
+    default_site = "aims.admin_site.SuperuserAdminSite"

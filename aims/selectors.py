@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -9,6 +12,24 @@ from django.utils import timezone
 from aims import access
 from aims.access import Action
 from aims.models import ManagementSystem, Membership
+
+
+def active_members(management_system: ManagementSystem, *, roles: Any = None) -> QuerySet:
+    """Users with an active membership of the management system (optionally only some roles), by username.
+
+    The one answer to "who is a member now": every owner and assignee picker, form and
+    service asks it, so an expired auditor or a removed member is never offered.
+    """
+    active = Q(aims_memberships__expires_at__isnull=True) | Q(aims_memberships__expires_at__gt=timezone.now())
+    in_system = Q(aims_memberships__management_system=management_system) & active
+    if roles is not None:
+        in_system &= Q(aims_memberships__role__in=list(roles))
+    return get_user_model().objects.filter(in_system).order_by("username")
+
+
+def owner_candidates(management_system: ManagementSystem) -> QuerySet:
+    """Members who may own or be assigned records: those who may edit (never an auditor or leadership)."""
+    return active_members(management_system, roles=access.EDITOR_ROLES)
 
 
 def membership_list(*, management_system: ManagementSystem) -> QuerySet[Membership]:

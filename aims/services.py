@@ -145,6 +145,23 @@ def _check_links(management_system: ManagementSystem, m2m: Mapping[str, Iterable
         raise ValidationError(errors)
 
 
+def check_assignee(management_system: ManagementSystem, user: AbstractBaseUser | None, field: str = "owner") -> None:
+    """Refuse an owner or assignee who is not an active member allowed to edit (auditors, leadership, outsiders)."""
+    if user is None:
+        return
+    membership = access.membership_for(user, management_system.pk)
+    if membership is None:
+        raise ValidationError({field: f"{user.get_username()} is not a member of this management system."})
+    if not access.may_own(membership.role):
+        raise ValidationError(
+            {
+                field: f"{user.get_username()} has the {membership.get_role_display().lower()} role in this "
+                "management system and cannot own or be assigned records: choose an owner, compliance officer "
+                "or contributor."
+            }
+        )
+
+
 # --- management systems and members ---------------------------------------------------
 
 

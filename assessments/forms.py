@@ -7,9 +7,10 @@ from typing import Any
 from django import forms
 
 from aims.models import ManagementSystem
+from aims.selectors import active_members, owner_candidates
 from assessments.models import ImpactAssessment, ImpactRow, Level, Risk, RiskCriteria, RiskSource, TreatmentAction
 from controls.models import Control
-from registers.forms import ANY, RegisterForm, member_users, user_label
+from registers.forms import ANY, RegisterForm, user_label
 from registers.models import AISystem
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -185,7 +186,7 @@ class RiskForm(RegisterForm):
         )
         self.fields["controls"].queryset = Control.objects.select_related("area").order_by("position")
         self.fields["controls"].label = "Annex A controls"
-        self.fields["owner"].queryset = member_users(management_system)
+        self.fields["owner"].queryset = owner_candidates(management_system)
         self.fields["owner"].label_from_instance = user_label
         for name, scale, blank in (
             ("likelihood", criteria.likelihood_scale, None),
@@ -225,7 +226,7 @@ class ActionForm(forms.Form):
 
     def __init__(self, *args: Any, management_system: ManagementSystem, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = member_users(management_system)
+        self.fields["owner"].queryset = owner_candidates(management_system)
         self.fields["owner"].label_from_instance = user_label
 
     def clean(self) -> dict[str, Any]:
@@ -283,7 +284,7 @@ class RiskFilterForm(forms.Form):
         self.fields["system"].queryset = AISystem.objects.filter(management_system=management_system).order_by(
             "reference"
         )
-        self.fields["owner"].queryset = member_users(management_system)
+        self.fields["owner"].queryset = active_members(management_system)
         self.fields["owner"].label_from_instance = user_label
 
     def filters(self) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from django.db import transaction
 
 from aims import access, ledger
 from aims.models import ManagementSystem, SignOff
-from aims.services import StaleVersionError, register_create, register_delete, register_update
+from aims.services import StaleVersionError, check_assignee, register_create, register_delete, register_update
 from assessments import scoring, signoffs
 from assessments.models import AREA_SOURCE, ImpactAssessment, ImpactRow, Risk, RiskCriteria, TreatmentAction
 
@@ -92,11 +92,6 @@ def risk_criteria_ensure_default(*, management_system: ManagementSystem, user: A
 # --- risks -----------------------------------------------------------------------------
 
 
-def _check_member(management_system: ManagementSystem, user: AbstractBaseUser | None, field: str) -> None:
-    if user is not None and access.membership_for(user, management_system.pk) is None:
-        raise ValidationError({field: f"{user.get_username()} is not a member of this management system."})
-
-
 def _split(fields: dict[str, Any]) -> dict[str, Iterable[Any]] | None:
     m2m = {name: list(fields.pop(name)) for name in RISK_LINKS if name in fields}
     return m2m or None
@@ -124,7 +119,7 @@ def _replace_actions(
             continue
         for name, value in values.items():
             setattr(action, name, value)
-        _check_member(risk.management_system, action.owner, "actions")
+        check_assignee(risk.management_system, action.owner, "actions")
         action.full_clean(exclude=["risk"])
         _save_child(action, user, reason)
         kept.add(action.pk)
@@ -161,7 +156,7 @@ def risk_create(
         criteria = fields.pop("criteria", None) or current_criteria(management_system=management_system)
         if criteria is None or criteria.management_system_id != management_system.pk:
             raise ValidationError({"criteria": "Set up the risk criteria of this management system first."})
-        _check_member(management_system, fields.get("owner"), "owner")
+        check_assignee(management_system, fields.get("owner"), "owner")
         m2m = _split(fields)
         fields = _scored(criteria, None, fields)
         risk = register_create(
@@ -185,7 +180,7 @@ def risk_update(
     """Change a risk; it keeps its criteria version unless rescore puts it on the criteria in force."""
     with transaction.atomic():
         if "owner" in fields:
-            _check_member(risk.management_system, fields["owner"], "owner")
+            check_assignee(risk.management_system, fields["owner"], "owner")
         criteria = risk.criteria
         if rescore:
             criteria = current_criteria(management_system=risk.management_system)

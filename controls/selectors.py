@@ -11,7 +11,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, QuerySet
 from simple_history.models import SIMPLE_HISTORY_REVERSE_ATTR_NAME
 
-from aims.models import ManagementSystem, Membership
+from aims.models import ManagementSystem
+from aims.selectors import owner_candidates
 from controls.models import Applicability, Control, ControlArea
 from registers.models import AISystem
 
@@ -123,9 +124,9 @@ def soa_totals(groups: list[AreaProgress]) -> dict[str, int]:
 
 
 def soa_owner_choices(management_system: ManagementSystem) -> list[tuple[int, str]]:
-    """Members who can own a control, as (user id, username)."""
-    members = Membership.objects.filter(management_system=management_system).select_related("user")
-    return sorted(((m.user_id, m.user.get_username()) for m in members), key=lambda c: c[1].lower())
+    """Members who can own a control (active, allowed to edit), as (user id, username)."""
+    members = owner_candidates(management_system)
+    return sorted(((user.pk, user.get_username()) for user in members), key=lambda c: c[1].lower())
 
 
 def soa_system_choices(management_system: ManagementSystem) -> list[tuple[int, str]]:

@@ -9,9 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from aims import access, ledger
+from aims import ledger
 from aims.models import ManagementSystem, SignOff
-from aims.services import register_update
+from aims.services import check_assignee, register_update
 from controls.catalog import ANNEX_A as DEFAULT_FRAMEWORK
 from controls.catalog import catalog_ensure
 from controls.models import Applicability, Control
@@ -56,11 +56,6 @@ def soa_rows_ensure(*, management_system: ManagementSystem, user: AbstractBaseUs
     return len(rows)
 
 
-def _check_owner(management_system: ManagementSystem, owner: AbstractBaseUser | None) -> None:
-    if owner is not None and access.membership_for(owner, management_system.pk) is None:
-        raise ValidationError({"owner": f"{owner.get_username()} is not a member of this management system."})
-
-
 def applicability_update(
     row: Applicability,
     *,
@@ -71,7 +66,7 @@ def applicability_update(
 ) -> Applicability:
     """Decide, justify or progress one SoA row, refusing a stale version."""
     if "owner" in fields:
-        _check_owner(row.management_system, fields["owner"])
+        check_assignee(row.management_system, fields["owner"])
     m2m = {name: fields.pop(name) for name in LINKS if name in fields} or None
     return register_update(row, user=user, expected_version=expected_version, reason=reason, m2m=m2m, **fields)
 

@@ -3,26 +3,14 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from aims.forms import VersionedFormMixin
 from aims.models import ManagementSystem
+from aims.selectors import active_members, owner_candidates
 from registers.models import AISystem, DatasetRecord, ModelRecord, Supplier
 
 ANY = [("", "Any")]
-
-
-def member_users(management_system: ManagementSystem) -> QuerySet:
-    """Users with an active membership of the management system (the only possible owners)."""
-    active = Q(aims_memberships__expires_at__isnull=True) | Q(aims_memberships__expires_at__gt=timezone.now())
-    return (
-        get_user_model()
-        .objects.filter(Q(aims_memberships__management_system=management_system) & active)
-        .order_by("username")
-    )
 
 
 def user_label(user: AbstractBaseUser) -> str:
@@ -72,13 +60,14 @@ class AISystemForm(RegisterForm):
             "suppliers": forms.CheckboxSelectMultiple,
         }
         help_texts = {
-            "owner": "Accountable for the system; only members of this management system can own one.",
+            "owner": "Accountable for the system: an owner, compliance officer or contributor of this management "
+            "system (who may then edit it).",
             "in_scope": "Inside the AIMS scope (clause 4.3).",
         }
 
     def __init__(self, *args, management_system: ManagementSystem, **kwargs) -> None:
         super().__init__(*args, management_system=management_system, **kwargs)
-        self.fields["owner"].queryset = member_users(management_system)
+        self.fields["owner"].queryset = owner_candidates(management_system)
         self.fields["owner"].label_from_instance = user_label
         for name, model in (
             ("model_records", ModelRecord),
@@ -118,7 +107,7 @@ class AISystemFilterForm(forms.Form):
 
     def __init__(self, *args, management_system: ManagementSystem, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = member_users(management_system)
+        self.fields["owner"].queryset = active_members(management_system)
         self.fields["owner"].label_from_instance = user_label
 
     def filters(self) -> dict:

@@ -6,12 +6,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from aims import access
 from aims.models import ManagementSystem
-from aims.services import register_create, register_delete, register_update
+from aims.services import check_assignee, register_create, register_delete, register_update
 from registers.models import AISystem, DatasetRecord, ModelRecord, Supplier
 
 LINKS = ("model_records", "dataset_records", "suppliers")
@@ -20,11 +19,6 @@ LINKS = ("model_records", "dataset_records", "suppliers")
 def _split_links(fields: dict[str, Any]) -> dict[str, Iterable[Any]] | None:
     m2m = {name: fields.pop(name) for name in LINKS if name in fields}
     return m2m or None
-
-
-def _check_owner(management_system: ManagementSystem, owner: AbstractBaseUser | None) -> None:
-    if owner is not None and access.membership_for(owner, management_system.pk) is None:
-        raise ValidationError({"owner": f"{owner.get_username()} is not a member of this management system."})
 
 
 def _sync_owner_grant(system: AISystem, previous_owner: AbstractBaseUser | None) -> None:
@@ -40,7 +34,7 @@ def ai_system_create(
 ) -> AISystem:
     """Add an AI system to the inventory."""
     with transaction.atomic():
-        _check_owner(management_system, fields.get("owner"))
+        check_assignee(management_system, fields.get("owner"))
         m2m = _split_links(fields)
         system = register_create(
             AISystem, management_system=management_system, user=user, reason=reason, m2m=m2m, **fields
@@ -60,7 +54,7 @@ def ai_system_update(
     """Change an AI system, refusing a stale version."""
     with transaction.atomic():
         if "owner" in fields:
-            _check_owner(system.management_system, fields["owner"])
+            check_assignee(system.management_system, fields["owner"])
         previous_owner = system.owner
         m2m = _split_links(fields)
         updated = register_update(

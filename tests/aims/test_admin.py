@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.apps import apps
 from django.contrib import admin
+from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
 
@@ -155,7 +156,17 @@ def test_api_token_revoke_action(world, superuser_client):
     assert ApiToken.objects.get(pk=token.pk).revoked_at is not None
 
 
-def test_staff_without_superuser_sees_no_register_admin(world):
+@pytest.mark.parametrize("with_permissions", [False, True])
+def test_the_admin_admits_superusers_only(world, with_permissions):
+    """Staff accounts, even with every model permission, are sent to the admin's login page."""
+    staff = UserFactory(username="staff", is_staff=True)
+    if with_permissions:
+        staff.user_permissions.set(Permission.objects.all())
     client = Client()
-    client.force_login(UserFactory(username="staff", is_staff=True))
-    assert client.get(reverse("admin:registers_aisystem_changelist")).status_code == 403
+    client.force_login(staff)
+    for url in (reverse("admin:index"), reverse("admin:registers_aisystem_changelist")):
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith(reverse("admin:login"))
+    member = Client()
+    member.force_login(world.owner)  # the owner of a management system is no admin either
+    assert member.get(reverse("admin:index")).status_code == 302

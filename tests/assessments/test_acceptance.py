@@ -44,7 +44,7 @@ def test_risk_owner_cannot_accept_a_risk_above_the_threshold(world, persona):
 
 @pytest.mark.parametrize("persona", ["officer", "contributor", "auditor"])
 def test_members_who_do_not_own_the_risk_cannot_accept_it(world, persona):
-    risk = make_risk(world.acme, world.officer, owner=world.leader, **WITHIN)
+    risk = make_risk(world.acme, world.officer, owner=world.owner, **WITHIN)
     with pytest.raises(PermissionDenied):
         accept(risk, world.users[persona])
     assert not SignOff.objects.exists()

@@ -19,7 +19,7 @@ def add_risks(world, n: int, start: int) -> None:
     for i in range(start, start + n):
         risk = make_risk(
             world.acme, world.officer, title=f"Risk {i}", ai_systems=[system], controls=controls, owner=world.officer,
-            residual_likelihood=1, residual_consequence=2, actions=[{"description": f"Action {i}", "owner": world.leader}],
+            residual_likelihood=1, residual_consequence=2, actions=[{"description": f"Action {i}", "owner": world.contributor}],
         )  # fmt: skip
         if i % 2:
             services.risk_accept(risk, user=world.leader, expected_version=risk.version, statement="Accepted")

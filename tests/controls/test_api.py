@@ -156,6 +156,6 @@ def test_soa_list_query_count_does_not_grow_with_linked_objects(world, api):
     systems = [make_ai_system(world.acme, user=world.officer, name=f"System {i}") for i in range(4)]
     for row in Applicability.objects.filter(management_system=world.acme)[:10]:
         services.applicability_update(
-            row, user=world.officer, expected_version=row.version, owner=world.leader, ai_systems=systems
+            row, user=world.officer, expected_version=row.version, owner=world.contributor, ai_systems=systems
         )
     assert _soa_list_queries(client, world.acme) == few

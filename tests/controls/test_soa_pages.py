@@ -106,7 +106,7 @@ def test_filters_select_undecided_excluded_not_implemented_and_owner(world, clie
         user=world.officer,
         expected_version=row.version,
         implementation_status=Status.IMPLEMENTED,
-        owner=world.leader,
+        owner=world.contributor,
     )
     row = row_of(world.acme, "A.7.4")
     services.applicability_update(
@@ -124,7 +124,7 @@ def test_filters_select_undecided_excluded_not_implemented_and_owner(world, clie
     assert keys(show="undecided") == ["A.7.4"]
     assert keys(show="excluded") == ["A.10.3", "A.10.4"]
     assert len(keys(show="not_implemented")) == 38 - 2 - 1 - 1
-    assert keys(owner=world.leader.pk) == ["A.2.2"]
+    assert keys(owner=world.contributor.pk) == ["A.2.2"]
 
 
 def test_as_of_shows_the_soa_exactly_as_it_stood(world, client_as):
@@ -247,7 +247,9 @@ def test_soa_page_query_count_does_not_grow_with_linked_objects(world, client_as
     client = client_as(persona)
     first = make_ai_system(world.acme, user=world.officer, name="System 0")
     row = row_of(world.acme, "A.2.2")
-    services.applicability_update(row, user=world.officer, expected_version=1, owner=world.leader, ai_systems=[first])
+    services.applicability_update(
+        row, user=world.officer, expected_version=1, owner=world.contributor, ai_systems=[first]
+    )
     _page_queries(client, world.acme)  # warm process-wide caches (content types)
     few = _page_queries(client, world.acme)
     few_as_of = _page_queries(client, world.acme, as_of=timezone.now().date().isoformat())
