@@ -242,7 +242,8 @@ ActionFormSet = forms.formset_factory(ActionForm, extra=2, can_delete=True)
 def action_formset(data: Any, management_system: ManagementSystem, risk: Risk | None = None) -> Any:
     initial = (
         [
-            {"description": a.description, "owner": a.owner, "due_date": a.due_date, "status": a.status}
+            # The id keeps each action the same record when the form is saved unchanged.
+            {"id": a.pk, "description": a.description, "owner": a.owner, "due_date": a.due_date, "status": a.status}
             for a in risk.actions.all()
         ]
         if risk

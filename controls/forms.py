@@ -26,7 +26,7 @@ class ApplicabilityForm(VersionedFormMixin, forms.Form):
         label="Justification",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Required once decided, for inclusion and exclusion alike.",
+        help_text="Why the control is included or excluded (clause 6.1.3).",
     )
     implementation_status = forms.ChoiceField(
         label="Implementation status", choices=Applicability.ImplementationStatus.choices
@@ -59,6 +59,8 @@ class ApplicabilityForm(VersionedFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.row = row
         self.fields["owner"].choices = [("", "Nobody yet"), *owners]
+        # Required for included and excluded controls alike (clause 6.1.3), not while undecided.
+        self.fields["justification"].required_note = "required once decided"
         self.fields["ai_systems"].choices = systems
         self.owner_objects = owner_objects or {}
         self.system_objects = system_objects or {}
