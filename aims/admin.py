@@ -17,10 +17,11 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from simple_history.admin import SimpleHistoryAdmin
 
 from aims import services
-from aims.models import ApiToken, ManagementSystem, Membership, RegisterModel, SignOff
+from aims.models import ApiToken, ManagementSystem, Membership, RegisterModel, RetirableModel, SignOff
 
 ADMIN_REASON = "Edited in admin"
 
@@ -80,10 +81,19 @@ def _adopt(obj: models.Model, saved: models.Model) -> None:
     obj._state.adding = False
 
 
+class AdminRetireForm(forms.Form):
+    reason = forms.CharField(max_length=280, widget=forms.Textarea(attrs={"rows": 2, "cols": 60}))
+
+
 class RegisterAdmin(ServiceErrorsAsMessages, SimpleHistoryAdmin):
-    """Admin for a register model; subclasses override the *_record hooks to use their own services."""
+    """Admin for a register model; subclasses override the *_record hooks to use their own services.
+
+    A record something refers to cannot be deleted (the service refuses, the admin shows why);
+    the "Retire or withdraw" action closes it with a reason instead.
+    """
 
     form = VersionedAdminForm
+    actions = ["retire_selected"]
     list_display = ("reference", "__str__", "management_system", "version", "updated_at")
     list_filter = ("management_system",)
     search_fields = ("reference", "name")
@@ -123,6 +133,31 @@ class RegisterAdmin(ServiceErrorsAsMessages, SimpleHistoryAdmin):
     def revert_disabled(self, request: HttpRequest, obj=None) -> bool:
         return True
 
+    def get_actions(self, request: HttpRequest) -> dict:
+        actions = super().get_actions(request)
+        if not issubclass(self.model, RetirableModel):
+            actions.pop("retire_selected", None)
+        return actions
+
+    @admin.action(description="Retire or withdraw the selected records (with a reason)")
+    def retire_selected(self, request: HttpRequest, queryset) -> HttpResponse | None:
+        """Ask for the reason, then retire each selected record through its service."""
+        form = AdminRetireForm(request.POST if "reason" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            for obj in queryset:
+                self.retire_record(obj, user=request.user, reason=form.cleaned_data["reason"])
+            self.message_user(request, f"{queryset.count()} record(s) retired. They stay readable with their history.")
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Retire or withdraw",
+            "opts": self.model._meta,
+            "queryset": queryset,
+            "form": form,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/aims/retire_selected.html", context)
+
     def history_form_view(self, request: HttpRequest, object_id, version_id, extra_context=None) -> HttpResponse:
         # Past versions are shown, never saved back from here (that would bypass the services).
         if request.method == "POST":
@@ -145,6 +180,9 @@ class RegisterAdmin(ServiceErrorsAsMessages, SimpleHistoryAdmin):
 
     def delete_record(self, obj: RegisterModel, *, user, reason: str) -> None:
         services.register_delete(obj, user=user, expected_version=None, reason=reason)
+
+    def retire_record(self, obj: RegisterModel, *, user, reason: str) -> RegisterModel:
+        return services.register_retire(obj, user=user, expected_version=None, reason=f"{reason} (in admin)")
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -272,6 +310,31 @@ class MembershipAdmin(ServiceErrorsAsMessages, SimpleHistoryAdmin):
 
     def revert_disabled(self, request: HttpRequest, obj=None) -> bool:
         return True
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        actions = super().get_actions(request)
+        if not issubclass(self.model, RetirableModel):
+            actions.pop("retire_selected", None)
+        return actions
+
+    @admin.action(description="Retire or withdraw the selected records (with a reason)")
+    def retire_selected(self, request: HttpRequest, queryset) -> HttpResponse | None:
+        """Ask for the reason, then retire each selected record through its service."""
+        form = AdminRetireForm(request.POST if "reason" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            for obj in queryset:
+                self.retire_record(obj, user=request.user, reason=form.cleaned_data["reason"])
+            self.message_user(request, f"{queryset.count()} record(s) retired. They stay readable with their history.")
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Retire or withdraw",
+            "opts": self.model._meta,
+            "queryset": queryset,
+            "form": form,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/aims/retire_selected.html", context)
 
 
 @admin.register(ApiToken)

@@ -11,8 +11,11 @@
   paginated, filterable by ``?management_system=<id>``, written through services with the
   acting user and a change reason, with optimistic concurrency (``ETag``/``If-Match``).
 - ``HistoryMixin``: ``GET .../<id>/history/`` for any model with simple-history.
+- ``RetireMixin``: ``POST .../<id>/retire/`` with a ``reason`` and ``If-Match``, for records
+  that are retired (or withdrawn) rather than deleted once anything refers to them.
 - ``exception_handler``: Django ``ValidationError`` from services -> 400 with field errors,
-  ``StaleVersionError`` and ``SignOffConflict`` -> 412.
+  ``StaleVersionError`` and ``SignOffConflict`` -> 412, a deletion of a record something
+  refers to (``StillReferencedError``) -> 409 with ``referenced_by``.
 """
 
 from __future__ import annotations
@@ -39,8 +42,8 @@ from aims.access import Action
 from aims.api_pagination import Pagination
 from aims.history import versions_of
 from aims.ledger import SignOffConflict
-from aims.models import ManagementSystem, RegisterModel
-from aims.services import REASON_MAX, StaleVersionError
+from aims.models import ManagementSystem, RegisterModel, RetirableModel
+from aims.services import REASON_MAX, StaleVersionError, StillReferencedError
 
 # --- errors ------------------------------------------------------------------------------
 
@@ -60,8 +63,18 @@ class PreconditionFailed(exceptions.APIException):
     default_code = "precondition_failed"
 
 
+class StillReferenced(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "still_referenced"
+
+
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """Turn service errors into API errors, then let DRF render them."""
+    if isinstance(exc, StillReferencedError):
+        response = drf_exception_handler(StillReferenced(exc.messages[0]), context)
+        if response is not None:
+            response.data["referenced_by"] = exc.references
+        return response
     if isinstance(exc, DjangoValidationError):
         detail = serializers.as_serializer_error(exc)
         if "__all__" in detail:
@@ -135,6 +148,7 @@ DEFAULT_ACCESS_ACTIONS: dict[str, Action] = {
     "update": Action.EDIT,
     "partial_update": Action.EDIT,
     "destroy": Action.DELETE,
+    "retire": Action.DELETE,
 }
 
 
@@ -248,6 +262,9 @@ class RegisterSerializer(ChangeReasonMixin, serializers.ModelSerializer):
         fields = super().get_fields()
         if self.instance is not None and "management_system" in fields:
             fields["management_system"] = serializers.PrimaryKeyRelatedField(read_only=True)  # a row never moves
+        if issubclass(self.Meta.model, RetirableModel):
+            fields["retired_at"] = serializers.DateTimeField(read_only=True, allow_null=True)
+            fields["retired_reason"] = serializers.CharField(read_only=True)
         return fields
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -440,3 +457,31 @@ class RegisterViewSet(HistoryMixin, viewsets.ModelViewSet):
             obj, user=request.user, expected_version=version, reason=change_reason(request, "Deleted through the API")
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RetireRequestSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=300, help_text="Why the record is retired or withdrawn (kept in history)."
+    )
+
+
+class RetireMixin:
+    """``POST .../<id>/retire/``: retire (withdraw) the version named in If-Match, with a reason.
+
+    A record that a sign-off, evidence or another record refers to cannot be deleted (409); it
+    is retired instead, stays readable with its history, and is listed as closed. Subclasses
+    implement ``retire_object`` with the area's service.
+    """
+
+    def retire_object(self, obj: Any, *, user: Any, expected_version: int, reason: str) -> Any:
+        raise NotImplementedError
+
+    @extend_schema(request=RetireRequestSerializer, parameters=[IF_MATCH_HEADER])
+    @action(detail=True, methods=["post"])
+    def retire(self, request: Request, pk: Any = None) -> Response:
+        obj = self.get_object()
+        version = expected_version(request, obj.version)
+        body = RetireRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        obj = self.retire_object(obj, user=request.user, expected_version=version, reason=body.validated_data["reason"])
+        return self._respond(obj)

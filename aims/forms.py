@@ -92,6 +92,17 @@ class ConfirmDeleteForm(VersionedFormMixin):
     default_reason = "Deleted via the web"
 
 
+class RetireForm(forms.Form):
+    """Retire or withdraw the version the user saw, with the reason (required: it is the record's closing note)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    reason = forms.CharField(
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Why it is closed, e.g. “Decommissioned after the 2026 review”. Kept in its history.",
+    )
+
+
 class SignOffForm(forms.Form):
     """One sign-off of any kind: the version the signer read, their statement, and their confirmation."""
 

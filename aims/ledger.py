@@ -70,7 +70,14 @@ from aims.access import Action
 from aims.models import ManagementSystem, SignOff
 
 GENESIS_DIGEST = "0" * 64
-CANONICAL_FORMAT = 1
+# The canonical format new sign-offs are written in; every sign-off records its own, and
+# verification recomputes each in the format it was signed in.
+CANONICAL_FORMAT = 2
+# Fields added to signed records after a format was in use: a sign-off of an earlier format
+# never covered them, so they are left out when it is recomputed.
+FIELDS_SINCE_FORMAT: dict[int, frozenset[str]] = {
+    2: frozenset({"retired_at", "retired_reason"}),  # records retired instead of deleted
+}
 
 VersionKey = tuple[str, int]  # (tracked model label, history id)
 
@@ -236,10 +243,16 @@ def _load_links(history_model: type[models.Model], ids: list[int]) -> dict[str, 
     return links
 
 
+def _in_format(version: dict[str, Any], canonical_format: int) -> dict[str, Any]:
+    later = set().union(*(fields for since, fields in FIELDS_SINCE_FORMAT.items() if since > canonical_format))
+    return {name: value for name, value in version.items() if name not in later}
+
+
 def signed_payload(signoff: SignOff, versions: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Everything a sign-off's digest covers: the signed data, who, what, when and the chain link."""
+    canonical_format = signoff.canonical_format
     return {
-        "format": CANONICAL_FORMAT,
+        "format": canonical_format,
         "management_system": signoff.management_system_id,
         "sequence": signoff.sequence,
         "previous_digest": signoff.previous_digest,
@@ -249,7 +262,7 @@ def signed_payload(signoff: SignOff, versions: Sequence[dict[str, Any]]) -> dict
         "signer": {"id": signoff.signer_id, "role": signoff.signer_role},
         "statement": signoff.statement,
         "signed_at": signoff.signed_at,
-        "versions": list(versions),
+        "versions": [_in_format(version, canonical_format) for version in versions],
     }
 
 
@@ -337,6 +350,7 @@ def sign_off(
             signer_role=access.role_of(user, management_system) or "",
             statement=statement,
             signed_at=timezone.now(),
+            canonical_format=CANONICAL_FORMAT,
         )
         loaded = load_versions(keys)
         signoff.digest = digest_of(signed_payload(signoff, [loaded[key] for key in keys]))

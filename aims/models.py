@@ -113,6 +113,9 @@ class RegisterModel(models.Model):
     """Base of every register row: one management system, a reference, a version, history."""
 
     reference_prefix = "REG"
+    # Reverse relations whose rows are part of the record (a risk's treatment actions): they go
+    # with it and do not count as something that refers to it.
+    owned_children: tuple[str, ...] = ()
 
     management_system = models.ForeignKey(ManagementSystem, on_delete=models.PROTECT, related_name="+")
     reference = models.CharField(max_length=20, editable=False)
@@ -134,6 +137,28 @@ class RegisterModel(models.Model):
     def __str__(self) -> str:
         label = getattr(self, "name", "") or getattr(self, "title", "")
         return f"{self.reference} {label}".strip()
+
+
+class RetirableModel(RegisterModel):
+    """A register row that is retired (or withdrawn) with a reason once anything refers to it, never deleted.
+
+    Retiring is a history version like any change; a retired record stays readable with its
+    history and is listed under "Closed or withdrawn". ``retire_verb`` names the act for the
+    record's users ("Retire" an AI system, "Withdraw" a risk).
+    """
+
+    retire_verb = "Retire"
+    retired_label = "Retired"
+
+    retired_at = models.DateTimeField(null=True, blank=True, editable=False)
+    retired_reason = models.CharField("reason for retiring", max_length=300, blank=True, editable=False)
+
+    class Meta(RegisterModel.Meta):
+        abstract = True
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
 
 
 class AppendOnlyError(Exception):
@@ -170,6 +195,9 @@ class SignOff(models.Model):
     signed_at = models.DateTimeField()
     previous_digest = models.CharField(max_length=64)
     digest = models.CharField(max_length=64, unique=True)
+    canonical_format = models.PositiveSmallIntegerField(
+        default=1, help_text="The canonical JSON format the digest was computed in (see aims.ledger)."
+    )
 
     objects = SignOffQuerySet.as_manager()
 

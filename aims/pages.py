@@ -5,8 +5,8 @@
   the action is refused) and set ``request.management_system`` for the navigation.
 - ``save_or_conflict``: call a service for a form; a stale version becomes the conflict
   message (the page answers 409), a ``ValidationError`` goes next to the form's fields.
-- ``confirm_delete`` and ``confirm_retire``: ask before deleting a record nothing refers to,
-  or retiring one that something does.
+- ``confirm_remove``: ask before deleting a record nothing refers to, or retiring (withdrawing)
+  one with a reason; ``removal_verb`` names the button.
 - ``signoff_panel`` and ``sign_off_from_post``: the sign-off box (status, history,
   blockers, form) and its POST handler, for every kind of sign-off.
 """
@@ -24,9 +24,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from aims import access, ledger
+from aims import access, ledger, services
 from aims.access import Action
-from aims.forms import ConfirmDeleteForm, SignOffForm, add_service_errors
+from aims.forms import ConfirmDeleteForm, RetireForm, SignOffForm, add_service_errors
 from aims.models import ManagementSystem, SignOff
 from aims.services import StaleVersionError
 
@@ -63,28 +63,67 @@ def save_or_conflict(form: Any, save: Callable[[], T]) -> tuple[T | None, str | 
         return None, None
 
 
-def confirm_delete(
+def confirm_remove(
     request: HttpRequest,
     obj: Any,
-    delete: Callable[..., None],
     *,
+    delete: Callable[..., None],
+    retire: Callable[..., Any] | None,
     cancel_url: str,
     done_url: str,
-    kept: str = "Its history is kept.",
 ) -> HttpResponse:
-    """Ask before deleting a register row; delete only the version the user confirmed."""
-    form = ConfirmDeleteForm(request.POST or None, initial={"version": obj.version})
+    """Delete a record nothing refers to, or retire (withdraw) one with a reason; ask first, act on the version seen.
+
+    The page lists what refers to the record; when anything does, only retiring is offered, and
+    a deletion posted anyway is refused by the service with the same list.
+    """
+    references = services.references_to(obj)
+    delete_form = None if references else ConfirmDeleteForm(initial={"version": obj.version})
+    retire_form = RetireForm(initial={"version": obj.version}) if retire and not obj.is_retired else None
     conflict = None
-    if request.method == "POST" and form.is_valid():
-        _done, conflict = save_or_conflict(
-            form,
-            lambda: delete(obj, user=request.user, expected_version=form.cleaned_data["version"], reason=form.reason()),
-        )
-        if conflict is None and not form.errors:
-            messages.success(request, f"{obj} was deleted. {kept}")
-            return redirect(done_url)
-    context = {"ms": obj.management_system, "obj": obj, "form": form, "conflict": conflict, "cancel_url": cancel_url}
-    return render(request, "registers/register_confirm_delete.html", context, status=409 if conflict else 200)
+    if request.method == "POST":
+        if request.POST.get("action") == "retire" and retire_form is not None:
+            retire_form = RetireForm(request.POST)
+            if retire_form.is_valid():
+                data = retire_form.cleaned_data
+                done, conflict = save_or_conflict(
+                    retire_form,
+                    lambda: retire(obj, user=request.user, expected_version=data["version"], reason=data["reason"]),
+                )
+                if done is not None:
+                    messages.success(request, f"{obj.reference} was {obj.retired_label.lower()}. It stays readable.")
+                    return redirect(cancel_url)
+        else:
+            delete_form = ConfirmDeleteForm(request.POST)
+            if delete_form.is_valid():
+                data = delete_form.cleaned_data
+                _done, conflict = save_or_conflict(
+                    delete_form,
+                    lambda: delete(
+                        obj, user=request.user, expected_version=data["version"], reason=delete_form.reason()
+                    ),
+                )
+                if conflict is None and not delete_form.errors:
+                    messages.success(request, f"{obj} was deleted. Its history is kept.")
+                    return redirect(done_url)
+    context = {
+        "ms": obj.management_system,
+        "obj": obj,
+        "references": references,
+        "delete_form": delete_form,
+        "retire_form": retire_form,
+        "conflict": conflict,
+        "cancel_url": cancel_url,
+    }
+    invalid = any(f is not None and f.is_bound and f.errors for f in (delete_form, retire_form))
+    return render(request, "aims/confirm_remove.html", context, status=409 if conflict else (400 if invalid else 200))
+
+
+def removal_verb(obj: Any) -> str:
+    """The word on a record's remove button: Delete while nothing refers to it, else Retire or Withdraw."""
+    if getattr(obj, "is_retired", False):
+        return ""
+    return getattr(obj, "retire_verb", "Retire") if services.references_to(obj) else "Delete"
 
 
 # --- sign-offs -------------------------------------------------------------------------------

@@ -18,13 +18,27 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from aims import access, hooks
 from aims.history import record_version
-from aims.models import ApiToken, ManagementSystem, Membership, RegisterModel, Role
+from aims.models import ApiToken, ManagementSystem, Membership, RegisterModel, RetirableModel, Role, SignOff
 
 R = TypeVar("R", bound=RegisterModel)
 REASON_MAX = 100
+
+
+class StillReferencedError(ValidationError):
+    """A record something refers to (a sign-off, evidence, another record) cannot be deleted: retire it."""
+
+    def __init__(self, obj: models.Model, references: list[str]) -> None:
+        self.obj = obj
+        self.references = references
+        verb = getattr(obj, "retire_verb", "Retire").lower()
+        super().__init__(
+            f"{obj} cannot be deleted: {'; '.join(references)} refer{'s' if len(references) == 1 else ''} to it. "
+            f"{verb.capitalize()} it instead, with a reason: it stays readable with its history."
+        )
 
 
 class StaleVersionError(Exception):
@@ -124,12 +138,97 @@ def register_update(
 def register_delete(
     obj: RegisterModel, *, user: AbstractBaseUser | None, expected_version: int | None, reason: str = "Deleted"
 ) -> None:
-    """Delete a register row; its history stays, with who deleted it and why."""
+    """Delete a register row nothing refers to; its history stays, with who deleted it and why.
+
+    A row that a sign-off, evidence or another record refers to is refused with
+    ``StillReferencedError``: it is retired instead (``register_retire``).
+    """
     with transaction.atomic():
         current = type(obj).objects.select_for_update().get(pk=obj.pk)
         _check_version(current, expected_version)
+        references = references_to(current)
+        if references:
+            raise StillReferencedError(current, references)
         _stamp(current, user=user, reason=reason)
         current.delete()
+
+
+def register_retire(
+    obj: RetirableModel, *, user: AbstractBaseUser | None, expected_version: int | None, reason: str, **fields: Any
+) -> RetirableModel:
+    """Retire (or withdraw) a record with a reason: a new version, still readable, listed as closed."""
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValidationError({"reason": f"Say why {obj.reference} is {obj.retired_label.lower()}."})
+    if obj.is_retired:
+        raise ValidationError(f"{obj.reference} was already {obj.retired_label.lower()} on {obj.retired_at:%d %b %Y}.")
+    return register_update(
+        obj,
+        user=user,
+        expected_version=expected_version,
+        reason=f"{obj.retired_label}: {reason}",
+        retired_at=timezone.now(),
+        retired_reason=reason[:300],
+        **fields,
+    )
+
+
+def references_to(obj: models.Model, *, limit: int = 5) -> list[str]:
+    """What refers to a record: its sign-offs, what the apps' reference finders report, and other records.
+
+    A record's own children (``owned_children``, e.g. a risk's treatment actions) are part of
+    it; what refers to them counts. History rows and permission grants do not count.
+    """
+    found = list(_sign_off_references(obj))
+    for finder in hooks.reference_finders():
+        found.extend(finder(obj))
+    found.extend(_related_references(obj, limit=limit))
+    owned = getattr(type(obj), "owned_children", ())
+    for name in owned:
+        for child in getattr(obj, name).all():
+            found.extend(_related_references(child, limit=limit, skip={type(obj)}))
+    return found
+
+
+def _sign_off_references(obj: models.Model) -> list[str]:
+    from django.contrib.contenttypes.models import ContentType
+
+    sequences = list(
+        SignOff.objects.filter(subject_type=ContentType.objects.get_for_model(obj), subject_id=obj.pk)
+        .order_by("sequence")
+        .values_list("sequence", flat=True)
+    )
+    if not sequences:
+        return []
+    return [f"sign-off{'s' if len(sequences) > 1 else ''} {', '.join(f'#{n}' for n in sequences)}"]
+
+
+def _counts_as_reference(relation: Any) -> bool:
+    related = relation.related_model
+    if hasattr(related, "instance_type") or hasattr(related, "history_object"):
+        return False  # simple-history's rows
+    if issubclass(related, UserObjectPermissionBase | GroupObjectPermissionBase):
+        return False  # access grants go with the record
+    return True
+
+
+def _related_references(obj: models.Model, *, limit: int, skip: set[type] | None = None) -> list[str]:
+    """Other records pointing at this one through a foreign key or a many-to-many link."""
+    owned = set(getattr(type(obj), "owned_children", ()))
+    found = []
+    for relation in obj._meta.related_objects:
+        if relation.get_accessor_name() in owned or not _counts_as_reference(relation):
+            continue
+        if skip and relation.related_model in skip:
+            continue
+        related = relation.related_model._default_manager.filter(**{relation.field.name: obj})
+        rows = list(related[: limit + 1])
+        if rows:
+            label = relation.related_model._meta.verbose_name_plural
+            names = [getattr(row, "reference", "") or str(row) for row in rows[:limit]]
+            more = " and more" if len(rows) > limit else ""
+            found.append(f"{label} {', '.join(names)}{more}")
+    return found
 
 
 def _check_links(management_system: ManagementSystem, m2m: Mapping[str, Iterable[Any]] | None) -> None:

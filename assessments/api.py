@@ -22,6 +22,7 @@ from aims.api_common import (
     MemberField,
     RegisterSerializer,
     RegisterViewSet,
+    RetireMixin,
     expected_version,
     register_fields,
 )
@@ -226,7 +227,7 @@ class RiskCriteriaViewSet(RegisterViewSet):
         return services.risk_criteria_update(obj, user=user, expected_version=expected_version, reason=reason, **data)
 
 
-class RiskViewSet(SignedPageMixin, RegisterViewSet):
+class RiskViewSet(SignedPageMixin, RetireMixin, RegisterViewSet):
     """The risk register. Levels are computed from the ratings on the risk's criteria version
     (the version in force when it was created). ``actions`` replaces the treatment actions
     when given. ``POST .../accept/`` accepts the current version (If-Match required)."""
@@ -249,6 +250,9 @@ class RiskViewSet(SignedPageMixin, RegisterViewSet):
     def delete_object(self, obj: Risk, *, user: Any, expected_version: int, reason: str) -> None:
         services.risk_delete(obj, user=user, expected_version=expected_version, reason=reason)
 
+    def retire_object(self, obj: Risk, *, user: Any, expected_version: int, reason: str) -> Risk:
+        return services.risk_withdraw(obj, user=user, expected_version=expected_version, reason=reason)
+
     @extend_schema(request=SignOffRequestSerializer, responses={201: SignOffSerializer})
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, pk: Any = None) -> Response:
@@ -263,7 +267,7 @@ class RiskViewSet(SignedPageMixin, RegisterViewSet):
         )
 
 
-class ImpactAssessmentViewSet(SignedPageMixin, RegisterViewSet):
+class ImpactAssessmentViewSet(SignedPageMixin, RetireMixin, RegisterViewSet):
     """AI system impact assessments (ISO/IEC 42005 shaped). ``rows`` updates rows with an id,
     adds those without and removes those left out. ``POST .../approve/`` approves the
     current version (leadership; If-Match required)."""
@@ -289,6 +293,11 @@ class ImpactAssessmentViewSet(SignedPageMixin, RegisterViewSet):
 
     def delete_object(self, obj: ImpactAssessment, *, user: Any, expected_version: int, reason: str) -> None:
         services.impact_assessment_delete(obj, user=user, expected_version=expected_version, reason=reason)
+
+    def retire_object(
+        self, obj: ImpactAssessment, *, user: Any, expected_version: int, reason: str
+    ) -> ImpactAssessment:
+        return services.impact_assessment_withdraw(obj, user=user, expected_version=expected_version, reason=reason)
 
     @extend_schema(request=SignOffRequestSerializer, responses={201: SignOffSerializer})
     @action(detail=True, methods=["post"])

@@ -17,9 +17,10 @@ from aims import access, ledger
 from aims.access import Action
 from aims.history import versions_of
 from aims.pages import (
-    confirm_delete,
+    confirm_remove,
     open_management_system,
     open_record,
+    removal_verb,
     save_or_conflict,
     sign_off_from_post,
     signoff_panel,
@@ -27,7 +28,7 @@ from aims.pages import (
 from assessments import selectors, services, signoffs
 from assessments.forms import ImpactAssessmentForm, ImpactFilterForm, formset_rows, impact_row_formset
 from assessments.models import ImpactAssessment
-from assessments.views import KEPT, PAGE_SIZE
+from assessments.views import PAGE_SIZE
 
 
 def _assessment(request: HttpRequest, ms_id: int, pk: int, action: Action) -> ImpactAssessment:
@@ -62,6 +63,7 @@ def _context(request: HttpRequest, assessment: ImpactAssessment, *, form=None, c
         "assessment": assessment,
         "can_edit": access.can(request.user, Action.EDIT, assessment),
         "can_delete": access.can(request.user, Action.DELETE, assessment),
+        "remove_verb": removal_verb(assessment) if access.can(request.user, Action.DELETE, assessment) else "",
         "signoff": signoff_panel(
             request, signoffs.APPROVAL, assessment, action_url=action_url, form=form, conflict=conflict
         ),
@@ -163,6 +165,11 @@ def impact_delete(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     assessment = _assessment(request, ms_id, pk, Action.DELETE)
     detail = reverse("assessments:impact_detail", args=[ms_id, assessment.pk])
     done = reverse("assessments:impact_list", args=[ms_id])
-    return confirm_delete(
-        request, assessment, services.impact_assessment_delete, cancel_url=detail, done_url=done, kept=KEPT
+    return confirm_remove(
+        request,
+        assessment,
+        delete=services.impact_assessment_delete,
+        retire=services.impact_assessment_withdraw,
+        cancel_url=detail,
+        done_url=done,
     )

@@ -16,7 +16,7 @@ from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from aims.history import RegisterHistory
-from aims.models import RegisterModel
+from aims.models import RegisterModel, RetirableModel
 from registers.models import AISystem
 
 MIN_SCALE, MAX_SCALE = 3, 7
@@ -158,10 +158,13 @@ class RiskSource(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class Risk(RegisterModel):
+class Risk(RetirableModel):
     """An AI risk: assessed against its criteria version, treated, and accepted (6.1.2, 6.1.3, 8.2, 8.3)."""
 
     reference_prefix = "RISK"
+    owned_children = ("actions",)
+    retire_verb = "Withdraw"
+    retired_label = "Withdrawn"
 
     class Treatment(models.TextChoices):
         AVOID = "avoid", "Avoid"
@@ -285,10 +288,13 @@ class RiskGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Risk, on_delete=models.CASCADE)
 
 
-class ImpactAssessment(RegisterModel):
+class ImpactAssessment(RetirableModel):
     """An AI system impact assessment for one system and version (6.1.4, 8.4; ISO/IEC 42005 clause 6)."""
 
     reference_prefix = "AIIA"
+    owned_children = ("rows",)
+    retire_verb = "Withdraw"
+    retired_label = "Withdrawn"
 
     class Trigger(models.TextChoices):
         INITIAL = "initial", "Initial"

@@ -16,7 +16,14 @@ from django.db import transaction
 
 from aims import access, ledger
 from aims.models import ManagementSystem, SignOff
-from aims.services import StaleVersionError, check_assignee, register_create, register_delete, register_update
+from aims.services import (
+    StaleVersionError,
+    check_assignee,
+    register_create,
+    register_delete,
+    register_retire,
+    register_update,
+)
 from assessments import scoring, signoffs
 from assessments.models import AREA_SOURCE, ImpactAssessment, ImpactRow, Risk, RiskCriteria, TreatmentAction
 
@@ -205,6 +212,11 @@ def risk_delete(
         register_delete(risk, user=user, expected_version=expected_version, reason=reason)
 
 
+def risk_withdraw(risk: Risk, *, user: AbstractBaseUser | None, expected_version: int | None, reason: str) -> Risk:
+    """Withdraw a risk that sign-offs or other records refer to (closed, still readable with its history)."""
+    return register_retire(risk, user=user, expected_version=expected_version, reason=reason)
+
+
 def risk_accept(risk: Risk, *, user: AbstractBaseUser, expected_version: int | None, statement: str) -> SignOff:
     """Accept a risk's residual level and treatment plan as the version the user saw (6.1.3, 8.3)."""
     with transaction.atomic():
@@ -308,6 +320,13 @@ def impact_assessment_delete(
     with transaction.atomic():
         _replace_rows(assessment, [], user, reason)
         register_delete(assessment, user=user, expected_version=expected_version, reason=reason)
+
+
+def impact_assessment_withdraw(
+    assessment: ImpactAssessment, *, user: AbstractBaseUser | None, expected_version: int | None, reason: str
+) -> ImpactAssessment:
+    """Withdraw an impact assessment (superseded, or done for a system never deployed), keeping it readable."""
+    return register_retire(assessment, user=user, expected_version=expected_version, reason=reason)
 
 
 def risk_raise_from_impact_row(

@@ -18,9 +18,10 @@ from aims.access import Action
 from aims.history import versions_of
 from aims.models import ManagementSystem
 from aims.pages import (
-    confirm_delete,
+    confirm_remove,
     open_management_system,
     open_record,
+    removal_verb,
     save_or_conflict,
     sign_off_from_post,
     signoff_panel,
@@ -30,7 +31,6 @@ from assessments.forms import AsOfForm, CriteriaForm, RiskFilterForm, RiskForm, 
 from assessments.heatmap import heatmap, heatmap_svg
 from assessments.models import Risk, RiskCriteria
 
-KEPT = "Its history and sign-offs are kept."
 PAGE_SIZE = 25
 
 
@@ -135,6 +135,7 @@ def _risk_context(request: HttpRequest, risk: Risk, *, form=None, conflict: str 
         "current": services.current_criteria(management_system=risk.management_system),
         "can_edit": access.can(request.user, Action.EDIT, risk),
         "can_delete": access.can(request.user, Action.DELETE, risk),
+        "remove_verb": removal_verb(risk) if access.can(request.user, Action.DELETE, risk) else "",
         "signoff": signoff_panel(
             request, signoffs.ACCEPTANCE, risk, action_url=action_url, form=form, conflict=conflict
         ),
@@ -248,7 +249,9 @@ def risk_delete(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     risk = _risk(request, ms_id, pk, Action.DELETE)
     detail = reverse("assessments:risk_detail", args=[ms_id, risk.pk])
     done = reverse("assessments:risk_list", args=[ms_id])
-    return confirm_delete(request, risk, services.risk_delete, cancel_url=detail, done_url=done, kept=KEPT)
+    return confirm_remove(
+        request, risk, delete=services.risk_delete, retire=services.risk_withdraw, cancel_url=detail, done_url=done
+    )
 
 
 # --- heat map --------------------------------------------------------------------------

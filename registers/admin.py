@@ -45,6 +45,9 @@ class AISystemAdmin(RegisterAdmin):
     def delete_record(self, obj, *, user, reason):
         services.ai_system_delete(obj, user=user, expected_version=None, reason=reason)
 
+    def retire_record(self, obj, *, user, reason):
+        return services.ai_system_retire(obj, user=user, expected_version=None, reason=f"{reason} (in admin)")
+
 
 @admin.register(ModelRecord)
 class ModelRecordAdmin(RegisterAdmin):

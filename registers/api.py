@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from rest_framework import serializers
 from rest_framework.routers import BaseRouter
 
-from aims.api_common import RegisterSerializer, RegisterViewSet, register_fields
+from aims.api_common import RegisterSerializer, RegisterViewSet, RetireMixin, register_fields
 from aims.models import ManagementSystem
 from registers import selectors, services
 from registers.models import AISystem, DatasetRecord, ModelRecord, Supplier
@@ -62,7 +62,7 @@ class SupplierSerializer(RegisterSerializer):
 # --- viewsets ----------------------------------------------------------------------------
 
 
-class AISystemViewSet(RegisterViewSet):
+class AISystemViewSet(RetireMixin, RegisterViewSet):
     """The AI system inventory. Creating needs only ``management_system``, ``name`` and ``purpose``;
     linked models, datasets and suppliers must belong to the same management system and the
     owner must be a member. Contributors may change only the systems they own."""
@@ -85,8 +85,11 @@ class AISystemViewSet(RegisterViewSet):
     def delete_object(self, obj: AISystem, *, user: Any, expected_version: int, reason: str) -> None:
         services.ai_system_delete(obj, user=user, expected_version=expected_version, reason=reason)
 
+    def retire_object(self, obj: AISystem, *, user: Any, expected_version: int, reason: str) -> AISystem:
+        return services.ai_system_retire(obj, user=user, expected_version=expected_version, reason=reason)
 
-class RecordViewSet(RegisterViewSet):
+
+class RecordViewSet(RetireMixin, RegisterViewSet):
     """Model records, dataset records and suppliers: written through ``registers.services.record_*``."""
 
     def get_base_queryset(self) -> QuerySet:
@@ -102,6 +105,9 @@ class RecordViewSet(RegisterViewSet):
 
     def delete_object(self, obj: Any, *, user: Any, expected_version: int, reason: str) -> None:
         services.record_delete(obj, user=user, expected_version=expected_version, reason=reason)
+
+    def retire_object(self, obj: Any, *, user: Any, expected_version: int, reason: str) -> Any:
+        return services.record_retire(obj, user=user, expected_version=expected_version, reason=reason)
 
 
 class ModelRecordViewSet(RecordViewSet):

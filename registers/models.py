@@ -6,10 +6,10 @@ from django.conf import settings
 from django.db import models
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from aims.models import RegisterModel
+from aims.models import RegisterModel, RetirableModel
 
 
-class ModelRecord(RegisterModel):
+class ModelRecord(RetirableModel):
     """Model card facts for a model used by AI systems (A.4.3, A.6.2.3)."""
 
     reference_prefix = "MOD"
@@ -36,7 +36,7 @@ class ModelRecord(RegisterModel):
         verbose_name = "model record"
 
 
-class DatasetRecord(RegisterModel):
+class DatasetRecord(RetirableModel):
     """Provenance and quality facts for a dataset (A.7)."""
 
     reference_prefix = "DAT"
@@ -54,7 +54,7 @@ class DatasetRecord(RegisterModel):
         verbose_name = "dataset record"
 
 
-class Supplier(RegisterModel):
+class Supplier(RetirableModel):
     """A supplier of AI components or services (A.10)."""
 
     reference_prefix = "SUP"
@@ -76,7 +76,7 @@ class Supplier(RegisterModel):
         verbose_name = "supplier"
 
 
-class AISystem(RegisterModel):
+class AISystem(RetirableModel):
     """An AI system in the inventory, with the organisation's role for it (4.1, A.4)."""
 
     reference_prefix = "AIS"

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from aims import access
 from aims.models import ManagementSystem
-from aims.services import check_assignee, register_create, register_delete, register_update
+from aims.services import check_assignee, register_create, register_delete, register_retire, register_update
 from registers.models import AISystem, DatasetRecord, ModelRecord, Supplier
 
 LINKS = ("model_records", "dataset_records", "suppliers")
@@ -72,6 +72,19 @@ def ai_system_delete(
     register_delete(system, user=user, expected_version=expected_version, reason=reason)
 
 
+def ai_system_retire(
+    system: AISystem, *, user: AbstractBaseUser | None, expected_version: int | None, reason: str
+) -> AISystem:
+    """Retire an AI system with a reason: its lifecycle stage becomes Retired and it is listed as closed."""
+    return register_retire(
+        system,
+        user=user,
+        expected_version=expected_version,
+        reason=reason,
+        lifecycle_stage=AISystem.LifecycleStage.RETIRED,
+    )
+
+
 def record_create(
     model: type,
     *,
@@ -97,6 +110,12 @@ def record_delete(obj, *, user: AbstractBaseUser | None, expected_version: int |
     """Remove a model record, dataset record or supplier; its history stays."""
     _require_simple(type(obj))
     register_delete(obj, user=user, expected_version=expected_version, reason=reason)
+
+
+def record_retire(obj, *, user: AbstractBaseUser | None, expected_version: int | None, reason: str):
+    """Retire a model record, dataset record or supplier that something still refers to."""
+    _require_simple(type(obj))
+    return register_retire(obj, user=user, expected_version=expected_version, reason=reason)
 
 
 def _require_simple(model: type) -> None:

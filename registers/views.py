@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from aims import access
 from aims.access import Action
 from aims.history import Version, versions_of
-from aims.pages import confirm_delete, open_management_system, open_record, save_or_conflict
+from aims.pages import confirm_remove, open_management_system, open_record, removal_verb, save_or_conflict
 from registers import selectors, services
 from registers.forms import RECORD_FIELDS, AISystemFilterForm, AISystemForm, record_form_class
 from registers.models import AISystem, DatasetRecord, ModelRecord, Supplier
@@ -99,9 +99,11 @@ def _ai_system(request: HttpRequest, ms_id: int, pk: int, action: Action) -> AIS
 
 
 def _system_controls(request: HttpRequest, system: AISystem) -> dict:
+    can_delete = access.can(request.user, Action.DELETE, system)
     return {
         "can_edit": access.can(request.user, Action.EDIT, system),
-        "can_delete": access.can(request.user, Action.DELETE, system),
+        "can_delete": can_delete,
+        "remove_verb": removal_verb(system) if can_delete else "",
     }
 
 
@@ -202,7 +204,14 @@ def ai_system_delete(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     system = _ai_system(request, ms_id, pk, Action.DELETE)
     detail = reverse("registers:ai_system_detail", kwargs={"ms_id": ms_id, "pk": system.pk})
     done = reverse("registers:ai_system_list", kwargs={"ms_id": ms_id})
-    return confirm_delete(request, system, services.ai_system_delete, cancel_url=detail, done_url=done)
+    return confirm_remove(
+        request,
+        system,
+        delete=services.ai_system_delete,
+        retire=services.ai_system_retire,
+        cancel_url=detail,
+        done_url=done,
+    )
 
 
 # --- model records, dataset records, suppliers ------------------------------------------------
@@ -215,12 +224,14 @@ def _record(request: HttpRequest, ms_id: int, kind: str, pk: int, action: Action
 
 
 def _record_context(request: HttpRequest, kind: RecordKind, record) -> dict:
+    can_delete = access.can(request.user, Action.DELETE, record)
     return {
         "kind": kind,
         "obj": record,
         "ms": record.management_system,
         "can_edit": access.can(request.user, Action.EDIT, record),
-        "can_delete": access.can(request.user, Action.DELETE, record),
+        "can_delete": can_delete,
+        "remove_verb": removal_verb(record) if can_delete else "",
     }
 
 
@@ -316,4 +327,6 @@ def record_delete(request: HttpRequest, ms_id: int, kind: str, pk: int) -> HttpR
     register, record = _record(request, ms_id, kind, pk, Action.DELETE)
     detail = reverse("registers:record_detail", kwargs={"ms_id": ms_id, "kind": register.slug, "pk": record.pk})
     done = reverse("registers:record_list", kwargs={"ms_id": ms_id, "kind": register.slug})
-    return confirm_delete(request, record, services.record_delete, cancel_url=detail, done_url=done)
+    return confirm_remove(
+        request, record, delete=services.record_delete, retire=services.record_retire, cancel_url=detail, done_url=done
+    )

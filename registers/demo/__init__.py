@@ -229,7 +229,7 @@ AI_SYSTEMS: list[tuple[dict[str, Any], list[str], list[str], list[str]]] = [
             "purpose": "Estimated 30-day readmission risk at discharge to target follow-up calls.",
             "intended_use": "Discharge coordinators (until March 2025).",
             "owner": "owner",
-            "lifecycle_stage": AISystem.LifecycleStage.RETIRED,
+            "lifecycle_stage": AISystem.LifecycleStage.OPERATION,
             "in_scope": False,
             "ai_role": AISystem.AIRole.PROVIDER,
             "eu_ai_act_risk_class": AISystem.RiskClass.MINIMAL,
@@ -359,6 +359,14 @@ def _later_edits(users: dict[str, AbstractBaseUser], systems: dict, suppliers: d
             officer,
             "Removed a dataset linked by mistake",
             dataset_records=[datasets["Chest X-ray local validation set"][0]],
+        )
+    readmission, new = systems["Readmission risk score"]
+    if new:
+        register_services.ai_system_retire(
+            readmission,
+            user=users["owner"],
+            expected_version=readmission.version,
+            reason="Retired after the 2025 review: poor calibration; model and data kept for the retention period.",
         )
     cirrus, new = suppliers["Cirrus AI Cloud"]
     if new:

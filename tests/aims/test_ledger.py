@@ -192,3 +192,31 @@ def test_verify_ledger_reports_a_removed_sign_off_as_a_broken_chain_link(world, 
     _raw("DELETE FROM aims_signoff WHERE id = %s", [approved.pk])
     with pytest.raises(CommandError, match=rf"sign-off id {second.pk} .*chain link mismatch"):
         _run_verify("--management-system", str(world.acme.pk))
+
+
+def test_each_sign_off_is_verified_in_the_canonical_format_it_was_signed_in(world, monkeypatch):
+    from django.db import connection
+
+    from assessments.models import Risk
+    from assessments.services import risk_accept
+    from tests.assessments.helpers import make_risk
+
+    old = make_risk(world.acme, world.officer, title="Signed before retirement existed", residual_likelihood=1,
+                    residual_consequence=1)  # fmt: skip
+    monkeypatch.setattr(ledger, "CANONICAL_FORMAT", 1)
+    first = risk_accept(old, user=world.leader, expected_version=old.version, statement="Old format.")
+    monkeypatch.undo()
+    new = make_risk(world.acme, world.officer, title="Signed now", residual_likelihood=1, residual_consequence=1)
+    second = risk_accept(new, user=world.leader, expected_version=new.version, statement="New format.")
+    assert (first.canonical_format, second.canonical_format) == (1, 2)
+    assert ledger.verify(world.acme)["ok"] is True
+
+    # Format 2 covers the retirement fields; format 1 never did.
+    table = Risk.history.model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET retired_reason = 'forged' WHERE history_id = %s", [first.versions[0][1]])  # noqa: S608
+    assert ledger.verify(world.acme)["ok"] is True
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET retired_reason = 'forged' WHERE history_id = %s", [second.versions[0][1]])  # noqa: S608
+    result = ledger.verify(world.acme)
+    assert result["ok"] is False and result["first_broken"]["sequence"] == second.sequence
