@@ -155,3 +155,10 @@ def links_as_of(model: type[models.Model], name: str, rows: Any) -> dict[int, li
 def by_id(rows: Any) -> dict[int, Any]:
     """Rows keyed by their record id."""
     return {row.id: row for row in rows}
+
+
+def split_closed(rows: list[Any]) -> tuple[list[Any], list[Any]]:
+    """(open, closed): records (or history rows) retired or withdrawn go to the second list."""
+    open_rows = [row for row in rows if getattr(row, "retired_at", None) is None]
+    closed = [row for row in rows if getattr(row, "retired_at", None) is not None]
+    return open_rows, closed

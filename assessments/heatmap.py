@@ -80,10 +80,12 @@ def _criteria_as_of(management_system: ManagementSystem, as_of: datetime | None)
 
 
 def _ratings(management_system: ManagementSystem, as_of: datetime | None) -> list[tuple]:
+    """Ratings of the risks open at the moment (withdrawn risks are not on the map)."""
     fields = ("likelihood", "consequence", "residual_likelihood", "residual_consequence")
     if as_of is None:
-        return list(Risk.objects.filter(management_system=management_system).values_list(*fields))
-    rows = Risk.history.as_of(as_of).filter(management_system_id=management_system.pk)
+        open_risks = Risk.objects.filter(management_system=management_system, retired_at__isnull=True)
+        return list(open_risks.values_list(*fields))
+    rows = Risk.history.as_of(as_of).filter(management_system_id=management_system.pk, retired_at__isnull=True)
     return [tuple(getattr(r, f) for f in fields) for r in rows]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from aims.history import by_id, links_as_of, rows_as_of
+from aims.history import by_id, links_as_of, rows_as_of, split_closed
 from aims.pack_gather import latest_sign_offs_as_of
 from aims.pack_sections import ALL_KINDS, FULL, STAGE1, PackData, register_pack_section
 from assessments.heatmap import heatmap_svg
@@ -43,12 +43,14 @@ def _read_risks(data: PackData) -> dict[str, Any]:
     for risk in risks:
         for control in risk.linked_controls:
             by_control[control.pk].append(risk)
+    open_risks, closed_risks = split_closed(risks)
     # The parts the risk sections show; ``risks_by_control`` is read by the SoA section.
     data.parts.update(
         criteria_versions=criteria,
         criteria=criteria[-1] if criteria else None,
-        risks=risks,
-        treatment_actions=[a for risk in risks for a in risk.treatment_actions],
+        risks=open_risks,
+        closed_risks=closed_risks,
+        treatment_actions=[a for risk in open_risks for a in risk.treatment_actions],
         risks_by_control=dict(by_control),
     )
     return {"risks": risks}
@@ -78,7 +80,7 @@ def gather_impact(data: PackData) -> None:
         assessment.system = systems.get(assessment.ai_system_id)
         assessment.approval = approved.get(assessment.id)
     attach_pack_evidence(data, ImpactAssessment, assessments)
-    data.parts["impact_assessments"] = assessments
+    data.parts["impact_assessments"], data.parts["closed_impact_assessments"] = split_closed(assessments)
 
 
 def register() -> None:

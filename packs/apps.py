@@ -9,5 +9,6 @@ class PacksConfig(AppConfig):
 
     def ready(self) -> None:
         from aims import hooks
+        from packs import checks  # noqa: F401 -- registers the system check
 
         hooks.register_demo_step("packs.demo", order=90)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aims.history import by_id, links_as_of, rows_as_of
+from aims.history import by_id, links_as_of, rows_as_of, split_closed
 from aims.pack_sections import ALL_KINDS, PackData, register_pack_section
 from evidence.pack import attach_pack_evidence
 from registers.models import AISystem, DatasetRecord, ModelRecord, Supplier
@@ -35,12 +35,19 @@ def inventory_as_of(data: PackData) -> dict[str, Any]:
 
 
 def gather_inventory(data: PackData) -> None:
+    """The inventory as of the date; systems and records retired by then are listed apart, as closed."""
     inventory = inventory_as_of(data)
-    systems = inventory["systems"]
+    systems, closed = split_closed(inventory["systems"])
     data.parts["ai_systems"] = systems
-    data.parts.update({name: inventory[name] for name in LINKED})
+    data.parts["closed_ai_systems"] = closed
+    for name in LINKED:
+        current, retired = split_closed(inventory[name])
+        data.parts[name] = current
+        data.parts[f"closed_{name}"] = retired
     in_scope = sum(1 for s in systems if s.in_scope)
     data.scope_fact("AI systems in scope", f"{in_scope} of {len(systems)} in the inventory")
+    if closed:
+        data.scope_fact("AI systems retired", f"{len(closed)}, listed as closed in the inventory")
 
 
 def register() -> None:

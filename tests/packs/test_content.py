@@ -78,3 +78,21 @@ def test_changes_since_the_previous_pack_of_the_same_kind_name_who_changed_what(
     assert change.changed_fields == ["lifecycle stage"]
     html = render.render_pack_html(data)
     assert "Moved to operation" in html and "lifecycle stage" in html
+
+
+def test_a_retired_system_is_listed_as_closed_from_its_retirement_on(world):
+    from registers.services import ai_system_retire
+    from tests.assessments.helpers import make_assessment
+
+    system = make_ai_system(world.acme, user=world.officer, name="Readmission score")
+    make_assessment(world.acme, world.officer, system=system)
+    before = make_pack(world, as_of=timezone.now())
+    ai_system_retire(system, user=world.officer, expected_version=system.version, reason="Poor calibration.")
+    after = make_pack(world, as_of=timezone.now())
+
+    then, now = gather.gather_pack(before), gather.gather_pack(after)
+
+    assert [s.name for s in then.ai_systems] == ["Readmission score"] and then.closed_ai_systems == []
+    assert now.ai_systems == [] and [s.retired_reason for s in now.closed_ai_systems] == ["Poor calibration."]
+    text = rendered_text(after)
+    assert "AI systems closed or withdrawn" in text and "Poor calibration." in text
