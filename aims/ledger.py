@@ -334,8 +334,8 @@ def sign_off(
             raise ValidationError("There is nothing to sign yet.")
         if expected_token is not None and _token(keys) != expected_token:
             raise SignOffConflict(
-                f"What you are signing changed since you opened it ({spec.label.lower()}). Nothing was signed: "
-                "review the changes, then sign again."
+                f"{spec.label}: what you are signing changed since you opened it. Nothing was signed: "
+                "review the version that stands now, then sign again."
             )
         previous = SignOff.objects.filter(management_system=management_system).order_by("-sequence").first()
         signoff = SignOff(

@@ -89,6 +89,17 @@ def page(browser, request) -> Iterator:
         context.close()
 
 
+@pytest.fixture
+def second_page(browser) -> Iterator:
+    """A second browser with its own cookies: another person working at the same time."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
 def screenshot(page, name: str) -> Path:
     """Save a full-page screenshot under test-artifacts/ and return its path."""
     ARTIFACTS.mkdir(exist_ok=True)
