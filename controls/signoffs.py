@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
 
@@ -28,7 +29,7 @@ def soa_versions(management_system: ManagementSystem) -> list:
 def soa_blockers(management_system: ManagementSystem, *, lock: bool = False) -> list[str]:
     """What stops the SoA from being approved: undecided and unjustified rows."""
     rows = Applicability.objects.filter(management_system=management_system).select_related("control")
-    if lock:
+    if lock and transaction.get_connection().in_atomic_block:
         # Inside the sign-off's transaction: no row may change between this check and the
         # reading of the versions that are signed.
         rows = rows.select_for_update(of=("self",))
