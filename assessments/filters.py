@@ -23,10 +23,12 @@ from registers.models import AISystem
 
 
 def review_overdue() -> Q:
+    """Rows whose next review date has passed."""
     return Q(next_review__lt=timezone.localdate())
 
 
 def risk_accepted() -> Exists:
+    """Risks with a risk acceptance sign-off (of any version)."""
     return Exists(
         SignOff.objects.filter(
             kind=ACCEPTANCE, management_system=OuterRef("management_system"), subject_id=OuterRef("pk")
@@ -36,7 +38,7 @@ def risk_accepted() -> Exists:
 
 class RiskFilterSet(RegisterFilterSet):
     """The risk register: search, AI system, source, level, treatment, owner, overdue, accepted,
-    and the heat map cell (``basis``, ``likelihood``, ``consequence``) or Annex A ``control``."""
+    the heat map cell (``basis``, ``likelihood``, ``consequence``) and the Annex A ``control``."""
 
     q = SearchFilter("title", "reference", "description")
     system = RecordChoiceFilter(AISystem, label="AI system", method="filter_system")
@@ -50,7 +52,7 @@ class RiskFilterSet(RegisterFilterSet):
     owner = MemberFilter(label="Owner")
     overdue = YesNoFilter(review_overdue, label="Review overdue")
     accepted = YesNoFilter(risk_accepted, label="Accepted")
-    # Set by heat map and SoA links; hidden fields, so that the filters above combine with them.
+    # Set by heat map links (and control by URL); hidden fields, so that the filters above combine with them.
     basis = django_filters.ChoiceFilter(
         label="Heat map basis",
         choices=[("inherent", "Inherent"), ("residual", "Residual")],
