@@ -8,8 +8,9 @@
 - ``RegisterSerializer``: base serializer of ``RegisterModel`` rows (management system on
   create, optional ``change_reason``, links must stay inside one management system).
 - ``RegisterViewSet``: list/retrieve/create/update/delete/history of one register, scoped,
-  paginated, filterable by ``?management_system=<id>``, written through services with the
-  acting user and a change reason, with optimistic concurrency (``ETag``/``If-Match``).
+  paginated, filterable by ``?management_system=<id>`` and by the list page's filters (its
+  ``filterset_class``, see ``aims.filters``), written through services with the acting user
+  and a change reason, with optimistic concurrency (``ETag``/``If-Match``).
 - ``HistoryMixin``: ``GET .../<id>/history/`` for any model with simple-history.
 - ``RetireMixin``: ``POST .../<id>/retire/`` with a ``reason`` and ``If-Match``, for records
   that are retired (or withdrawn) rather than deleted once anything refers to them.
@@ -28,6 +29,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.db.models import QuerySet
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -345,13 +347,16 @@ class RegisterViewSet(HistoryMixin, viewsets.ModelViewSet):
 
     Subclasses set ``serializer_class`` (a ``RegisterSerializer``) and usually override
     ``get_base_queryset`` (call the area's selector) and ``create_object``/``update_object``/
-    ``delete_object`` (call the area's services). Writes take the change reason from the
-    ``change_reason`` field or the ``X-Change-Reason`` header. Responses carry
-    ``ETag: "<version>"``; PATCH, PUT and DELETE need a matching ``If-Match``.
+    ``delete_object`` (call the area's services), and set ``filterset_class`` to the FilterSet
+    of the list page. Writes take the change reason from the ``change_reason`` field or the
+    ``X-Change-Reason`` header. Responses carry ``ETag: "<version>"``; PATCH, PUT and DELETE
+    need a matching ``If-Match``.
     """
 
     permission_classes = [AccessPermission]
     pagination_class = Pagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class: type | None = None
     ordering: tuple[str, ...] = ("reference", "pk")
 
     @property
@@ -367,6 +372,10 @@ class RegisterViewSet(HistoryMixin, viewsets.ModelViewSet):
         if self.action == "list":
             queryset = filter_by_management_system(queryset, self.request)
         return queryset.order_by(*self.ordering)
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        # Filters narrow lists only: a record's own URL finds it whatever the query string says.
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
 
     # --- service hooks ---
 

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 
 from aims.models import ManagementSystem, Membership, Role
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+def user_label(user: AbstractBaseUser) -> str:
+    """How a user is named in pickers: full name and username, or the username alone."""
+    full_name = user.get_full_name() if hasattr(user, "get_full_name") else ""
+    return f"{full_name} ({user.get_username()})" if full_name else user.get_username()
 
 
 class DateTimeLocalInput(forms.DateTimeInput):

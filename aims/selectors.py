@@ -14,17 +14,21 @@ from aims.access import Action
 from aims.models import ManagementSystem, Membership
 
 
-def active_members(management_system: ManagementSystem, *, roles: Any = None) -> QuerySet:
-    """Users with an active membership of the management system (optionally only some roles), by username.
+def active_members(management_system: ManagementSystem | QuerySet[ManagementSystem], *, roles: Any = None) -> QuerySet:
+    """Active members of a management system, or of any of several (optionally only some roles), by username.
 
     The one answer to "who is a member now": every owner and assignee picker, form and
     service asks it, so an expired auditor or a removed member is never offered.
     """
+    several = isinstance(management_system, QuerySet)
+    lookup = "aims_memberships__management_system__in" if several else "aims_memberships__management_system"
     active = Q(aims_memberships__expires_at__isnull=True) | Q(aims_memberships__expires_at__gt=timezone.now())
-    in_system = Q(aims_memberships__management_system=management_system) & active
+    in_system = Q(**{lookup: management_system}) & active
     if roles is not None:
         in_system &= Q(aims_memberships__role__in=list(roles))
-    return get_user_model().objects.filter(in_system).order_by("username")
+    members = get_user_model().objects.filter(in_system)
+    # A member of several of the systems would come once per membership.
+    return (members.distinct() if several else members).order_by("username")
 
 
 def owner_candidates(management_system: ManagementSystem) -> QuerySet:

@@ -28,6 +28,7 @@ from aims.api_common import (
 )
 from aims.models import ManagementSystem, SignOff
 from assessments import selectors, services, signoffs
+from assessments.filters import ImpactFilterSet, RiskFilterSet
 from assessments.heatmap import heatmap
 from assessments.models import ImpactAssessment, ImpactRow, Risk, RiskCriteria, TreatmentAction
 from controls.api import SignOffSerializer
@@ -233,6 +234,7 @@ class RiskViewSet(SignedPageMixin, RetireMixin, RegisterViewSet):
     when given. ``POST .../accept/`` accepts the current version (If-Match required)."""
 
     serializer_class = RiskSerializer
+    filterset_class = RiskFilterSet
     sign_off_kind = signoffs.ACCEPTANCE
     access_actions = {"accept": Action.VIEW}
 
@@ -273,6 +275,7 @@ class ImpactAssessmentViewSet(SignedPageMixin, RetireMixin, RegisterViewSet):
     current version (leadership; If-Match required)."""
 
     serializer_class = ImpactAssessmentSerializer
+    filterset_class = ImpactFilterSet
     sign_off_kind = signoffs.APPROVAL
     access_actions = {"approve": Action.SIGN_OFF}
 

@@ -7,14 +7,13 @@ from typing import Any
 from django import forms
 
 from aims.models import ManagementSystem
-from aims.selectors import active_members, owner_candidates
-from assessments.models import ImpactAssessment, ImpactRow, Level, Risk, RiskCriteria, RiskSource, TreatmentAction
+from aims.selectors import owner_candidates
+from assessments.models import ImpactAssessment, ImpactRow, Level, Risk, RiskCriteria, TreatmentAction
 from controls.models import Control
-from registers.forms import ANY, RegisterForm, user_label
+from registers.forms import RegisterForm, user_label
 from registers.models import AISystem
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-YES_NO = ANY + [("yes", "Yes"), ("no", "No")]
 
 
 def _rows(n: int = 3) -> forms.Textarea:
@@ -261,42 +260,6 @@ def formset_actions(formset: Any) -> list[dict[str, Any]]:
     ]
 
 
-class RiskFilterForm(forms.Form):
-    """The risk register's filters; every field optional, values kept in the URL."""
-
-    q = forms.CharField(label="Search", required=False, max_length=200)
-    system = forms.ModelChoiceField(label="AI system", queryset=None, required=False, empty_label="Any")
-    source = forms.ChoiceField(label="Source", choices=ANY + RiskSource.choices, required=False)
-    level = forms.ChoiceField(label="Level (residual, else inherent)", choices=ANY + Level.choices, required=False)
-    treatment = forms.ChoiceField(label="Treatment", choices=ANY + Risk.Treatment.choices, required=False)
-    owner = forms.ModelChoiceField(label="Owner", queryset=None, required=False, empty_label="Any")
-    overdue = forms.ChoiceField(label="Review overdue", choices=YES_NO, required=False)
-    accepted = forms.ChoiceField(label="Accepted", choices=YES_NO, required=False)
-    # Set by heat map links; kept as hidden fields so the other filters combine with them.
-    basis = forms.ChoiceField(
-        choices=ANY + [("inherent", "Inherent"), ("residual", "Residual")], required=False, widget=forms.HiddenInput
-    )
-    likelihood = forms.IntegerField(required=False, min_value=1, max_value=10, widget=forms.HiddenInput)
-    consequence = forms.IntegerField(required=False, min_value=1, max_value=10, widget=forms.HiddenInput)
-    control = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
-
-    def __init__(self, *args: Any, management_system: ManagementSystem, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["system"].queryset = AISystem.objects.filter(management_system=management_system).order_by(
-            "reference"
-        )
-        self.fields["owner"].queryset = active_members(management_system)
-        self.fields["owner"].label_from_instance = user_label
-
-    def filters(self) -> dict[str, Any]:
-        self.is_valid()
-        data = dict(self.cleaned_data)
-        for name in ("system", "owner"):
-            if data.get(name) is not None:
-                data[name] = data[name].pk
-        return data
-
-
 class AsOfForm(forms.Form):
     """Show the heat map as it was at the end of a past day."""
 
@@ -414,24 +377,3 @@ def formset_rows(formset: Any) -> list[dict[str, Any]]:
     return [
         dict(form.cleaned_data) for form in formset.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")
     ]
-
-
-class ImpactFilterForm(forms.Form):
-    q = forms.CharField(label="Search", required=False, max_length=200)
-    system = forms.ModelChoiceField(label="AI system", queryset=None, required=False, empty_label="Any")
-    decision = forms.ChoiceField(choices=ANY + ImpactAssessment.Decision.choices, required=False)
-    trigger = forms.ChoiceField(choices=ANY + ImpactAssessment.Trigger.choices, required=False)
-    overdue = forms.ChoiceField(label="Review overdue", choices=YES_NO, required=False)
-
-    def __init__(self, *args: Any, management_system: ManagementSystem, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["system"].queryset = AISystem.objects.filter(management_system=management_system).order_by(
-            "reference"
-        )
-
-    def filters(self) -> dict[str, Any]:
-        self.is_valid()
-        data = dict(self.cleaned_data)
-        if data.get("system") is not None:
-            data["system"] = data["system"].pk
-        return data

@@ -26,7 +26,8 @@ from aims.pages import (
     signoff_panel,
 )
 from assessments import selectors, services, signoffs
-from assessments.forms import ImpactAssessmentForm, ImpactFilterForm, formset_rows, impact_row_formset
+from assessments.filters import ImpactFilterSet
+from assessments.forms import ImpactAssessmentForm, formset_rows, impact_row_formset
 from assessments.models import ImpactAssessment
 from assessments.views import PAGE_SIZE
 
@@ -39,18 +40,16 @@ def _assessment(request: HttpRequest, ms_id: int, pk: int, action: Action) -> Im
 @require_GET
 def impact_list(request: HttpRequest, ms_id: int) -> HttpResponse:
     ms = open_management_system(request, ms_id)
-    filter_form = ImpactFilterForm(request.GET, management_system=ms)
-    filters = filter_form.filters()
-    page = Paginator(
-        selectors.impact_list(user=request.user, management_system=ms, filters=filters), PAGE_SIZE
-    ).get_page(request.GET.get("page"))
+    assessments = selectors.impact_list(user=request.user, management_system=ms)
+    filterset = ImpactFilterSet(request.GET, assessments, request=request, management_system=ms)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = ledger.annotate_sign_offs(list(page.object_list), signoffs.APPROVAL)
     context = {
         "ms": ms,
-        "filter_form": filter_form,
+        "filterset": filterset,
         "page_obj": page,
         "can_create": access.can(request.user, Action.CREATE, ms),
-        "filtered": any(v not in (None, "") for v in filters.values()),
+        "filtered": filterset.is_filtered,
     }
     return render(request, "assessments/impact_list.html", context)
 

@@ -6,16 +6,12 @@ from collections import defaultdict
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Prefetch, Q, QuerySet
-from django.utils import timezone
+from django.db.models import Prefetch, QuerySet
 
 from aims import access, ledger
 from aims.models import ManagementSystem
 from assessments.models import ImpactAssessment, ImpactRow, Risk, RiskCriteria, TreatmentAction
-from assessments.signoffs import ACCEPTANCE, APPROVAL
-
-TRUE = (True, "true", "True", "1", "yes", "on")
-FALSE = (False, "false", "False", "0", "no", "off")
+from assessments.signoffs import APPROVAL
 
 
 def criteria_list(*, user: AbstractBaseUser, management_system: ManagementSystem) -> QuerySet[RiskCriteria]:
@@ -39,57 +35,9 @@ def risk_queryset(*, user: AbstractBaseUser) -> QuerySet[Risk]:
     )
 
 
-def _bool_filter(qs: QuerySet[Risk], value: Any, condition: Q) -> QuerySet[Risk]:
-    if value in TRUE:
-        return qs.filter(condition)
-    if value in FALSE:
-        return qs.exclude(condition)
-    return qs
-
-
-def risk_list(
-    *, user: AbstractBaseUser, management_system: ManagementSystem, filters: dict[str, Any] | None = None
-) -> QuerySet[Risk]:
-    """Risks of a management system the user may read, filtered as the register's filters ask."""
-    from aims.models import SignOff
-
-    qs = risk_queryset(user=user).filter(management_system=management_system)
-    f = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
-    if f.get("q"):
-        qs = qs.filter(Q(title__icontains=f["q"]) | Q(reference__icontains=f["q"]) | Q(description__icontains=f["q"]))
-    simple = {
-        "system": "ai_systems",
-        "source": "source",
-        "treatment": "treatment_option",
-        "owner": "owner_id",
-        "control": "controls",
-    }
-    for key, field in simple.items():
-        if key in f:
-            qs = qs.filter(**{field: f[key]})
-    if "level" in f:
-        qs = qs.filter(Q(residual_level=f["level"]) | Q(residual_level="", inherent_level=f["level"]))
-    if "inherent_level" in f:
-        qs = qs.filter(inherent_level=f["inherent_level"])
-    if "residual_level" in f:
-        qs = qs.filter(residual_level=f["residual_level"])
-    qs = _cell_filter(qs, f)
-    qs = _bool_filter(qs, f.get("overdue"), Q(next_review__lt=timezone.localdate()))
-    accepted_ids = SignOff.objects.filter(kind=ACCEPTANCE, management_system=management_system).values("subject_id")
-    qs = _bool_filter(qs, f.get("accepted"), Q(pk__in=accepted_ids))
-    return qs.distinct().order_by("reference")
-
-
-def _cell_filter(qs: QuerySet[Risk], f: dict[str, Any]) -> QuerySet[Risk]:
-    """Risks in one heat map cell: likelihood and consequence, inherent or residual."""
-    basis = "residual_" if f.get("basis") == "residual" else ""
-    for rating in ("likelihood", "consequence"):
-        if rating in f:
-            try:
-                qs = qs.filter(**{f"{basis}{rating}": int(f[rating])})
-            except (TypeError, ValueError):
-                return qs.none()
-    return qs
+def risk_list(*, user: AbstractBaseUser, management_system: ManagementSystem) -> QuerySet[Risk]:
+    """Risks of a management system the user may read (``RiskFilterSet`` filters them)."""
+    return risk_queryset(user=user).filter(management_system=management_system).order_by("reference")
 
 
 # --- acceptance and approval ----------------------------------------------------------
@@ -105,21 +53,13 @@ def impact_queryset(*, user: AbstractBaseUser) -> QuerySet[ImpactAssessment]:
     ).prefetch_related(Prefetch("rows", queryset=ImpactRow.objects.prefetch_related("risks")))
 
 
-def impact_list(
-    *, user: AbstractBaseUser, management_system: ManagementSystem, filters: dict[str, Any] | None = None
-) -> QuerySet[ImpactAssessment]:
-    """Impact assessments of a management system, filtered by system, decision, trigger or overdue."""
-    qs = access.scope(user, ImpactAssessment.objects.select_related("ai_system")).filter(
-        management_system=management_system
+def impact_list(*, user: AbstractBaseUser, management_system: ManagementSystem) -> QuerySet[ImpactAssessment]:
+    """Impact assessments of a management system the user may read (``ImpactFilterSet`` filters them)."""
+    return (
+        access.scope(user, ImpactAssessment.objects.select_related("ai_system"))
+        .filter(management_system=management_system)
+        .order_by("-reference")
     )
-    f = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
-    if f.get("q"):
-        qs = qs.filter(Q(title__icontains=f["q"]) | Q(reference__icontains=f["q"]))
-    for key, field in {"system": "ai_system_id", "decision": "decision", "trigger": "trigger"}.items():
-        if key in f:
-            qs = qs.filter(**{field: f[key]})
-    qs = _bool_filter(qs, f.get("overdue"), Q(next_review__lt=timezone.localdate()))
-    return qs.order_by("-reference")
 
 
 def latest_impact_assessment(*, user: AbstractBaseUser, ai_system: Any) -> ImpactAssessment | None:

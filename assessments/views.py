@@ -27,7 +27,8 @@ from aims.pages import (
     signoff_panel,
 )
 from assessments import scoring, selectors, services, signoffs
-from assessments.forms import AsOfForm, CriteriaForm, RiskFilterForm, RiskForm, action_formset, formset_actions
+from assessments.filters import RiskFilterSet
+from assessments.forms import AsOfForm, CriteriaForm, RiskForm, action_formset, formset_actions
 from assessments.heatmap import heatmap, heatmap_svg
 from assessments.models import Risk, RiskCriteria
 
@@ -110,16 +111,16 @@ def _risk(request: HttpRequest, ms_id: int, pk: int, action: Action) -> Risk:
 @require_GET
 def risk_list(request: HttpRequest, ms_id: int) -> HttpResponse:
     ms = open_management_system(request, ms_id)
-    filter_form = RiskFilterForm(request.GET, management_system=ms)
-    filters = filter_form.filters()
-    risks = selectors.risk_list(user=request.user, management_system=ms, filters=filters)
+    risks = selectors.risk_list(user=request.user, management_system=ms)
+    filterset = RiskFilterSet(request.GET, risks, request=request, management_system=ms)
+    applied = filterset.applied()
     context = {
         "ms": ms,
-        "filter_form": filter_form,
-        "page_obj": _page(request, risks, signoffs.ACCEPTANCE),
+        "filterset": filterset,
+        "page_obj": _page(request, filterset.qs, signoffs.ACCEPTANCE),
         "can_create": access.can(request.user, Action.CREATE, ms),
-        "filtered": any(v not in (None, "") for v in filters.values()),
-        "cell": filters if filters.get("likelihood") and filters.get("consequence") else None,
+        "filtered": filterset.is_filtered,
+        "cell": applied if "likelihood" in applied and "consequence" in applied else None,
     }
     return render(request, "assessments/risk_list.html", context)
 

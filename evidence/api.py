@@ -24,6 +24,7 @@ from aims.access import Action
 from aims.api_common import RegisterSerializer, RegisterViewSet, ScopedRelatedField, register_fields
 from aims.models import ManagementSystem
 from evidence import selectors, services
+from evidence.filters import EvidenceFilterSet
 from evidence.linkables import linkables
 from evidence.models import Evidence
 from evidence.upload import limit_evidence_uploads, refused_upload
@@ -69,9 +70,11 @@ class EvidenceSerializer(RegisterSerializer):
 
 
 class EvidenceViewSet(RegisterViewSet):
-    """Evidence files and links. Upload with multipart/form-data (``file``) or give ``url``."""
+    """Evidence files and links. Upload with multipart/form-data (``file``) or give ``url``.
+    The list shows current versions; ``?all=true`` includes the superseded ones."""
 
     serializer_class = EvidenceSerializer
+    filterset_class = EvidenceFilterSet
     parser_classes = [MultiPartParser, FormParser, JSONParser]
     http_method_names = ["get", "post", "head", "options"]
     access_actions = {"download": Action.VIEW}

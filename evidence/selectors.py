@@ -133,16 +133,9 @@ def evidence_references(obj: models.Model) -> list[str]:
 # --- lists and detail ----------------------------------------------------------------------
 
 
-def evidence_list(
-    *, user: Any, management_system: ManagementSystem, include_superseded: bool = False, q: str = ""
-) -> QuerySet[Evidence]:
-    """Evidence the user may read in a management system, current versions unless asked otherwise."""
-    qs = access.scope(user, _base()).filter(management_system=management_system)
-    if not include_superseded:
-        qs = qs.filter(is_superseded=False)
-    if q:
-        qs = qs.filter(Q(title__icontains=q) | Q(reference__icontains=q))
-    return qs.order_by("-evidence_date", "-pk")
+def evidence_list(*, user: Any, management_system: ManagementSystem) -> QuerySet[Evidence]:
+    """Evidence the user may read in a management system, every version (``EvidenceFilterSet`` filters them)."""
+    return access.scope(user, _base()).filter(management_system=management_system).order_by("-evidence_date", "-pk")
 
 
 def evidence_get(*, user: Any, pk: Any, action: Action = Action.VIEW) -> Evidence:

@@ -16,6 +16,7 @@ from aims.access import Action
 from aims.forms import add_service_errors
 from aims.pages import open_management_system
 from evidence import selectors, services
+from evidence.filters import EvidenceFilterSet
 from evidence.forms import EvidenceForm
 from evidence.models import Evidence
 from evidence.upload import refused_upload, with_upload_limit
@@ -28,18 +29,21 @@ PAGE_SIZE = 50
 def evidence_list(request: HttpRequest, ms_id: int) -> HttpResponse:
     """List current evidence with its age; stale evidence is flagged."""
     ms = open_management_system(request, ms_id)
-    show_all = request.GET.get("all") == "1"
-    rows = selectors.evidence_list(user=request.user, management_system=ms, include_superseded=show_all)
-    page_obj = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = selectors.evidence_list(user=request.user, management_system=ms)
+    filterset = EvidenceFilterSet(request.GET, rows, request=request, management_system=ms)
+    applied = filterset.applied()
+    page_obj = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     page_obj.object_list = selectors.attach_links(selectors.with_age(page_obj.object_list))
     return render(
         request,
         "evidence/evidence_list.html",
         {
             "ms": ms,
+            "filterset": filterset,
+            "filtered": filterset.is_filtered,
             "rows": page_obj.object_list,
             "page_obj": page_obj,
-            "show_all": show_all,
+            "show_all": applied.get("all", False),
             "can_create": access.can(request.user, Action.CREATE, ms),
             "stale_days": settings.EVIDENCE_STALE_DAYS,
         },

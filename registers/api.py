@@ -11,6 +11,7 @@ from rest_framework.routers import BaseRouter
 from aims.api_common import RegisterSerializer, RegisterViewSet, RetireMixin, register_fields
 from aims.models import ManagementSystem
 from registers import selectors, services
+from registers.filters import AISystemFilterSet, RecordFilterSet
 from registers.models import AISystem, DatasetRecord, ModelRecord, Supplier
 
 # --- serializers -------------------------------------------------------------------------
@@ -68,6 +69,7 @@ class AISystemViewSet(RetireMixin, RegisterViewSet):
     owner must be a member. Contributors may change only the systems they own."""
 
     serializer_class = AISystemSerializer
+    filterset_class = AISystemFilterSet
 
     def get_base_queryset(self) -> QuerySet[AISystem]:
         return selectors.ai_system_detail_queryset(user=self.request.user)
@@ -91,6 +93,8 @@ class AISystemViewSet(RetireMixin, RegisterViewSet):
 
 class RecordViewSet(RetireMixin, RegisterViewSet):
     """Model records, dataset records and suppliers: written through ``registers.services.record_*``."""
+
+    filterset_class = RecordFilterSet
 
     def get_base_queryset(self) -> QuerySet:
         return selectors.record_list(self.model, user=self.request.user)

@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.models import AbstractBaseUser
 
-from aims.forms import VersionedFormMixin
+from aims.forms import VersionedFormMixin, user_label
 from aims.models import ManagementSystem
-from aims.selectors import active_members, owner_candidates
+from aims.selectors import owner_candidates
 from registers.models import AISystem, DatasetRecord, ModelRecord, Supplier
-
-ANY = [("", "Any")]
-
-
-def user_label(user: AbstractBaseUser) -> str:
-    full_name = user.get_full_name() if hasattr(user, "get_full_name") else ""
-    return f"{full_name} ({user.get_username()})" if full_name else user.get_username()
 
 
 class RegisterForm(VersionedFormMixin, forms.ModelForm):
@@ -88,36 +80,6 @@ class AISystemForm(RegisterForm):
     def sections(self) -> list[tuple[str, list]]:
         """The form's fields grouped under headings for the page."""
         return [(legend, [self[name] for name in names]) for legend, names in self.SECTIONS]
-
-
-class AISystemFilterForm(forms.Form):
-    """The list page's search and filters; every field optional, values kept in the URL."""
-
-    q = forms.CharField(label="Search", required=False, max_length=200)
-    lifecycle_stage = forms.ChoiceField(
-        label="Lifecycle stage", choices=ANY + AISystem.LifecycleStage.choices, required=False
-    )
-    eu_ai_act_risk_class = forms.ChoiceField(
-        label="EU AI Act risk class", choices=ANY + AISystem.RiskClass.choices, required=False
-    )
-    in_scope = forms.ChoiceField(
-        label="In scope", choices=ANY + [("true", "In scope"), ("false", "Out of scope")], required=False
-    )
-    owner = forms.ModelChoiceField(label="Owner", queryset=None, required=False, empty_label="Any")
-
-    def __init__(self, *args, management_system: ManagementSystem, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = active_members(management_system)
-        self.fields["owner"].label_from_instance = user_label
-
-    def filters(self) -> dict:
-        """The valid filters for the selector (invalid ones are ignored, and shown as errors)."""
-        self.is_valid()
-        data = dict(self.cleaned_data)
-        owner = data.pop("owner", None)
-        if owner is not None:
-            data["owner_id"] = owner.pk
-        return data
 
 
 RECORD_FIELDS: dict[type, list[str]] = {

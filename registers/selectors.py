@@ -3,32 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 
 from aims import access
 from aims.models import ManagementSystem
 from registers.models import AISystem, DatasetRecord, ModelRecord, Supplier
 
 
-def ai_system_list(
-    *, user: AbstractBaseUser, management_system: ManagementSystem | None = None, filters: dict[str, Any] | None = None
-) -> QuerySet[AISystem]:
-    """AI systems the user may read, filtered, with owner and management system joined."""
+def ai_system_list(*, user: AbstractBaseUser, management_system: ManagementSystem | None = None) -> QuerySet[AISystem]:
+    """AI systems the user may read, with owner and management system joined (``AISystemFilterSet`` filters them)."""
     qs = access.scope(user, AISystem.objects.select_related("owner", "management_system"))
     if management_system is not None:
         qs = qs.filter(management_system=management_system)
-    filters = filters or {}
-    if filters.get("q"):
-        q = filters["q"]
-        qs = qs.filter(Q(name__icontains=q) | Q(reference__icontains=q) | Q(purpose__icontains=q))
-    for field in ("lifecycle_stage", "eu_ai_act_risk_class", "owner_id"):
-        if filters.get(field) not in (None, ""):
-            qs = qs.filter(**{field: filters[field]})
-    if filters.get("in_scope") not in (None, ""):
-        qs = qs.filter(in_scope=filters["in_scope"] in (True, "true", "True", "1", "yes"))
     return qs.order_by("reference")
 
 
@@ -39,15 +27,11 @@ def ai_system_detail_queryset(*, user: AbstractBaseUser) -> QuerySet[AISystem]:
     )
 
 
-def record_list(
-    model: type, *, user: AbstractBaseUser, management_system: ManagementSystem | None = None, q: str = ""
-) -> QuerySet:
-    """Model records, dataset records or suppliers the user may read."""
+def record_list(model: type, *, user: AbstractBaseUser, management_system: ManagementSystem | None = None) -> QuerySet:
+    """Model records, dataset records or suppliers the user may read (``RecordFilterSet`` filters them)."""
     qs = access.scope(user, model.objects.select_related("management_system"))
     if management_system is not None:
         qs = qs.filter(management_system=management_system)
-    if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(reference__icontains=q))
     return qs.order_by("reference")
 
 

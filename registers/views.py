@@ -20,7 +20,8 @@ from aims.access import Action
 from aims.history import Version, versions_of
 from aims.pages import confirm_remove, open_management_system, open_record, removal_verb, save_or_conflict
 from registers import selectors, services
-from registers.forms import RECORD_FIELDS, AISystemFilterForm, AISystemForm, record_form_class
+from registers.filters import AISystemFilterSet, RecordFilterSet
+from registers.forms import RECORD_FIELDS, AISystemForm, record_form_class
 from registers.models import AISystem, DatasetRecord, ModelRecord, Supplier
 
 PAGE_SIZE = 25
@@ -111,14 +112,14 @@ def _system_controls(request: HttpRequest, system: AISystem) -> dict:
 @require_GET
 def ai_system_list(request: HttpRequest, ms_id: int) -> HttpResponse:
     ms = open_management_system(request, ms_id)
-    filter_form = AISystemFilterForm(request.GET, management_system=ms)
-    systems = selectors.ai_system_list(user=request.user, management_system=ms, filters=filter_form.filters())
+    systems = selectors.ai_system_list(user=request.user, management_system=ms)
+    filterset = AISystemFilterSet(request.GET, systems, request=request, management_system=ms)
     context = {
         "ms": ms,
-        "filter_form": filter_form,
-        "page_obj": _page(request, systems),
+        "filterset": filterset,
+        "page_obj": _page(request, filterset.qs),
         "can_create": access.can(request.user, Action.CREATE, ms),
-        "filtered": any(filter_form.cleaned_data.values()),
+        "filtered": filterset.is_filtered,
     }
     return render(request, "registers/aisystem_list.html", context)
 
@@ -240,13 +241,15 @@ def _record_context(request: HttpRequest, kind: RecordKind, record) -> dict:
 def record_list(request: HttpRequest, ms_id: int, kind: str) -> HttpResponse:
     ms = open_management_system(request, ms_id)
     register = _kind(kind)
-    q = request.GET.get("q", "").strip()[:200]
-    records = selectors.record_list(register.model, user=request.user, management_system=ms, q=q)
+    records = selectors.record_list(register.model, user=request.user, management_system=ms)
+    filterset = RecordFilterSet(request.GET, records, request=request, management_system=ms)
     context = {
         "ms": ms,
         "kind": register,
-        "q": q,
-        "page_obj": (page := _page(request, records)),
+        "filterset": filterset,
+        "filtered": filterset.is_filtered,
+        "q": filterset.applied().get("q", ""),
+        "page_obj": (page := _page(request, filterset.qs)),
         "labels": register.labels(register.columns),
         "rows": [(record, register.values(record, register.columns)) for record in page],
         "can_create": access.can(request.user, Action.CREATE, ms),

@@ -6,6 +6,8 @@
   the expected answer for each (see ``Matrix``).
 - ``assert_constant_queries(fetch, grow)``: the number of queries of ``fetch()`` does not
   change when ``grow()`` adds rows.
+- ``listed_on_page`` / ``listed_by_api``: the references a list page and its API list endpoint
+  show for a query string (to check that both filter alike).
 """
 
 from __future__ import annotations
@@ -59,3 +61,24 @@ def assert_constant_queries(fetch: Callable[[], Any], grow: Callable[[], Any], *
     many = count_queries(fetch)
     assert many == few, f"{many} queries after adding rows, {few} before: the count grows with the rows"
     return few
+
+
+def listed_on_page(client: Any, url: str, params: Mapping[str, Any]) -> set[str]:
+    """References of the rows a list page shows for the query (asserting a 200)."""
+    response = client.get(url, params)
+    assert response.status_code == 200, response.status_code
+    return _once_each([row.reference for row in response.context["page_obj"].object_list])
+
+
+def listed_by_api(client: Any, url: str, params: Mapping[str, Any]) -> set[str]:
+    """References of the rows an API list endpoint returns for the query (one page of up to 200)."""
+    response = client.get(url, {**params, "page_size": 200})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["count"] == len(body["results"]), "more rows than one page"
+    return _once_each([row["reference"] for row in body["results"]])
+
+
+def _once_each(references: list[str]) -> set[str]:
+    assert len(set(references)) == len(references), f"a row is listed twice: {sorted(references)}"
+    return set(references)

@@ -10,6 +10,7 @@ from aims import ledger
 from aims.models import SignOff
 from aims.services import StaleVersionError
 from assessments import selectors, services
+from assessments.filters import RiskFilterSet
 from tests.assessments.helpers import make_risk
 
 # Residual 2 x 2 = low (within the default threshold, medium); 4 x 4 = high (above it).
@@ -102,6 +103,7 @@ def test_accepted_filter_lists_only_accepted_risks(world):
     accepted = make_risk(world.acme, world.officer, **WITHIN)
     other = make_risk(world.acme, world.officer, title="Other", **WITHIN)
     accept(accepted, world.leader)
-    yes = selectors.risk_list(user=world.auditor, management_system=world.acme, filters={"accepted": "yes"})
-    no = selectors.risk_list(user=world.auditor, management_system=world.acme, filters={"accepted": "no"})
+    risks = selectors.risk_list(user=world.auditor, management_system=world.acme)
+    yes = RiskFilterSet({"accepted": "yes"}, risks, management_system=world.acme).qs
+    no = RiskFilterSet({"accepted": "no"}, risks, management_system=world.acme).qs
     assert list(yes) == [accepted] and list(no) == [other]
