@@ -13,6 +13,8 @@ naming the parameter on the API.
 - ``IntegerFilter``: a whole number.
 - ``MemberFilter``, ``RecordChoiceFilter``: a user or a register row by id, among the members
   or rows of the management system the list is about (see ``RegisterFilterSet.choice_systems``).
+- ``StatusFilter``: ``status``, open records (the default), ``closed`` (retired or withdrawn)
+  or ``all``, for registers whose records are retired rather than deleted.
 """
 
 from __future__ import annotations
@@ -67,10 +69,19 @@ class RegisterFilterSet(django_filters.FilterSet):
         return visible.filter(pk=int(raw)) if raw.isdigit() else visible
 
     def applied(self) -> dict[str, Any]:
-        """The filters that narrow the list, by name (invalid values are left out: the form shows them)."""
+        """The filters that narrow the list, by name (invalid values are left out: the form shows them).
+
+        The status (open or closed records) is a tab of the list, not a filter to clear.
+        """
         self.is_valid()
         cleaned = getattr(self.form, "cleaned_data", {})
-        return {name: value for name, value in cleaned.items() if value not in (None, "", False)}
+        return {name: value for name, value in cleaned.items() if value not in (None, "", False) and name != "status"}
+
+    @property
+    def status(self) -> str:
+        """Which records the list shows: open (the default), closed or all."""
+        self.is_valid()
+        return getattr(self.form, "cleaned_data", {}).get("status") or "open"
 
     @property
     def is_filtered(self) -> bool:
@@ -167,6 +178,25 @@ class FlagFilter(django_filters.BooleanFilter):
     def __init__(self, *args: Any, description: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _describe(self, "boolean", description)
+
+
+STATUS_CHOICES = [("open", "Open"), ("closed", "Closed or withdrawn"), ("all", "Open and closed")]
+
+
+class StatusFilter(django_filters.ChoiceFilter):
+    """``status``: open records unless asked for ``closed`` (retired or withdrawn) ones, or ``all``."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("label", "Status")
+        kwargs.setdefault("choices", STATUS_CHOICES)
+        kwargs.setdefault("widget", forms.HiddenInput)  # pages show it as tabs above the list
+        super().__init__(**kwargs)
+        _describe(self, "string", "open (default), closed (retired or withdrawn) or all.")
+
+    def filter(self, qs: QuerySet, value: str) -> QuerySet:
+        if value == "all":
+            return qs
+        return qs.filter(retired_at__isnull=value != "closed")
 
 
 class IntegerFilter(django_filters.NumberFilter):

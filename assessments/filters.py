@@ -14,6 +14,7 @@ from aims.filters import (
     RecordChoiceFilter,
     RegisterFilterSet,
     SearchFilter,
+    StatusFilter,
     YesNoFilter,
 )
 from aims.models import SignOff
@@ -51,6 +52,7 @@ class RiskFilterSet(RegisterFilterSet):
     )
     owner = MemberFilter(label="Owner")
     overdue = YesNoFilter(review_overdue, label="Review overdue")
+    status = StatusFilter()
     accepted = YesNoFilter(risk_accepted, label="Accepted")
     # Set by heat map links (and control by URL); hidden fields, so that the filters above combine with them.
     basis = django_filters.ChoiceFilter(
@@ -112,3 +114,4 @@ class ImpactFilterSet(RegisterFilterSet):
     decision = django_filters.ChoiceFilter(label="Decision", choices=ImpactAssessment.Decision.choices, empty_label=ANY)
     trigger = django_filters.ChoiceFilter(label="Trigger", choices=ImpactAssessment.Trigger.choices, empty_label=ANY)
     overdue = YesNoFilter(review_overdue, label="Review overdue")
+    status = StatusFilter()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import QuerySet
 
-from aims.filters import ANY, MemberFilter, RegisterFilterSet, SearchFilter
+from aims.filters import ANY, MemberFilter, RegisterFilterSet, SearchFilter, StatusFilter
 from registers.models import AISystem
 
 
@@ -26,6 +26,7 @@ class AISystemFilterSet(RegisterFilterSet):
         method="filter_in_scope",
     )
     owner = MemberFilter(label="Owner")
+    status = StatusFilter()
 
     def filter_in_scope(self, queryset: QuerySet[AISystem], name: str, value: str) -> QuerySet[AISystem]:
         return queryset.filter(in_scope=value == "true")
@@ -35,3 +36,4 @@ class RecordFilterSet(RegisterFilterSet):
     """Model records, dataset records and suppliers: search by name or reference."""
 
     q = SearchFilter("name", "reference")
+    status = StatusFilter()

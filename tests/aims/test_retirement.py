@@ -174,3 +174,26 @@ def test_the_admin_refuses_to_delete_a_referenced_record_and_retires_it(world):
     system.refresh_from_db()
     assert system.is_retired and system.retired_reason == "Out of use. (in admin)"
     assert system.history.order_by("-history_id").first().history_user == superuser
+
+
+def test_lists_show_open_records_and_the_closed_ones_under_their_own_tab(world, client_as):
+    from registers.services import ai_system_retire
+
+    make_ai_system(world.acme, user=world.officer, name="Kept")
+    gone = make_ai_system(world.acme, user=world.officer, name="Gone")
+    ai_system_retire(gone, user=world.officer, expected_version=gone.version, reason="Decommissioned.")
+    client = client_as("auditor")
+    url = reverse("registers:ai_system_list", args=[world.acme.pk])
+
+    def names(response) -> list[str]:
+        return [system.name for system in response.context["page_obj"]]
+
+    assert names(client.get(url)) == ["Kept"]
+    closed = client.get(url, {"status": "closed"})
+    assert names(closed) == ["Gone"] and 'aria-current="page">Retired' in closed.content.decode()
+    assert sorted(names(client.get(url, {"status": "all"}))) == ["Gone", "Kept"]
+    api = _api(world.auditor)
+    assert [s["name"] for s in api.get("/api/v1/ai-systems/").json()["results"]] == ["Kept"]
+    closed_api = api.get("/api/v1/ai-systems/", {"status": "closed"}).json()["results"]
+    assert [(s["name"], s["retired_reason"]) for s in closed_api] == [("Gone", "Decommissioned.")]
+    assert api.get("/api/v1/ai-systems/", {"status": "nonsense"}).status_code == 400

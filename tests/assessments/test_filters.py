@@ -292,9 +292,9 @@ def test_schema_lists_the_risk_and_impact_filters():
     expected = {
         "risks": {
             "q", "system", "source", "level", "treatment", "owner", "overdue", "accepted",
-            "basis", "likelihood", "consequence", "control",
+            "basis", "likelihood", "consequence", "control", "status",
         },
-        "impact-assessments": {"q", "system", "decision", "trigger", "overdue"},
+        "impact-assessments": {"q", "system", "decision", "trigger", "overdue", "status"},
     }  # fmt: skip
     for endpoint, filters in expected.items():
         parameters = {p["name"]: p for p in schema["paths"][f"/api/v1/{endpoint}/"]["get"]["parameters"]}

@@ -199,10 +199,10 @@ def test_over_long_record_search_is_a_form_error_on_the_page_and_a_400_on_the_ap
 def test_schema_lists_the_filters_of_every_register_list():
     schema = yaml.safe_load(Client().get("/api/schema/").content)
     expected = {
-        "ai-systems": {"q", "lifecycle_stage", "eu_ai_act_risk_class", "in_scope", "owner"},
-        "model-records": {"q"},
-        "dataset-records": {"q"},
-        "suppliers": {"q"},
+        "ai-systems": {"q", "lifecycle_stage", "eu_ai_act_risk_class", "in_scope", "owner", "status"},
+        "model-records": {"q", "status"},
+        "dataset-records": {"q", "status"},
+        "suppliers": {"q", "status"},
     }
     for endpoint, filters in expected.items():
         parameters = {p["name"]: p for p in schema["paths"][f"/api/v1/{endpoint}/"]["get"]["parameters"]}
