@@ -116,6 +116,9 @@ class RegisterModel(models.Model):
     # Reverse relations whose rows are part of the record (a risk's treatment actions): they go
     # with it and do not count as something that refers to it.
     owned_children: tuple[str, ...] = ()
+    # The fields people edit, in the order forms show them: the one list a register's form,
+    # serializer and services take (``link_fields`` are its many-to-many links).
+    editable_fields: tuple[str, ...] = ()
 
     management_system = models.ForeignKey(ManagementSystem, on_delete=models.PROTECT, related_name="+")
     reference = models.CharField(max_length=20, editable=False)
@@ -137,6 +140,11 @@ class RegisterModel(models.Model):
     def __str__(self) -> str:
         label = getattr(self, "name", "") or getattr(self, "title", "")
         return f"{self.reference} {label}".strip()
+
+    @classmethod
+    def link_fields(cls) -> tuple[str, ...]:
+        """The editable many-to-many links (written with the row, in the same version)."""
+        return tuple(name for name in cls.editable_fields if cls._meta.get_field(name).many_to_many)
 
 
 class RetirableModel(RegisterModel):

@@ -87,7 +87,7 @@ class TreatmentActionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TreatmentAction
-        fields = ["id", "description", "owner", "due_date", "status"]
+        fields = ["id", *TreatmentAction.editable_fields]
 
 
 class RiskSerializer(SignedStateMixin, RegisterSerializer):
@@ -104,34 +104,14 @@ class RiskSerializer(SignedStateMixin, RegisterSerializer):
     class Meta:
         model = Risk
         fields = register_fields(
-            "title",
-            "ai_systems",
-            "lifecycle_stage",
-            "source",
-            "affected_objective",
-            "description",
-            "consequence_organisation",
-            "consequence_individuals",
-            "consequence_society",
+            *Risk.editable_fields,
             "criteria",
             "criteria_version",
-            "likelihood",
-            "consequence",
             "inherent_level",
             "evaluation",
-            "treatment_option",
-            "treatment_plan",
-            "opportunity",
-            "controls",
-            "control_keys",
-            "additional_controls",
-            "residual_likelihood",
-            "residual_consequence",
             "residual_level",
-            "owner",
-            "next_review",
+            "control_keys",
             "is_overdue",
-            "effectiveness_check",
             "impact_row",
             "actions",
             "latest_sign_off",
@@ -150,18 +130,7 @@ class ImpactRowSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ImpactRow
-        fields = [
-            "id",
-            "area",
-            "affected_group",
-            "description",
-            "severity",
-            "likelihood",
-            "reversibility",
-            "measures",
-            "residual_impact",
-            "risks",
-        ]
+        fields = ["id", *ImpactRow.editable_fields, "risks"]
 
 
 class ImpactAssessmentSerializer(SignedStateMixin, RegisterSerializer):
@@ -172,11 +141,7 @@ class ImpactAssessmentSerializer(SignedStateMixin, RegisterSerializer):
     class Meta:
         model = ImpactAssessment
         fields = register_fields(
-            *[
-                f.name
-                for f in ImpactAssessment._meta.concrete_fields
-                if f.name not in ("id", "reference", "management_system", "version", "created_at", "updated_at")
-            ],
+            *ImpactAssessment.editable_fields,
             "is_overdue",
             "rows",
             "latest_sign_off",

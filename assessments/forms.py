@@ -122,29 +122,7 @@ class RiskForm(RegisterForm):
 
     class Meta:
         model = Risk
-        fields = [
-            "title",
-            "ai_systems",
-            "lifecycle_stage",
-            "source",
-            "affected_objective",
-            "description",
-            "consequence_organisation",
-            "consequence_individuals",
-            "consequence_society",
-            "likelihood",
-            "consequence",
-            "treatment_option",
-            "treatment_plan",
-            "opportunity",
-            "controls",
-            "additional_controls",
-            "residual_likelihood",
-            "residual_consequence",
-            "owner",
-            "next_review",
-            "effectiveness_check",
-        ]
+        fields = Risk.editable_fields
         widgets = {
             "description": _rows(4),
             "consequence_organisation": _rows(2),
@@ -281,16 +259,7 @@ class AsOfForm(forms.Form):
 class ImpactAssessmentForm(RegisterForm):
     class Meta:
         model = ImpactAssessment
-        fields = [
-            "ai_system", "system_version", "title", "trigger", "lifecycle_stage", "assessors", "responsible_role",
-            "scope",
-            "system_description", "functions", "intended_uses", "foreseeable_misuse",
-            "data_sources", "data_categories", "data_quality",
-            "model_type", "model_origin", "training_approach", "known_limitations",
-            "geography_languages", "operating_environment", "human_oversight",
-            "interested_parties", "vulnerable_groups_affected", "vulnerable_groups", "consultation",
-            "sensitive_use", "decision", "conditions", "results_recipients", "shared_externally", "next_review", "retention_period",
-        ]  # fmt: skip
+        fields = ImpactAssessment.editable_fields
         widgets = {
             name: _rows(2)
             for name in (
@@ -344,16 +313,7 @@ class ImpactRowForm(forms.ModelForm):
 
     class Meta:
         model = ImpactRow
-        fields = [
-            "area",
-            "affected_group",
-            "description",
-            "severity",
-            "likelihood",
-            "reversibility",
-            "measures",
-            "residual_impact",
-        ]
+        fields = ImpactRow.editable_fields
         widgets = {"description": _rows(2), "measures": _rows(2)}
 
 

@@ -163,6 +163,12 @@ class Risk(RetirableModel):
 
     reference_prefix = "RISK"
     owned_children = ("actions",)
+    editable_fields = (
+        "title", "ai_systems", "lifecycle_stage", "source", "affected_objective", "description",
+        "consequence_organisation", "consequence_individuals", "consequence_society", "likelihood", "consequence",
+        "treatment_option", "treatment_plan", "opportunity", "controls", "additional_controls",
+        "residual_likelihood", "residual_consequence", "owner", "next_review", "effectiveness_check",
+    )  # fmt: skip
     retire_verb = "Withdraw"
     retired_label = "Withdrawn"
 
@@ -253,6 +259,8 @@ class Risk(RetirableModel):
 class TreatmentAction(models.Model):
     """One action of a risk's treatment plan, with its owner, due date and status."""
 
+    editable_fields = ("description", "owner", "due_date", "status")
+
     class Status(models.TextChoices):
         PLANNED = "planned", "Planned"
         IN_PROGRESS = "in_progress", "In progress"
@@ -293,6 +301,17 @@ class ImpactAssessment(RetirableModel):
 
     reference_prefix = "AIIA"
     owned_children = ("rows",)
+    editable_fields = (
+        "ai_system", "system_version", "title", "trigger", "lifecycle_stage", "assessors", "responsible_role",
+        "scope",
+        "system_description", "functions", "intended_uses", "foreseeable_misuse",
+        "data_sources", "data_categories", "data_quality",
+        "model_type", "model_origin", "training_approach", "known_limitations",
+        "geography_languages", "operating_environment", "human_oversight",
+        "interested_parties", "vulnerable_groups_affected", "vulnerable_groups", "consultation",
+        "sensitive_use", "decision", "conditions", "results_recipients", "shared_externally", "next_review",
+        "retention_period",
+    )  # fmt: skip
     retire_verb = "Withdraw"
     retired_label = "Withdrawn"
 
@@ -385,6 +404,11 @@ class ImpactAssessment(RetirableModel):
 
 class ImpactRow(models.Model):
     """One actual or reasonably foreseeable impact (42005 6.8) and its measures (6.9)."""
+
+    editable_fields = (
+        "area", "affected_group", "description", "severity", "likelihood", "reversibility", "measures",
+        "residual_impact",
+    )  # fmt: skip
 
     class Area(models.TextChoices):
         FAIRNESS = "fairness", "Fairness"

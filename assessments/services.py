@@ -27,18 +27,9 @@ from aims.services import (
 from assessments import scoring, signoffs
 from assessments.models import AREA_SOURCE, ImpactAssessment, ImpactRow, Risk, RiskCriteria, TreatmentAction
 
-RISK_LINKS = ("ai_systems", "controls")
-ACTION_FIELDS = ("description", "owner", "due_date", "status")
-ROW_FIELDS = (
-    "area",
-    "affected_group",
-    "description",
-    "severity",
-    "likelihood",
-    "reversibility",
-    "measures",
-    "residual_impact",
-)
+RISK_LINKS = Risk.link_fields()
+ACTION_FIELDS = TreatmentAction.editable_fields
+ROW_FIELDS = ImpactRow.editable_fields
 
 # --- risk criteria ---------------------------------------------------------------------
 

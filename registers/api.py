@@ -22,42 +22,25 @@ class AISystemSerializer(RegisterSerializer):
 
     class Meta:
         model = AISystem
-        fields = register_fields(
-            "name",
-            "purpose",
-            "intended_use",
-            "owner",
-            "owner_username",
-            "lifecycle_stage",
-            "in_scope",
-            "ai_role",
-            "eu_ai_act_risk_class",
-            "human_oversight",
-            "notes",
-            "model_records",
-            "dataset_records",
-            "suppliers",
-        )
+        fields = register_fields(*AISystem.editable_fields, "owner_username")
 
 
 class ModelRecordSerializer(RegisterSerializer):
     class Meta:
         model = ModelRecord
-        fields = register_fields(
-            "name", "model_version", "provider", "model_type", "intended_use", "limitations", "evaluation_summary"
-        )
+        fields = register_fields(*ModelRecord.editable_fields)
 
 
 class DatasetRecordSerializer(RegisterSerializer):
     class Meta:
         model = DatasetRecord
-        fields = register_fields("name", "source", "provenance", "quality", "personal_data_categories", "retention")
+        fields = register_fields(*DatasetRecord.editable_fields)
 
 
 class SupplierSerializer(RegisterSerializer):
     class Meta:
         model = Supplier
-        fields = register_fields("name", "services", "due_diligence_status", "contract_reference")
+        fields = register_fields(*Supplier.editable_fields)
 
 
 # --- viewsets ----------------------------------------------------------------------------

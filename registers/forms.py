@@ -28,21 +28,7 @@ class RegisterForm(VersionedFormMixin, forms.ModelForm):
 class AISystemForm(RegisterForm):
     class Meta:
         model = AISystem
-        fields = [
-            "name",
-            "purpose",
-            "intended_use",
-            "owner",
-            "lifecycle_stage",
-            "in_scope",
-            "ai_role",
-            "eu_ai_act_risk_class",
-            "human_oversight",
-            "notes",
-            "model_records",
-            "dataset_records",
-            "suppliers",
-        ]
+        fields = AISystem.editable_fields
         widgets = {
             "purpose": forms.Textarea(attrs={"rows": 3}),
             "intended_use": forms.Textarea(attrs={"rows": 3}),
@@ -82,26 +68,11 @@ class AISystemForm(RegisterForm):
         return [(legend, [self[name] for name in names]) for legend, names in self.SECTIONS]
 
 
-RECORD_FIELDS: dict[type, list[str]] = {
-    ModelRecord: [
-        "name",
-        "model_version",
-        "provider",
-        "model_type",
-        "intended_use",
-        "limitations",
-        "evaluation_summary",
-    ],
-    DatasetRecord: ["name", "source", "provenance", "quality", "personal_data_categories", "retention"],
-    Supplier: ["name", "services", "due_diligence_status", "contract_reference"],
-}
-
-
 def record_form_class(model: type) -> type[RegisterForm]:
     """A form for a model record, dataset record or supplier."""
     textareas = {
         name: forms.Textarea(attrs={"rows": 3})
-        for name in RECORD_FIELDS[model]
+        for name in model.editable_fields
         if model._meta.get_field(name).get_internal_type() == "TextField"
     }
-    return forms.modelform_factory(model, form=RegisterForm, fields=RECORD_FIELDS[model], widgets=textareas)
+    return forms.modelform_factory(model, form=RegisterForm, fields=model.editable_fields, widgets=textareas)

@@ -13,6 +13,9 @@ class ModelRecord(RetirableModel):
     """Model card facts for a model used by AI systems (A.4.3, A.6.2.3)."""
 
     reference_prefix = "MOD"
+    editable_fields = (
+        "name", "model_version", "provider", "model_type", "intended_use", "limitations", "evaluation_summary",
+    )  # fmt: skip
 
     class ModelType(models.TextChoices):
         LLM = "llm", "Large language model"
@@ -40,6 +43,7 @@ class DatasetRecord(RetirableModel):
     """Provenance and quality facts for a dataset (A.7)."""
 
     reference_prefix = "DAT"
+    editable_fields = ("name", "source", "provenance", "quality", "personal_data_categories", "retention")
 
     name = models.CharField(max_length=200)
     source = models.CharField(max_length=300, blank=True)
@@ -58,6 +62,7 @@ class Supplier(RetirableModel):
     """A supplier of AI components or services (A.10)."""
 
     reference_prefix = "SUP"
+    editable_fields = ("name", "services", "due_diligence_status", "contract_reference")
 
     class DueDiligence(models.TextChoices):
         NOT_STARTED = "not_started", "Not started"
@@ -80,6 +85,10 @@ class AISystem(RetirableModel):
     """An AI system in the inventory, with the organisation's role for it (4.1, A.4)."""
 
     reference_prefix = "AIS"
+    editable_fields = (
+        "name", "purpose", "intended_use", "owner", "lifecycle_stage", "in_scope", "ai_role", "eu_ai_act_risk_class",
+        "human_oversight", "notes", "model_records", "dataset_records", "suppliers",
+    )  # fmt: skip
 
     class LifecycleStage(models.TextChoices):
         CONCEPT = "concept", "Concept"

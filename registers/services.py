@@ -13,7 +13,7 @@ from aims.models import ManagementSystem
 from aims.services import check_assignee, register_create, register_delete, register_retire, register_update
 from registers.models import AISystem, DatasetRecord, ModelRecord, Supplier
 
-LINKS = ("model_records", "dataset_records", "suppliers")
+LINKS = AISystem.link_fields()
 
 
 def _split_links(fields: dict[str, Any]) -> dict[str, Iterable[Any]] | None:

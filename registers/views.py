@@ -21,7 +21,7 @@ from aims.history import Version, versions_of
 from aims.pages import confirm_remove, open_management_system, open_record, removal_verb, save_or_conflict
 from registers import selectors, services
 from registers.filters import AISystemFilterSet, RecordFilterSet
-from registers.forms import RECORD_FIELDS, AISystemForm, record_form_class
+from registers.forms import AISystemForm, record_form_class
 from registers.models import AISystem, DatasetRecord, ModelRecord, Supplier
 
 PAGE_SIZE = 25
@@ -262,7 +262,7 @@ def record_list(request: HttpRequest, ms_id: int, kind: str) -> HttpResponse:
 def record_detail(request: HttpRequest, ms_id: int, kind: str, pk: int) -> HttpResponse:
     register, record = _record(request, ms_id, kind, pk, Action.VIEW)
     context = _record_context(request, register, record)
-    fields = RECORD_FIELDS[register.model]
+    fields = register.model.editable_fields
     facts = list(zip(register.labels(fields), register.values(record, fields), strict=True))
     context.update(tab="details", facts=facts, used_by=record.ai_systems.order_by("reference"))
     return render(request, "registers/record_detail.html", context)
