@@ -14,21 +14,20 @@ from django.utils import timezone
 from evidence.demo import samples
 from evidence.models import Evidence, EvidenceDownload
 from evidence.selectors import evidence_for
-from evidence.services import evidence_create
 from tests.evidence.test_uploads import stored_files
-from tests.factories import make_ai_system
+from tests.factories import EvidenceFactory, make_ai_system
 
 READERS = ["owner", "officer", "leader", "contributor", "auditor"]
 
 
 @pytest.fixture
 def evidence(world):
-    return evidence_create(
+    return EvidenceFactory(
         management_system=world.acme,
         user=world.officer,
         title="Bias test <b>report</b>",
-        evidence_date=timezone.localdate(),
-        upload=SimpleUploadedFile("bias.pdf", samples.pdf_bytes()),
+        file_name="bias.pdf",
+        data=samples.pdf_bytes(),
     )
 
 
@@ -129,7 +128,7 @@ def test_correction_supersedes_and_list_shows_current_versions(world, client_as,
 
 def test_stale_evidence_is_flagged(world, client_as, settings):
     settings.EVIDENCE_STALE_DAYS = 30
-    evidence_create(
+    EvidenceFactory(
         management_system=world.acme,
         user=world.officer,
         title="Old audit",
@@ -144,19 +143,18 @@ def test_evidence_list_query_count_does_not_grow(world, client_as, evidence):
     client = client_as("auditor")
     url = reverse("evidence:list", args=[world.acme.pk])
     system = make_ai_system(world.acme, user=world.officer)
-    evidence_create(
-        management_system=world.acme, user=world.officer, title="First", evidence_date=timezone.localdate(),
-        url="https://example.org", links={"ai_systems": [system]},
+    EvidenceFactory(
+        management_system=world.acme, user=world.officer, title="First", url="https://example.org",
+        links={"ai_systems": [system]},
     )  # fmt: skip
     client.get(url)
     with CaptureQueriesContext(connection) as few:
         client.get(url)
     for n in range(5):
-        evidence_create(
+        EvidenceFactory(
             management_system=world.acme,
             user=world.officer,
             title=f"Item {n}",
-            evidence_date=timezone.localdate(),
             url="https://example.org",
             links={"ai_systems": [system]},
         )
@@ -170,7 +168,7 @@ def test_ai_system_and_soa_pages_show_linked_evidence_with_its_age(world, client
 
     system = make_ai_system(world.acme, user=world.officer)
     row = Applicability.objects.select_related("control").filter(management_system=world.acme).first()
-    evidence_create(
+    EvidenceFactory(
         management_system=world.acme, user=world.officer, title="Drift report", evidence_date=timezone.localdate() - timedelta(days=3),
         url="https://example.org/drift", links={"ai_systems": [system], "soa_rows": [row]},
     )  # fmt: skip

@@ -158,14 +158,13 @@ def _count_queries(world, url: str) -> int:
 def test_pack_and_evidence_lists_use_the_same_number_of_queries_for_few_and_many_rows(world):
     from datetime import date
 
-    from evidence.services import evidence_create
-    from tests.factories import make_ai_system
+    from tests.factories import EvidenceFactory, make_ai_system
 
     system = make_ai_system(world.acme, user=world.officer)
 
     def add(n: int) -> None:
         make_pack(world)
-        evidence_create(
+        EvidenceFactory(
             management_system=world.acme, user=world.officer, title=f"E{n}", evidence_date=date(2026, 1, 1),
             url="https://example.org/e", links={"ai_systems": [system]},
         )  # fmt: skip
