@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from aims import services
 from aims.models import ManagementSystem, Role
@@ -66,14 +68,42 @@ def world(db) -> World:
 
 @pytest.fixture
 def client_as(world):
-    """Return a logged-in test client for a persona name."""
+    """Return a test client with a persona logged in: ``client_as("auditor")``; ``"anonymous"`` is nobody.
 
-    def make(name: str) -> Client:
-        client = Client()
-        client.force_login(world.users[name])
+    ``csrf=True`` enforces CSRF checks, as a browser session is held to them.
+    """
+
+    def make(name: str, *, csrf: bool = False) -> Client:
+        client = Client(enforce_csrf_checks=csrf)
+        if name != "anonymous":
+            client.force_login(world.users[name])
         return client
 
     return make
+
+
+@pytest.fixture
+def api_as(world):
+    """Return a DRF API client authenticated as a persona, as a token would be; ``"anonymous"`` is nobody.
+
+    The user is loaded afresh, so no access cached on the test's user objects carries over.
+    """
+
+    def make(name: str) -> APIClient:
+        client = APIClient()
+        if name != "anonymous":
+            client.force_authenticate(get_user_model().objects.get(pk=world.users[name].pk))
+        return client
+
+    return make
+
+
+@pytest.fixture
+def superuser_client(db) -> Client:
+    """A client logged in as a superuser ("root"): the admin admits nobody else."""
+    client = Client()
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    return client
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 from guardian.shortcuts import assign_perm, get_perms, remove_perm
-from rest_framework.test import APIClient
 
 from aims import access, services
 from aims.access import Action
@@ -104,10 +103,9 @@ def test_the_auditor_cannot_be_made_owner_in_the_browser(world, client_as):
     assert not access.can(world.auditor, Action.EDIT, system)
 
 
-def test_the_auditor_cannot_be_made_owner_through_the_api(world):
+def test_the_auditor_cannot_be_made_owner_through_the_api(world, api_as):
     system = make_ai_system(world.acme, user=world.officer, name="Triage")
-    client = APIClient()
-    client.force_authenticate(world.officer)
+    client = api_as("officer")
     response = client.patch(
         f"/api/v1/ai-systems/{system.pk}/", {"owner": world.auditor.pk}, format="json", HTTP_IF_MATCH='"1"'
     )
@@ -115,8 +113,7 @@ def test_the_auditor_cannot_be_made_owner_through_the_api(world):
     assert "auditor role" in response.json()["owner"][0]
     system.refresh_from_db()
     assert system.owner is None and system.version == 1
-    auditor = APIClient()
-    auditor.force_authenticate(world.auditor)
+    auditor = api_as("auditor")
     assert (
         auditor.patch(
             f"/api/v1/ai-systems/{system.pk}/", {"name": "Audited"}, format="json", HTTP_IF_MATCH='"1"'

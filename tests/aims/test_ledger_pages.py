@@ -6,7 +6,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from controls import services
 from controls.models import Applicability
@@ -47,12 +46,11 @@ def test_ledger_page_names_the_broken_sign_off(world, client_as):
     assert f"Verification failed at sign-off #1 (id {signoff.pk}): missing history row." in html
 
 
-def test_ledger_page_and_sign_offs_endpoint_query_counts_do_not_grow_with_sign_offs(world, client_as):
+def test_ledger_page_and_sign_offs_endpoint_query_counts_do_not_grow_with_sign_offs(world, client_as, api_as):
     decide_all(world.acme, world.officer)
     _approve(world)
     page = client_as("auditor")
-    api = APIClient()
-    api.force_authenticate(world.auditor)
+    api = api_as("auditor")
 
     def ledger_page():
         return page.get(reverse("ledger:verify", args=[world.acme.pk]))

@@ -8,7 +8,6 @@ may accept them. Refused writes change nothing.
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from aims.models import SignOff
@@ -43,17 +42,6 @@ def expected(persona: str, action: str, target: str):
     if persona == "contributor" and target == "mine" and action in ("update", "accept"):
         return {"update": 200, "accept": 201}[action]  # the risk owner edits and accepts their own risk
     return IN_ACME[persona][action]
-
-
-@pytest.fixture
-def api(world):
-    def make(persona: str) -> Client:
-        client = Client()
-        if persona != "anonymous":
-            client.force_login(world.users[persona])
-        return client
-
-    return make
 
 
 def make_risks(world):
@@ -113,9 +101,9 @@ CASES += [("create", "acme"), ("create", "northwind")]
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_risk_api_permission_matrix(world, api, persona):
+def test_risk_api_permission_matrix(world, client_as, persona):
     """Every action on own / other management system; each case on fresh risks, refused writes change nothing."""
-    client = api(persona)
+    client = client_as(persona)
     for action, target in CASES:
         risks = make_risks(world)
         risk = risks.get(target) or risks["unowned"]
@@ -142,10 +130,10 @@ APPROVERS = {
 
 
 @pytest.mark.parametrize(("persona", "target"), IMPACT_CASES)
-def test_impact_assessment_api_approval_and_reading(world, api, persona, target):
+def test_impact_assessment_api_approval_and_reading(world, client_as, persona, target):
     ms, author = (world.northwind, world.outsider) if target == "northwind" else (world.acme, world.officer)
     assessment = make_assessment(ms, author, decision="proceed")
-    client = api(persona)
+    client = client_as(persona)
     url = f"/api/v1/impact-assessments/{assessment.pk}/"
     visible = persona in APPROVERS[target]
     read = client.get(url)
@@ -159,9 +147,9 @@ def test_impact_assessment_api_approval_and_reading(world, api, persona, target)
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_heat_map_api_shows_only_visible_management_systems(world, api, persona):
+def test_heat_map_api_shows_only_visible_management_systems(world, client_as, persona):
     make_risk(world.acme, world.officer, likelihood=5, consequence=5)
-    client = api(persona)
+    client = client_as(persona)
     response = client.get(f"/api/v1/management-systems/{world.acme.pk}/heatmap/")
     if persona == "anonymous":
         assert response.status_code == 401
@@ -187,8 +175,8 @@ PAGE_EXPECTED = {
 
 
 @pytest.mark.parametrize("persona", list(PAGE_EXPECTED))
-def test_risk_pages_permission_matrix(world, api, risks, persona):
-    client = api(persona)
+def test_risk_pages_permission_matrix(world, client_as, risks, persona):
+    client = client_as(persona)
     ms = world.acme.pk
     risk = risks["unowned"]
     assessment = make_assessment(world.acme, world.officer, decision="proceed")
@@ -208,8 +196,8 @@ def test_risk_pages_permission_matrix(world, api, risks, persona):
     assert ImpactAssessment.objects.count() == 1
 
 
-def test_contributor_edits_and_accepts_the_risk_they_own_on_its_pages(world, api, risks):
-    client = api("contributor")
+def test_contributor_edits_and_accepts_the_risk_they_own_on_its_pages(world, client_as, risks):
+    client = client_as("contributor")
     mine = risks["mine"]
     assert client.get(reverse("assessments:risk_edit", args=[world.acme.pk, mine.pk])).status_code == 200
     response = client.post(
@@ -234,9 +222,9 @@ def write_status(persona: str, target: str, created: bool) -> int:
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_criteria_and_impact_assessment_writes_permission_matrix(world, api, persona):
+def test_criteria_and_impact_assessment_writes_permission_matrix(world, client_as, persona):
     """Create criteria, create and change impact assessments in own and other management systems."""
-    client = api(persona)
+    client = client_as(persona)
     for target, ms, author in (("acme", world.acme, world.officer), ("northwind", world.northwind, world.outsider)):
         system = make_ai_system(ms, user=author)
         existing = make_assessment(ms, author, system=system)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from controls.models import Applicability
 from controls.signoffs import SOA
@@ -37,10 +36,8 @@ def _systems(world, persona):
     return own, other
 
 
-def _statuses(world, persona, ms) -> tuple[int, ...]:
-    user = world.users[persona]
-    client = APIClient()
-    client.force_login(user)
+def _statuses(client_as, api_as, persona, ms) -> tuple[int, ...]:
+    client = client_as(persona)
     row = row_of(ms, "A.2.2")
     form = {
         f"row-{row.pk}-{k}": v
@@ -51,8 +48,7 @@ def _statuses(world, persona, ms) -> tuple[int, ...]:
             "version": row.version,
         }.items()
     }
-    api_client = APIClient()
-    api_client.force_authenticate(user)
+    api_client = api_as(persona)
     view = client.get(reverse("controls:soa", args=[ms.pk])).status_code
     edit_html = client.post(reverse("controls:soa_row_edit", args=[ms.pk, row.pk]), form).status_code
     version = Applicability.objects.get(pk=row.pk).version  # the HTML edit may have moved it on
@@ -66,9 +62,9 @@ def _statuses(world, persona, ms) -> tuple[int, ...]:
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_soa_permissions_in_own_management_system(world, persona):
+def test_soa_permissions_in_own_management_system(world, client_as, api_as, persona):
     own, _other = _systems(world, persona)
-    assert _statuses(world, persona, own) == OWN[persona]
+    assert _statuses(client_as, api_as, persona, own) == OWN[persona]
     row = row_of(own, "A.2.2")
     edited = OWN[persona][1] == 302
     assert (row.applicable == INCLUDED) is edited
@@ -76,18 +72,18 @@ def test_soa_permissions_in_own_management_system(world, persona):
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_soa_of_another_management_system_does_not_exist(world, persona):
+def test_soa_of_another_management_system_does_not_exist(world, client_as, api_as, persona):
     _own, other = _systems(world, persona)
-    assert _statuses(world, persona, other) == OTHER
+    assert _statuses(client_as, api_as, persona, other) == OTHER
     row = row_of(other, "A.2.2")
     assert row.version == 1
 
 
 @pytest.mark.parametrize("persona", ["owner", "leader", "officer", "auditor", "outsider"])
-def test_approval_post_is_decided_by_sign_off_permission(world, persona):
-    client = APIClient()
-    client.force_login(world.users[persona])
-    response = client.post(reverse("controls:soa_approve", args=[world.acme.pk]), sign_data(SOA, world.acme, "OK"))
+def test_approval_post_is_decided_by_sign_off_permission(world, client_as, persona):
+    response = client_as(persona).post(
+        reverse("controls:soa_approve", args=[world.acme.pk]), sign_data(SOA, world.acme, "OK")
+    )
     # Allowed approvers reach the rules (the SoA is undecided, so the blockers are listed).
     expected = {"owner": 400, "leader": 400, "officer": 403, "auditor": 403, "outsider": 404}[persona]
     assert response.status_code == expected

@@ -47,19 +47,6 @@ def expected(persona: str, action: str, target: str) -> int | bool:
 
 
 @pytest.fixture
-def api(world):
-    """A client for a persona name; "anonymous" is not logged in."""
-
-    def make(persona: str) -> Client:
-        client = Client()
-        if persona != "anonymous":
-            client.force_login(world.users[persona])
-        return client
-
-    return make
-
-
-@pytest.fixture
 def systems(world):
     return {
         "mine": make_ai_system(world.acme, user=world.officer, name="Mine", owner=world.contributor),
@@ -131,11 +118,11 @@ def exercise(client: Client, endpoint: str, record, management_system, payload: 
 
 @pytest.mark.parametrize("target", ["mine", "unowned", "northwind"])
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_ai_system_api_permission_matrix(world, api, systems, persona, target):
+def test_ai_system_api_permission_matrix(world, client_as, systems, persona, target):
     system = systems[target]
     management_system = system.management_system
     payload = {"name": "New system", "purpose": "Testing access."}
-    got = exercise(api(persona), "ai-systems", system, management_system, payload)
+    got = exercise(client_as(persona), "ai-systems", system, management_system, payload)
     assert got == {action: expected(persona, action, target) for action in ACTIONS}
 
 
@@ -145,9 +132,9 @@ RECORD_ENDPOINTS = {"model-records": ModelRecord, "dataset-records": DatasetReco
 
 @pytest.mark.parametrize("target", ["acme", "northwind"])
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_register_api_permission_matrix(world, api, persona, target):
+def test_register_api_permission_matrix(world, client_as, persona, target):
     management_system = getattr(world, target)
-    client = api(persona)
+    client = client_as(persona)
     got, want = {}, {}
     for endpoint, model in RECORD_ENDPOINTS.items():
         record = make_record(model, management_system, user=world.officer, name="Record")
