@@ -18,8 +18,7 @@ from rest_framework.test import APIClient
 from aims import services
 from aims.models import ManagementSystem, Role
 from tests.factories import UserFactory, make_management_system
-
-ROLES = ["owner", "officer", "leader", "contributor", "auditor", "expired_auditor", "outsider"]
+from tests.kit import PERSONAS, status
 
 
 @dataclass
@@ -38,7 +37,7 @@ class World:
 @pytest.fixture
 def world(db) -> World:
     """Acme with one member per role, Northwind owned by the outsider."""
-    users = {name: UserFactory(username=name) for name in ROLES}
+    users = {name: UserFactory(username=name) for name in PERSONAS}
     acme = make_management_system(owner=users["owner"], organisation="Acme Health", name="Acme AIMS")
     northwind = make_management_system(owner=users["outsider"], organisation="Northwind Retail", name="Northwind AIMS")
     add = services.membership_add
@@ -96,6 +95,21 @@ def api_as(world):
         return client
 
     return make
+
+
+@pytest.fixture
+def status_as(client_as, api_as):
+    """Return the status code of one request by a persona: ``status_as("auditor", "post", url, data)``.
+
+    The request goes through the browser's client with ``data`` as a form, or with ``api=True``
+    through the API client with ``data`` as JSON and ``version`` as its If-Match precondition.
+    """
+
+    def request(persona: str, method: str, url: str, data=None, *, api: bool = False, version=None) -> int:
+        client = api_as(persona) if api else client_as(persona)
+        return status(client, method, url, data, api=api, version=version)
+
+    return request
 
 
 @pytest.fixture

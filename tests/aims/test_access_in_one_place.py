@@ -15,7 +15,7 @@ from aims.models import Role
 from aims.selectors import active_members, owner_candidates
 from registers.models import AISystem
 from tests.factories import make_ai_system
-from tests.kit import PERSONAS
+from tests.kit import PERSONAS, matrix
 
 pytestmark = pytest.mark.django_db
 
@@ -73,8 +73,23 @@ def test_owner_pickers_offer_only_active_members_who_may_edit(world):
     assert members == {"owner", "officer", "leader", "contributor", "auditor"}  # never the expired auditor
 
 
-@pytest.mark.parametrize("persona", ["auditor", "leader", "expired_auditor", "outsider"])
-def test_services_refuse_an_owner_who_may_not_edit(world, persona):
+MAY_OWN = {
+    "owner": True,
+    "officer": True,
+    "leader": False,
+    "contributor": True,
+    "auditor": False,
+    "expired_auditor": False,
+    "outsider": False,
+}
+
+
+@matrix(MAY_OWN)
+def test_services_refuse_an_owner_who_may_not_edit_and_grant_one_who_may(world, persona, expected):
+    if expected:
+        system = make_ai_system(world.acme, user=world.officer, owner=world.users[persona])
+        assert access.can(world.users[persona], Action.EDIT, system)
+        return
     with pytest.raises(ValidationError) as refused:
         make_ai_system(world.acme, user=world.officer, owner=world.users[persona])
     assert "owner" in refused.value.message_dict

@@ -16,8 +16,19 @@ from evidence.models import Evidence, EvidenceDownload
 from evidence.selectors import evidence_for
 from tests.evidence.test_uploads import stored_files
 from tests.factories import EvidenceFactory, make_ai_system
+from tests.kit import matrix
 
 READERS = ["owner", "officer", "leader", "contributor", "auditor"]
+READ = {**dict.fromkeys(READERS, 200), "expired_auditor": 404, "outsider": 404}
+RECORD = {
+    "owner": 302,
+    "officer": 302,
+    "leader": 403,
+    "contributor": 403,
+    "auditor": 403,
+    "expired_auditor": 404,
+    "outsider": 404,
+}
 
 
 @pytest.fixture
@@ -31,13 +42,13 @@ def evidence(world):
     )
 
 
-@pytest.mark.parametrize("name,expected", [(n, 200) for n in READERS] + [("expired_auditor", 404), ("outsider", 404)])
+@matrix(READ, name="name")
 def test_who_may_read_evidence(world, client_as, evidence, name, expected):
     assert client_as(name).get(reverse("evidence:list", args=[world.acme.pk])).status_code == expected
     assert client_as(name).get(reverse("evidence:detail", args=[world.acme.pk, evidence.pk])).status_code == expected
 
 
-@pytest.mark.parametrize("name,expected", [(n, 200) for n in READERS] + [("expired_auditor", 404), ("outsider", 404)])
+@matrix(READ, name="name")
 def test_download_is_an_attachment_with_nosniff_and_every_download_is_recorded(
     world, client_as, evidence, name, expected
 ):
@@ -58,10 +69,7 @@ def test_title_is_escaped(world, client_as, evidence):
     assert "Bias test &lt;b&gt;report&lt;/b&gt;" in page
 
 
-@pytest.mark.parametrize(
-    "name,expected",
-    [("owner", 302), ("officer", 302), ("leader", 403), ("contributor", 403), ("auditor", 403), ("outsider", 404)],
-)
+@matrix(RECORD, name="name")
 def test_who_may_record_evidence(world, client_as, name, expected):
     system = make_ai_system(world.acme, user=world.officer)
     data = {
