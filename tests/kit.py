@@ -8,7 +8,8 @@
 - ``status_as(persona, method, url, data)`` (a fixture in ``tests/conftest.py``, built on
   ``status``): the status code of one request by a persona, through the HTML or the API client.
 - ``count_queries(fetch)`` and ``assert_constant_queries(fetch, grow)``: the number of queries
-  of ``fetch()`` does not change when ``grow()`` adds rows.
+  of ``fetch()`` does not change when ``grow()`` adds rows; ``get_ok(client, url)`` is the
+  usual fetch (a page or an endpoint that must answer 200).
 """
 
 from __future__ import annotations
@@ -85,6 +86,17 @@ def status(client: Any, method: str, url: str, data: Any = None, *, api: bool = 
     return getattr(client, method)(url, data or {}, **headers).status_code
 
 
+def get_ok(client: Any, url: str, data: Any = None) -> Callable[[], Any]:
+    """Return a fetch that GETs ``url`` (``data`` as the query), asserts 200 and returns the response."""
+
+    def fetch() -> Any:
+        response = client.get(url, data)
+        assert response.status_code == 200, f"GET {url}: {response.status_code}"
+        return response
+
+    return fetch
+
+
 def count_queries(fetch: Callable[[], Any]) -> int:
     """How many queries ``fetch()`` makes."""
     with CaptureQueriesContext(connection) as captured:
@@ -92,12 +104,24 @@ def count_queries(fetch: Callable[[], Any]) -> int:
     return len(captured)
 
 
-def assert_constant_queries(fetch: Callable[[], Any], grow: Callable[[], Any], *, warm: bool = True) -> int:
-    """Assert ``fetch()`` makes as many queries after ``grow()`` adds rows as before; return the count."""
+def assert_constant_queries(
+    fetch: Callable[[], Any] | Mapping[str, Callable[[], Any]], grow: Callable[[], Any], *, warm: bool = True
+) -> Any:
+    """Assert ``fetch()`` makes as many queries after ``grow()`` adds rows as before; return the count.
+
+    ``fetch`` may also map names to fetches (say a page and its endpoint), each counted on its
+    own; the counts come back by name. ``warm`` fetches once first, to fill caches (content
+    types, sessions, a user's memberships) that would otherwise count only the first time.
+    """
+    fetches = fetch if isinstance(fetch, Mapping) else {"fetch": fetch}
     if warm:
-        fetch()  # caches (content types, sessions) filled once
-    few = count_queries(fetch)
+        for each in fetches.values():
+            each()
+    few = {name: count_queries(each) for name, each in fetches.items()}
     grow()
-    many = count_queries(fetch)
-    assert many == few, f"{many} queries after adding rows, {few} before: the count grows with the rows"
-    return few
+    many = {name: count_queries(each) for name, each in fetches.items()}
+    grown = {
+        name: f"{many[name]} queries after adding rows, {few[name]} before" for name in few if many[name] != few[name]
+    }
+    assert not grown, f"the count grows with the rows: {grown}"
+    return few if isinstance(fetch, Mapping) else few["fetch"]

@@ -5,16 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from aims import access, services
 from aims.access import Action
 from aims.models import ManagementSystem, Membership, Role
 from tests.factories import UserFactory
-from tests.kit import matrix
+from tests.kit import assert_constant_queries, count_queries, get_ok, matrix
 
 MS_URL = "/api/v1/management-systems/"
 MEMBERS_URL = "/api/v1/memberships/"
@@ -263,32 +261,29 @@ def test_only_owners_change_or_remove_members(world, client_as, persona, expecte
     assert promoted and not Membership.objects.filter(pk=membership.pk).exists()
 
 
-def _queries(client, url: str) -> tuple[int, int]:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url, {"page_size": 100})
-    assert response.status_code == 200
-    return len(queries), response.json()["count"]
-
-
 def test_membership_list_query_count_does_not_grow_with_members(world, client_as):
-    client = client_as("owner")
-    few, rows = _queries(client, MEMBERS_URL)
-    for i in range(20):
-        services.membership_add(
-            management_system=world.acme, actor=world.owner, user=UserFactory(username=f"m{i}"), role=Role.AUDITOR
-        )
-    many, more_rows = _queries(client, MEMBERS_URL)
-    assert more_rows == rows + 20
-    assert many == few
+    members = get_ok(client_as("owner"), MEMBERS_URL, {"page_size": 100})
+    rows = members().json()["count"]
+
+    def add_members():
+        for i in range(20):
+            services.membership_add(
+                management_system=world.acme, actor=world.owner, user=UserFactory(username=f"m{i}"), role=Role.AUDITOR
+            )
+
+    assert_constant_queries(members, add_members)
+    assert members().json()["count"] == rows + 20
 
 
 def test_management_system_list_query_count_does_not_grow_with_systems(world, client_as):
-    client = client_as("officer")
-    few, rows = _queries(client, MS_URL)
+    systems = get_ok(client_as("officer"), MS_URL, {"page_size": 100})
+    few, rows = count_queries(systems), systems().json()["count"]
     for i in range(10):
         ms = services.management_system_create(user=world.outsider, organisation=f"Org {i}", name="AIMS")
         services.membership_add(management_system=ms, actor=world.outsider, user=world.officer, role=Role.AUDITOR)
-    client = client_as("officer")  # a new request: memberships are read once per request
-    many, more_rows = _queries(client, MS_URL)
+    systems = get_ok(
+        client_as("officer"), MS_URL, {"page_size": 100}
+    )  # a new request: memberships are read once per request
+    many, more_rows = count_queries(systems), systems().json()["count"]
     assert (rows, more_rows) == (1, 11)
     assert many == few

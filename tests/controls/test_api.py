@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from aims.models import SignOff
 from controls import services
 from controls.models import Applicability
 from tests.controls.helpers import decide_all, row_of
 from tests.factories import make_ai_system
+from tests.kit import assert_constant_queries, get_ok
 
 pytestmark = pytest.mark.django_db
 
@@ -132,19 +132,14 @@ def test_verify_endpoint_reports_the_first_broken_sign_off(world, api_as):
     assert body["first_broken"]["id"] == signoff.pk and body["first_broken"]["reason"] == "digest mismatch"
 
 
-def _soa_list_queries(client, ms) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get("/api/v1/soa/", {"management_system": ms.pk, "page_size": 50}).status_code == 200
-    return len(ctx.captured_queries)
-
-
 def test_soa_list_query_count_does_not_grow_with_linked_objects(world, api_as):
-    client = api_as("officer")
-    _soa_list_queries(client, world.acme)  # warm the per-user membership cache
-    few = _soa_list_queries(client, world.acme)
-    systems = [make_ai_system(world.acme, user=world.officer, name=f"System {i}") for i in range(4)]
-    for row in Applicability.objects.filter(management_system=world.acme)[:10]:
-        services.applicability_update(
-            row, user=world.officer, expected_version=row.version, owner=world.contributor, ai_systems=systems
-        )
-    assert _soa_list_queries(client, world.acme) == few
+    soa = get_ok(api_as("officer"), "/api/v1/soa/", {"management_system": world.acme.pk, "page_size": 50})
+
+    def link_rows():
+        systems = [make_ai_system(world.acme, user=world.officer, name=f"System {i}") for i in range(4)]
+        for row in Applicability.objects.filter(management_system=world.acme)[:10]:
+            services.applicability_update(
+                row, user=world.officer, expected_version=row.version, owner=world.contributor, ai_systems=systems
+            )
+
+    assert_constant_queries(soa, link_rows)  # warmed first: the user's memberships are cached
