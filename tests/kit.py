@@ -4,12 +4,13 @@
   the version token of what the signer sees now (as the page would).
 - ``matrix(expected, where=...)``: parametrise a test over every persona of the ``world``
   fixture with the expected answer for each, in Acme and in Northwind if asked (``standing``
-  says what a persona is in each).
-- ``status_as(persona, method, url, data)`` (a fixture in ``tests/conftest.py``, built on
-  ``status``): the status code of one request by a persona, through the HTML or the API client.
-- ``count_queries(fetch)`` and ``assert_constant_queries(fetch, grow)``: the number of queries
-  of ``fetch()`` does not change when ``grow()`` adds rows; ``get_ok(client, url)`` is the
-  usual fetch (a page or an endpoint that must answer 200).
+  says what a persona is in each). ``status_as(persona, method, url, data)`` (a fixture in
+  ``tests/conftest.py``, built on ``status``) gives the status code of one request by a
+  persona, through the HTML or the API client.
+- ``count_queries(fetch)`` counts the queries of ``fetch()`` (or of each of several, by name);
+  ``get_ok(client, url)`` is the usual fetch, a page or endpoint that must answer 200.
+- ``assert_constant_queries(fetch, grow)``: the number of queries of ``fetch()`` does not
+  change when ``grow()`` adds rows.
 """
 
 from __future__ import annotations
@@ -97,8 +98,10 @@ def get_ok(client: Any, url: str, data: Any = None) -> Callable[[], Any]:
     return fetch
 
 
-def count_queries(fetch: Callable[[], Any]) -> int:
-    """How many queries ``fetch()`` makes."""
+def count_queries(fetch: Callable[[], Any] | Mapping[str, Callable[[], Any]]) -> Any:
+    """How many queries ``fetch()`` makes; given a mapping of names to fetches, how many each makes."""
+    if isinstance(fetch, Mapping):
+        return {name: count_queries(each) for name, each in fetch.items()}
     with CaptureQueriesContext(connection) as captured:
         fetch()
     return len(captured)
@@ -110,18 +113,12 @@ def assert_constant_queries(
     """Assert ``fetch()`` makes as many queries after ``grow()`` adds rows as before; return the count.
 
     ``fetch`` may also map names to fetches (say a page and its endpoint), each counted on its
-    own; the counts come back by name. ``warm`` fetches once first, to fill caches (content
-    types, sessions, a user's memberships) that would otherwise count only the first time.
+    own; the counts come back by name.
     """
-    fetches = fetch if isinstance(fetch, Mapping) else {"fetch": fetch}
     if warm:
-        for each in fetches.values():
-            each()
-    few = {name: count_queries(each) for name, each in fetches.items()}
+        count_queries(fetch)  # caches (content types, sessions, a user's memberships) filled once
+    few = count_queries(fetch)
     grow()
-    many = {name: count_queries(each) for name, each in fetches.items()}
-    grown = {
-        name: f"{many[name]} queries after adding rows, {few[name]} before" for name in few if many[name] != few[name]
-    }
-    assert not grown, f"the count grows with the rows: {grown}"
-    return few if isinstance(fetch, Mapping) else few["fetch"]
+    many = count_queries(fetch)
+    assert many == few, f"{many} queries after adding rows, {few} before: the count grows with the rows"
+    return few

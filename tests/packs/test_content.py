@@ -36,19 +36,19 @@ def test_pack_shows_soa_decisions_risks_and_evidence_as_of_the_date(world):
 
 
 def test_gathering_uses_the_same_number_of_queries_for_few_and_many_records(world):
-    def gather_a_new_pack() -> int:
+    def count() -> int:
         pack = make_pack(world)
         return count_queries(lambda: gather.gather_pack(pack))
 
     make_ai_system(world.acme, user=world.officer)
     make_risk(world.acme, world.officer)
     make_evidence(world)
-    few = gather_a_new_pack()
+    few = count()
     for n in range(4):
         system = make_ai_system(world.acme, user=world.officer, name=f"System {n}")
         risk = make_risk(world.acme, world.officer, title=f"Risk {n}", ai_systems=[system])
         make_evidence(world, title=f"Evidence {n}", links={"ai_systems": [system], "risks": [risk]})
-    assert gather_a_new_pack() == few
+    assert count() == few
 
 
 def test_changes_since_the_previous_pack_of_the_same_kind_name_who_changed_what(world):
