@@ -10,14 +10,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from aims import services
 from aims.models import ManagementSystem, Role
 from tests.factories import UserFactory, make_management_system
-
-ROLES = ["owner", "officer", "leader", "contributor", "auditor", "expired_auditor", "outsider"]
+from tests.kit import PERSONAS, status
 
 
 @dataclass
@@ -36,7 +37,7 @@ class World:
 @pytest.fixture
 def world(db) -> World:
     """Acme with one member per role, Northwind owned by the outsider."""
-    users = {name: UserFactory(username=name) for name in ROLES}
+    users = {name: UserFactory(username=name) for name in PERSONAS}
     acme = make_management_system(owner=users["owner"], organisation="Acme Health", name="Acme AIMS")
     northwind = make_management_system(owner=users["outsider"], organisation="Northwind Retail", name="Northwind AIMS")
     add = services.membership_add
@@ -66,14 +67,57 @@ def world(db) -> World:
 
 @pytest.fixture
 def client_as(world):
-    """Return a logged-in test client for a persona name."""
+    """Return a test client with a persona logged in: ``client_as("auditor")``; ``"anonymous"`` is nobody.
 
-    def make(name: str) -> Client:
-        client = Client()
-        client.force_login(world.users[name])
+    ``csrf=True`` enforces CSRF checks, as a browser session is held to them.
+    """
+
+    def make(name: str, *, csrf: bool = False) -> Client:
+        client = Client(enforce_csrf_checks=csrf)
+        if name != "anonymous":
+            client.force_login(world.users[name])
         return client
 
     return make
+
+
+@pytest.fixture
+def api_as(world):
+    """Return a DRF API client authenticated as a persona, as a token would be; ``"anonymous"`` is nobody.
+
+    The user is loaded afresh, so no access cached on the test's user objects carries over.
+    """
+
+    def make(name: str) -> APIClient:
+        client = APIClient()
+        if name != "anonymous":
+            client.force_authenticate(get_user_model().objects.get(pk=world.users[name].pk))
+        return client
+
+    return make
+
+
+@pytest.fixture
+def status_as(client_as, api_as):
+    """Return the status code of one request by a persona: ``status_as("auditor", "post", url, data)``.
+
+    The request goes through the browser's client with ``data`` as a form, or with ``api=True``
+    through the API client with ``data`` as JSON and ``version`` as its If-Match precondition.
+    """
+
+    def request(persona: str, method: str, url: str, data=None, *, api: bool = False, version=None) -> int:
+        client = api_as(persona) if api else client_as(persona)
+        return status(client, method, url, data, api=api, version=version)
+
+    return request
+
+
+@pytest.fixture
+def superuser_client(db) -> Client:
+    """A client logged in as a superuser ("root"): the admin admits nobody else."""
+    client = Client()
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    return client
 
 
 @pytest.fixture(autouse=True)

@@ -2,8 +2,13 @@
 
 - ``sign_data(kind, subject, statement)``: the POST data of the one sign-off form, carrying
   the version token of what the signer sees now (as the page would).
-- ``matrix(expected)``: parametrise a test over every persona of the ``world`` fixture with
-  the expected answer for each (see ``Matrix``).
+- ``matrix(expected, where=...)``: parametrise a test over every persona of the ``world``
+  fixture with the expected answer for each, in Acme and in Northwind if asked (``standing``
+  says what a persona is in each). ``status_as(persona, method, url, data)`` (a fixture in
+  ``tests/conftest.py``, built on ``status``) gives the status code of one request by a
+  persona, through the HTML or the API client.
+- ``count_queries(fetch)`` counts the queries of ``fetch()`` (or of each of several, by name);
+  ``get_ok(client, url)`` is the usual fetch, a page or endpoint that must answer 200.
 - ``assert_constant_queries(fetch, grow)``: the number of queries of ``fetch()`` does not
   change when ``grow()`` adds rows.
 - ``listed_on_page`` / ``listed_by_api``: the references a list page and its API list endpoint
@@ -12,7 +17,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import pytest
@@ -22,6 +27,7 @@ from django.test.utils import CaptureQueriesContext
 from aims import ledger
 
 PERSONAS = ("owner", "officer", "leader", "contributor", "auditor", "expired_auditor", "outsider")
+SYSTEMS = ("acme", "northwind")  # the personas' own management system, and the outsider's
 
 
 def sign_data(kind: str, subject: Any, statement: str = "Signed after review.", **extra: Any) -> dict[str, Any]:
@@ -34,28 +40,85 @@ def sign_data(kind: str, subject: Any, statement: str = "Signed after review.", 
     }
 
 
-def matrix(expected: Mapping[str, Any], *, name: str = "persona") -> Any:
+def standing(persona: str, where: str) -> str:
+    """What a persona is in a management system of the world: Acme's personas are outsiders in Northwind.
+
+    Northwind is the outsider's own management system, so there the outsider is its owner;
+    ``"anonymous"`` is nobody anywhere.
+    """
+    if where == "acme" or persona == "anonymous":
+        return persona
+    return "owner" if persona == "outsider" else "outsider"
+
+
+def matrix(
+    expected: Mapping[str, Any], *, name: str = "persona", where: Iterable[str] | Mapping[str, str] | None = None
+) -> Any:
     """Parametrise a test over personas: ``@matrix({"owner": 302, ...})`` gives it ``persona, expected``.
 
-    Every persona of the world must be named, so a new role cannot be forgotten.
+    Every persona of the world must be named, so a new role cannot be forgotten; ``"anonymous"``
+    (nobody logged in) may be added. ``expected`` says what each persona gets in Acme. With
+    ``where=SYSTEMS`` the test also gets ``where`` and runs in each management system, expecting
+    what the persona's ``standing`` there gets in Acme; ``where`` may also map target names to
+    the management system each is in (``{"mine": "acme", "theirs": "northwind"}``).
     """
     missing = set(PERSONAS) - set(expected) - {"anonymous"}
     if missing:
         raise AssertionError(f"The permission matrix does not say what these personas get: {sorted(missing)}")
-    return pytest.mark.parametrize(f"{name},expected", list(expected.items()), ids=list(expected))
+    if where is None:
+        return pytest.mark.parametrize(f"{name},expected", list(expected.items()), ids=list(expected))
+    targets = dict(where) if isinstance(where, Mapping) else {system: system for system in where}
+    cases = [
+        pytest.param(persona, target, expected[standing(persona, system)], id=f"{persona}-{target}")
+        for target, system in targets.items()
+        for persona in expected
+    ]
+    return pytest.mark.parametrize(f"{name},where,expected", cases)
 
 
-def count_queries(fetch: Callable[[], Any]) -> int:
-    """How many queries ``fetch()`` makes."""
+def status(client: Any, method: str, url: str, data: Any = None, *, api: bool = False, version: Any = None) -> int:
+    """The status code of one request: a form as the browser sends it, or with ``api=True`` a JSON body.
+
+    ``version`` is sent as the If-Match precondition that the API's writes need.
+    """
+    headers = {} if version is None else {"HTTP_IF_MATCH": f'"{version}"'}
+    if method == "get":
+        return client.get(url, data, **headers).status_code
+    if api:
+        return getattr(client, method)(url, data, format="json", **headers).status_code
+    return getattr(client, method)(url, data or {}, **headers).status_code
+
+
+def get_ok(client: Any, url: str, data: Any = None) -> Callable[[], Any]:
+    """Return a fetch that GETs ``url`` (``data`` as the query), asserts 200 and returns the response."""
+
+    def fetch() -> Any:
+        response = client.get(url, data)
+        assert response.status_code == 200, f"GET {url}: {response.status_code}"
+        return response
+
+    return fetch
+
+
+def count_queries(fetch: Callable[[], Any] | Mapping[str, Callable[[], Any]]) -> Any:
+    """How many queries ``fetch()`` makes; given a mapping of names to fetches, how many each makes."""
+    if isinstance(fetch, Mapping):
+        return {name: count_queries(each) for name, each in fetch.items()}
     with CaptureQueriesContext(connection) as captured:
         fetch()
     return len(captured)
 
 
-def assert_constant_queries(fetch: Callable[[], Any], grow: Callable[[], Any], *, warm: bool = True) -> int:
-    """Assert ``fetch()`` makes as many queries after ``grow()`` adds rows as before; return the count."""
+def assert_constant_queries(
+    fetch: Callable[[], Any] | Mapping[str, Callable[[], Any]], grow: Callable[[], Any], *, warm: bool = True
+) -> Any:
+    """Assert ``fetch()`` makes as many queries after ``grow()`` adds rows as before; return the count.
+
+    ``fetch`` may also map names to fetches (say a page and its endpoint), each counted on its
+    own; the counts come back by name.
+    """
     if warm:
-        fetch()  # caches (content types, sessions) filled once
+        count_queries(fetch)  # caches (content types, sessions, a user's memberships) filled once
     few = count_queries(fetch)
     grow()
     many = count_queries(fetch)

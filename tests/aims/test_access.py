@@ -5,6 +5,7 @@ import pytest
 from aims import access
 from aims.access import Action
 from tests.factories import make_ai_system
+from tests.kit import matrix
 
 pytestmark = pytest.mark.django_db
 
@@ -29,11 +30,11 @@ ORDER = [
 ]
 
 
-@pytest.mark.parametrize("persona", list(SYSTEM_ACTIONS))
-def test_role_decides_actions_on_own_management_system(world, persona):
+@matrix(SYSTEM_ACTIONS)
+def test_role_decides_actions_on_own_management_system(world, persona, expected):
     user = world.users[persona]
     got = tuple(access.can(user, action, world.acme) for action in ORDER)
-    assert got == SYSTEM_ACTIONS[persona]
+    assert got == expected
 
 
 def test_outsider_owns_only_their_own_management_system(world):

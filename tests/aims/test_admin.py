@@ -15,13 +15,6 @@ from registers.models import AISystem
 from tests.factories import UserFactory, make_ai_system
 
 
-@pytest.fixture
-def superuser_client(db) -> Client:
-    client = Client()
-    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
-    return client
-
-
 def _ai_system_form(system: AISystem, **changes) -> dict:
     data = {
         "name": system.name,
@@ -157,7 +150,7 @@ def test_api_token_revoke_action(world, superuser_client):
 
 
 @pytest.mark.parametrize("with_permissions", [False, True])
-def test_the_admin_admits_superusers_only(world, with_permissions):
+def test_the_admin_admits_superusers_only(world, client_as, with_permissions):
     """Staff accounts, even with every model permission, are sent to the admin's login page."""
     staff = UserFactory(username="staff", is_staff=True)
     if with_permissions:
@@ -167,6 +160,5 @@ def test_the_admin_admits_superusers_only(world, with_permissions):
     for url in (reverse("admin:index"), reverse("admin:registers_aisystem_changelist")):
         response = client.get(url)
         assert response.status_code == 302 and response["Location"].startswith(reverse("admin:login"))
-    member = Client()
-    member.force_login(world.owner)  # the owner of a management system is no admin either
+    member = client_as("owner")  # the owner of a management system is no admin either
     assert member.get(reverse("admin:index")).status_code == 302

@@ -55,9 +55,8 @@ def test_token_write_needs_no_csrf_and_records_the_token_user(world):
     assert (row.history_user, row.history_change_reason) == (world.officer, "Imported")
 
 
-def test_session_write_without_csrf_token_is_refused(world):
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(world.officer)
+def test_session_write_without_csrf_token_is_refused(world, client_as):
+    client = client_as("officer", csrf=True)
     payload = {"management_system": world.acme.pk, "name": "Via session", "purpose": "p"}
     response = client.post("/api/v1/ai-systems/", payload, content_type="application/json")
     assert response.status_code == 403

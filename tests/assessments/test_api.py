@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-from django.test import Client
 from django.utils import timezone
 
 from aims import ledger
@@ -15,17 +13,7 @@ from tests.assessments.helpers import make_assessment, make_criteria, make_risk
 from tests.factories import make_ai_system
 
 
-@pytest.fixture
-def api(world):
-    def make(name: str) -> Client:
-        client = Client()
-        client.force_login(world.users[name])
-        return client
-
-    return make
-
-
-def test_officer_creates_a_scored_risk_with_controls_and_actions(world, api):
+def test_officer_creates_a_scored_risk_with_controls_and_actions(world, client_as):
     make_criteria(world.acme, world.officer)
     system = make_ai_system(world.acme, user=world.officer)
     controls = list(Control.objects.order_by("position")[:2])
@@ -35,7 +23,7 @@ def test_officer_creates_a_scored_risk_with_controls_and_actions(world, api):
         "controls": [c.pk for c in controls], "owner": world.officer.pk,
         "actions": [{"description": "Monthly drift report", "owner": world.officer.pk, "due_date": "2030-01-31"}],
     }  # fmt: skip
-    response = api("officer").post("/api/v1/risks/", body, content_type="application/json")
+    response = client_as("officer").post("/api/v1/risks/", body, content_type="application/json")
     assert response.status_code == 201, response.content
     data = response.json()
     assert (data["inherent_level"], data["residual_level"], data["evaluation"]) == ("high", "low", "above")
@@ -45,9 +33,9 @@ def test_officer_creates_a_scored_risk_with_controls_and_actions(world, api):
     assert data["latest_sign_off"] is None and data["changed_since_signed"] is False
 
 
-def test_stale_update_is_refused_with_412_and_history_shows_the_control_change(world, api):
+def test_stale_update_is_refused_with_412_and_history_shows_the_control_change(world, client_as):
     risk = make_risk(world.acme, world.officer)
-    client = api("officer")
+    client = client_as("officer")
     control = Control.objects.order_by("position").first()
     ok = client.patch(
         f"/api/v1/risks/{risk.pk}/",
@@ -65,9 +53,9 @@ def test_stale_update_is_refused_with_412_and_history_shows_the_control_change(w
     assert history[0]["changes"][0]["field"] == "controls" and control.key in history[0]["changes"][0]["new"]
 
 
-def test_accept_endpoint_binds_the_version_and_reports_changes(world, api):
+def test_accept_endpoint_binds_the_version_and_reports_changes(world, client_as):
     risk = make_risk(world.acme, world.officer, residual_likelihood=4, residual_consequence=4)
-    leader = api("leader")
+    leader = client_as("leader")
     accepted = leader.post(
         f"/api/v1/risks/{risk.pk}/accept/",
         {"statement": "Accepted."},
@@ -75,7 +63,7 @@ def test_accept_endpoint_binds_the_version_and_reports_changes(world, api):
         headers={"if-match": '"1"'},
     )
     assert accepted.status_code == 201 and accepted.json()["kind"] == "risk_acceptance"
-    api("officer").patch(
+    client_as("officer").patch(
         f"/api/v1/risks/{risk.pk}/", {"title": "Edited"}, content_type="application/json", headers={"if-match": '"1"'}
     )
     data = leader.get(f"/api/v1/risks/{risk.pk}/").json()
@@ -85,8 +73,8 @@ def test_accept_endpoint_binds_the_version_and_reports_changes(world, api):
     assert missing.status_code == 428
 
 
-def test_criteria_api_creates_versions_and_refuses_changing_a_used_one(world, api):
-    client = api("officer")
+def test_criteria_api_creates_versions_and_refuses_changing_a_used_one(world, client_as):
+    client = client_as("officer")
     first = client.post("/api/v1/risk-criteria/", {"management_system": world.acme.pk}, content_type="application/json")
     assert first.status_code == 201 and first.json()["number"] == 1 and len(first.json()["likelihood_scale"]) == 5
     make_risk(world.acme, world.officer)
@@ -108,10 +96,10 @@ def test_criteria_api_creates_versions_and_refuses_changing_a_used_one(world, ap
     assert client.get(f"/api/v1/risk-criteria/{pk}/history/").status_code == 200
 
 
-def test_heat_map_json_counts_inherent_and_residual_cells_and_goes_back_in_time(world, api):
+def test_heat_map_json_counts_inherent_and_residual_cells_and_goes_back_in_time(world, client_as):
     make_risk(world.acme, world.officer, likelihood=5, consequence=4, residual_likelihood=2, residual_consequence=2)
     yesterday = (timezone.now() - timedelta(days=1)).isoformat()
-    client = api("auditor")
+    client = client_as("auditor")
     data = client.get(f"/api/v1/management-systems/{world.acme.pk}/heatmap/").json()
     cell = {(c["likelihood"], c["consequence"]): c for c in data["inherent"]}
     assert cell[(5, 4)]["count"] == 1 and cell[(5, 4)]["level"] == "critical" and len(data["inherent"]) == 25
@@ -122,9 +110,9 @@ def test_heat_map_json_counts_inherent_and_residual_cells_and_goes_back_in_time(
     assert client.get(f"/api/v1/management-systems/{world.acme.pk}/heatmap/", {"as_of": "nonsense"}).status_code == 400
 
 
-def test_impact_assessment_api_rows_and_approval(world, api):
+def test_impact_assessment_api_rows_and_approval(world, client_as):
     system = make_ai_system(world.acme, user=world.officer)
-    client = api("officer")
+    client = client_as("officer")
     body = {
         "management_system": world.acme.pk, "ai_system": system.pk, "title": "AIIA", "scope": "Portal",
         "vulnerable_groups_affected": True, "vulnerable_groups": "Children",
@@ -135,7 +123,7 @@ def test_impact_assessment_api_rows_and_approval(world, api):
     data = created.json()
     assert data["reference"] == "AIIA-001" and data["rows"][0]["affected_group"] == "Children"
     url = f"/api/v1/impact-assessments/{data['id']}/"
-    leader = api("leader")
+    leader = client_as("leader")
     pending = leader.post(
         url + "approve/", {"statement": "OK"}, content_type="application/json", headers={"if-match": '"1"'}
     )

@@ -4,20 +4,12 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.test import Client
 
 from assessments import services
 from assessments.models import ImpactAssessment, Risk, TreatmentAction
 from controls.models import Control
 from tests.assessments.helpers import make_criteria, make_risk
 from tests.factories import make_ai_system
-
-
-@pytest.fixture
-def officer_api(world):
-    client = Client()
-    client.force_login(world.officer)
-    return client
 
 
 def counts():
@@ -46,19 +38,21 @@ def test_rating_off_the_scale_is_refused_by_the_service(world, field, value):
     assert counts() == before
 
 
-def test_rating_off_the_scale_is_refused_by_the_api(world, officer_api):
+def test_rating_off_the_scale_is_refused_by_the_api(world, client_as):
     make_criteria(world.acme, world.officer)
-    response = officer_api.post(
+    response = client_as("officer").post(
         "/api/v1/risks/", base(world, likelihood=7, actions=[{"description": "x"}]), content_type="application/json"
     )
     assert response.status_code == 400 and "likelihood" in response.json()
     assert counts() == (0, 0, 0)
 
 
-def test_unknown_control_is_refused_by_the_api(world, officer_api):
+def test_unknown_control_is_refused_by_the_api(world, client_as):
     make_criteria(world.acme, world.officer)
     missing = (Control.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1000
-    response = officer_api.post("/api/v1/risks/", base(world, controls=[missing]), content_type="application/json")
+    response = client_as("officer").post(
+        "/api/v1/risks/", base(world, controls=[missing]), content_type="application/json"
+    )
     assert response.status_code == 400 and "controls" in response.json()
     assert counts() == (0, 0, 0)
 
@@ -82,22 +76,27 @@ def test_ai_system_of_another_management_system_is_refused_by_the_service(world)
     assert Risk.objects.count() == 0
 
 
-def test_ai_system_of_another_management_system_is_refused_by_the_api(world, officer_api):
+def test_ai_system_of_another_management_system_is_refused_by_the_api(world, client_as):
     make_criteria(world.acme, world.officer)
     foreign = make_ai_system(world.northwind, user=world.outsider)
-    response = officer_api.post("/api/v1/risks/", base(world, ai_systems=[foreign.pk]), content_type="application/json")
+    response = client_as("officer").post(
+        "/api/v1/risks/", base(world, ai_systems=[foreign.pk]), content_type="application/json"
+    )
     assert response.status_code == 400 and "ai_systems" in response.json()
     assert counts() == (0, 0, 0)
 
 
-def test_impact_assessment_of_a_system_in_another_management_system_is_refused(world, officer_api):
+def test_impact_assessment_of_a_system_in_another_management_system_is_refused(world, client_as):
     foreign = make_ai_system(world.northwind, user=world.outsider)
     with pytest.raises(ValidationError):
         services.impact_assessment_create(
             management_system=world.acme, user=world.officer, ai_system=foreign, title="X", scope="Y"
         )
     body = {"management_system": world.acme.pk, "ai_system": foreign.pk, "title": "X", "scope": "Y"}
-    assert officer_api.post("/api/v1/impact-assessments/", body, content_type="application/json").status_code == 400
+    assert (
+        client_as("officer").post("/api/v1/impact-assessments/", body, content_type="application/json").status_code
+        == 400
+    )
     assert ImpactAssessment.objects.count() == 0
 
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,23 +11,21 @@ from assessments import services
 from controls.models import Control
 from tests.assessments.helpers import make_assessment, make_risk
 from tests.factories import make_ai_system
+from tests.kit import assert_constant_queries, get_ok
 
 
 def test_soa_rows_show_their_linked_risks_in_a_constant_number_of_queries(world, client_as):
     a, b = Control.objects.order_by("position")[:2]
     first = make_risk(world.acme, world.officer, controls=[a])
-    client = client_as("auditor")
-    url = reverse("controls:soa", args=[world.acme.pk])
-    client.get(url)  # warm caches (content types, sessions)
-    with CaptureQueriesContext(connection) as few:
-        body = client.get(url).content.decode()
-    assert first.reference in body
-    for i in range(4):
-        make_risk(world.acme, world.officer, title=f"More {i}", controls=[a, b])
-    with CaptureQueriesContext(connection) as many:
-        body = client.get(url).content.decode()
-    assert len(many.captured_queries) == len(few.captured_queries)
-    assert body.count(">RISK-005<") == 2
+    soa = get_ok(client_as("auditor"), reverse("controls:soa", args=[world.acme.pk]))
+    assert first.reference in soa().content.decode()
+
+    def link_more_risks():
+        for i in range(4):
+            make_risk(world.acme, world.officer, title=f"More {i}", controls=[a, b])
+
+    assert_constant_queries(soa, link_more_risks)
+    assert soa().content.decode().count(">RISK-005<") == 2
 
 
 def test_ai_system_page_shows_latest_impact_assessment_decision_and_overdue(world, client_as):

@@ -8,7 +8,6 @@ may accept them. Refused writes change nothing.
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from aims.models import SignOff
@@ -16,13 +15,13 @@ from assessments.models import ImpactAssessment, Risk
 from assessments.signoffs import ACCEPTANCE, APPROVAL
 from tests.assessments.helpers import make_assessment, make_risk
 from tests.factories import make_ai_system
-from tests.kit import sign_data
+from tests.kit import SYSTEMS, matrix, sign_data
 
-PERSONAS = ["owner", "officer", "leader", "contributor", "auditor", "expired_auditor", "outsider", "anonymous"]
 HIDDEN = {"list": False, "retrieve": 404, "history": 404, "create": 400, "update": 404, "delete": 404, "accept": 404}
 ANONYMOUS = dict.fromkeys(HIDDEN, 401)
 READER = {"list": True, "retrieve": 200, "history": 200, "create": 403, "update": 403, "delete": 403, "accept": 403}
 EDITOR = {**READER, "create": 201, "update": 200, "delete": 204}
+# What each persona gets in Acme; in Northwind, what their standing there gets (see tests.kit.standing).
 IN_ACME = {
     "owner": {**EDITOR, "accept": 201},
     "officer": EDITOR,
@@ -33,27 +32,9 @@ IN_ACME = {
     "outsider": HIDDEN,
     "anonymous": ANONYMOUS,
 }
-IN_NORTHWIND = {p: HIDDEN for p in PERSONAS} | {"outsider": {**EDITOR, "accept": 201}, "anonymous": ANONYMOUS}
+OWNED = {"update": 200, "accept": 201}  # the risk owner edits and accepts their own risk
 WITHIN = {"residual_likelihood": 2, "residual_consequence": 2}
-
-
-def expected(persona: str, action: str, target: str):
-    if target == "northwind":
-        return IN_NORTHWIND[persona][action]
-    if persona == "contributor" and target == "mine" and action in ("update", "accept"):
-        return {"update": 200, "accept": 201}[action]  # the risk owner edits and accepts their own risk
-    return IN_ACME[persona][action]
-
-
-@pytest.fixture
-def api(world):
-    def make(persona: str) -> Client:
-        client = Client()
-        if persona != "anonymous":
-            client.force_login(world.users[persona])
-        return client
-
-    return make
+TARGETS = {"mine": "acme", "unowned": "acme", "northwind": "northwind"}  # the risk asked for, and where it is
 
 
 def make_risks(world):
@@ -104,25 +85,21 @@ def call(client, world, action: str, target: str, risk):
     return client.post("/api/v1/risks/", body, content_type="application/json")
 
 
-CASES = [
-    (a, t)
-    for a in ["list", "retrieve", "history", "update", "delete", "accept"]
-    for t in ("mine", "unowned", "northwind")
-]
-CASES += [("create", "acme"), ("create", "northwind")]
+ACTIONS = ["list", "retrieve", "history", "update", "delete", "accept", "create"]
 
 
-@pytest.mark.parametrize("persona", PERSONAS)
-def test_risk_api_permission_matrix(world, api, persona):
+@matrix(IN_ACME, where=TARGETS)
+def test_risk_api_permission_matrix(world, client_as, persona, where, expected):
     """Every action on own / other management system; each case on fresh risks, refused writes change nothing."""
-    client = api(persona)
-    for action, target in CASES:
-        risks = make_risks(world)
-        risk = risks.get(target) or risks["unowned"]
-        want = expected(persona, action, target)
+    if persona == "contributor" and where == "mine":
+        expected = {**expected, **OWNED}
+    client = client_as(persona)
+    for action in ACTIONS:
+        risk = make_risks(world)[where]
+        want = expected[action]
         before = snapshot(risk)
-        response = call(client, world, action, target, risk)
-        case = f"{persona} {action} {target}"
+        response = call(client, world, action, where, risk)
+        case = f"{persona} {action} {where}"
         if action == "list":
             listed = want == 401 or {r["id"] for r in response.json()["results"]} >= {risk.pk}
             assert response.status_code == (401 if want == 401 else 200) and listed is (want is True or want == 401), (
@@ -134,40 +111,48 @@ def test_risk_api_permission_matrix(world, api, persona):
             assert snapshot(risk) == before, case
 
 
-IMPACT_CASES = [(p, t) for p in PERSONAS for t in ("acme", "northwind")]
-APPROVERS = {
-    "acme": {"owner": 201, "leader": 201, "officer": 403, "contributor": 403, "auditor": 403},
-    "northwind": {"outsider": 201},
+APPROVAL_STATUS = {
+    "owner": 201,
+    "officer": 403,
+    "leader": 201,
+    "contributor": 403,
+    "auditor": 403,
+    "expired_auditor": 404,
+    "outsider": 404,
+    "anonymous": 401,
 }
 
 
-@pytest.mark.parametrize(("persona", "target"), IMPACT_CASES)
-def test_impact_assessment_api_approval_and_reading(world, api, persona, target):
-    ms, author = (world.northwind, world.outsider) if target == "northwind" else (world.acme, world.officer)
+@matrix(APPROVAL_STATUS, where=SYSTEMS)
+def test_impact_assessment_api_approval_and_reading(world, client_as, persona, where, expected):
+    ms, author = (world.northwind, world.outsider) if where == "northwind" else (world.acme, world.officer)
     assessment = make_assessment(ms, author, decision="proceed")
-    client = api(persona)
+    client = client_as(persona)
     url = f"/api/v1/impact-assessments/{assessment.pk}/"
-    visible = persona in APPROVERS[target]
     read = client.get(url)
-    assert read.status_code == (401 if persona == "anonymous" else 200 if visible else 404)
+    assert read.status_code == (expected if expected in (401, 404) else 200)
     approve = client.post(
         url + "approve/", {"statement": "Approved."}, content_type="application/json", headers={"if-match": '"1"'}
     )
-    want = 401 if persona == "anonymous" else APPROVERS[target].get(persona, 404)
-    assert approve.status_code == want, approve.content
-    assert SignOff.objects.count() == (1 if want == 201 else 0)
+    assert approve.status_code == expected, approve.content
+    assert SignOff.objects.count() == (1 if expected == 201 else 0)
 
 
-@pytest.mark.parametrize("persona", PERSONAS)
-def test_heat_map_api_shows_only_visible_management_systems(world, api, persona):
+HEAT_MAP_STATUS = {
+    **dict.fromkeys(["owner", "officer", "leader", "contributor", "auditor"], 200),
+    "expired_auditor": 404,
+    "outsider": 404,
+    "anonymous": 401,
+}
+
+
+@matrix(HEAT_MAP_STATUS)
+def test_heat_map_api_shows_only_visible_management_systems(world, client_as, persona, expected):
     make_risk(world.acme, world.officer, likelihood=5, consequence=5)
-    client = api(persona)
+    client = client_as(persona)
     response = client.get(f"/api/v1/management-systems/{world.acme.pk}/heatmap/")
-    if persona == "anonymous":
-        assert response.status_code == 401
-    elif persona in ("outsider", "expired_auditor"):
-        assert response.status_code == 404
-    else:
+    assert response.status_code == expected
+    if expected == 200:
         cells = response.json()["inherent"]
         assert [c["count"] for c in cells if (c["likelihood"], c["consequence"]) == (5, 5)] == [1]
 
@@ -186,9 +171,9 @@ PAGE_EXPECTED = {
 }
 
 
-@pytest.mark.parametrize("persona", list(PAGE_EXPECTED))
-def test_risk_pages_permission_matrix(world, api, risks, persona):
-    client = api(persona)
+@matrix(PAGE_EXPECTED)
+def test_risk_pages_permission_matrix(world, client_as, risks, persona, expected):
+    client = client_as(persona)
     ms = world.acme.pk
     risk = risks["unowned"]
     assessment = make_assessment(world.acme, world.officer, decision="proceed")
@@ -203,13 +188,13 @@ def test_risk_pages_permission_matrix(world, api, risks, persona):
             reverse("assessments:impact_approve", args=[ms, assessment.pk]), sign_data(APPROVAL, assessment, "OK")
         ).status_code,
     )
-    assert got == PAGE_EXPECTED[persona]
+    assert got == expected
     assert SignOff.objects.count() == got.count(302)
     assert ImpactAssessment.objects.count() == 1
 
 
-def test_contributor_edits_and_accepts_the_risk_they_own_on_its_pages(world, api, risks):
-    client = api("contributor")
+def test_contributor_edits_and_accepts_the_risk_they_own_on_its_pages(world, client_as, risks):
+    client = client_as("contributor")
     mine = risks["mine"]
     assert client.get(reverse("assessments:risk_edit", args=[world.acme.pk, mine.pk])).status_code == 200
     response = client.post(
@@ -219,39 +204,38 @@ def test_contributor_edits_and_accepts_the_risk_they_own_on_its_pages(world, api
     assert response.status_code == 302 and SignOff.objects.get().signer == world.contributor
 
 
-WRITERS = {"acme": {"owner", "officer"}, "northwind": {"outsider"}}
-READERS = {"acme": {"owner", "officer", "leader", "contributor", "auditor"}, "northwind": {"outsider"}}
+# persona: (create, change); to whom the management system or record does not exist, 400 and 404
+WRITES = {
+    "owner": (201, 200),
+    "officer": (201, 200),
+    "leader": (403, 403),
+    "contributor": (403, 403),
+    "auditor": (403, 403),
+    "expired_auditor": (400, 404),
+    "outsider": (400, 404),
+    "anonymous": (401, 401),
+}
 
 
-def write_status(persona: str, target: str, created: bool) -> int:
-    if persona == "anonymous":
-        return 401
-    if persona in WRITERS[target]:
-        return 201 if created else 200
-    if persona in READERS[target]:
-        return 403
-    return 400 if created else 404  # the management system or record does not exist for them
-
-
-@pytest.mark.parametrize("persona", PERSONAS)
-def test_criteria_and_impact_assessment_writes_permission_matrix(world, api, persona):
+@matrix(WRITES, where=SYSTEMS)
+def test_criteria_and_impact_assessment_writes_permission_matrix(world, client_as, persona, where, expected):
     """Create criteria, create and change impact assessments in own and other management systems."""
-    client = api(persona)
-    for target, ms, author in (("acme", world.acme, world.officer), ("northwind", world.northwind, world.outsider)):
-        system = make_ai_system(ms, user=author)
-        existing = make_assessment(ms, author, system=system)
-        criteria = client.post("/api/v1/risk-criteria/", {"management_system": ms.pk}, content_type="application/json")
-        assert criteria.status_code == write_status(persona, target, True), (persona, target, criteria.content)
-        body = {"management_system": ms.pk, "ai_system": system.pk, "title": "AIIA", "scope": "All"}
-        created = client.post("/api/v1/impact-assessments/", body, content_type="application/json")
-        want = write_status(persona, target, True)
-        assert created.status_code == want, (persona, target, created.content)
-        changed = client.patch(
-            f"/api/v1/impact-assessments/{existing.pk}/",
-            {"title": "Changed"},
-            content_type="application/json",
-            headers={"if-match": '"1"'},
-        )
-        assert changed.status_code == write_status(persona, target, False), (persona, target, changed.content)
-        existing.refresh_from_db()
-        assert (existing.title == "Changed") is (changed.status_code == 200)
+    create_status, change_status = expected
+    client = client_as(persona)
+    ms, author = (world.northwind, world.outsider) if where == "northwind" else (world.acme, world.officer)
+    system = make_ai_system(ms, user=author)
+    existing = make_assessment(ms, author, system=system)
+    criteria = client.post("/api/v1/risk-criteria/", {"management_system": ms.pk}, content_type="application/json")
+    assert criteria.status_code == create_status, (persona, where, criteria.content)
+    body = {"management_system": ms.pk, "ai_system": system.pk, "title": "AIIA", "scope": "All"}
+    created = client.post("/api/v1/impact-assessments/", body, content_type="application/json")
+    assert created.status_code == create_status, (persona, where, created.content)
+    changed = client.patch(
+        f"/api/v1/impact-assessments/{existing.pk}/",
+        {"title": "Changed"},
+        content_type="application/json",
+        headers={"if-match": '"1"'},
+    )
+    assert changed.status_code == change_status, (persona, where, changed.content)
+    existing.refresh_from_db()
+    assert (existing.title == "Changed") is (changed.status_code == 200)

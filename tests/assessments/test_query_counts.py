@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assessments import services
@@ -11,6 +9,7 @@ from assessments.heatmap import heatmap_svg
 from controls.models import Control
 from tests.assessments.helpers import make_assessment, make_criteria, make_risk
 from tests.factories import make_ai_system
+from tests.kit import assert_constant_queries, get_ok
 
 
 def add_risks(world, n: int, start: int) -> None:
@@ -35,45 +34,30 @@ def add_assessments(world, n: int, start: int) -> None:
             services.impact_assessment_approve(assessment, user=world.leader, expected_version=1, statement="Approved")
 
 
-def count_queries(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
-
-
-def assert_constant(world, client, urls, grow) -> None:
-    grow(world, 2, 0)
-    few = [count_queries(client, u) for u in urls]
-    grow(world, 6, 10)
-    many = [count_queries(client, u) for u in urls]
-    assert few == many
-
-
 def test_risk_list_page_and_api_queries_do_not_grow_with_risks(world, client_as):
     make_criteria(world.acme, world.officer)
+    add_risks(world, 2, 0)
     urls = [reverse("assessments:risk_list", args=[world.acme.pk]), f"/api/v1/risks/?management_system={world.acme.pk}"]
-    assert_constant(world, client_as("auditor"), urls, add_risks)
+    client = client_as("auditor")
+    assert_constant_queries({url: get_ok(client, url) for url in urls}, lambda: add_risks(world, 6, 10))
 
 
 def test_impact_assessment_list_page_and_api_queries_do_not_grow(world, client_as):
+    add_assessments(world, 2, 0)
     urls = [reverse("assessments:impact_list", args=[world.acme.pk]), "/api/v1/impact-assessments/"]
-    assert_constant(world, client_as("auditor"), urls, add_assessments)
+    client = client_as("auditor")
+    assert_constant_queries({url: get_ok(client, url) for url in urls}, lambda: add_assessments(world, 6, 10))
 
 
 def test_heat_map_page_api_and_svg_queries_do_not_grow_with_risks(world, client_as):
     make_criteria(world.acme, world.officer)
+    add_risks(world, 2, 0)
     urls = [
         reverse("assessments:heatmap", args=[world.acme.pk]),
         f"/api/v1/management-systems/{world.acme.pk}/heatmap/",
     ]
-    assert_constant(world, client_as("auditor"), urls, add_risks)
+    client = client_as("auditor")
+    assert_constant_queries({url: get_ok(client, url) for url in urls}, lambda: add_risks(world, 6, 10))
 
-    def svg_queries() -> int:
-        with CaptureQueriesContext(connection) as ctx:
-            heatmap_svg(world.acme)
-        return len(ctx.captured_queries)
-
-    before = svg_queries()
-    add_risks(world, 3, 50)
-    assert svg_queries() == before == 2
+    svg = assert_constant_queries(lambda: heatmap_svg(world.acme), lambda: add_risks(world, 3, 50), warm=False)
+    assert svg == 2

@@ -7,19 +7,19 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from aims.models import SignOff
-from controls import services
 from controls.models import Applicability
 from tests.controls.helpers import decide_all, row_of
+from tests.factories import decide_soa_row
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _undecide(ms, key: str) -> Applicability:
-    row = row_of(ms, key)
-    return services.applicability_update(
-        row,
+    return decide_soa_row(
+        ms,
+        key,
         user=None,
-        expected_version=row.version,
+        reason="Undecided",
         applicable="undecided",
         justification="",
         implementation_status="not_started",

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from controls import services
 from controls.models import Applicability
+from tests.factories import decide_soa_row
 
 INCLUDED = Applicability.Decision.INCLUDED
 EXCLUDED = Applicability.Decision.EXCLUDED
@@ -21,13 +21,9 @@ def soa_rows(management_system) -> list[Applicability]:
 def decide_all(management_system, user, *, exclude: tuple[str, ...] = ("A.10.4",)) -> None:
     """Include every control (excluding the given ones), each with a justification."""
     for row in soa_rows(management_system):
-        if row.control.key in exclude:
-            fields = {"applicable": EXCLUDED, "implementation_status": Status.NOT_APPLICABLE}
-            fields["justification"] = f"{row.control.key}: we have no customers for AI services."
-        else:
-            fields = {"applicable": INCLUDED, "implementation_status": Status.PLANNED}
-            fields["justification"] = f"{row.control.key}: needed to treat the triage assistant's risks."
-        services.applicability_update(row, user=user, expected_version=row.version, reason="Decided", **fields)
+        decide_soa_row(
+            management_system, row, user=user, applicable=EXCLUDED if row.control.key in exclude else INCLUDED
+        )
 
 
 def row_of(management_system, key: str) -> Applicability:

@@ -4,48 +4,37 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
 
 from aims.models import SignOff
 from controls import services
 from controls.models import Applicability
 from tests.controls.helpers import decide_all, row_of
 from tests.factories import make_ai_system
+from tests.kit import assert_constant_queries, get_ok
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def api(world):
-    def make(name: str) -> APIClient:
-        client = APIClient()
-        client.force_authenticate(world.users[name])
-        return client
-
-    return make
-
-
-def test_controls_endpoint_lists_the_catalog(api):
-    response = api("auditor").get("/api/v1/controls/", {"page_size": 100})
+def test_controls_endpoint_lists_the_catalog(api_as):
+    response = api_as("auditor").get("/api/v1/controls/", {"page_size": 100})
     assert response.status_code == 200
     assert response.data["count"] == 38
     first = response.data["results"][0]
     assert (first["key"], first["area"], first["objective"]) == ("A.2.2", "A.2", "A.2.1")
 
 
-def test_soa_endpoint_filters_by_management_system_and_hides_other_systems(world, api):
-    response = api("owner").get("/api/v1/soa/", {"management_system": world.acme.pk, "page_size": 100})
+def test_soa_endpoint_filters_by_management_system_and_hides_other_systems(world, api_as):
+    response = api_as("owner").get("/api/v1/soa/", {"management_system": world.acme.pk, "page_size": 100})
     assert response.data["count"] == 38
     assert {r["management_system"] for r in response.data["results"]} == {world.acme.pk}
-    assert api("owner").get("/api/v1/soa/", {"management_system": world.northwind.pk}).data["count"] == 0
+    assert api_as("owner").get("/api/v1/soa/", {"management_system": world.northwind.pk}).data["count"] == 0
     other = row_of(world.northwind, "A.2.2")
-    assert api("owner").get(f"/api/v1/soa/{other.pk}/").status_code == 404
+    assert api_as("owner").get(f"/api/v1/soa/{other.pk}/").status_code == 404
 
 
-def test_officer_patches_a_row_with_if_match(world, api):
+def test_officer_patches_a_row_with_if_match(world, api_as):
     row = row_of(world.acme, "A.2.2")
-    client = api("officer")
+    client = api_as("officer")
     got = client.get(f"/api/v1/soa/{row.pk}/")
     assert got["ETag"] == '"1"'
     body = {
@@ -63,19 +52,19 @@ def test_officer_patches_a_row_with_if_match(world, api):
     assert [v["type"] for v in history.data] == ["changed", "created"]
 
 
-def test_patch_breaking_soa_rules_is_refused_with_the_field_error(world, api):
+def test_patch_breaking_soa_rules_is_refused_with_the_field_error(world, api_as):
     row = row_of(world.acme, "A.10.4")
     body = {"applicable": "excluded", "justification": "No customers.", "implementation_status": "implemented"}
-    response = api("officer").patch(f"/api/v1/soa/{row.pk}/", body, format="json", HTTP_IF_MATCH='"1"')
+    response = api_as("officer").patch(f"/api/v1/soa/{row.pk}/", body, format="json", HTTP_IF_MATCH='"1"')
     assert response.status_code == 400
     assert "Not applicable" in response.data["implementation_status"][0]
     assert Applicability.objects.get(pk=row.pk).version == 1
 
 
-def test_soa_rows_cannot_be_created_or_deleted(world, api):
+def test_soa_rows_cannot_be_created_or_deleted(world, api_as):
     row = row_of(world.acme, "A.2.2")
-    assert api("owner").delete(f"/api/v1/soa/{row.pk}/", HTTP_IF_MATCH='"1"').status_code == 405
-    assert api("owner").post("/api/v1/soa/", {"management_system": world.acme.pk}).status_code == 405
+    assert api_as("owner").delete(f"/api/v1/soa/{row.pk}/", HTTP_IF_MATCH='"1"').status_code == 405
+    assert api_as("owner").post("/api/v1/soa/", {"management_system": world.acme.pk}).status_code == 405
 
 
 def _soa_etag(client, ms) -> str:
@@ -84,35 +73,35 @@ def _soa_etag(client, ms) -> str:
     return response["ETag"]
 
 
-def test_approve_soa_then_sign_offs_and_verify(world, api):
+def test_approve_soa_then_sign_offs_and_verify(world, api_as):
     url = f"/api/v1/management-systems/{world.acme.pk}/approve-soa/"
     body = {"statement": "Approved.", "confirmed": True}
-    leader = api("leader")
+    leader = api_as("leader")
     refused = leader.post(url, body, format="json", HTTP_IF_MATCH=_soa_etag(leader, world.acme))
     assert refused.status_code == 400 and "not decided yet" in str(refused.data)
     decide_all(world.acme, world.officer)
     etag = _soa_etag(leader, world.acme)
-    assert api("officer").post(url, body, format="json", HTTP_IF_MATCH=etag).status_code == 403
-    assert api("outsider").post(url, body, format="json", HTTP_IF_MATCH=etag).status_code == 404
+    assert api_as("officer").post(url, body, format="json", HTTP_IF_MATCH=etag).status_code == 403
+    assert api_as("outsider").post(url, body, format="json", HTTP_IF_MATCH=etag).status_code == 404
     missing = leader.post(url, body, format="json")
     assert missing.status_code == 428 and "If-Match" in missing.json()["detail"]
     response = leader.post(url, body, format="json", HTTP_IF_MATCH=etag)
     assert response.status_code == 201
     assert response.data["sequence"] == 1 and len(response.data["versions"]) == 38
-    listed = api("auditor").get("/api/v1/sign-offs/", {"management_system": world.acme.pk})
+    listed = api_as("auditor").get("/api/v1/sign-offs/", {"management_system": world.acme.pk})
     assert [s["digest"] for s in listed.data["results"]] == [SignOff.objects.get().digest]
-    assert api("outsider").get("/api/v1/sign-offs/").data["count"] == 0
-    verify = api("auditor").get(f"/api/v1/management-systems/{world.acme.pk}/verify/")
+    assert api_as("outsider").get("/api/v1/sign-offs/").data["count"] == 0
+    verify = api_as("auditor").get(f"/api/v1/management-systems/{world.acme.pk}/verify/")
     assert verify.json() == {"ok": True, "checked": 1, "first_broken": None}
-    assert api("outsider").get(f"/api/v1/management-systems/{world.acme.pk}/verify/").status_code == 404
+    assert api_as("outsider").get(f"/api/v1/management-systems/{world.acme.pk}/verify/").status_code == 404
 
 
-def test_soa_approval_is_refused_when_a_row_changed_since_the_version_was_read(world, api):
+def test_soa_approval_is_refused_when_a_row_changed_since_the_version_was_read(world, api_as):
     decide_all(world.acme, world.officer)
-    leader = api("leader")
+    leader = api_as("leader")
     etag = _soa_etag(leader, world.acme)
     row = row_of(world.acme, "A.2.2")
-    api("officer").patch(
+    api_as("officer").patch(
         f"/api/v1/soa/{row.pk}/", {"implementation_notes": "Changed meanwhile"}, format="json", HTTP_IF_MATCH='"2"'
     )
     url = f"/api/v1/management-systems/{world.acme.pk}/approve-soa/"
@@ -125,9 +114,9 @@ def test_soa_approval_is_refused_when_a_row_changed_since_the_version_was_read(w
     assert signed.status_code == 201
 
 
-def test_verify_endpoint_reports_the_first_broken_sign_off(world, api):
+def test_verify_endpoint_reports_the_first_broken_sign_off(world, api_as):
     decide_all(world.acme, world.officer)
-    leader = api("leader")
+    leader = api_as("leader")
     leader.post(
         f"/api/v1/management-systems/{world.acme.pk}/approve-soa/",
         {"statement": "OK", "confirmed": True},
@@ -138,24 +127,19 @@ def test_verify_endpoint_reports_the_first_broken_sign_off(world, api):
     table = Applicability.history.model._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE {table} SET justification = 'forged' WHERE history_id = %s", [signoff.versions[0][1]])  # noqa: S608
-    body = api("auditor").get(f"/api/v1/management-systems/{world.acme.pk}/verify/").json()
+    body = api_as("auditor").get(f"/api/v1/management-systems/{world.acme.pk}/verify/").json()
     assert body["ok"] is False and body["checked"] == 1
     assert body["first_broken"]["id"] == signoff.pk and body["first_broken"]["reason"] == "digest mismatch"
 
 
-def _soa_list_queries(client, ms) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get("/api/v1/soa/", {"management_system": ms.pk, "page_size": 50}).status_code == 200
-    return len(ctx.captured_queries)
+def test_soa_list_query_count_does_not_grow_with_linked_objects(world, api_as):
+    soa = get_ok(api_as("officer"), "/api/v1/soa/", {"management_system": world.acme.pk, "page_size": 50})
 
+    def link_rows():
+        systems = [make_ai_system(world.acme, user=world.officer, name=f"System {i}") for i in range(4)]
+        for row in Applicability.objects.filter(management_system=world.acme)[:10]:
+            services.applicability_update(
+                row, user=world.officer, expected_version=row.version, owner=world.contributor, ai_systems=systems
+            )
 
-def test_soa_list_query_count_does_not_grow_with_linked_objects(world, api):
-    client = api("officer")
-    _soa_list_queries(client, world.acme)  # warm the per-user membership cache
-    few = _soa_list_queries(client, world.acme)
-    systems = [make_ai_system(world.acme, user=world.officer, name=f"System {i}") for i in range(4)]
-    for row in Applicability.objects.filter(management_system=world.acme)[:10]:
-        services.applicability_update(
-            row, user=world.officer, expected_version=row.version, owner=world.contributor, ai_systems=systems
-        )
-    assert _soa_list_queries(client, world.acme) == few
+    assert_constant_queries(soa, link_rows)  # warmed first: the user's memberships are cached

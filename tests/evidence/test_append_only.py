@@ -8,8 +8,9 @@ import pytest
 from django.db import IntegrityError, InternalError, ProgrammingError, connection, transaction
 
 from evidence.models import Evidence, EvidenceDownload
-from evidence.services import evidence_create, evidence_download_record
+from evidence.services import evidence_download_record
 from packs.models import PackDownload
+from tests.factories import EvidenceFactory
 from tests.packs.helpers import make_ready_pack
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="the triggers exist on PostgreSQL only")
@@ -26,7 +27,7 @@ def refused(operation) -> bool:
 
 
 def test_evidence_cannot_be_changed_or_deleted_in_the_database(world):
-    evidence = evidence_create(
+    evidence = EvidenceFactory(
         management_system=world.acme,
         user=world.officer,
         title="Policy",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -19,11 +18,9 @@ LIMIT = 4096
 
 
 @pytest.fixture
-def csrf_client(world, settings):
+def csrf_client(client_as, settings):
     settings.EVIDENCE_MAX_UPLOAD_BYTES = LIMIT
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(world.officer)
-    return client
+    return client_as("officer", csrf=True)
 
 
 def _post(client, url, upload, *, with_token=True):

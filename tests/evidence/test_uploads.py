@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from evidence.demo import samples
 from evidence.models import Evidence
 from evidence.services import evidence_create, evidence_supersede
+from tests.factories import EvidenceFactory
 
 
 def upload(name: str, data: bytes) -> SimpleUploadedFile:
@@ -26,7 +27,7 @@ def stored_files() -> list[Path]:
 
 
 def create(world, file, **kw):
-    return evidence_create(
+    return EvidenceFactory(
         management_system=world.acme,
         user=world.officer,
         title="Bias test",

@@ -6,39 +6,47 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from evidence.demo import samples
 from evidence.models import Evidence, EvidenceDownload
 from evidence.selectors import evidence_for
-from evidence.services import evidence_create
 from tests.evidence.test_uploads import stored_files
-from tests.factories import make_ai_system
+from tests.factories import EvidenceFactory, make_ai_system
+from tests.kit import assert_constant_queries, get_ok, matrix
 
 READERS = ["owner", "officer", "leader", "contributor", "auditor"]
+READ = {**dict.fromkeys(READERS, 200), "expired_auditor": 404, "outsider": 404}
+RECORD = {
+    "owner": 302,
+    "officer": 302,
+    "leader": 403,
+    "contributor": 403,
+    "auditor": 403,
+    "expired_auditor": 404,
+    "outsider": 404,
+}
 
 
 @pytest.fixture
 def evidence(world):
-    return evidence_create(
+    return EvidenceFactory(
         management_system=world.acme,
         user=world.officer,
         title="Bias test <b>report</b>",
-        evidence_date=timezone.localdate(),
-        upload=SimpleUploadedFile("bias.pdf", samples.pdf_bytes()),
+        file_name="bias.pdf",
+        data=samples.pdf_bytes(),
     )
 
 
-@pytest.mark.parametrize("name,expected", [(n, 200) for n in READERS] + [("expired_auditor", 404), ("outsider", 404)])
+@matrix(READ, name="name")
 def test_who_may_read_evidence(world, client_as, evidence, name, expected):
     assert client_as(name).get(reverse("evidence:list", args=[world.acme.pk])).status_code == expected
     assert client_as(name).get(reverse("evidence:detail", args=[world.acme.pk, evidence.pk])).status_code == expected
 
 
-@pytest.mark.parametrize("name,expected", [(n, 200) for n in READERS] + [("expired_auditor", 404), ("outsider", 404)])
+@matrix(READ, name="name")
 def test_download_is_an_attachment_with_nosniff_and_every_download_is_recorded(
     world, client_as, evidence, name, expected
 ):
@@ -59,10 +67,7 @@ def test_title_is_escaped(world, client_as, evidence):
     assert "Bias test &lt;b&gt;report&lt;/b&gt;" in page
 
 
-@pytest.mark.parametrize(
-    "name,expected",
-    [("owner", 302), ("officer", 302), ("leader", 403), ("contributor", 403), ("auditor", 403), ("outsider", 404)],
-)
+@matrix(RECORD, name="name")
 def test_who_may_record_evidence(world, client_as, name, expected):
     system = make_ai_system(world.acme, user=world.officer)
     data = {
@@ -129,7 +134,7 @@ def test_correction_supersedes_and_list_shows_current_versions(world, client_as,
 
 def test_stale_evidence_is_flagged(world, client_as, settings):
     settings.EVIDENCE_STALE_DAYS = 30
-    evidence_create(
+    EvidenceFactory(
         management_system=world.acme,
         user=world.officer,
         title="Old audit",
@@ -141,28 +146,24 @@ def test_stale_evidence_is_flagged(world, client_as, settings):
 
 
 def test_evidence_list_query_count_does_not_grow(world, client_as, evidence):
-    client = client_as("auditor")
-    url = reverse("evidence:list", args=[world.acme.pk])
     system = make_ai_system(world.acme, user=world.officer)
-    evidence_create(
-        management_system=world.acme, user=world.officer, title="First", evidence_date=timezone.localdate(),
-        url="https://example.org", links={"ai_systems": [system]},
+    EvidenceFactory(
+        management_system=world.acme, user=world.officer, title="First", url="https://example.org",
+        links={"ai_systems": [system]},
     )  # fmt: skip
-    client.get(url)
-    with CaptureQueriesContext(connection) as few:
-        client.get(url)
-    for n in range(5):
-        evidence_create(
-            management_system=world.acme,
-            user=world.officer,
-            title=f"Item {n}",
-            evidence_date=timezone.localdate(),
-            url="https://example.org",
-            links={"ai_systems": [system]},
-        )
-    with CaptureQueriesContext(connection) as many:
-        client.get(url)
-    assert len(many) == len(few)
+    evidence_list = get_ok(client_as("auditor"), reverse("evidence:list", args=[world.acme.pk]))
+
+    def record_more():
+        for n in range(5):
+            EvidenceFactory(
+                management_system=world.acme,
+                user=world.officer,
+                title=f"Item {n}",
+                url="https://example.org",
+                links={"ai_systems": [system]},
+            )
+
+    assert_constant_queries(evidence_list, record_more)
 
 
 def test_ai_system_and_soa_pages_show_linked_evidence_with_its_age(world, client_as):
@@ -170,7 +171,7 @@ def test_ai_system_and_soa_pages_show_linked_evidence_with_its_age(world, client
 
     system = make_ai_system(world.acme, user=world.officer)
     row = Applicability.objects.select_related("control").filter(management_system=world.acme).first()
-    evidence_create(
+    EvidenceFactory(
         management_system=world.acme, user=world.officer, title="Drift report", evidence_date=timezone.localdate() - timedelta(days=3),
         url="https://example.org/drift", links={"ai_systems": [system], "soa_rows": [row]},
     )  # fmt: skip

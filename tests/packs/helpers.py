@@ -5,15 +5,13 @@ from __future__ import annotations
 import io
 from datetime import date
 
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from pypdf import PdfReader
 
 from controls.models import Applicability
-from controls.services import applicability_update
 from evidence.demo import samples
-from evidence.services import evidence_create
 from packs.models import AuditPack
+from tests.factories import EvidenceFactory, decide_soa_row
 
 
 def make_pack(world, *, kind=AuditPack.Kind.FULL, user=None, as_of=None) -> AuditPack:
@@ -23,14 +21,10 @@ def make_pack(world, *, kind=AuditPack.Kind.FULL, user=None, as_of=None) -> Audi
 
 
 def make_evidence(world, *, title="Bias evaluation report", name="bias.pdf", data=None, links=None):
-    return evidence_create(
-        management_system=world.acme,
-        user=world.officer,
-        title=title,
-        evidence_date=date(2026, 1, 15),
-        upload=SimpleUploadedFile(name, data or samples.pdf_bytes(title)),
-        links=links,
-    )
+    return EvidenceFactory(
+        management_system=world.acme, user=world.officer, title=title, evidence_date=date(2026, 1, 15),
+        file_name=name, data=data, links=links,
+    )  # fmt: skip
 
 
 def pdf_text(content: bytes) -> str:
@@ -63,8 +57,7 @@ def make_ready_pack(world, **kw) -> AuditPack:
 
 
 def decide(world, key: str, decision: str, justification: str, status: str) -> Applicability:
-    row = Applicability.objects.get(management_system=world.acme, control__key=key)
-    return applicability_update(
-        row, user=world.officer, expected_version=row.version, applicable=decision, justification=justification,
+    return decide_soa_row(
+        world.acme, key, user=world.officer, reason="Updated", applicable=decision, justification=justification,
         implementation_status=status,
     )  # fmt: skip

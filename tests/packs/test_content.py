@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from controls.services import applicability_update
@@ -11,6 +9,7 @@ from packs import gather, render
 from packs.services import ledger_head
 from tests.assessments.helpers import make_risk
 from tests.factories import make_ai_system
+from tests.kit import count_queries
 from tests.packs.helpers import decide, make_evidence, make_pack, pdf_text
 
 
@@ -39,9 +38,7 @@ def test_pack_shows_soa_decisions_risks_and_evidence_as_of_the_date(world):
 def test_gathering_uses_the_same_number_of_queries_for_few_and_many_records(world):
     def count() -> int:
         pack = make_pack(world)
-        with CaptureQueriesContext(connection) as queries:
-            gather.gather_pack(pack)
-        return len(queries)
+        return count_queries(lambda: gather.gather_pack(pack))
 
     make_ai_system(world.acme, user=world.officer)
     make_risk(world.acme, world.officer)

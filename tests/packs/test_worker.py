@@ -11,7 +11,7 @@ from packs.services import enqueue_render, pack_file_path, pack_request
 from registers.services import ai_system_update
 from tests.assessments.helpers import make_risk
 from tests.factories import make_ai_system
-from tests.packs.helpers import decide, pdf_text
+from tests.packs.helpers import decide, make_pack, pdf_text
 from tests.packs.worker import wait_for_pack
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -26,7 +26,7 @@ def test_real_worker_renders_values_as_of_the_chosen_date(world, worker_settings
     ai_system_update(system, user=world.officer, expected_version=system.version, name="Claims triage v2")
     applicability_update(row, user=world.officer, expected_version=row.version, justification="Changed later.")
     # The form's as-of is a whole day; here the moment between the two versions is exact.
-    pack = AuditPack.objects.create(management_system=world.acme, kind="full", as_of=as_of, requested_by=world.auditor)
+    pack = make_pack(world, as_of=as_of)
     enqueue_render(pack.pk)
     wait_for_pack(pack, worker_settings)
     assert pack.status == AuditPack.Status.READY, pack.failure_reason

@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from aims import services as aims_services
 from aims.api_pagination import Pagination
 from aims.models import Role
 from registers.models import AISystem, DatasetRecord, ModelRecord, Supplier
 from tests.factories import make_ai_system, make_record
+from tests.kit import assert_constant_queries, get_ok
 
 URL = "/api/v1/ai-systems/"
 
@@ -255,22 +254,12 @@ def _make_systems(world, count: int) -> None:
         )
 
 
-def _count_list_queries(client) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(URL, {"page_size": 100})
-    assert response.status_code == 200
-    return len(queries), len(response.json()["results"])
-
-
 def test_ai_system_list_query_count_does_not_grow_with_rows(world, client_as):
-    client = client_as("officer")
+    listing = get_ok(client_as("officer"), URL, {"page_size": 100})
     _make_systems(world, 2)
-    few, rows = _count_list_queries(client)
-    assert rows == 2
-    _make_systems(world, 38)
-    many, rows = _count_list_queries(client)
-    assert rows == 40
-    assert many == few
+    assert len(listing().json()["results"]) == 2
+    assert_constant_queries(listing, lambda: _make_systems(world, 38))
+    assert len(listing().json()["results"]) == 40
 
 
 def test_list_is_paginated_and_filtered_by_management_system(world, client_as, officer_in_both):

@@ -12,15 +12,16 @@ from django.test import Client
 from aims.models import Membership
 from registers.models import DatasetRecord, ModelRecord, Supplier
 from tests.factories import UserFactory, make_ai_system, make_record
+from tests.kit import SYSTEMS, matrix
 
-PERSONAS = ["owner", "officer", "leader", "contributor", "auditor", "expired_auditor", "outsider", "anonymous"]
 HIDDEN = {"list": False, "retrieve": 404, "create": 400, "update": 404, "delete": 404, "history": 404, "members": 400}
 ANONYMOUS = {"list": 401, "retrieve": 401, "create": 401, "update": 401, "delete": 401, "history": 401, "members": 401}
 MANAGER = {"list": True, "retrieve": 200, "create": 201, "update": 200, "delete": 204, "history": 200, "members": 201}
 EDITOR = {**MANAGER, "members": 403}
 READER = {**EDITOR, "create": 403, "update": 403, "delete": 403}
 
-# Expected result per persona in Acme; "list" is whether the record is listed.
+# Expected result per persona in Acme (in Northwind, by their standing there); "list" is whether
+# the record is listed.
 IN_ACME = {
     "owner": MANAGER,
     "officer": EDITOR,
@@ -31,32 +32,8 @@ IN_ACME = {
     "outsider": HIDDEN,
     "anonymous": ANONYMOUS,
 }
-# Northwind: only its owner (the outsider) sees it.
-IN_NORTHWIND = {persona: HIDDEN for persona in PERSONAS} | {"outsider": MANAGER, "anonymous": ANONYMOUS}
-
-
 ACTIONS = ["list", "retrieve", "history", "create", "update", "delete", "members"]
-
-
-def expected(persona: str, action: str, target: str) -> int | bool:
-    if target == "northwind":
-        return IN_NORTHWIND[persona][action]
-    if persona == "contributor" and target == "mine" and action == "update":
-        return 200  # contributors edit the systems they own, and only those
-    return IN_ACME[persona][action]
-
-
-@pytest.fixture
-def api(world):
-    """A client for a persona name; "anonymous" is not logged in."""
-
-    def make(persona: str) -> Client:
-        client = Client()
-        if persona != "anonymous":
-            client.force_login(world.users[persona])
-        return client
-
-    return make
+TARGETS = {"mine": "acme", "unowned": "acme", "northwind": "northwind"}  # the system asked for, and where it is
 
 
 @pytest.fixture
@@ -129,28 +106,28 @@ def exercise(client: Client, endpoint: str, record, management_system, payload: 
     return got
 
 
-@pytest.mark.parametrize("target", ["mine", "unowned", "northwind"])
-@pytest.mark.parametrize("persona", PERSONAS)
-def test_ai_system_api_permission_matrix(world, api, systems, persona, target):
-    system = systems[target]
+@matrix(IN_ACME, where=TARGETS)
+def test_ai_system_api_permission_matrix(world, client_as, systems, persona, where, expected):
+    system = systems[where]
     management_system = system.management_system
     payload = {"name": "New system", "purpose": "Testing access."}
-    got = exercise(api(persona), "ai-systems", system, management_system, payload)
-    assert got == {action: expected(persona, action, target) for action in ACTIONS}
+    got = exercise(client_as(persona), "ai-systems", system, management_system, payload)
+    if persona == "contributor" and where == "mine":
+        expected = {**expected, "update": 200}  # contributors edit the systems they own, and only those
+    assert got == {action: expected[action] for action in ACTIONS}
 
 
 # The other registers follow the same rules; contributors own none of their rows.
 RECORD_ENDPOINTS = {"model-records": ModelRecord, "dataset-records": DatasetRecord, "suppliers": Supplier}
 
 
-@pytest.mark.parametrize("target", ["acme", "northwind"])
-@pytest.mark.parametrize("persona", PERSONAS)
-def test_register_api_permission_matrix(world, api, persona, target):
-    management_system = getattr(world, target)
-    client = api(persona)
+@matrix(IN_ACME, where=SYSTEMS)
+def test_register_api_permission_matrix(world, client_as, persona, where, expected):
+    management_system = getattr(world, where)
+    client = client_as(persona)
     got, want = {}, {}
     for endpoint, model in RECORD_ENDPOINTS.items():
         record = make_record(model, management_system, user=world.officer, name="Record")
         got[endpoint] = exercise(client, endpoint, record, management_system, {"name": "Another record"})
-        want[endpoint] = {action: expected(persona, action, target) for action in ACTIONS}
+        want[endpoint] = {action: expected[action] for action in ACTIONS}
     assert got == want

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from registers.models import DatasetRecord, ModelRecord, Supplier
 from tests.factories import make_record
+from tests.kit import assert_constant_queries, get_ok
 
 ENDPOINTS = {"model-records": ModelRecord, "dataset-records": DatasetRecord, "suppliers": Supplier}
 
@@ -59,23 +58,17 @@ def test_bad_record_input_is_refused_and_nothing_saved(world, client_as, endpoin
     assert not ENDPOINTS[endpoint].objects.exists()
 
 
-def _list_queries(client, endpoint: str) -> tuple[int, int]:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(f"/api/v1/{endpoint}/", {"page_size": 100})
-    assert response.status_code == 200
-    return len(queries), response.json()["count"]
-
-
 @pytest.mark.parametrize("endpoint", list(ENDPOINTS))
 def test_record_list_query_count_does_not_grow_with_rows(world, client_as, endpoint):
     model = ENDPOINTS[endpoint]
-    client = client_as("auditor")
     for i in range(2):
         make_record(model, world.acme, user=world.officer, name=f"R{i}")
-    few, rows = _list_queries(client, endpoint)
-    assert rows == 2
-    for i in range(2, 40):
-        make_record(model, world.acme, user=world.officer, name=f"R{i}")
-    many, rows = _list_queries(client, endpoint)
-    assert rows == 40
-    assert many == few
+    listing = get_ok(client_as("auditor"), f"/api/v1/{endpoint}/", {"page_size": 100})
+    assert listing().json()["count"] == 2
+
+    def add_records():
+        for i in range(2, 40):
+            make_record(model, world.acme, user=world.officer, name=f"R{i}")
+
+    assert_constant_queries(listing, add_records)
+    assert listing().json()["count"] == 40

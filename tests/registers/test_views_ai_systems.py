@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from registers.models import AISystem, ModelRecord
 from tests.factories import make_ai_system, make_record
+from tests.kit import assert_constant_queries, get_ok
 
 pytestmark = pytest.mark.django_db
 
@@ -253,41 +252,32 @@ def test_list_paginates_by_25(world, client_as):
 
 
 def test_list_query_count_does_not_grow_with_rows(world, client_as):
-    client = client_as("officer")
-
-    def count_queries() -> int:
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get(list_url(world.acme)).status_code == 200
-        return len(queries)
-
     for n in range(2):
         make_ai_system(world.acme, user=world.owner, name=f"System {n}", owner=world.officer)
-    few = count_queries()
-    for n in range(2, 40):
-        make_ai_system(
-            world.acme, user=world.owner, name=f"System {n}", owner=world.contributor if n % 2 else world.owner
-        )
-    many = count_queries()
-    assert few == many
+    listing = get_ok(client_as("officer"), list_url(world.acme))
+
+    def add_systems():
+        for n in range(2, 40):
+            make_ai_system(
+                world.acme, user=world.owner, name=f"System {n}", owner=world.contributor if n % 2 else world.owner
+            )
+
+    assert_constant_queries(listing, add_systems)
 
 
 def test_detail_query_count_does_not_grow_with_links(world, client_as):
-    client = client_as("officer")
     system = make_ai_system(world.acme, user=world.owner)
-
-    def count_queries(tab: str) -> int:
-        with CaptureQueriesContext(connection) as queries:
-            assert client.get(detail_url(system), {"tab": tab}).status_code == 200
-        return len(queries)
-
     one = make_record(ModelRecord, world.acme, user=world.owner, name="Model 0")
     client_as("officer").post(edit_url(system), form_data(system, model_records=[one.pk]))
-    few = count_queries("models")
-    models = [make_record(ModelRecord, world.acme, user=world.owner, name=f"Model {n}") for n in range(1, 12)]
-    system.refresh_from_db()
-    client_as("officer").post(edit_url(system), form_data(system, model_records=[one.pk, *(m.pk for m in models)]))
+    models_tab = get_ok(client_as("officer"), detail_url(system), {"tab": "models"})
+
+    def link_more_models():
+        models = [make_record(ModelRecord, world.acme, user=world.owner, name=f"Model {n}") for n in range(1, 12)]
+        system.refresh_from_db()
+        client_as("officer").post(edit_url(system), form_data(system, model_records=[one.pk, *(m.pk for m in models)]))
+
+    assert_constant_queries(models_tab, link_more_models)
     assert system.model_records.count() == 12
-    assert count_queries("models") == few
 
 
 @pytest.mark.parametrize("persona", ["auditor", "leader", "contributor"])

@@ -15,8 +15,8 @@ from django.urls import reverse
 
 from aims.models import Membership
 from registers.models import AISystem
-from tests.conftest import ROLES
 from tests.factories import UserFactory, make_ai_system
+from tests.kit import SYSTEMS, matrix
 
 pytestmark = pytest.mark.django_db
 
@@ -55,13 +55,6 @@ MATRIX: dict[str, dict[str, int]] = {
     "expired_auditor": dict.fromkeys(ACTIONS, HIDDEN),
     "outsider": dict.fromkeys(ACTIONS, HIDDEN),
 }
-
-
-def role_in(persona: str, where: str) -> str:
-    """The persona's standing in the target: Acme personas are outsiders in Northwind, which the outsider owns."""
-    if where == "acme":
-        return persona
-    return "owner" if persona == "outsider" else "outsider"
 
 
 @dataclass
@@ -153,12 +146,10 @@ def check(client, action: str, scene: Scene, expected: int) -> str | None:
     return None
 
 
-@pytest.mark.parametrize("where", ["acme", "northwind"])
-@pytest.mark.parametrize("persona", ROLES)
-def test_html_permission_matrix(world, scenes, client_as, persona, where):
+@matrix(MATRIX, where=SYSTEMS)
+def test_html_permission_matrix(world, scenes, client_as, persona, where, expected):
     """Every action for one persona in one management system (each action rolled back after)."""
     client = client_as(persona)
-    expected = MATRIX[role_in(persona, where)]
 
     problems = [check(client, action, scenes[where], expected[action]) for action in ACTIONS]
 
