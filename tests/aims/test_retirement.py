@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
-from django.test import Client
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from aims import ledger
 from aims.models import SignOff
 from assessments import services as assessment_services
 from assessments.models import Risk
 from assessments.signoffs import ACCEPTANCE
-from evidence.services import evidence_create
 from registers.models import AISystem, ModelRecord
 from tests.assessments.helpers import make_assessment, make_risk
-from tests.factories import UserFactory, make_ai_system, make_record
+from tests.factories import EvidenceFactory, make_ai_system, make_record
 
 pytestmark = pytest.mark.django_db
 
@@ -26,12 +21,6 @@ def _accepted_risk_on(world, system: AISystem) -> Risk:
     risk = make_risk(world.acme, world.officer, ai_systems=[system], residual_likelihood=1, residual_consequence=2)
     assessment_services.risk_accept(risk, user=world.leader, expected_version=risk.version, statement="Accepted.")
     return risk
-
-
-def _api(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 def test_an_unreferenced_record_is_still_deleted(world, client_as):
@@ -91,19 +80,18 @@ def test_a_stale_retirement_is_a_conflict(world, client_as):
 
 
 @pytest.mark.parametrize("referrer", ["impact_assessment", "evidence", "accepted_risk"])
-def test_the_api_answers_409_with_what_refers_to_the_record(world, referrer):
+def test_the_api_answers_409_with_what_refers_to_the_record(world, api_as, referrer):
     system = make_ai_system(world.acme, user=world.officer, name="Triage")
     if referrer == "impact_assessment":
         expected = make_assessment(world.acme, world.officer, system=system).reference
     elif referrer == "evidence":
-        expected = evidence_create(
-            management_system=world.acme, user=world.officer, title="Test report", evidence_date=date(2026, 1, 5),
-            url="https://example.org/report", links={"ai_systems": [system]},
-        ).reference  # fmt: skip
+        expected = EvidenceFactory(
+            management_system=world.acme, user=world.officer, title="Test report", links={"ai_systems": [system]}
+        ).reference
     else:
         expected = _accepted_risk_on(world, system).reference
 
-    response = _api(world.officer).delete(f"/api/v1/ai-systems/{system.pk}/", HTTP_IF_MATCH=f'"{system.version}"')
+    response = api_as("officer").delete(f"/api/v1/ai-systems/{system.pk}/", HTTP_IF_MATCH=f'"{system.version}"')
 
     assert response.status_code == 409
     body = response.json()
@@ -111,15 +99,15 @@ def test_the_api_answers_409_with_what_refers_to_the_record(world, referrer):
     assert AISystem.objects.filter(pk=system.pk).exists()
 
 
-def test_the_api_retires_with_a_reason_and_if_match(world):
+def test_the_api_retires_with_a_reason_and_if_match(world, api_as):
     system = make_ai_system(world.acme, user=world.officer)
     make_assessment(world.acme, world.officer, system=system)
-    client = _api(world.officer)
+    client = api_as("officer")
     url = f"/api/v1/ai-systems/{system.pk}/retire/"
     assert client.post(url, {"reason": "Replaced."}, format="json").status_code == 428
     assert client.post(url, {}, format="json", HTTP_IF_MATCH='"1"').status_code == 400
-    assert _api(world.contributor).post(url, {"reason": "x"}, format="json", HTTP_IF_MATCH='"1"').status_code == 403
-    assert _api(world.outsider).post(url, {"reason": "x"}, format="json", HTTP_IF_MATCH='"1"').status_code == 404
+    assert api_as("contributor").post(url, {"reason": "x"}, format="json", HTTP_IF_MATCH='"1"').status_code == 403
+    assert api_as("outsider").post(url, {"reason": "x"}, format="json", HTTP_IF_MATCH='"1"').status_code == 404
 
     response = client.post(url, {"reason": "Replaced by AIS-009."}, format="json", HTTP_IF_MATCH='"1"')
 
@@ -130,10 +118,10 @@ def test_the_api_retires_with_a_reason_and_if_match(world):
     assert again.status_code == 400 and "already retired" in str(again.json())
 
 
-def test_a_model_record_used_by_a_system_is_retired_not_deleted(world):
+def test_a_model_record_used_by_a_system_is_retired_not_deleted(world, api_as):
     record = make_record(ModelRecord, world.acme, user=world.officer, name="Classifier")
     make_ai_system(world.acme, user=world.officer, model_records=[record])
-    client = _api(world.officer)
+    client = api_as("officer")
     refused = client.delete(f"/api/v1/model-records/{record.pk}/", HTTP_IF_MATCH='"1"')
     assert refused.status_code == 409 and "AIS-001" in refused.json()["referenced_by"][0]
     retired = client.post(
@@ -156,10 +144,8 @@ def test_an_accepted_risk_is_withdrawn_and_its_acceptance_stays_verified(world, 
     assert ledger.verify(world.acme)["ok"] is True
 
 
-def test_the_admin_refuses_to_delete_a_referenced_record_and_retires_it(world):
-    superuser = UserFactory(username="root", is_staff=True, is_superuser=True)
-    client = Client()
-    client.force_login(superuser)
+def test_the_admin_refuses_to_delete_a_referenced_record_and_retires_it(world, superuser_client):
+    client = superuser_client
     system = make_ai_system(world.acme, user=world.officer)
     _accepted_risk_on(world, system)
 
@@ -173,10 +159,10 @@ def test_the_admin_refuses_to_delete_a_referenced_record_and_retires_it(world):
     client.post(changelist, {"action": "retire_selected", "_selected_action": [system.pk], "reason": "Out of use."})
     system.refresh_from_db()
     assert system.is_retired and system.retired_reason == "Out of use. (in admin)"
-    assert system.history.order_by("-history_id").first().history_user == superuser
+    assert system.history.order_by("-history_id").first().history_user.username == "root"
 
 
-def test_lists_show_open_records_and_the_closed_ones_under_their_own_tab(world, client_as):
+def test_lists_show_open_records_and_the_closed_ones_under_their_own_tab(world, api_as, client_as):
     from registers.services import ai_system_retire
 
     make_ai_system(world.acme, user=world.officer, name="Kept")
@@ -192,7 +178,7 @@ def test_lists_show_open_records_and_the_closed_ones_under_their_own_tab(world, 
     closed = client.get(url, {"status": "closed"})
     assert names(closed) == ["Gone"] and 'aria-current="page">Retired' in closed.content.decode()
     assert sorted(names(client.get(url, {"status": "all"}))) == ["Gone", "Kept"]
-    api = _api(world.auditor)
+    api = api_as("auditor")
     assert [s["name"] for s in api.get("/api/v1/ai-systems/").json()["results"]] == ["Kept"]
     closed_api = api.get("/api/v1/ai-systems/", {"status": "closed"}).json()["results"]
     assert [(s["name"], s["retired_reason"]) for s in closed_api] == [("Gone", "Decommissioned.")]

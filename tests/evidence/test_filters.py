@@ -9,7 +9,8 @@ import yaml
 from django.test import Client
 from django.urls import reverse
 
-from evidence.services import evidence_create, evidence_supersede
+from evidence.services import evidence_supersede
+from tests.factories import EvidenceFactory
 from tests.kit import assert_constant_queries, listed_by_api, listed_on_page
 
 API = "/api/v1/evidence/"
@@ -20,10 +21,9 @@ def page_url(world) -> str:
 
 
 def record(world, title: str, day: int = 1, **kwargs):
-    return evidence_create(
-        management_system=world.acme, user=world.officer, title=title, evidence_date=date(2026, 1, day),
-        url="https://example.org/evidence", **kwargs,
-    )  # fmt: skip
+    return EvidenceFactory(
+        management_system=world.acme, user=world.officer, title=title, evidence_date=date(2026, 1, day), **kwargs
+    )
 
 
 @pytest.fixture
@@ -35,10 +35,7 @@ def evidence(world) -> dict:
         url="https://example.org/v2",
     )  # fmt: skip
     card = record(world, "Model card", 3)
-    evidence_create(
-        management_system=world.northwind, user=world.outsider, title="Bias test at Northwind",
-        evidence_date=date(2026, 1, 1), url="https://example.org/n",
-    )  # fmt: skip
+    EvidenceFactory(management_system=world.northwind, user=world.outsider, title="Bias test at Northwind")
     return {"v1": v1, "v2": v2, "card": card}
 
 
