@@ -39,7 +39,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from aims import access, services
+from aims import access, mfa, services
 from aims.access import Action
 from aims.api_pagination import Pagination
 from aims.history import versions_of
@@ -120,6 +120,39 @@ def if_match_token(request: Request) -> str:
             'If-Match: "3f2a..."), so that nobody signs a version they did not see. Nothing was signed.'
         )
     return header.removeprefix("W/").strip().strip('"')
+
+
+def step_up(request: Request) -> Any:
+    """The second-factor check of a sign-off made through the API: the ``X-OTP`` header.
+
+    It holds the current code of the signer's authenticator (or a recovery code); a member
+    who has none and is not required to have one sends their password. Returned as a check
+    the ledger runs inside the signing transaction.
+    """
+    answer = request.headers.get("X-OTP", "")
+    return lambda: mfa.verify_step_up(request.user, answer, field="X-OTP")
+
+
+X_OTP_HEADER = OpenApiParameter(
+    "X-OTP",
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
+    description="The current code of your authenticator app (or a recovery code); your password if you have no "
+    "second factor and your role requires none. Asked at every sign-off.",
+)
+
+
+class SignOffRequestSerializer(serializers.Serializer):
+    """The body of a sign-off: the statement, and the four-eyes override reason when the signer made the last change."""
+
+    statement = serializers.CharField(max_length=2000, help_text="What you sign, and why.")
+    override_reason = serializers.CharField(
+        max_length=1000,
+        required=False,
+        allow_blank=True,
+        help_text="Needed only when you made the last change to what you sign: why you sign it yourself.",
+    )
 
 
 def change_reason(request: Request, default: str) -> str:

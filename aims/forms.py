@@ -111,7 +111,11 @@ class RetireForm(forms.Form):
 
 
 class SignOffForm(forms.Form):
-    """One sign-off of any kind: the version the signer read, their statement, and their confirmation."""
+    """One sign-off of any kind: the version the signer read, their statement, confirmation and second factor.
+
+    ``override`` adds the four-eyes override: the signer made the last change to what they sign
+    and must say why they sign it themselves.
+    """
 
     signed_version = forms.CharField(widget=forms.HiddenInput, max_length=64)
     statement = forms.CharField(
@@ -125,3 +129,22 @@ class SignOffForm(forms.Form):
         required=True,
         error_messages={"required": "Tick the box to confirm you sign the version shown."},
     )
+    override_reason = forms.CharField(
+        label="Why you sign your own change",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=1000,
+        help_text="You made the last change to what you are signing. A second person should sign it; if you sign "
+        "it yourself, say why. The reason is shown with the sign-off.",
+    )
+    second_factor = forms.CharField(
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "one-time-code"}),
+    )
+
+    def __init__(self, *args, step_up_label: str = "Code from your authenticator app", override: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["second_factor"].label = step_up_label
+        self.fields["second_factor"].help_text = "Asked at every signature, so that it binds you, now."
+        if not override:
+            del self.fields["override_reason"]

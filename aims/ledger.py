@@ -72,12 +72,13 @@ from aims.models import ManagementSystem, SignOff
 GENESIS_DIGEST = "0" * 64
 # The canonical format new sign-offs are written in; every sign-off records its own, and
 # verification recomputes each in the format it was signed in.
-CANONICAL_FORMAT = 2
+CANONICAL_FORMAT = 3
 # Fields added to signed records after a format was in use: a sign-off of an earlier format
 # never covered them, so they are left out when it is recomputed.
 FIELDS_SINCE_FORMAT: dict[int, frozenset[str]] = {
     2: frozenset({"retired_at", "retired_reason"}),  # records retired instead of deleted
 }
+# Format 3 adds to the payload how the signer was verified and any four-eyes override.
 
 VersionKey = tuple[str, int]  # (tracked model label, history id)
 
@@ -99,6 +100,7 @@ class Signable:
     done_label: str = "Approved"
     statement: str = ""
     rule: Callable[[Any], str] | None = None
+    last_editor: Callable[[Any], int | None] | None = None
 
     def management_system_of(self, subject: models.Model) -> ManagementSystem:
         return subject if isinstance(subject, ManagementSystem) else subject.management_system
@@ -126,16 +128,19 @@ def register_signable(
     done_label: str = "Approved",
     statement: str = "",
     rule: Callable[[Any], str] | None = None,
+    last_editor: Callable[[Any], int | None] | None = None,
 ) -> Signable:
     """Declare a kind of sign-off (call it from AppConfig.ready(); registering twice replaces).
 
     ``refusal(subject)`` explains a refused signer; ``verb``, ``done_label``, ``statement``
     (the statement offered in the form) and ``rule(subject)`` (who may sign, in words)
-    are what the one sign-off panel shows.
+    are what the one sign-off panel shows. ``last_editor(subject)`` names the user whose change
+    the signer would approve (by default whoever made the newest of the signed versions): the
+    four-eyes rule refuses them unless they record an override reason.
     """
     spec = Signable(
         kind, label, subject_model, versions, may_sign, blockers, diff_url, subject_url,
-        refusal, verb, done_label, statement, rule,
+        refusal, verb, done_label, statement, rule, last_editor,
     )  # fmt: skip
     _SIGNABLES[kind] = spec
     return spec
@@ -251,7 +256,13 @@ def _in_format(version: dict[str, Any], canonical_format: int) -> dict[str, Any]
 def signed_payload(signoff: SignOff, versions: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Everything a sign-off's digest covers: the signed data, who, what, when and the chain link."""
     canonical_format = signoff.canonical_format
+    ceremony = (
+        {"verification": signoff.verification, "override_reason": signoff.override_reason}
+        if canonical_format >= 3
+        else {}
+    )
     return {
+        **ceremony,
         "format": canonical_format,
         "management_system": signoff.management_system_id,
         "sequence": signoff.sequence,
@@ -281,12 +292,43 @@ def may_sign(kind: str, user: AbstractBaseUser, subject: models.Model) -> bool:
     return spec.may_sign(user, subject) if spec.may_sign else access.can(user, Action.SIGN_OFF, subject)
 
 
+def require_may_sign(kind: str, user: AbstractBaseUser, subject: models.Model) -> None:
+    """404 when the subject is invisible to the user, 403 (with the kind's reason) when they may not sign it."""
+    _check_may_sign(signable(kind), user, subject)
+
+
 def _check_may_sign(spec: Signable, user: AbstractBaseUser, subject: models.Model) -> None:
     if not access.is_visible(user, subject):
         raise Http404("Not found.")
     if not may_sign(spec.kind, user, subject):
         reason = spec.refusal(subject) if spec.refusal else f"You may not sign off: {spec.label.lower()}."
         raise PermissionDenied(reason)
+
+
+def last_editor_id(kind: str, subject: models.Model) -> int | None:
+    """The user whose change a sign-off of this kind would approve (the four-eyes rule)."""
+    spec = signable(kind)
+    if spec.last_editor is not None:
+        return spec.last_editor(subject)
+    rows = list(spec.versions(subject))
+    newest = max(rows, key=lambda row: (row.history_date, row.history_id), default=None)
+    return getattr(newest, "history_user_id", None)
+
+
+def signs_own_change(kind: str, user: AbstractBaseUser, subject: models.Model) -> bool:
+    """Whether the user made the last change to what they would sign (four eyes: someone else should)."""
+    editor = last_editor_id(kind, subject)
+    return editor is not None and editor == user.pk
+
+
+def _check_four_eyes(spec: Signable, user: AbstractBaseUser, subject: models.Model, override_reason: str) -> None:
+    if signs_own_change(spec.kind, user, subject) and not override_reason:
+        raise ValidationError(
+            {
+                "override_reason": "You made the last change to what you are signing: a second person signs it, "
+                "or record why you sign your own change (the override is shown wherever the sign-off is)."
+            }
+        )
 
 
 def _current_keys(spec: Signable, subject: models.Model) -> list[VersionKey]:
@@ -308,13 +350,24 @@ def version_token(kind: str, subject: models.Model) -> str:
 
 
 def sign_off(
-    *, kind: str, subject: models.Model, user: AbstractBaseUser, statement: str, expected_token: str | None = None
+    *,
+    kind: str,
+    subject: models.Model,
+    user: AbstractBaseUser,
+    statement: str,
+    verification: str | Callable[[], str],
+    expected_token: str | None = None,
+    override_reason: str = "",
 ) -> SignOff:
     """Sign the subject's current version and append the sign-off to its management system's chain.
 
-    With ``expected_token`` (from ``version_token`` when the signer opened it), refuse with
-    ``SignOffConflict`` if anything signed changed since.
+    ``verification`` says how the signer was verified at this moment, or is the check itself
+    (``lambda: aims.mfa.verify_step_up(...)``), run last, inside the signing transaction, so a
+    code is spent only on a sign-off that is written. With ``expected_token`` (from ``version_token`` when the
+    signer opened it), refuse with ``SignOffConflict`` if anything signed changed since. The
+    last editor of what is signed is refused unless ``override_reason`` says why they sign.
     """
+    override_reason = " ".join((override_reason or "").split())
     spec = signable(kind)
     _check_may_sign(spec, user, subject)
     statement = (statement or "").strip()
@@ -329,6 +382,7 @@ def sign_off(
         missing = spec.blockers(subject) if spec.blockers else []
         if missing:
             raise ValidationError(missing)
+        _check_four_eyes(spec, user, subject, override_reason)
         keys = _current_keys(spec, subject)
         if not keys:
             raise ValidationError("There is nothing to sign yet.")
@@ -337,6 +391,7 @@ def sign_off(
                 f"{spec.label}: what you are signing changed since you opened it. Nothing was signed: "
                 "review the version that stands now, then sign again."
             )
+        method = verification() if callable(verification) else verification
         previous = SignOff.objects.filter(management_system=management_system).order_by("-sequence").first()
         signoff = SignOff(
             management_system=management_system,
@@ -351,6 +406,8 @@ def sign_off(
             statement=statement,
             signed_at=timezone.now(),
             canonical_format=CANONICAL_FORMAT,
+            verification=method,
+            override_reason=override_reason if signs_own_change(kind, user, subject) else "",
         )
         loaded = load_versions(keys)
         signoff.digest = digest_of(signed_payload(signoff, [loaded[key] for key in keys]))

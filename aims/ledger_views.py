@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from aims import ledger
+from aims import ledger, mfa
 from aims.models import SignOff
 from aims.pages import open_management_system
 
@@ -25,5 +25,6 @@ def verify(request: HttpRequest, ms_id: int) -> HttpResponse:
         signoff.kind_label = ledger.kind_label(signoff.kind)
         signoff.subject_url = ledger.subject_url(signoff)
         signoff.is_broken = signoff.pk == broken_id
+        signoff.verification_label = mfa.VERIFICATION_LABELS.get(signoff.verification, signoff.verification)
     context = {"ms": ms, "result": result, "chain": chain, "genesis": ledger.GENESIS_DIGEST}
     return render(request, "ledger/ledger_verify.html", context)

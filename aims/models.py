@@ -206,6 +206,12 @@ class SignOff(models.Model):
     canonical_format = models.PositiveSmallIntegerField(
         default=1, help_text="The canonical JSON format the digest was computed in (see aims.ledger)."
     )
+    verification = models.CharField(
+        max_length=20, blank=True, help_text="How the signer was verified at the moment of signing (aims.mfa)."
+    )
+    override_reason = models.TextField(
+        blank=True, help_text="Why the last editor of what is signed signed it themselves (four-eyes override)."
+    )
 
     objects = SignOffQuerySet.as_manager()
 

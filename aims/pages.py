@@ -24,7 +24,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from aims import access, ledger, services
+from aims import access, ledger, mfa, services
 from aims.access import Action
 from aims.forms import ConfirmDeleteForm, RetireForm, SignOffForm, add_service_errors
 from aims.models import ManagementSystem, SignOff
@@ -145,6 +145,7 @@ class SignOffPanel:
     rule: str = ""
     signed_version: int | None = None
     changes: list[Any] = field(default_factory=list)
+    own_change: bool = False
 
     @property
     def current_version(self) -> int | None:
@@ -171,8 +172,9 @@ def signoff_panel(
     status = ledger.sign_off_status(kind, subject)
     may = ledger.may_sign(kind, request.user, subject)
     blockers = spec.blockers(subject) if (may and spec.blockers) else []
+    own_change = may and ledger.signs_own_change(kind, request.user, subject)
     if may and form is None:
-        form = SignOffForm(initial={"signed_version": ledger.version_token(kind, subject), "statement": spec.statement})
+        form = signoff_form(request, kind, subject)
     signed_version = None
     if status.latest is not None and hasattr(subject, "version"):
         signed_version = ledger.signed_record_version(status.latest, subject)
@@ -188,33 +190,48 @@ def signoff_panel(
         conflict=conflict,
         rule=spec.rule(subject) if spec.rule else "",
         signed_version=signed_version,
+        own_change=own_change,
+    )
+
+
+def signoff_form(request: HttpRequest, kind: str, subject: Any, data: Any = None, **initial: Any) -> SignOffForm:
+    """The sign-off form for this signer and subject: the step-up it asks, the override when it applies."""
+    spec = ledger.signable(kind)
+    return SignOffForm(
+        data,
+        initial={"signed_version": ledger.version_token(kind, subject), "statement": spec.statement, **initial},
+        step_up_label=mfa.step_up_label(request.user),
+        override=ledger.signs_own_change(kind, request.user, subject),
     )
 
 
 def sign_off_from_post(
     request: HttpRequest, kind: str, subject: Any, *, done_url: str
 ) -> tuple[HttpResponse | None, SignOffForm, str | None]:
-    """Handle a sign-off form: (redirect, form, None) when signed, else (None, bound form, conflict message)."""
-    form = SignOffForm(request.POST)
+    """Handle a sign-off form: (redirect, form, None) when signed, else (None, bound form, conflict message).
+
+    The signer confirms, states, and steps up (a second factor, or a password where none is
+    required); the last editor of what is signed also says why they sign it themselves.
+    """
+    ledger.require_may_sign(kind, request.user, subject)  # 404/403 before anything else is judged
+    form = signoff_form(request, kind, subject, request.POST)
     conflict = None
     if form.is_valid():
+        data = form.cleaned_data
         try:
             signoff = ledger.sign_off(
                 kind=kind,
                 subject=subject,
                 user=request.user,
-                statement=form.cleaned_data["statement"],
-                expected_token=form.cleaned_data["signed_version"],
+                statement=data["statement"],
+                verification=lambda: mfa.verify_step_up(request.user, data["second_factor"]),
+                expected_token=data["signed_version"],
+                override_reason=data.get("override_reason", ""),
             )
         except ledger.SignOffConflict as exc:
             conflict = str(exc)
             # Offer the version that stands now, unticked: the signer reviews it and confirms again.
-            form = SignOffForm(
-                initial={
-                    "signed_version": ledger.version_token(kind, subject),
-                    "statement": form.cleaned_data["statement"],
-                }
-            )
+            form = signoff_form(request, kind, subject, statement=data["statement"])
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

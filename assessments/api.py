@@ -18,13 +18,17 @@ from rest_framework.routers import BaseRouter
 from aims import access, ledger
 from aims.access import Action
 from aims.api_common import (
+    IF_MATCH_HEADER,
+    X_OTP_HEADER,
     AccessPermission,
     MemberField,
     RegisterSerializer,
     RegisterViewSet,
     RetireMixin,
+    SignOffRequestSerializer,
     expected_version,
     register_fields,
+    step_up,
 )
 from aims.models import ManagementSystem, SignOff
 from assessments import selectors, services, signoffs
@@ -150,10 +154,6 @@ class ImpactAssessmentSerializer(SignedStateMixin, RegisterSerializer):
         )
 
 
-class SignOffRequestSerializer(serializers.Serializer):
-    statement = serializers.CharField(help_text="What you accept or approve, and why.")
-
-
 # --- viewsets ----------------------------------------------------------------------------
 
 
@@ -220,7 +220,11 @@ class RiskViewSet(SignedPageMixin, RetireMixin, RegisterViewSet):
     def retire_object(self, obj: Risk, *, user: Any, expected_version: int, reason: str) -> Risk:
         return services.risk_withdraw(obj, user=user, expected_version=expected_version, reason=reason)
 
-    @extend_schema(request=SignOffRequestSerializer, responses={201: SignOffSerializer})
+    @extend_schema(
+        request=SignOffRequestSerializer,
+        responses={201: SignOffSerializer},
+        parameters=[IF_MATCH_HEADER, X_OTP_HEADER],
+    )
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, pk: Any = None) -> Response:
         risk = self.get_object()
@@ -229,7 +233,7 @@ class RiskViewSet(SignedPageMixin, RetireMixin, RegisterViewSet):
         body.is_valid(raise_exception=True)
         return _sign_off_response(
             services.risk_accept(
-                risk, user=request.user, expected_version=version, statement=body.validated_data["statement"]
+                risk, user=request.user, expected_version=version, verification=step_up(request), **body.validated_data
             )
         )
 
@@ -267,7 +271,11 @@ class ImpactAssessmentViewSet(SignedPageMixin, RetireMixin, RegisterViewSet):
     ) -> ImpactAssessment:
         return services.impact_assessment_withdraw(obj, user=user, expected_version=expected_version, reason=reason)
 
-    @extend_schema(request=SignOffRequestSerializer, responses={201: SignOffSerializer})
+    @extend_schema(
+        request=SignOffRequestSerializer,
+        responses={201: SignOffSerializer},
+        parameters=[IF_MATCH_HEADER, X_OTP_HEADER],
+    )
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: Any = None) -> Response:
         assessment = self.get_object()
@@ -276,7 +284,11 @@ class ImpactAssessmentViewSet(SignedPageMixin, RetireMixin, RegisterViewSet):
         body.is_valid(raise_exception=True)
         return _sign_off_response(
             services.impact_assessment_approve(
-                assessment, user=request.user, expected_version=version, statement=body.validated_data["statement"]
+                assessment,
+                user=request.user,
+                expected_version=version,
+                verification=step_up(request),
+                **body.validated_data,
             )
         )
 

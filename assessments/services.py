@@ -7,7 +7,7 @@ replaced in the same transaction so one form save is one version of the parent.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -208,12 +208,27 @@ def risk_withdraw(risk: Risk, *, user: AbstractBaseUser | None, expected_version
     return register_retire(risk, user=user, expected_version=expected_version, reason=reason)
 
 
-def risk_accept(risk: Risk, *, user: AbstractBaseUser, expected_version: int | None, statement: str) -> SignOff:
+def risk_accept(
+    risk: Risk,
+    *,
+    user: AbstractBaseUser,
+    expected_version: int | None,
+    statement: str,
+    verification: str | Callable[[], str],
+    override_reason: str = "",
+) -> SignOff:
     """Accept a risk's residual level and treatment plan as the version the user saw (6.1.3, 8.3)."""
     with transaction.atomic():
         current = Risk.objects.select_for_update().select_related("criteria", "management_system").get(pk=risk.pk)
         _check_version(current, expected_version)
-        return ledger.sign_off(kind=signoffs.ACCEPTANCE, subject=current, user=user, statement=statement)
+        return ledger.sign_off(
+            kind=signoffs.ACCEPTANCE,
+            subject=current,
+            user=user,
+            statement=statement,
+            verification=verification,
+            override_reason=override_reason,
+        )
 
 
 def _check_version(obj: Any, expected_version: int | None) -> None:
@@ -291,13 +306,26 @@ def impact_assessment_update(
 
 
 def impact_assessment_approve(
-    assessment: ImpactAssessment, *, user: AbstractBaseUser, expected_version: int | None, statement: str
+    assessment: ImpactAssessment,
+    *,
+    user: AbstractBaseUser,
+    expected_version: int | None,
+    statement: str,
+    verification: str | Callable[[], str],
+    override_reason: str = "",
 ) -> SignOff:
     """Approve an impact assessment and its decision as the version the user saw (42005 5.11)."""
     with transaction.atomic():
         current = ImpactAssessment.objects.select_for_update().get(pk=assessment.pk)
         _check_version(current, expected_version)
-        return ledger.sign_off(kind=signoffs.APPROVAL, subject=current, user=user, statement=statement)
+        return ledger.sign_off(
+            kind=signoffs.APPROVAL,
+            subject=current,
+            user=user,
+            statement=statement,
+            verification=verification,
+            override_reason=override_reason,
+        )
 
 
 def impact_assessment_delete(

@@ -68,6 +68,18 @@ def acceptance_rule(risk: Risk) -> str:
     return f"Within the acceptance threshold ({threshold}): the risk owner or leadership may accept it."
 
 
+RATED_FIELDS = ("likelihood", "consequence", "residual_likelihood", "residual_consequence", "owner_id")
+
+
+def risk_last_editor(risk: Risk) -> int | None:
+    """Who last changed the risk's ratings or owner: the person whose judgement an acceptance approves."""
+    rows = list(risk.history.order_by("-history_date", "-history_id").values("history_user_id", *RATED_FIELDS))
+    for newer, older in zip(rows, rows[1:], strict=False):
+        if any(newer[name] != older[name] for name in RATED_FIELDS):
+            return newer["history_user_id"]
+    return rows[-1]["history_user_id"] if rows else None
+
+
 def impact_versions(assessment: ImpactAssessment) -> list[Any]:
     """The assessment's latest version and those of its impact rows."""
     return _latest_rows(assessment, assessment.rows.all())
@@ -98,6 +110,7 @@ def register() -> None:
         blockers=risk_blockers,
         diff_url=_history_url("risk_detail"),
         refusal=acceptance_refusal,
+        last_editor=risk_last_editor,
         verb="Accept",
         done_label="Accepted",
         rule=acceptance_rule,

@@ -30,13 +30,16 @@ from rest_framework.views import APIView
 from aims import access, ledger
 from aims.access import Action
 from aims.api_common import (
+    X_OTP_HEADER,
     AccessPermission,
     RegisterSerializer,
     RegisterViewSet,
+    SignOffRequestSerializer,
     etag,
     filter_by_management_system,
     if_match_token,
     register_fields,
+    step_up,
 )
 from aims.api_pagination import Pagination
 from aims.models import SignOff
@@ -105,6 +108,9 @@ class SignOffSerializer(serializers.ModelSerializer):
             "signer_role",
             "statement",
             "signed_at",
+            "verification",
+            "override_reason",
+            "canonical_format",
             "digest",
             "previous_digest",
         ]
@@ -115,8 +121,7 @@ class SignOffSerializer(serializers.ModelSerializer):
         return f"{subject_type.app_label}.{subject_type.model}"
 
 
-class ApprovalSerializer(serializers.Serializer):
-    statement = serializers.CharField(max_length=2000)
+class ApprovalSerializer(SignOffRequestSerializer):
     confirmed = serializers.BooleanField(help_text="Must be true: the approver confirms the SoA as it stands.")
 
 
@@ -227,14 +232,20 @@ class ApproveSoAView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=ApprovalSerializer, responses={201: SignOffSerializer}, parameters=[IF_MATCH_SOA_VERSION])
+    @extend_schema(
+        request=ApprovalSerializer, responses={201: SignOffSerializer}, parameters=[IF_MATCH_SOA_VERSION, X_OTP_HEADER]
+    )
     def post(self, request: Request, pk: int) -> Response:
         management_system = access.get_management_system(request.user, pk, Action.SIGN_OFF)
         token = if_match_token(request)
         body = ApprovalSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         signoff = services.soa_approve(
-            management_system=management_system, user=request.user, expected_token=token, **body.validated_data
+            management_system=management_system,
+            user=request.user,
+            expected_token=token,
+            verification=step_up(request),
+            **body.validated_data,
         )
         return Response(SignOffSerializer(signoff).data, status=status.HTTP_201_CREATED)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -77,7 +78,9 @@ def soa_approve(
     user: AbstractBaseUser,
     statement: str,
     confirmed: bool,
+    verification: str | Callable[[], str],
     expected_token: str | None = None,
+    override_reason: str = "",
 ) -> SignOff:
     """Approve the whole Statement of Applicability as the signer read it (a chained sign-off).
 
@@ -89,5 +92,11 @@ def soa_approve(
             {"confirmed": "Tick the box to confirm you approve the Statement of Applicability as shown."}
         )
     return ledger.sign_off(
-        kind=SOA, subject=management_system, user=user, statement=statement, expected_token=expected_token
+        kind=SOA,
+        subject=management_system,
+        user=user,
+        statement=statement,
+        verification=verification,
+        expected_token=expected_token,
+        override_reason=override_reason,
     )

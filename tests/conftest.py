@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 from aims import services
 from aims.models import ManagementSystem, Role
 from tests.factories import UserFactory, make_management_system
-from tests.kit import PERSONAS, status
+from tests.kit import PERSONAS, enrol_authenticator, status
 
 
 @dataclass
@@ -38,6 +38,8 @@ class World:
 def world(db) -> World:
     """Acme with one member per role, Northwind owned by the outsider."""
     users = {name: UserFactory(username=name) for name in PERSONAS}
+    for user in users.values():
+        enrol_authenticator(user)  # every persona has a second factor, as owners and leadership must
     acme = make_management_system(owner=users["owner"], organisation="Acme Health", name="Acme AIMS")
     northwind = make_management_system(owner=users["outsider"], organisation="Northwind Retail", name="Northwind AIMS")
     add = services.membership_add

@@ -30,12 +30,39 @@ PERSONAS = ("owner", "officer", "leader", "contributor", "auditor", "expired_aud
 SYSTEMS = ("acme", "northwind")  # the personas' own management system, and the outsider's
 
 
-def sign_data(kind: str, subject: Any, statement: str = "Signed after review.", **extra: Any) -> dict[str, Any]:
-    """The POST data of the sign-off form for the version of ``subject`` that stands now."""
+def second_factor(user: Any) -> str:
+    """A fresh recovery code of the user's (each works once): the step-up a signer gives."""
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+    device, _created = StaticDevice.objects.get_or_create(
+        user=user, name="Recovery codes", defaults={"confirmed": True}
+    )
+    token = StaticToken.random_token()
+    device.token_set.create(token=token)
+    return token
+
+
+def otp_header(world: Any, persona: str) -> dict[str, str]:
+    """The API's step-up header for a persona's sign-off (none for the anonymous visitor)."""
+    return {} if persona == "anonymous" else {"x-otp": second_factor(world.users[persona])}
+
+
+def enrol_authenticator(user: Any) -> Any:
+    """Give the user a confirmed TOTP authenticator (so their role's requirement is met)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.get_or_create(user=user, name="Authenticator", defaults={"confirmed": True})[0]
+
+
+def sign_data(
+    kind: str, subject: Any, statement: str = "Signed after review.", *, signer: Any, **extra: Any
+) -> dict[str, Any]:
+    """The POST data of the sign-off form for the version of ``subject`` that stands now, stepped up by ``signer``."""
     return {
         "signed_version": ledger.version_token(kind, subject),
         "statement": statement,
         "confirmed": "on",
+        "second_factor": second_factor(signer),
         **extra,
     }
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from aims import mfa
 from aims.demo import Demo
 from aims.models import ManagementSystem
 from assessments import services
@@ -62,7 +63,7 @@ RISKS: list[dict[str, Any]] = [
         description="Busy nurses may accept the suggested category without reading the message.",
         plan="Training, periodic audit of overrides, and showing the model's confidence next to the category.",
         actions=[("Automation-bias module in mandatory training", "owner", 60, "planned")],
-        accepted="officer",
+        accepted="owner",
     ),
     dict(
         title="Patient message data used beyond the purpose patients were told about",
@@ -78,7 +79,7 @@ RISKS: list[dict[str, Any]] = [
         description="Messages collected for care are reused for model training.",
         plan="Update the privacy notice and record the lawful basis; exclude opted-out patients from training sets.",
         actions=[("Privacy notice updated", "officer", -10, "done")],
-        accepted="officer",
+        accepted="owner",
     ),
     dict(
         title="Chest X-ray model misses findings on portable films",
@@ -193,7 +194,7 @@ RISKS: list[dict[str, Any]] = [
         description="Managers could use no-show scores to decide on discharge from waiting lists.",
         plan="Written intended-use statement; access limited to the reminders service.",
         actions=[],
-        accepted="officer",
+        accepted="owner",
     ),
     dict(
         title="Chatbot gives unsafe medical advice",
@@ -419,6 +420,7 @@ def _risk(ms: ManagementSystem, users: dict, spec: dict, systems: dict, controls
             user=users[spec["accepted"]],
             expected_version=risk.version,
             statement="Residual risk and treatment plan accepted; to be reviewed at the next review date.",
+            verification=mfa.DEMO,
         )
     return risk
 
@@ -483,4 +485,5 @@ def _assessment(ms: ManagementSystem, users: dict, spec: dict, system: AISystem,
             user=users["leader"],
             expected_version=assessment.version,
             statement=f"Approved: {spec['conditions']}",
+            verification=mfa.DEMO,
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from aims import mfa
 from aims.demo import Demo
 from aims.models import SignOff
 from controls import services
@@ -275,6 +276,7 @@ def load(demo: Demo) -> None:
         user=users["leader"],
         statement="Approved for the stage 1 audit: controls included and excluded as shown, with their justifications.",
         confirmed=True,
+        verification=mfa.DEMO,
     )
     row = rows.get(control__key=CHANGED_AFTER_APPROVAL)
     services.applicability_update(

@@ -28,7 +28,9 @@ HISTORY_TABLE = Applicability.history.model._meta.db_table
 def approved(world):
     """Acme's SoA, decided by the officer and approved once by the leader."""
     decide_all(world.acme, world.officer)
-    return services.soa_approve(management_system=world.acme, user=world.leader, statement="Approved.", confirmed=True)
+    return services.soa_approve(
+        verification="password", management_system=world.acme, user=world.leader, statement="Approved.", confirmed=True
+    )
 
 
 def _run_verify(*args: str) -> str:
@@ -107,7 +109,11 @@ def test_any_field_change_gives_another_digest(approved, field, value):
 
 def test_sign_offs_form_a_chain_per_management_system(world, approved):
     second = services.soa_approve(
-        management_system=world.acme, user=world.owner, statement="Re-approved.", confirmed=True
+        verification="password",
+        management_system=world.acme,
+        user=world.owner,
+        statement="Re-approved.",
+        confirmed=True,
     )
     assert approved.sequence == 1 and approved.previous_digest == ledger.GENESIS_DIGEST
     assert second.sequence == 2 and second.previous_digest == approved.digest
@@ -125,7 +131,9 @@ def test_edit_after_approval_shows_changed_since_and_reapproval_keeps_old_sign_o
     assert status.changed_since is True
     assert [c.object_id for c in status.changed] == [row.pk]
     assert status.diff_url.endswith(f"?since={approved.pk}")
-    again = services.soa_approve(management_system=world.acme, user=world.leader, statement="Again.", confirmed=True)
+    again = services.soa_approve(
+        verification="password", management_system=world.acme, user=world.leader, statement="Again.", confirmed=True
+    )
     assert ledger.sign_off_status(SOA, world.acme).changed_since is False
     assert list(ledger.sign_offs_of(SOA, world.acme)) == [again, approved]
 
@@ -187,7 +195,9 @@ def test_verify_ledger_reports_a_missing_history_row(approved):
 
 
 def test_verify_ledger_reports_a_removed_sign_off_as_a_broken_chain_link(world, approved):
-    second = services.soa_approve(management_system=world.acme, user=world.leader, statement="Again.", confirmed=True)
+    second = services.soa_approve(
+        verification="password", management_system=world.acme, user=world.leader, statement="Again.", confirmed=True
+    )
     _disable_trigger()
     _raw("DELETE FROM aims_signoff WHERE id = %s", [approved.pk])
     with pytest.raises(CommandError, match=rf"sign-off id {second.pk} .*chain link mismatch"):
@@ -204,14 +214,18 @@ def test_each_sign_off_is_verified_in_the_canonical_format_it_was_signed_in(worl
     old = make_risk(world.acme, world.officer, title="Signed before retirement existed", residual_likelihood=1,
                     residual_consequence=1)  # fmt: skip
     monkeypatch.setattr(ledger, "CANONICAL_FORMAT", 1)
-    first = risk_accept(old, user=world.leader, expected_version=old.version, statement="Old format.")
+    first = risk_accept(
+        old, verification="password", user=world.leader, expected_version=old.version, statement="Old format."
+    )
     monkeypatch.undo()
     new = make_risk(world.acme, world.officer, title="Signed now", residual_likelihood=1, residual_consequence=1)
-    second = risk_accept(new, user=world.leader, expected_version=new.version, statement="New format.")
-    assert (first.canonical_format, second.canonical_format) == (1, 2)
+    second = risk_accept(
+        new, verification="password", user=world.leader, expected_version=new.version, statement="New format."
+    )
+    assert (first.canonical_format, second.canonical_format) == (1, ledger.CANONICAL_FORMAT)
     assert ledger.verify(world.acme)["ok"] is True
 
-    # Format 2 covers the retirement fields; format 1 never did.
+    # Later formats cover the retirement fields; format 1 never did.
     table = Risk.history.model._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE {table} SET retired_reason = 'forged' WHERE history_id = %s", [first.versions[0][1]])  # noqa: S608

@@ -15,7 +15,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _approve(world, statement: str = "Approved."):
-    return services.soa_approve(management_system=world.acme, user=world.leader, statement=statement, confirmed=True)
+    return services.soa_approve(
+        verification="password", management_system=world.acme, user=world.leader, statement=statement, confirmed=True
+    )
 
 
 def test_ledger_page_lists_the_chain_and_says_it_is_intact(world, client_as):

@@ -19,7 +19,9 @@ pytestmark = pytest.mark.django_db
 
 def _accepted_risk_on(world, system: AISystem) -> Risk:
     risk = make_risk(world.acme, world.officer, ai_systems=[system], residual_likelihood=1, residual_consequence=2)
-    assessment_services.risk_accept(risk, user=world.leader, expected_version=risk.version, statement="Accepted.")
+    assessment_services.risk_accept(
+        risk, verification="password", user=world.leader, expected_version=risk.version, statement="Accepted."
+    )
     return risk
 
 

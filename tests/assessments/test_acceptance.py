@@ -19,7 +19,9 @@ ABOVE = {"residual_likelihood": 4, "residual_consequence": 4}
 
 
 def accept(risk, user, statement="Residual risk accepted with the treatment plan."):
-    return services.risk_accept(risk, user=user, expected_version=risk.version, statement=statement)
+    return services.risk_accept(
+        risk, verification="password", user=user, expected_version=risk.version, statement=statement
+    )
 
 
 @pytest.mark.parametrize("persona", ["leader", "owner"])
@@ -31,7 +33,7 @@ def test_leadership_accepts_a_risk_above_the_threshold(world, persona):
 
 @pytest.mark.parametrize("persona", ["officer", "contributor"])
 def test_risk_owner_accepts_a_risk_within_the_threshold(world, persona):
-    risk = make_risk(world.acme, world.officer, owner=world.users[persona], **WITHIN)
+    risk = make_risk(world.acme, world.owner, owner=world.users[persona], **WITHIN)  # recorded by someone else: four eyes
     assert accept(risk, world.users[persona]).subject_id == risk.pk
 
 
@@ -95,7 +97,7 @@ def test_accepting_a_stale_version_is_refused(world):
     risk = make_risk(world.acme, world.officer, **ABOVE)
     services.risk_update(risk, user=world.officer, expected_version=1, title="Changed meanwhile")
     with pytest.raises(StaleVersionError):
-        services.risk_accept(risk, user=world.leader, expected_version=1, statement="Accepted")
+        services.risk_accept(risk, verification="password", user=world.leader, expected_version=1, statement="Accepted")
     assert not SignOff.objects.exists()
 
 

@@ -11,6 +11,7 @@ from assessments.models import Risk
 from controls.models import Control
 from tests.assessments.helpers import make_assessment, make_criteria, make_risk
 from tests.factories import make_ai_system
+from tests.kit import second_factor
 
 
 def test_officer_creates_a_scored_risk_with_controls_and_actions(world, client_as):
@@ -60,7 +61,7 @@ def test_accept_endpoint_binds_the_version_and_reports_changes(world, client_as)
         f"/api/v1/risks/{risk.pk}/accept/",
         {"statement": "Accepted."},
         content_type="application/json",
-        headers={"if-match": '"1"'},
+        headers={"if-match": '"1"', "x-otp": second_factor(world.leader)},
     )
     assert accepted.status_code == 201 and accepted.json()["kind"] == "risk_acceptance"
     client_as("officer").patch(
@@ -130,7 +131,10 @@ def test_impact_assessment_api_rows_and_approval(world, client_as):
     assert pending.status_code == 400 and "decision" in pending.content.decode()
     client.patch(url, {"decision": "proceed"}, content_type="application/json", headers={"if-match": '"1"'})
     approved = leader.post(
-        url + "approve/", {"statement": "Proceed."}, content_type="application/json", headers={"if-match": '"2"'}
+        url + "approve/",
+        {"statement": "Proceed."},
+        content_type="application/json",
+        headers={"if-match": '"2"', "x-otp": second_factor(world.leader)},
     )
     assert approved.status_code == 201
     assert leader.get(url).json()["latest_sign_off"]["signer"] == "leader"

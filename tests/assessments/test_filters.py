@@ -71,7 +71,9 @@ def risks(world) -> dict:
         ),
     }  # fmt: skip
     for name in ("r1", "r3"):
-        services.risk_accept(rows[name], user=world.leader, expected_version=1, statement="Accepted.")
+        services.risk_accept(
+            rows[name], verification="password", user=world.leader, expected_version=1, statement="Accepted."
+        )
     make_risk(world.northwind, world.outsider, title="Prompt injection at Northwind", source="security")
     ids = {
         "system_a": a.pk, "system_b": b.pk, "control_1": c1.pk, "control_2": c2.pk,

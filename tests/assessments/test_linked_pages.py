@@ -35,7 +35,9 @@ def test_ai_system_page_shows_latest_impact_assessment_decision_and_overdue(worl
         world.acme, world.officer, system=system, title="Latest one", decision="proceed",
         next_review=timezone.localdate() - timedelta(days=3),
     )  # fmt: skip
-    services.impact_assessment_approve(latest, user=world.leader, expected_version=1, statement="Go")
+    services.impact_assessment_approve(
+        latest, verification="password", user=world.leader, expected_version=1, statement="Go"
+    )
     body = (
         client_as("auditor")
         .get(reverse("registers:ai_system_detail", args=[world.acme.pk, system.pk]))

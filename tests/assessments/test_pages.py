@@ -111,7 +111,8 @@ def test_leader_accepts_a_risk_on_its_page_and_the_list_shows_it(world, client_a
     risk = make_risk(world.acme, world.officer, residual_likelihood=4, residual_consequence=4)
     client = client_as("leader")
     response = client.post(
-        url("risk_accept", world.acme, risk.pk), sign_data(ACCEPTANCE, risk, "Accepted for one year.")
+        url("risk_accept", world.acme, risk.pk),
+        sign_data(ACCEPTANCE, risk, "Accepted for one year.", signer=world.leader),
     )
     assert response.status_code == 302
     body = client.get(url("risk_list", world.acme) + "?accepted=yes").content.decode()
@@ -120,7 +121,9 @@ def test_leader_accepts_a_risk_on_its_page_and_the_list_shows_it(world, client_a
 
 def test_officer_cannot_accept_a_risk_above_the_threshold_on_its_page(world, client_as):
     risk = make_risk(world.acme, world.officer, owner=world.officer, residual_likelihood=4, residual_consequence=4)
-    response = client_as("officer").post(url("risk_accept", world.acme, risk.pk), sign_data(ACCEPTANCE, risk, "Fine."))
+    response = client_as("officer").post(
+        url("risk_accept", world.acme, risk.pk), sign_data(ACCEPTANCE, risk, "Fine.", signer=world.officer)
+    )
     assert response.status_code == 403
 
 

@@ -15,7 +15,7 @@ from assessments.models import ImpactAssessment, Risk
 from assessments.signoffs import ACCEPTANCE, APPROVAL
 from tests.assessments.helpers import make_assessment, make_risk
 from tests.factories import make_ai_system
-from tests.kit import SYSTEMS, matrix, sign_data
+from tests.kit import SYSTEMS, matrix, otp_header, sign_data
 
 HIDDEN = {"list": False, "retrieve": 404, "history": 404, "create": 400, "update": 404, "delete": 404, "accept": 404}
 ANONYMOUS = dict.fromkeys(HIDDEN, 401)
@@ -58,7 +58,7 @@ def snapshot(risk):
     )
 
 
-def call(client, world, action: str, target: str, risk):
+def call(client, world, action: str, target: str, risk, persona: str = "owner"):
     url = f"/api/v1/risks/{risk.pk}/"
     match = {"if-match": f'"{risk.version}"'}
     if action == "list":
@@ -72,7 +72,10 @@ def call(client, world, action: str, target: str, risk):
     if action == "delete":
         return client.delete(url, headers=match)
     if action == "accept":
-        return client.post(url + "accept/", {"statement": "Accepted."}, content_type="application/json", headers=match)
+        # A sole member signs their own change with a reason; access is what this matrix tests.
+        body = {"statement": "Accepted.", "override_reason": "Sole member of the management system."}
+        headers = {**match, **otp_header(world, persona)}
+        return client.post(url + "accept/", body, content_type="application/json", headers=headers)
     ms = world.northwind if target == "northwind" else world.acme
     body = {
         "management_system": ms.pk,
@@ -98,7 +101,7 @@ def test_risk_api_permission_matrix(world, client_as, persona, where, expected):
         risk = make_risks(world)[where]
         want = expected[action]
         before = snapshot(risk)
-        response = call(client, world, action, where, risk)
+        response = call(client, world, action, where, risk, persona)
         case = f"{persona} {action} {where}"
         if action == "list":
             listed = want == 401 or {r["id"] for r in response.json()["results"]} >= {risk.pk}
@@ -132,7 +135,10 @@ def test_impact_assessment_api_approval_and_reading(world, client_as, persona, w
     read = client.get(url)
     assert read.status_code == (expected if expected in (401, 404) else 200)
     approve = client.post(
-        url + "approve/", {"statement": "Approved."}, content_type="application/json", headers={"if-match": '"1"'}
+        url + "approve/",
+        {"statement": "Approved.", "override_reason": "Sole member of the management system."},
+        content_type="application/json",
+        headers={"if-match": '"1"', **otp_header(world, persona)},
     )
     assert approve.status_code == expected, approve.content
     assert SignOff.objects.count() == (1 if expected == 201 else 0)
@@ -181,11 +187,13 @@ def test_risk_pages_permission_matrix(world, client_as, risks, persona, expected
         client.get(reverse("assessments:risk_create", args=[ms])).status_code,
         client.get(reverse("assessments:risk_edit", args=[ms, risk.pk])).status_code,
         client.post(
-            reverse("assessments:risk_accept", args=[ms, risk.pk]), sign_data(ACCEPTANCE, risk, "OK")
+            reverse("assessments:risk_accept", args=[ms, risk.pk]),
+            sign_data(ACCEPTANCE, risk, "OK", signer=world.users[persona]),
         ).status_code,
         client.get(reverse("assessments:impact_create", args=[ms])).status_code,
         client.post(
-            reverse("assessments:impact_approve", args=[ms, assessment.pk]), sign_data(APPROVAL, assessment, "OK")
+            reverse("assessments:impact_approve", args=[ms, assessment.pk]),
+            sign_data(APPROVAL, assessment, "OK", signer=world.users[persona]),
         ).status_code,
     )
     assert got == expected
@@ -199,7 +207,7 @@ def test_contributor_edits_and_accepts_the_risk_they_own_on_its_pages(world, cli
     assert client.get(reverse("assessments:risk_edit", args=[world.acme.pk, mine.pk])).status_code == 200
     response = client.post(
         reverse("assessments:risk_accept", args=[world.acme.pk, mine.pk]),
-        sign_data(ACCEPTANCE, mine, "Mine, accepted."),
+        sign_data(ACCEPTANCE, mine, "Mine, accepted.", signer=world.contributor),
     )
     assert response.status_code == 302 and SignOff.objects.get().signer == world.contributor
 

@@ -21,7 +21,9 @@ def add_risks(world, n: int, start: int) -> None:
             residual_likelihood=1, residual_consequence=2, actions=[{"description": f"Action {i}", "owner": world.contributor}],
         )  # fmt: skip
         if i % 2:
-            services.risk_accept(risk, user=world.leader, expected_version=risk.version, statement="Accepted")
+            services.risk_accept(
+                risk, verification="password", user=world.leader, expected_version=risk.version, statement="Accepted"
+            )
 
 
 def add_assessments(world, n: int, start: int) -> None:
@@ -31,7 +33,9 @@ def add_assessments(world, n: int, start: int) -> None:
             rows=[{"area": "privacy", "affected_group": "Patients", "description": "x", "severity": 3, "likelihood": 2}],
         )  # fmt: skip
         if i % 2:
-            services.impact_assessment_approve(assessment, user=world.leader, expected_version=1, statement="Approved")
+            services.impact_assessment_approve(
+                assessment, verification="password", user=world.leader, expected_version=1, statement="Approved"
+            )
 
 
 def test_risk_list_page_and_api_queries_do_not_grow_with_risks(world, client_as):

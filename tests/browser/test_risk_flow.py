@@ -14,6 +14,7 @@ from controls.catalog import catalog_ensure
 from controls.models import Control
 from tests.assessments.helpers import make_criteria
 from tests.factories import make_ai_system
+from tests.kit import second_factor
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -53,6 +54,7 @@ def test_officer_scores_a_risk_leader_accepts_it_and_heat_map_shows_it(world, pa
     page.goto(live_url + reverse("assessments:risk_detail", args=[world.acme.pk, risk.pk]))
     page.get_by_label("Statement and rationale").fill("Residual risk accepted while the data is collected.")
     page.get_by_label("I have reviewed the version shown").check()
+    page.get_by_label("Code from your authenticator app").fill(second_factor(world.leader))
     page.get_by_role("button", name="Accept and sign version 1").click()
     expect(page.get_by_text("You accepted version 1")).to_be_visible()
     assert ledger.sign_off_status("risk_acceptance", risk).latest.signer == world.leader

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from aims.models import SignOff
 from tests.browser.conftest import screenshot
 from tests.controls.helpers import decide_all, row_of
+from tests.kit import second_factor
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,6 +23,7 @@ def test_the_leader_cannot_approve_a_soa_changed_after_they_opened_it(world, pag
     page.goto(live_url + reverse("controls:soa_approve", args=[world.acme.pk]))
     page.get_by_label("Statement and rationale").fill("Approved as reviewed on Monday.")
     page.get_by_label("I have reviewed the version shown").check()
+    page.get_by_label("Code from your authenticator app").fill(second_factor(world.leader))
 
     officer = second_page
     login(officer, "officer")
@@ -41,6 +43,7 @@ def test_the_leader_cannot_approve_a_soa_changed_after_they_opened_it(world, pag
     expect(page.get_by_label("Statement and rationale")).to_have_value("Approved as reviewed on Monday.")
     expect(page.get_by_label("I have reviewed the version shown")).not_to_be_checked()
     page.get_by_label("I have reviewed the version shown").check()
+    page.get_by_label("Code from your authenticator app").fill(second_factor(world.leader))
     page.get_by_role("button", name="Approve and sign").click()
     expect(page.locator(".soa-signoff")).to_contain_text("Approved on")
     signoff = SignOff.objects.get()

@@ -10,6 +10,7 @@ from aims.models import SignOff
 from controls.models import Applicability
 from tests.controls.helpers import decide_all, row_of
 from tests.factories import decide_soa_row
+from tests.kit import second_factor
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -64,6 +65,7 @@ def test_officer_decides_leader_approves_then_an_edit_shows_changed_since(world,
     page.get_by_role("link", name="Approve…").click()
     page.get_by_label("Statement and rationale").fill("Approved for the stage 1 audit.")
     page.get_by_label("I have reviewed the version shown").check()
+    page.get_by_label("Code from your authenticator app").fill(second_factor(world.leader))
     page.get_by_role("button", name="Approve and sign").click()
     expect(page.locator(".soa-signoff")).to_contain_text("Approved on")
     assert SignOff.objects.get().signer == world.leader

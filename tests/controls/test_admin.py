@@ -12,7 +12,9 @@ pytestmark = pytest.mark.django_db
 
 def test_sign_offs_and_catalog_cannot_be_added_changed_or_deleted_in_admin(world, superuser_client):
     decide_all(world.acme, world.officer)
-    signoff = services.soa_approve(management_system=world.acme, user=world.leader, statement="OK", confirmed=True)
+    signoff = services.soa_approve(
+        verification="password", management_system=world.acme, user=world.leader, statement="OK", confirmed=True
+    )
     assert superuser_client.get(reverse("admin:aims_signoff_changelist")).status_code == 200
     page = superuser_client.get(reverse("admin:aims_signoff_change", args=[signoff.pk]))
     assert page.status_code == 200 and 'name="_save"' not in page.content.decode()

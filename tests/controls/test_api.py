@@ -10,7 +10,7 @@ from controls import services
 from controls.models import Applicability
 from tests.controls.helpers import decide_all, row_of
 from tests.factories import make_ai_system
-from tests.kit import assert_constant_queries, get_ok
+from tests.kit import assert_constant_queries, get_ok, second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -77,7 +77,9 @@ def test_approve_soa_then_sign_offs_and_verify(world, api_as):
     url = f"/api/v1/management-systems/{world.acme.pk}/approve-soa/"
     body = {"statement": "Approved.", "confirmed": True}
     leader = api_as("leader")
-    refused = leader.post(url, body, format="json", HTTP_IF_MATCH=_soa_etag(leader, world.acme))
+    refused = leader.post(
+        url, body, format="json", HTTP_IF_MATCH=_soa_etag(leader, world.acme), HTTP_X_OTP=second_factor(world.leader)
+    )
     assert refused.status_code == 400 and "not decided yet" in str(refused.data)
     decide_all(world.acme, world.officer)
     etag = _soa_etag(leader, world.acme)
@@ -85,8 +87,12 @@ def test_approve_soa_then_sign_offs_and_verify(world, api_as):
     assert api_as("outsider").post(url, body, format="json", HTTP_IF_MATCH=etag).status_code == 404
     missing = leader.post(url, body, format="json")
     assert missing.status_code == 428 and "If-Match" in missing.json()["detail"]
-    response = leader.post(url, body, format="json", HTTP_IF_MATCH=etag)
-    assert response.status_code == 201
+    no_code = leader.post(url, body, format="json", HTTP_IF_MATCH=etag)
+    assert no_code.status_code == 400 and "X-OTP" in no_code.json()
+    wrong = leader.post(url, body, format="json", HTTP_IF_MATCH=etag, HTTP_X_OTP="000000")
+    assert wrong.status_code == 400 and "not valid" in wrong.json()["X-OTP"][0]
+    response = leader.post(url, body, format="json", HTTP_IF_MATCH=etag, HTTP_X_OTP=second_factor(world.leader))
+    assert response.status_code == 201 and response.data["verification"] == "recovery_code"
     assert response.data["sequence"] == 1 and len(response.data["versions"]) == 38
     listed = api_as("auditor").get("/api/v1/sign-offs/", {"management_system": world.acme.pk})
     assert [s["digest"] for s in listed.data["results"]] == [SignOff.objects.get().digest]
@@ -105,12 +111,18 @@ def test_soa_approval_is_refused_when_a_row_changed_since_the_version_was_read(w
         f"/api/v1/soa/{row.pk}/", {"implementation_notes": "Changed meanwhile"}, format="json", HTTP_IF_MATCH='"2"'
     )
     url = f"/api/v1/management-systems/{world.acme.pk}/approve-soa/"
-    stale = leader.post(url, {"statement": "Approved.", "confirmed": True}, format="json", HTTP_IF_MATCH=etag)
+    code = second_factor(world.leader)
+    stale = leader.post(
+        url, {"statement": "Approved.", "confirmed": True}, format="json", HTTP_IF_MATCH=etag, HTTP_X_OTP=code
+    )
     assert stale.status_code == 412 and "changed since you opened it" in stale.json()["detail"]
     assert not SignOff.objects.exists()
     fresh = _soa_etag(leader, world.acme)
     assert fresh != etag
-    signed = leader.post(url, {"statement": "Approved.", "confirmed": True}, format="json", HTTP_IF_MATCH=fresh)
+    # The code was not spent on the refused sign-off: the same one signs the fresh version.
+    signed = leader.post(
+        url, {"statement": "Approved.", "confirmed": True}, format="json", HTTP_IF_MATCH=fresh, HTTP_X_OTP=code
+    )
     assert signed.status_code == 201
 
 
@@ -122,6 +134,7 @@ def test_verify_endpoint_reports_the_first_broken_sign_off(world, api_as):
         {"statement": "OK", "confirmed": True},
         format="json",
         HTTP_IF_MATCH=_soa_etag(leader, world.acme),
+        HTTP_X_OTP=second_factor(world.leader),
     )
     signoff = SignOff.objects.get()
     table = Applicability.history.model._meta.db_table

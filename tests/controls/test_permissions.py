@@ -79,7 +79,8 @@ APPROVAL_POST = {
 @matrix(APPROVAL_POST)
 def test_approval_post_is_decided_by_sign_off_permission(world, client_as, persona, expected):
     response = client_as(persona).post(
-        reverse("controls:soa_approve", args=[world.acme.pk]), sign_data(SOA, world.acme, "OK")
+        reverse("controls:soa_approve", args=[world.acme.pk]),
+        sign_data(SOA, world.acme, "OK", signer=world.users[persona]),
     )
     assert response.status_code == expected
     if expected == 400:

@@ -17,7 +17,7 @@ from controls.models import Applicability
 from controls.signoffs import SOA
 from tests.controls.helpers import EXCLUDED, INCLUDED, Status, decide_all, row_of
 from tests.factories import make_ai_system
-from tests.kit import assert_constant_queries, get_ok, sign_data
+from tests.kit import assert_constant_queries, get_ok, second_factor, sign_data
 
 pytestmark = pytest.mark.django_db
 
@@ -189,7 +189,7 @@ def test_approval_page_lists_what_blocks_approval(world, client_as):
     assert response.status_code == 200
     assert len(response.context["signoff"].blockers) == 38
     response = client_as("leader").post(
-        reverse("controls:soa_approve", args=[world.acme.pk]), sign_data(SOA, world.acme, "OK")
+        reverse("controls:soa_approve", args=[world.acme.pk]), sign_data(SOA, world.acme, "OK", signer=world.leader)
     )
     assert response.status_code == 400 and "not decided yet" in response.content.decode()
     assert not SignOff.objects.exists()
@@ -199,10 +199,10 @@ def test_leader_approves_then_an_edit_shows_changed_since_with_a_diff(world, cli
     decide_all(world.acme, world.officer)
     leader = client_as("leader")
     url = reverse("controls:soa_approve", args=[world.acme.pk])
-    unconfirmed = sign_data(SOA, world.acme, "Approved.")
+    unconfirmed = sign_data(SOA, world.acme, "Approved.", signer=world.leader)
     del unconfirmed["confirmed"]
     assert "Tick the box" in leader.post(url, unconfirmed).content.decode()
-    response = leader.post(url, sign_data(SOA, world.acme, "Approved for stage 1."))
+    response = leader.post(url, sign_data(SOA, world.acme, "Approved for stage 1.", signer=world.leader))
     assert response.status_code == 302
     signoff = SignOff.objects.get()
     assert signoff.signer == world.leader and len(signoff.versions) == 38
@@ -275,7 +275,12 @@ def test_approval_of_a_version_the_leader_did_not_see_is_refused_with_a_conflict
     url = reverse("controls:soa_approve", args=[world.acme.pk])
     page = leader.get(url)
     form = page.context["signoff"].form
-    seen = {"signed_version": form.initial["signed_version"], "statement": "Approved as read.", "confirmed": "on"}
+    seen = {
+        "signed_version": form.initial["signed_version"],
+        "statement": "Approved as read.",
+        "confirmed": "on",
+        "second_factor": second_factor(world.leader),
+    }
     row = row_of(world.acme, "A.6.2.4")
     services.applicability_update(row, user=world.officer, expected_version=row.version, justification="Changed.")
 
@@ -287,6 +292,10 @@ def test_approval_of_a_version_the_leader_did_not_see_is_refused_with_a_conflict
     # The page offers the version that stands now, unticked, with the statement kept.
     retry = response.context["signoff"].form
     assert not retry.is_bound and retry.initial["statement"] == "Approved as read."
-    assert retry.initial["signed_version"] == sign_data(SOA, world.acme)["signed_version"] != seen["signed_version"]
-    again = {**seen, "signed_version": retry.initial["signed_version"]}
+    assert (
+        retry.initial["signed_version"]
+        == sign_data(SOA, world.acme, signer=world.leader)["signed_version"]
+        != seen["signed_version"]
+    )
+    again = {**seen, "signed_version": retry.initial["signed_version"], "second_factor": second_factor(world.leader)}
     assert leader.post(url, again).status_code == 302

@@ -84,7 +84,13 @@ def test_approval_with_undecided_rows_is_refused_with_the_list(world):
         implementation_status=Status.NOT_STARTED,
     )
     with pytest.raises(ValidationError) as error:
-        services.soa_approve(management_system=world.acme, user=world.leader, statement="Approved.", confirmed=True)
+        services.soa_approve(
+            verification="password",
+            management_system=world.acme,
+            user=world.leader,
+            statement="Approved.",
+            confirmed=True,
+        )
     assert error.value.messages == [
         "A.7.4 Data quality requirements, and data that meets them: not decided yet (include or exclude it)."
     ]
@@ -94,9 +100,17 @@ def test_approval_with_undecided_rows_is_refused_with_the_list(world):
 def test_approval_needs_the_confirmation_and_a_statement(world):
     decide_all(world.acme, world.officer)
     with pytest.raises(ValidationError, match="Tick the box"):
-        services.soa_approve(management_system=world.acme, user=world.leader, statement="Approved.", confirmed=False)
+        services.soa_approve(
+            verification="password",
+            management_system=world.acme,
+            user=world.leader,
+            statement="Approved.",
+            confirmed=False,
+        )
     with pytest.raises(ValidationError, match="statement"):
-        services.soa_approve(management_system=world.acme, user=world.leader, statement="  ", confirmed=True)
+        services.soa_approve(
+            verification="password", management_system=world.acme, user=world.leader, statement="  ", confirmed=True
+        )
     assert not SignOff.objects.exists()
 
 
@@ -105,6 +119,10 @@ def test_only_owner_and_leadership_approve_the_soa(world, persona):
     decide_all(world.acme, world.officer)
     with pytest.raises(PermissionDenied):
         services.soa_approve(
-            management_system=world.acme, user=world.users[persona], statement="Approved.", confirmed=True
+            verification="password",
+            management_system=world.acme,
+            user=world.users[persona],
+            statement="Approved.",
+            confirmed=True,
         )
     assert not SignOff.objects.exists()
