@@ -142,7 +142,9 @@ class SignOffForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "one-time-code"}),
     )
 
-    def __init__(self, *args, step_up_label: str = "Code from your authenticator app", override: bool = False, **kwargs):
+    def __init__(
+        self, *args, step_up_label: str = "Code from your authenticator app", override: bool = False, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.fields["second_factor"].label = step_up_label
         self.fields["second_factor"].help_text = "Asked at every signature, so that it binds you, now."

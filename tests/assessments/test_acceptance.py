@@ -33,7 +33,9 @@ def test_leadership_accepts_a_risk_above_the_threshold(world, persona):
 
 @pytest.mark.parametrize("persona", ["officer", "contributor"])
 def test_risk_owner_accepts_a_risk_within_the_threshold(world, persona):
-    risk = make_risk(world.acme, world.owner, owner=world.users[persona], **WITHIN)  # recorded by someone else: four eyes
+    risk = make_risk(
+        world.acme, world.owner, owner=world.users[persona], **WITHIN
+    )  # recorded by someone else: four eyes
     assert accept(risk, world.users[persona]).subject_id == risk.pk
 
 
