@@ -72,11 +72,21 @@ from aims.models import ManagementSystem, SignOff
 GENESIS_DIGEST = "0" * 64
 # The canonical format new sign-offs are written in; every sign-off records its own, and
 # verification recomputes each in the format it was signed in.
-CANONICAL_FORMAT = 3
+CANONICAL_FORMAT = 4
 # Fields added to signed records after a format was in use: a sign-off of an earlier format
 # never covered them, so they are left out when it is recomputed.
 FIELDS_SINCE_FORMAT: dict[int, frozenset[str]] = {
     2: frozenset({"retired_at", "retired_reason"}),  # records retired instead of deleted
+    4: frozenset(  # risks: consequences per party, residual evaluation, acceptance rationale and review date
+        {
+            "consequence_organisation_rating",
+            "consequence_individuals_rating",
+            "consequence_society_rating",
+            "residual_evaluation",
+            "acceptance_rationale",
+            "acceptance_review_by",
+        }
+    ),
 }
 # Format 3 adds to the payload how the signer was verified and any four-eyes override.
 

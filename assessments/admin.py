@@ -14,7 +14,7 @@ from assessments.models import ImpactAssessment, Risk, RiskCriteria
 
 @admin.register(RiskCriteria)
 class RiskCriteriaAdmin(ReadOnlyHistoryAdmin):
-    list_display = ("reference", "title", "number", "method", "acceptance_threshold", "management_system")
+    list_display = ("reference", "title", "number", "method", "acceptable_level", "management_system")
     list_filter = ("management_system",)
 
 

@@ -52,7 +52,10 @@ class RiskCriteriaSerializer(RegisterSerializer):
             "method",
             "bands",
             "matrix",
-            "acceptance_threshold",
+            "acceptable_level",
+            "authority",
+            "intolerable_level",
+            "consequence_basis",
             "rationale",
         )
         read_only_fields = ["number"]
@@ -101,7 +104,7 @@ class RiskSerializer(SignedStateMixin, RegisterSerializer):
     actions = TreatmentActionSerializer(many=True, required=False)
     criteria_version = serializers.IntegerField(source="criteria.number", read_only=True)
     is_overdue = serializers.BooleanField(read_only=True)
-    # Plain strings: one level enum (the criteria's acceptance_threshold) is enough for the schema.
+    # Plain strings: one level enum (the criteria's acceptable_level) is enough for the schema.
     inherent_level = serializers.CharField(read_only=True, help_text="low, medium, high or critical (computed).")
     residual_level = serializers.CharField(read_only=True, help_text="low, medium, high, critical or empty (computed).")
 
@@ -114,6 +117,7 @@ class RiskSerializer(SignedStateMixin, RegisterSerializer):
             "inherent_level",
             "evaluation",
             "residual_level",
+            "residual_evaluation",
             "control_keys",
             "is_overdue",
             "impact_row",
@@ -122,7 +126,9 @@ class RiskSerializer(SignedStateMixin, RegisterSerializer):
             "signed_version",
             "changed_since_signed",
         )
-        read_only_fields = ["criteria", "inherent_level", "evaluation", "residual_level", "impact_row"]
+        read_only_fields = [
+            "criteria", "inherent_level", "evaluation", "residual_level", "residual_evaluation", "impact_row",
+        ]  # fmt: skip
 
 
 class ImpactRowSerializer(serializers.ModelSerializer):

@@ -8,7 +8,16 @@ from django import forms
 
 from aims.models import ManagementSystem
 from aims.selectors import owner_candidates
-from assessments.models import ImpactAssessment, ImpactRow, Level, Risk, RiskCriteria, TreatmentAction
+from assessments.models import (
+    AUTHORITY_RANK,
+    Authority,
+    ImpactAssessment,
+    ImpactRow,
+    Level,
+    Risk,
+    RiskCriteria,
+    TreatmentAction,
+)
 from controls.models import Control
 from registers.forms import RegisterForm, user_label
 from registers.models import AISystem
@@ -58,9 +67,19 @@ class CriteriaForm(forms.Form):
         help_text="Matrix method: one line per likelihood, highest first, levels separated by spaces "
         "(for example “medium high high critical critical”).",
     )
-    acceptance_threshold = forms.ChoiceField(
-        choices=Level.choices, help_text=RiskCriteria._meta.get_field("acceptance_threshold").help_text
+    acceptable_level = forms.ChoiceField(
+        choices=Level.choices, help_text=RiskCriteria._meta.get_field("acceptable_level").help_text
     )
+    authority_low = forms.ChoiceField(label="A low residual risk is accepted by", choices=Authority.choices)
+    authority_medium = forms.ChoiceField(label="A medium residual risk is accepted by", choices=Authority.choices)
+    authority_high = forms.ChoiceField(label="A high residual risk is accepted by", choices=Authority.choices)
+    authority_critical = forms.ChoiceField(label="A critical residual risk is accepted by", choices=Authority.choices)
+    intolerable_level = forms.ChoiceField(
+        choices=[("", "None: every level may be accepted by its authority"), *Level.choices],
+        required=False,
+        help_text=RiskCriteria._meta.get_field("intolerable_level").help_text,
+    )
+    consequence_basis = forms.ChoiceField(label="Consequences", choices=RiskCriteria.ConsequenceBasis.choices)
     rationale = forms.CharField(widget=_rows(3), required=False, help_text="Why these criteria or what changed.")
     change_reason = forms.CharField(max_length=100, required=False, help_text="Recorded in the history.")
 
@@ -78,8 +97,18 @@ class CriteriaForm(forms.Form):
             "medium_max": bands.get("medium"),
             "high_max": bands.get("high"),
             "matrix": "\n".join(" ".join(row) for row in reversed(criteria.matrix or [])),
-            "acceptance_threshold": criteria.acceptance_threshold,
+            "acceptable_level": criteria.acceptable_level,
+            **{f"authority_{level}": criteria.authority_for(level) for level in Level.values},
+            "intolerable_level": criteria.intolerable_level,
+            "consequence_basis": criteria.consequence_basis,
         }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        ranks = [AUTHORITY_RANK[data[f"authority_{level}"]] for level in Level.values if data.get(f"authority_{level}")]
+        if ranks != sorted(ranks):
+            self.add_error(None, "A higher level cannot need a lower authority than a lower level.")
+        return data
 
     def criteria_fields(self) -> dict[str, Any]:
         """The cleaned values as RiskCriteria fields."""
@@ -102,7 +131,10 @@ class CriteriaForm(forms.Form):
             "method": data["method"],
             "bands": bands if data["method"] == RiskCriteria.Method.PRODUCT else [],
             "matrix": list(reversed(matrix)) if data["method"] == RiskCriteria.Method.MATRIX else [],
-            "acceptance_threshold": data["acceptance_threshold"],
+            "acceptable_level": data["acceptable_level"],
+            "authority": {level: data[f"authority_{level}"] for level in Level.values},
+            "intolerable_level": data.get("intolerable_level", ""),
+            "consequence_basis": data["consequence_basis"],
             "rationale": data.get("rationale", ""),
         }
 
@@ -132,20 +164,24 @@ class RiskForm(RegisterForm):
             "opportunity": _rows(2),
             "additional_controls": _rows(2),
             "effectiveness_check": _rows(2),
+            "acceptance_rationale": _rows(2),
             "ai_systems": forms.CheckboxSelectMultiple,
             "controls": forms.CheckboxSelectMultiple,
             "next_review": DATE,
+            "acceptance_review_by": DATE,
         }
 
+    PARTY_RATINGS = ["consequence_organisation_rating", "consequence_individuals_rating", "consequence_society_rating"]
     SECTIONS = [
         ("Identification", ["title", "ai_systems", "lifecycle_stage", "source", "affected_objective", "owner"]),
         ("Analysis", ["description", "consequence_organisation", "consequence_individuals", "consequence_society"]),
-        ("Inherent risk", ["likelihood", "consequence"]),
+        ("Inherent risk", ["likelihood", *PARTY_RATINGS, "consequence"]),
         ("Treatment", ["treatment_option", "treatment_plan", "opportunity", "controls", "additional_controls"]),
         (
             "Residual risk and review",
             ["residual_likelihood", "residual_consequence", "next_review", "effectiveness_check", "rescore"],
         ),
+        ("Acceptance", ["acceptance_rationale", "acceptance_review_by"]),
     ]
 
     def __init__(
@@ -165,12 +201,19 @@ class RiskForm(RegisterForm):
         self.fields["controls"].label = "Annex A controls"
         self.fields["owner"].queryset = owner_candidates(management_system)
         self.fields["owner"].label_from_instance = user_label
-        for name, scale, blank in (
-            ("likelihood", criteria.likelihood_scale, None),
-            ("consequence", criteria.consequence_scale, None),
+        per_party = criteria.consequence_basis == RiskCriteria.ConsequenceBasis.PER_PARTY
+        for name in self.PARTY_RATINGS if not per_party else ["consequence"]:
+            del self.fields[name]  # rated per party, or once as the worst of the three, as the criteria say
+        scales = [("likelihood", criteria.likelihood_scale, None)]
+        if per_party:
+            scales += [(name, criteria.consequence_scale, "Not rated") for name in self.PARTY_RATINGS]
+        else:
+            scales.append(("consequence", criteria.consequence_scale, None))
+        scales += [
             ("residual_likelihood", criteria.likelihood_scale, "Not assessed yet"),
             ("residual_consequence", criteria.consequence_scale, "Not assessed yet"),
-        ):
+        ]
+        for name, scale, blank in scales:
             field = self.fields[name]
             self.fields[name] = forms.TypedChoiceField(
                 label=field.label,
@@ -178,7 +221,10 @@ class RiskForm(RegisterForm):
                 coerce=int,
                 empty_value=None,
                 required=blank is None,
-                help_text=f"On {criteria}.",
+                help_text=f"On {criteria}."
+                + (
+                    " The highest of the three ratings is the risk's consequence." if name in self.PARTY_RATINGS else ""
+                ),
             )
         if current is None or current.pk == criteria.pk or self.instance.pk is None:
             del self.fields["rescore"]
@@ -191,7 +237,7 @@ class RiskForm(RegisterForm):
         return [(legend, [self[name] for name in names if name in self.fields]) for legend, names in self.SECTIONS]
 
     def register_fields(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in self._meta.fields}
+        return {name: self.cleaned_data[name] for name in self._meta.fields if name in self.fields}
 
 
 class ActionForm(forms.Form):

@@ -56,7 +56,7 @@ class HeatMap:
                 "version": criteria.number,
                 "likelihood_labels": [p["label"] for p in criteria.likelihood_scale],
                 "consequence_labels": [p["label"] for p in criteria.consequence_scale],
-                "acceptance_threshold": criteria.acceptance_threshold,
+                "acceptable_level": criteria.acceptable_level,
             },
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "total": self.total,

@@ -34,6 +34,27 @@ class Level(models.TextChoices):
 LEVEL_RANK = {level.value: rank for rank, level in enumerate(Level, start=1)}
 
 
+class Authority(models.TextChoices):
+    """Who may accept a risk of a level (each may also accept what a lower authority may)."""
+
+    RISK_OWNER = "risk_owner", "The risk owner"
+    OFFICER = "officer", "A compliance officer"
+    LEADERSHIP = "leadership", "Leadership (top management)"
+
+
+AUTHORITY_RANK = {authority.value: rank for rank, authority in enumerate(Authority, start=1)}
+
+
+def default_authority() -> dict[str, str]:
+    """Low and medium residual risks accepted by their owner; high by an officer; critical by leadership."""
+    return {
+        Level.LOW.value: Authority.RISK_OWNER.value,
+        Level.MEDIUM.value: Authority.RISK_OWNER.value,
+        Level.HIGH.value: Authority.OFFICER.value,
+        Level.CRITICAL.value: Authority.LEADERSHIP.value,
+    }
+
+
 def default_likelihood_scale() -> list[dict[str, str]]:
     return [
         {"label": "Rare", "description": "May happen only in exceptional circumstances (less than once in 10 years)."},
@@ -91,11 +112,34 @@ class RiskCriteria(RegisterModel):
     matrix = models.JSONField(
         default=list, blank=True, help_text="Matrix method: a level per likelihood row and consequence column."
     )
-    acceptance_threshold = models.CharField(
+
+    class ConsequenceBasis(models.TextChoices):
+        PER_PARTY = "per_party", "Rated for the organisation, for individuals and for society; the highest counts"
+        WORST = "worst", "One rating: the worst of the consequences for the organisation, individuals and society"
+
+    acceptable_level = models.CharField(
         max_length=20,
         choices=Level.choices,
         default=Level.MEDIUM,
-        help_text="Highest residual level the risk owner may accept; above it only leadership may accept.",
+        help_text="The highest level that needs no further treatment (6.1.2 d): above it a risk is treated further, "
+        "or accepted with a rationale by the authority its level requires.",
+    )
+    authority = models.JSONField(
+        "acceptance authority",
+        default=default_authority,
+        help_text="Who may accept a residual risk of each level: the risk owner, a compliance officer or leadership.",
+    )
+    intolerable_level = models.CharField(
+        max_length=20,
+        choices=Level.choices,
+        blank=True,
+        help_text="Optional: residual risks at or above this level cannot be accepted at all.",
+    )
+    consequence_basis = models.CharField(
+        max_length=20,
+        choices=ConsequenceBasis.choices,
+        default=ConsequenceBasis.WORST,
+        help_text="Rate the consequence for each party (the highest counts), or once as the worst of the three.",
     )
     rationale = models.TextField(blank=True, help_text="Why these criteria, or what changed from the previous version.")
 
@@ -120,6 +164,34 @@ class RiskCriteria(RegisterModel):
 
     def likelihood_label(self, value: int | None) -> str:
         return _label(self.likelihood_scale, value)
+
+    def authority_for(self, level: str) -> str:
+        """Who may accept a residual risk of this level (leadership when the criteria do not say)."""
+        return (self.authority or {}).get(level, Authority.LEADERSHIP.value)
+
+    def is_intolerable(self, level: str) -> bool:
+        return bool(self.intolerable_level) and LEVEL_RANK[level] >= LEVEL_RANK[self.intolerable_level]
+
+    def is_acceptable(self, level: str) -> bool:
+        """At or below the acceptable level: no further treatment needed."""
+        return LEVEL_RANK[level] <= LEVEL_RANK[self.acceptable_level]
+
+    @property
+    def acceptance_table(self) -> list[tuple[str, str, str, str]]:
+        """(level, label, how it is judged, who accepts it) for every level, lowest first."""
+        judged = {"within": "Acceptable: no further treatment needed", "above": "Above the acceptable level",
+                  "intolerable": "Intolerable: cannot be accepted"}  # fmt: skip
+        return [
+            (level, label, judged[self.evaluate(level)],
+             "Nobody" if self.is_intolerable(level) else Authority(self.authority_for(level)).label)
+            for level, label in Level.choices
+        ]  # fmt: skip
+
+    def evaluate(self, level: str) -> str:
+        """A level judged against the criteria: within the acceptable level, above it, or intolerable."""
+        if self.is_intolerable(level):
+            return "intolerable"
+        return "within" if self.is_acceptable(level) else "above"
 
     def consequence_label(self, value: int | None) -> str:
         return _label(self.consequence_scale, value)
@@ -168,6 +240,8 @@ class Risk(RetirableModel):
         "consequence_organisation", "consequence_individuals", "consequence_society", "likelihood", "consequence",
         "treatment_option", "treatment_plan", "opportunity", "controls", "additional_controls",
         "residual_likelihood", "residual_consequence", "owner", "next_review", "effectiveness_check",
+        "consequence_organisation_rating", "consequence_individuals_rating", "consequence_society_rating",
+        "acceptance_rationale", "acceptance_review_by",
     )  # fmt: skip
     retire_verb = "Withdraw"
     retired_label = "Withdrawn"
@@ -179,8 +253,9 @@ class Risk(RetirableModel):
         RETAIN = "retain", "Retain"
 
     class Evaluation(models.TextChoices):
-        WITHIN = "within", "Within the acceptance threshold"
-        ABOVE = "above", "Above the acceptance threshold: needs treatment"
+        WITHIN = "within", "Within the acceptable level"
+        ABOVE = "above", "Above the acceptable level: treat it further, or accept it with a rationale"
+        INTOLERABLE = "intolerable", "Intolerable: cannot be accepted"
 
     title = models.CharField(max_length=200)
     ai_systems = models.ManyToManyField(AISystem, blank=True, related_name="risks", verbose_name="AI systems")
@@ -200,9 +275,20 @@ class Risk(RetirableModel):
         RiskCriteria, on_delete=models.PROTECT, related_name="risks", verbose_name="criteria version"
     )
     likelihood = models.PositiveSmallIntegerField()
-    consequence = models.PositiveSmallIntegerField()
+    consequence_organisation_rating = models.PositiveSmallIntegerField(
+        "consequence rating for the organisation", null=True, blank=True
+    )
+    consequence_individuals_rating = models.PositiveSmallIntegerField(
+        "consequence rating for individuals", null=True, blank=True
+    )
+    consequence_society_rating = models.PositiveSmallIntegerField(
+        "consequence rating for society", null=True, blank=True
+    )
+    consequence = models.PositiveSmallIntegerField(
+        help_text="On criteria rating each party, the highest of the three ratings (computed)."
+    )
     inherent_level = models.CharField(max_length=20, choices=Level.choices, editable=False)
-    evaluation = models.CharField(max_length=20, choices=Evaluation.choices, editable=False)
+    evaluation = models.CharField("inherent evaluation", max_length=20, choices=Evaluation.choices, editable=False)
     treatment_option = models.CharField(max_length=20, choices=Treatment.choices, default=Treatment.MODIFY)
     treatment_plan = models.TextField(blank=True)
     opportunity = models.TextField(blank=True, help_text="Any opportunity the risk represents.")
@@ -213,6 +299,15 @@ class Risk(RetirableModel):
     residual_likelihood = models.PositiveSmallIntegerField(null=True, blank=True)
     residual_consequence = models.PositiveSmallIntegerField(null=True, blank=True)
     residual_level = models.CharField(max_length=20, choices=Level.choices, blank=True, editable=False)
+    residual_evaluation = models.CharField(max_length=20, choices=Evaluation.choices, blank=True, editable=False)
+    acceptance_rationale = models.TextField(
+        blank=True,
+        help_text="Why a residual risk above the acceptable level is accepted rather than treated further "
+        "(required for its acceptance).",
+    )
+    acceptance_review_by = models.DateField(
+        "acceptance review by", null=True, blank=True, help_text="When an acceptance must be reviewed again."
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -252,8 +347,16 @@ class Risk(RetirableModel):
         return self.residual_level or self.inherent_level
 
     @property
-    def needs_leadership_acceptance(self) -> bool:
-        return LEVEL_RANK.get(self.acceptance_level, 0) > LEVEL_RANK[self.criteria.acceptance_threshold]
+    def residual_judgement(self) -> str:
+        """The residual evaluation (stored when scored; computed for risks scored before it was stored)."""
+        if self.residual_evaluation or not self.residual_level:
+            return self.residual_evaluation
+        return self.criteria.evaluate(self.residual_level)
+
+    @property
+    def acceptance_authority(self) -> str:
+        """Who may accept this risk at its residual (else inherent) level, under its criteria."""
+        return self.criteria.authority_for(self.acceptance_level)
 
 
 class TreatmentAction(models.Model):

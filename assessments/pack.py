@@ -10,7 +10,7 @@ from aims.pack_gather import latest_sign_offs_as_of
 from aims.pack_sections import ALL_KINDS, FULL, STAGE1, PackData, register_pack_section
 from assessments.heatmap import heatmap_svg
 from assessments.models import ImpactAssessment, ImpactRow, Risk, RiskCriteria, TreatmentAction
-from assessments.signoffs import ACCEPTANCE, APPROVAL
+from assessments.signoffs import ACCEPTANCE, APPROVAL, CRITERIA_APPROVAL
 from controls.models import Control
 from evidence.pack import attach_pack_evidence
 from registers.pack import inventory_as_of
@@ -19,7 +19,11 @@ from registers.pack import inventory_as_of
 def _read_risks(data: PackData) -> dict[str, Any]:
     """Criteria, risks (with their systems, controls, actions and acceptance) as they stood at the date."""
     as_of, ms_id = data.as_of, data.management_system_id
-    criteria = sorted(rows_as_of(RiskCriteria, as_of, management_system_id=ms_id), key=lambda c: c.number)
+    # As model instances (the versions as they stood), so templates can ask them who accepts a level.
+    criteria = [
+        row.instance
+        for row in sorted(rows_as_of(RiskCriteria, as_of, management_system_id=ms_id), key=lambda c: c.number)
+    ]
     risks = rows_as_of(Risk, as_of, management_system_id=ms_id)
     criteria_by_id = by_id(criteria)
     system_links = links_as_of(Risk, "ai_systems", risks)
@@ -30,6 +34,7 @@ def _read_risks(data: PackData) -> dict[str, Any]:
     for action in rows_as_of(TreatmentAction, as_of, risk_id__in=[r.id for r in risks]):
         actions[action.risk_id].append(action)
     accepted = latest_sign_offs_as_of(data, ACCEPTANCE)
+    approved_criteria = latest_sign_offs_as_of(data, CRITERIA_APPROVAL)
     for risk in risks:
         risk.criteria_row = criteria_by_id.get(risk.criteria_id)
         risk.linked_systems = [systems[i] for i in sorted(system_links.get(risk.id, [])) if i in systems]
@@ -48,6 +53,7 @@ def _read_risks(data: PackData) -> dict[str, Any]:
     data.parts.update(
         criteria_versions=criteria,
         criteria=criteria[-1] if criteria else None,
+        criteria_approval=approved_criteria.get(criteria[-1].id) if criteria else None,
         risks=open_risks,
         closed_risks=closed_risks,
         treatment_actions=[a for risk in open_risks for a in risk.treatment_actions],

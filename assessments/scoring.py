@@ -29,11 +29,6 @@ def level_for(criteria: Any, likelihood: int, consequence: int) -> str:
     return criteria.bands[-1]["level"]
 
 
-def is_within_threshold(criteria: Any, level: str) -> bool:
-    """Answer whether a level is at or below the criteria's acceptance threshold."""
-    return LEVEL_RANK[level] <= LEVEL_RANK[criteria.acceptance_threshold]
-
-
 def _scale_error(criteria: Any, field: str, value: Any, size: int, label: str) -> dict[str, str]:
     if value in (None, ""):
         return {field: f"Give the {label} (1 to {size})."}
@@ -46,14 +41,46 @@ def _scale_error(criteria: Any, field: str, value: Any, size: int, label: str) -
     return {}
 
 
-def score_fields(criteria: Any, fields: dict[str, Any]) -> dict[str, Any]:
-    """Validate the ratings in fields against the criteria and return the computed levels.
+PARTY_RATINGS = {
+    "consequence_organisation_rating": "consequence for the organisation",
+    "consequence_individuals_rating": "consequence for individuals",
+    "consequence_society_rating": "consequence for society",
+}
 
-    Raises ``ValidationError`` naming each rating that is off the scale.
+
+def _party_consequence(criteria: Any, fields: dict[str, Any], errors: dict[str, str]) -> int | None:
+    """On criteria rating each party: the highest of the given ratings (at least one is needed)."""
+    given = {name: fields.get(name) for name in PARTY_RATINGS if fields.get(name) not in (None, "")}
+    if not given:
+        errors["consequence_individuals_rating"] = (
+            "Rate the consequence for at least one of the organisation, individuals and society "
+            f"(1 to {criteria.consequence_size}); the highest rating counts."
+        )
+        return None
+    for name, value in given.items():
+        errors |= _scale_error(criteria, name, value, criteria.consequence_size, PARTY_RATINGS[name])
+    return None if errors else max(int(v) for v in given.values())
+
+
+def score_fields(criteria: Any, fields: dict[str, Any]) -> dict[str, Any]:
+    """Validate the ratings in fields against the criteria and return the computed levels and evaluations.
+
+    On criteria that rate consequences per party, the consequence is the highest of the
+    organisation, individuals and society ratings. Raises ``ValidationError`` naming each
+    rating that is off the scale.
     """
     errors: dict[str, str] = {}
+    computed: dict[str, Any] = {}
     errors |= _scale_error(criteria, "likelihood", fields.get("likelihood"), criteria.likelihood_size, "likelihood")
-    errors |= _scale_error(criteria, "consequence", fields.get("consequence"), criteria.consequence_size, "consequence")
+    if getattr(criteria, "consequence_basis", "worst") == "per_party":
+        party = _party_consequence(criteria, fields, errors)
+        if party is not None:
+            fields = {**fields, "consequence": party}
+            computed["consequence"] = party
+    else:
+        errors |= _scale_error(
+            criteria, "consequence", fields.get("consequence"), criteria.consequence_size, "consequence"
+        )
     residual = (fields.get("residual_likelihood"), fields.get("residual_consequence"))
     if residual != (None, None):
         rl, rc = residual
@@ -63,11 +90,12 @@ def score_fields(criteria: Any, fields: dict[str, Any]) -> dict[str, Any]:
         raise ValidationError(errors)
     inherent = level_for(criteria, int(fields["likelihood"]), int(fields["consequence"]))
     residual_level = level_for(criteria, int(residual[0]), int(residual[1])) if residual != (None, None) else ""
-    within = is_within_threshold(criteria, inherent)
     return {
+        **computed,
         "inherent_level": inherent,
         "residual_level": residual_level,
-        "evaluation": "within" if within else "above",
+        "evaluation": criteria.evaluate(inherent),
+        "residual_evaluation": criteria.evaluate(residual_level) if residual_level else "",
     }
 
 

@@ -11,7 +11,7 @@ from django.db.models import Prefetch, QuerySet
 from aims import access, ledger
 from aims.models import ManagementSystem
 from assessments.models import ImpactAssessment, ImpactRow, Risk, RiskCriteria, TreatmentAction
-from assessments.signoffs import APPROVAL
+from assessments.signoffs import APPROVAL, CRITERIA_APPROVAL
 
 
 def criteria_list(*, user: AbstractBaseUser, management_system: ManagementSystem) -> QuerySet[RiskCriteria]:
@@ -115,3 +115,9 @@ def impact_row_history(assessment: ImpactAssessment) -> QuerySet:
 def history_of(obj: Any) -> QuerySet:
     """Every version of a record, newest first, with who made it."""
     return obj.history.select_related("history_user").order_by("-history_date", "-history_id")
+
+
+def criteria_is_approved(criteria: RiskCriteria) -> bool:
+    """Whether leadership approved this criteria version as it stands."""
+    status = ledger.sign_off_status(CRITERIA_APPROVAL, criteria)
+    return status.latest is not None and not status.changed_since

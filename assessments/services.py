@@ -98,7 +98,7 @@ def _split(fields: dict[str, Any]) -> dict[str, Iterable[Any]] | None:
 def _scored(criteria: RiskCriteria, current: Risk | None, fields: dict[str, Any]) -> dict[str, Any]:
     """Fields with the levels recomputed from the ratings (given or kept) on the criteria."""
     ratings = {}
-    for name in ("likelihood", "consequence", "residual_likelihood", "residual_consequence"):
+    for name in ("likelihood", "consequence", "residual_likelihood", "residual_consequence", *scoring.PARTY_RATINGS):
         ratings[name] = fields[name] if name in fields else getattr(current, name, None)
     return fields | scoring.score_fields(criteria, ratings)
 
@@ -377,7 +377,12 @@ def raise_prefill(row: ImpactRow, criteria: RiskCriteria) -> dict[str, Any]:
         "consequence_individuals": row.description if row.area != ImpactRow.Area.ECONOMIC else "",
         "treatment_plan": row.measures,
         "likelihood": fit(row.likelihood, criteria.likelihood_size),
-        "consequence": fit(row.severity, criteria.consequence_size),
+        # An impact row is about the people affected: its severity rates the consequence for individuals.
+        **(
+            {"consequence_individuals_rating": fit(row.severity, criteria.consequence_size)}
+            if criteria.consequence_basis == RiskCriteria.ConsequenceBasis.PER_PARTY
+            else {"consequence": fit(row.severity, criteria.consequence_size)}
+        ),
         "ai_systems": [assessment.ai_system],
         "impact_row": row,
     }

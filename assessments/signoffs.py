@@ -14,10 +14,11 @@ from django.urls import reverse
 from aims import access, ledger
 from aims.access import Action
 from aims.models import Role, SignOff
-from assessments.models import ImpactAssessment, Risk
+from assessments.models import AUTHORITY_RANK, Authority, ImpactAssessment, Risk, RiskCriteria
 
 ACCEPTANCE = "risk_acceptance"
 APPROVAL = "impact_assessment_approval"
+CRITERIA_APPROVAL = "risk_criteria_approval"
 
 
 def _latest_rows(obj: Any, children: Any) -> list[Any]:
@@ -32,43 +33,72 @@ def risk_versions(risk: Risk) -> list[Any]:
 
 
 def risk_blockers(risk: Risk) -> list[str]:
-    """What stops a risk from being accepted."""
+    """What stops a risk from being accepted (6.1.3): its residual level judged against its criteria."""
     if not risk.residual_level:
         return ["Assess the residual likelihood and consequence before accepting the risk."]
-    return []
+    criteria = risk.criteria
+    missing = []
+    if criteria.is_intolerable(risk.residual_level):
+        missing.append(
+            f"The residual risk is {risk.get_residual_level_display().lower()}, at or above the intolerable level of "
+            f"{criteria}: treat it further; it cannot be accepted."
+        )
+    elif not criteria.is_acceptable(risk.residual_level) and not risk.acceptance_rationale.strip():
+        missing.append(
+            f"The residual risk is above the acceptable level ({criteria.get_acceptable_level_display().lower()}): "
+            "record the acceptance rationale (why it is accepted rather than treated further)."
+        )
+    if risk.acceptance_review_by is None:
+        missing.append("Set the date by which the acceptance must be reviewed (acceptance review by).")
+    return missing
+
+
+def authority_of(user: Any, risk: Risk) -> int:
+    """The highest acceptance authority the user holds for this risk (0: none)."""
+    if not access.is_visible(user, risk):
+        return 0
+    if access.can(user, Action.SIGN_OFF, risk):
+        return AUTHORITY_RANK[Authority.LEADERSHIP]
+    role = access.role_of(user, risk.management_system)
+    if role == Role.OFFICER:
+        return AUTHORITY_RANK[Authority.OFFICER]
+    if role != Role.AUDITOR and risk.owner_id is not None and risk.owner_id == user.pk:
+        return AUTHORITY_RANK[Authority.RISK_OWNER]
+    return 0
 
 
 def can_accept_risk(user: Any, risk: Risk) -> bool:
-    """Leadership accepts any risk; the risk owner accepts one within the criteria's acceptance threshold."""
-    if not access.is_visible(user, risk):
-        return False
-    if access.can(user, Action.SIGN_OFF, risk):
-        return True
-    is_owner = risk.owner_id is not None and risk.owner_id == user.pk
-    read_only = access.role_of(user, risk.management_system) == Role.AUDITOR
-    return is_owner and not read_only and not risk.needs_leadership_acceptance
+    """Whoever holds the authority the criteria give the risk's level (or a higher one) may accept it."""
+    return authority_of(user, risk) >= AUTHORITY_RANK[risk.acceptance_authority]
 
 
 def acceptance_refusal(risk: Risk) -> str:
     """Explain why a member may not accept this risk."""
-    if risk.needs_leadership_acceptance:
-        level = risk.get_residual_level_display() or risk.get_inherent_level_display()
-        threshold = risk.criteria.get_acceptance_threshold_display()
-        return (
-            f"{risk.reference} is {level}, above the acceptance threshold ({threshold}): only leadership may accept it."
-        )
-    return "Only the risk owner or leadership may accept this risk."
+    level = risk.get_residual_level_display() or risk.get_inherent_level_display()
+    needed = Authority(risk.acceptance_authority).label.lower()
+    return f"{risk.reference} is {level.lower()}: under {risk.criteria}, {needed} accepts it."
 
 
 def acceptance_rule(risk: Risk) -> str:
     """Who may accept this risk, in words."""
-    threshold = risk.criteria.get_acceptance_threshold_display()
-    if risk.needs_leadership_acceptance:
-        return f"Above the acceptance threshold ({threshold}): only leadership may accept this risk."
-    return f"Within the acceptance threshold ({threshold}): the risk owner or leadership may accept it."
+    criteria = risk.criteria
+    level = risk.get_residual_level_display() or risk.get_inherent_level_display()
+    rule = f"{level} risk: accepted by {Authority(risk.acceptance_authority).label.lower()} (or a higher authority)."
+    if risk.residual_level and not criteria.is_acceptable(risk.residual_level):
+        rule += f" It is above the acceptable level ({criteria.get_acceptable_level_display().lower()}): a rationale is needed."
+    return rule
 
 
-RATED_FIELDS = ("likelihood", "consequence", "residual_likelihood", "residual_consequence", "owner_id")
+RATED_FIELDS = (
+    "likelihood",
+    "consequence",
+    "consequence_organisation_rating",
+    "consequence_individuals_rating",
+    "consequence_society_rating",
+    "residual_likelihood",
+    "residual_consequence",
+    "owner_id",
+)
 
 
 def risk_last_editor(risk: Risk) -> int | None:
@@ -99,8 +129,13 @@ def _history_url(name: str) -> Any:
     return url
 
 
+def criteria_versions(criteria: RiskCriteria) -> list[Any]:
+    """The criteria version's latest history row: what leadership approves."""
+    return _latest_rows(criteria, [])
+
+
 def register() -> None:
-    """Declare risk acceptance and impact-assessment approval as kinds of sign-off."""
+    """Declare risk acceptance, impact-assessment approval and risk-criteria approval as kinds of sign-off."""
     ledger.register_signable(
         ACCEPTANCE,
         label="Risk acceptance",
@@ -123,4 +158,20 @@ def register() -> None:
         blockers=impact_blockers,
         diff_url=_history_url("impact_detail"),
         rule=lambda assessment: "Leadership approves the assessment and its decision (ISO/IEC 42005 5.11).",
+    )
+    ledger.register_signable(
+        CRITERIA_APPROVAL,
+        label="Risk criteria approval",
+        subject_model=RiskCriteria,
+        versions=criteria_versions,
+        diff_url=lambda criteria, signoff: reverse(
+            "assessments:criteria_detail", args=[criteria.management_system_id, criteria.pk]
+        ),
+        subject_url=lambda signoff: reverse(
+            "assessments:criteria_detail", args=[signoff.management_system_id, signoff.subject_id]
+        ),
+        statement="I approve these risk criteria: the scales, the acceptable level and who may accept each level.",
+        rule=lambda criteria: (
+            "Leadership approves the risk criteria (6.1.2): risks scored on criteria that are not approved are flagged."
+        ),
     )

@@ -9,6 +9,7 @@ urlpatterns = [
     path("criteria/", views.criteria_list, name="criteria_list"),
     path("criteria/new/", views.criteria_create, name="criteria_create"),
     path("criteria/<int:pk>/", views.criteria_detail, name="criteria_detail"),
+    path("criteria/<int:pk>/approve/", views.criteria_approve, name="criteria_approve"),
     path("risks/", views.risk_list, name="risk_list"),
     path("risks/new/", views.risk_create, name="risk_create"),
     path("risks/<int:pk>/", views.risk_detail, name="risk_detail"),

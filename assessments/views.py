@@ -48,7 +48,9 @@ def _page(request: HttpRequest, queryset, kind: str):
 @require_GET
 def criteria_list(request: HttpRequest, ms_id: int) -> HttpResponse:
     ms = open_management_system(request, ms_id)
-    versions = list(selectors.criteria_list(user=request.user, management_system=ms))
+    versions = ledger.annotate_sign_offs(
+        list(selectors.criteria_list(user=request.user, management_system=ms)), signoffs.CRITERIA_APPROVAL
+    )
     context = {
         "ms": ms,
         "versions": versions,
@@ -62,7 +64,12 @@ def criteria_list(request: HttpRequest, ms_id: int) -> HttpResponse:
 @require_GET
 def criteria_detail(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     criteria = open_record(request, selectors.criteria_queryset(user=request.user), ms_id, pk)
-    context = {
+    return render(request, "assessments/criteria_detail.html", _criteria_context(request, criteria))
+
+
+def _criteria_context(request: HttpRequest, criteria: RiskCriteria, *, form=None, conflict=None) -> dict:
+    action_url = reverse("assessments:criteria_approve", args=[criteria.management_system_id, criteria.pk])
+    return {
         "ms": criteria.management_system,
         "criteria": criteria,
         "matrix": [
@@ -72,8 +79,22 @@ def criteria_detail(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
         "risk_count": criteria.risks.count(),
         "versions": versions_of(selectors.history_of(criteria), RiskCriteria),
         "current": services.current_criteria(management_system=criteria.management_system),
+        "signoff": signoff_panel(
+            request, signoffs.CRITERIA_APPROVAL, criteria, action_url=action_url, form=form, conflict=conflict
+        ),
     }
-    return render(request, "assessments/criteria_detail.html", context)
+
+
+@login_required
+@require_http_methods(["POST"])
+def criteria_approve(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
+    criteria = open_record(request, selectors.criteria_queryset(user=request.user), ms_id, pk)
+    done_url = reverse("assessments:criteria_detail", args=[criteria.management_system_id, criteria.pk])
+    response, form, conflict = sign_off_from_post(request, signoffs.CRITERIA_APPROVAL, criteria, done_url=done_url)
+    if response is not None:
+        return response
+    context = _criteria_context(request, criteria, form=form, conflict=conflict)
+    return render(request, "assessments/criteria_detail.html", context, status=409 if conflict else 400)
 
 
 @login_required
@@ -144,6 +165,17 @@ def _risk_context(request: HttpRequest, risk: Risk, *, form=None, conflict: str 
         "consequence_label": criteria.consequence_label(risk.consequence),
         "residual_likelihood_label": criteria.likelihood_label(risk.residual_likelihood),
         "residual_consequence_label": criteria.consequence_label(risk.residual_consequence),
+        "residual_evaluation_label": Risk.Evaluation(risk.residual_judgement).label if risk.residual_judgement else "",
+        "party_ratings": [
+            (
+                str(Risk._meta.get_field(name).verbose_name).removeprefix("consequence rating for ").capitalize(),
+                getattr(risk, name),
+            )
+            for name in RiskForm.PARTY_RATINGS
+        ]
+        if criteria.consequence_basis == RiskCriteria.ConsequenceBasis.PER_PARTY
+        else [],  # fmt: skip
+        "criteria_approved": selectors.criteria_is_approved(criteria),
         "tab": "details",
         **extra,
     }

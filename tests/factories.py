@@ -9,6 +9,8 @@ tests have always used; they call the factories.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import factory
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -187,11 +189,18 @@ class RiskFactory(RegisterFactory):
     description = "Training data under-represents patients over 80."
     likelihood = 3
     consequence = 4
+    # Every acceptance carries a review date: a risk made ready to be accepted has one.
+    acceptance_review_by = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=365))
 
     @classmethod
     def _create(cls, model_class, *, management_system, user, **fields):
-        if assessment_services.current_criteria(management_system=management_system) is None:
-            RiskCriteriaFactory(management_system=management_system, user=user)
+        criteria = assessment_services.current_criteria(management_system=management_system)
+        if criteria is None:
+            criteria = RiskCriteriaFactory(management_system=management_system, user=user)
+        parties = ("consequence_organisation_rating", "consequence_individuals_rating", "consequence_society_rating")
+        if criteria.consequence_basis == "per_party" and not any(name in fields for name in parties):
+            # Criteria that rate each party: the single consequence given is the rating for individuals.
+            fields["consequence_individuals_rating"] = fields.pop("consequence")
         return assessment_services.risk_create(management_system=management_system, user=user, **fields)
 
 

@@ -11,10 +11,10 @@ from typing import Any
 
 from django.utils import timezone
 
-from aims import mfa
+from aims import ledger, mfa
 from aims.demo import Demo
 from aims.models import ManagementSystem
-from assessments import services
+from assessments import services, signoffs
 from assessments.models import Risk
 from controls.models import Control
 from registers.models import AISystem
@@ -378,7 +378,23 @@ def load(demo: Demo) -> None:
     if Risk.objects.filter(management_system=management_system).exists():
         return
     officer = users["officer"]
-    services.risk_criteria_ensure_default(management_system=management_system, user=officer)
+    criteria = services.risk_criteria_create(
+        management_system=management_system,
+        user=officer,
+        reason="Risk criteria agreed by the AI steering group",
+        consequence_basis="per_party",
+        intolerable_level="critical",
+        rationale="5 x 5 likelihood and consequence scales; consequences rated for the organisation, individuals "
+        "and society, the highest counting. Medium residual risk is acceptable; high needs a compliance "
+        "officer's acceptance with a rationale; critical residual risk is intolerable.",
+    )
+    ledger.sign_off(
+        kind=signoffs.CRITERIA_APPROVAL,
+        subject=criteria,
+        user=users["leader"],
+        statement="Approved as the Trust's AI risk criteria, reviewed by the AI steering group.",
+        verification=mfa.DEMO,
+    )
     systems = {s.name: s for s in AISystem.objects.filter(management_system=management_system)}
     controls = {c.key: c for c in Control.objects.all()}
     today = timezone.localdate()
@@ -401,7 +417,8 @@ def _risk(ms: ManagementSystem, users: dict, spec: dict, systems: dict, controls
         description=spec["description"],
         consequence_individuals=spec["description"],
         likelihood=spec["l"],
-        consequence=spec["c"],
+        consequence_individuals_rating=spec["c"],
+        consequence_organisation_rating=max(1, spec["c"] - 1),
         treatment_option=spec["treatment"],
         treatment_plan=spec["plan"],
         controls=[controls[key] for key in spec["controls"] if key in controls],
@@ -415,6 +432,22 @@ def _risk(ms: ManagementSystem, users: dict, spec: dict, systems: dict, controls
         ],
     )
     if spec["accepted"]:
+        if risk.residual_level and not risk.criteria.is_acceptable(risk.residual_level):
+            risk = services.risk_update(
+                risk,
+                user=users["officer"],
+                expected_version=risk.version,
+                reason="Acceptance prepared",
+                acceptance_rationale="Further treatment is not proportionate before the next model release; "
+                "compensating checks are in place.",
+            )
+        risk = services.risk_update(
+            risk,
+            user=users["officer"],
+            expected_version=risk.version,
+            reason="Acceptance review date set",
+            acceptance_review_by=today + timedelta(days=spec["review"]),
+        )
         services.risk_accept(
             risk,
             user=users[spec["accepted"]],

@@ -13,9 +13,12 @@ from assessments import selectors, services
 from assessments.filters import RiskFilterSet
 from tests.assessments.helpers import make_risk
 
-# Residual 2 x 2 = low (within the default threshold, medium); 4 x 4 = high (above it).
+# Default criteria: acceptable level medium; low and medium accepted by the risk owner, high by a
+# compliance officer, critical by leadership. Residual 2 x 2 = low, 4 x 4 = high, 5 x 5 = critical.
 WITHIN = {"residual_likelihood": 2, "residual_consequence": 2}
-ABOVE = {"residual_likelihood": 4, "residual_consequence": 4}
+RATIONALE = "Further treatment is not proportionate before the next release."
+ABOVE = {"residual_likelihood": 4, "residual_consequence": 4, "acceptance_rationale": RATIONALE}
+CRITICAL = {"residual_likelihood": 5, "residual_consequence": 5, "acceptance_rationale": RATIONALE}
 
 
 def accept(risk, user, statement="Residual risk accepted with the treatment plan."):
@@ -25,34 +28,70 @@ def accept(risk, user, statement="Residual risk accepted with the treatment plan
 
 
 @pytest.mark.parametrize("persona", ["leader", "owner"])
-def test_leadership_accepts_a_risk_above_the_threshold(world, persona):
-    risk = make_risk(world.acme, world.officer, owner=world.officer, **ABOVE)
+def test_leadership_accepts_a_critical_risk(world, persona):
+    risk = make_risk(world.acme, world.officer, owner=world.officer, **CRITICAL)
     sign_off = accept(risk, world.users[persona])
     assert sign_off.signer == world.users[persona] and sign_off.kind == "risk_acceptance"
 
 
 @pytest.mark.parametrize("persona", ["officer", "contributor"])
-def test_risk_owner_accepts_a_risk_within_the_threshold(world, persona):
-    risk = make_risk(
-        world.acme, world.owner, owner=world.users[persona], **WITHIN
-    )  # recorded by someone else: four eyes
-    assert accept(risk, world.users[persona]).subject_id == risk.pk
-
-
-@pytest.mark.parametrize("persona", ["officer", "contributor"])
-def test_risk_owner_cannot_accept_a_risk_above_the_threshold(world, persona):
-    risk = make_risk(world.acme, world.officer, owner=world.users[persona], **ABOVE)
-    with pytest.raises(PermissionDenied, match="only leadership"):
+def test_nobody_below_leadership_accepts_a_critical_risk(world, persona):
+    risk = make_risk(world.acme, world.owner, owner=world.users[persona], **CRITICAL)
+    with pytest.raises(PermissionDenied, match="leadership"):
         accept(risk, world.users[persona])
     assert not SignOff.objects.exists()
 
 
-@pytest.mark.parametrize("persona", ["officer", "contributor", "auditor"])
-def test_members_who_do_not_own_the_risk_cannot_accept_it(world, persona):
+def test_a_compliance_officer_accepts_a_high_risk_the_risk_owner_may_not(world):
+    risk = make_risk(world.acme, world.owner, owner=world.contributor, **ABOVE)
+    with pytest.raises(PermissionDenied, match="compliance officer"):
+        accept(risk, world.contributor)
+    assert accept(risk, world.officer).signer == world.officer
+
+
+@pytest.mark.parametrize("persona", ["officer", "contributor"])
+def test_risk_owner_accepts_a_risk_within_the_acceptable_level(world, persona):
+    risk = make_risk(world.acme, world.owner, owner=world.users[persona], **WITHIN)  # recorded by someone else
+    assert accept(risk, world.users[persona]).subject_id == risk.pk
+
+
+@pytest.mark.parametrize("persona", ["contributor", "auditor"])
+def test_members_who_neither_own_the_risk_nor_hold_an_authority_cannot_accept_it(world, persona):
     risk = make_risk(world.acme, world.officer, owner=world.owner, **WITHIN)
     with pytest.raises(PermissionDenied):
         accept(risk, world.users[persona])
     assert not SignOff.objects.exists()
+
+
+def test_accepting_a_risk_above_the_acceptable_level_needs_a_rationale(world):
+    risk = make_risk(world.acme, world.officer, residual_likelihood=4, residual_consequence=4)
+    with pytest.raises(ValidationError, match="acceptance rationale"):
+        accept(risk, world.leader)
+    risk = services.risk_update(risk, user=world.officer, expected_version=risk.version, acceptance_rationale=RATIONALE)
+    assert accept(risk, world.leader).kind == "risk_acceptance"
+
+
+def test_every_acceptance_carries_a_review_date(world):
+    risk = make_risk(world.acme, world.officer, acceptance_review_by=None, **WITHIN)
+    with pytest.raises(ValidationError, match="reviewed"):
+        accept(risk, world.leader)
+    assert not SignOff.objects.exists()
+
+
+def test_an_intolerable_risk_cannot_be_accepted_by_anyone(world):
+    from assessments.services import risk_criteria_create
+
+    risk_criteria_create(management_system=world.acme, user=world.officer, intolerable_level="critical")
+    risk = make_risk(world.acme, world.officer, **CRITICAL)
+    assert risk.residual_evaluation == "intolerable"
+    with pytest.raises(ValidationError, match="cannot be accepted"):
+        accept(risk, world.leader)
+    assert not SignOff.objects.exists()
+
+
+def test_the_residual_evaluation_is_stored_with_the_inherent_one(world):
+    risk = make_risk(world.acme, world.officer, likelihood=4, consequence=4, **WITHIN)
+    assert (risk.evaluation, risk.residual_evaluation) == ("above", "within")
 
 
 @pytest.mark.parametrize("persona", ["outsider", "expired_auditor"])

@@ -55,7 +55,9 @@ def test_stale_update_is_refused_with_412_and_history_shows_the_control_change(w
 
 
 def test_accept_endpoint_binds_the_version_and_reports_changes(world, client_as):
-    risk = make_risk(world.acme, world.officer, residual_likelihood=4, residual_consequence=4)
+    risk = make_risk(
+        world.acme, world.officer, residual_likelihood=4, residual_consequence=4, acceptance_rationale="Proportionate."
+    )
     leader = client_as("leader")
     accepted = leader.post(
         f"/api/v1/risks/{risk.pk}/accept/",
@@ -82,7 +84,7 @@ def test_criteria_api_creates_versions_and_refuses_changing_a_used_one(world, cl
     pk = first.json()["id"]
     refused = client.patch(
         f"/api/v1/risk-criteria/{pk}/",
-        {"acceptance_threshold": "high"},
+        {"acceptable_level": "high"},
         content_type="application/json",
         headers={"if-match": '"1"'},
     )
@@ -90,7 +92,7 @@ def test_criteria_api_creates_versions_and_refuses_changing_a_used_one(world, cl
     assert client.delete(f"/api/v1/risk-criteria/{pk}/", headers={"if-match": '"1"'}).status_code == 405
     second = client.post(
         "/api/v1/risk-criteria/",
-        {"management_system": world.acme.pk, "acceptance_threshold": "high"},
+        {"management_system": world.acme.pk, "acceptable_level": "high"},
         content_type="application/json",
     )
     assert second.json()["number"] == 2

@@ -62,7 +62,7 @@ def risks(world) -> dict:
         "r3": make(
             acme, officer, title="Prompt injection", ai_systems=[a, b], source="security",
             likelihood=5, consequence=5, residual_likelihood=4, residual_consequence=4, treatment_option="avoid",
-            controls=[c1, c2],
+            controls=[c1, c2], acceptance_rationale="Compensating controls in place.",
         ),
         # inherent 2 x 5 high, no residual; organisation-wide
         "r4": make(

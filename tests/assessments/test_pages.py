@@ -108,7 +108,9 @@ def test_bad_rating_in_the_form_is_shown_next_to_the_field_and_nothing_is_saved(
 
 
 def test_leader_accepts_a_risk_on_its_page_and_the_list_shows_it(world, client_as):
-    risk = make_risk(world.acme, world.officer, residual_likelihood=4, residual_consequence=4)
+    risk = make_risk(
+        world.acme, world.officer, residual_likelihood=4, residual_consequence=4, acceptance_rationale="Proportionate."
+    )
     client = client_as("leader")
     response = client.post(
         url("risk_accept", world.acme, risk.pk),
@@ -119,8 +121,11 @@ def test_leader_accepts_a_risk_on_its_page_and_the_list_shows_it(world, client_a
     assert risk.reference in body and "Accepted" in body
 
 
-def test_officer_cannot_accept_a_risk_above_the_threshold_on_its_page(world, client_as):
-    risk = make_risk(world.acme, world.officer, owner=world.officer, residual_likelihood=4, residual_consequence=4)
+def test_officer_cannot_accept_a_critical_risk_on_its_page(world, client_as):
+    risk = make_risk(
+        world.acme, world.owner, owner=world.officer, residual_likelihood=5, residual_consequence=5,
+        acceptance_rationale="Tried.",
+    )  # fmt: skip
     response = client_as("officer").post(
         url("risk_accept", world.acme, risk.pk), sign_data(ACCEPTANCE, risk, "Fine.", signer=world.officer)
     )

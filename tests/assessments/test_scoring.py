@@ -35,7 +35,7 @@ def product_criteria(draw):
         consequence_size=size_c,
         bands=bands,
         matrix=[],
-        acceptance_threshold=draw(st.sampled_from(LEVELS)),
+        acceptable_level=draw(st.sampled_from(LEVELS)),
     )
 
 
@@ -120,10 +120,8 @@ def test_used_criteria_cannot_be_edited(world):
 
     risk = make_risk(world.acme, world.officer)
     with pytest.raises(ValidationError):
-        services.risk_criteria_update(
-            risk.criteria, user=world.officer, expected_version=1, acceptance_threshold="high"
-        )
-    assert RiskCriteria.objects.get(pk=risk.criteria.pk).acceptance_threshold == "medium"
+        services.risk_criteria_update(risk.criteria, user=world.officer, expected_version=1, acceptable_level="high")
+    assert RiskCriteria.objects.get(pk=risk.criteria.pk).acceptable_level == "medium"
 
 
 def test_rescore_moves_a_risk_onto_the_criteria_in_force(world):

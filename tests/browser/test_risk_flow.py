@@ -39,6 +39,7 @@ def test_officer_scores_a_risk_leader_accepts_it_and_heat_map_shows_it(world, pa
     page.get_by_label("Residual likelihood").select_option(label="2 Unlikely")
     page.get_by_label("Residual consequence").select_option(label="3 Moderate")
     page.get_by_label("Risk owner").select_option(label="officer")
+    page.get_by_label("Acceptance review by").fill("2027-06-30")
     page.get_by_label("Description of action 1").fill("Collect Polish training messages")
     page.get_by_role("button", name="Add risk").click()
 
