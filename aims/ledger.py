@@ -73,20 +73,22 @@ GENESIS_DIGEST = "0" * 64
 # The canonical format new sign-offs are written in; every sign-off records its own, and
 # verification recomputes each in the format it was signed in.
 CANONICAL_FORMAT = 4
-# Fields added to signed records after a format was in use: a sign-off of an earlier format
-# never covered them, so they are left out when it is recomputed.
-FIELDS_SINCE_FORMAT: dict[int, frozenset[str]] = {
-    2: frozenset({"retired_at", "retired_reason"}),  # records retired instead of deleted
-    4: frozenset(  # risks: consequences per party, residual evaluation, acceptance rationale and review date
-        {
-            "consequence_organisation_rating",
-            "consequence_individuals_rating",
-            "consequence_society_rating",
-            "residual_evaluation",
-            "acceptance_rationale",
-            "acceptance_review_by",
-        }
-    ),
+# Fields added to signed records after a format was in use, by model ("*" for every model): a
+# sign-off of an earlier format never covered them, so they are left out when it is recomputed.
+FIELDS_SINCE_FORMAT: dict[int, dict[str, frozenset[str]]] = {
+    2: {"*": frozenset({"retired_at", "retired_reason"})},  # records retired instead of deleted
+    4: {  # risks: consequences per party, residual evaluation, acceptance rationale and review date
+        "assessments.risk": frozenset(
+            {
+                "consequence_organisation_rating",
+                "consequence_individuals_rating",
+                "consequence_society_rating",
+                "residual_evaluation",
+                "acceptance_rationale",
+                "acceptance_review_by",
+            }
+        )
+    },
 }
 # Format 3 adds to the payload how the signer was verified and any four-eyes override.
 
@@ -259,7 +261,11 @@ def _load_links(history_model: type[models.Model], ids: list[int]) -> dict[str, 
 
 
 def _in_format(version: dict[str, Any], canonical_format: int) -> dict[str, Any]:
-    later = set().union(*(fields for since, fields in FIELDS_SINCE_FORMAT.items() if since > canonical_format))
+    """A signed version as a sign-off of ``canonical_format`` covered it (without fields added later)."""
+    later: set[str] = set()
+    for since, by_model in FIELDS_SINCE_FORMAT.items():
+        if since > canonical_format:
+            later |= by_model.get("*", frozenset()) | by_model.get(version.get("model", ""), frozenset())
     return {name: value for name, value in version.items() if name not in later}
 
 
