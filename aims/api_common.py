@@ -25,12 +25,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_serializer
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
@@ -39,12 +40,12 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from aims import access, mfa, services
+from aims import access, ledger, mfa, services
 from aims.access import Action
 from aims.api_pagination import Pagination
 from aims.history import versions_of
 from aims.ledger import SignOffConflict
-from aims.models import ManagementSystem, RegisterModel, RetirableModel
+from aims.models import ManagementSystem, RegisterModel, RetirableModel, SignOff
 from aims.services import REASON_MAX, StaleVersionError, StillReferencedError
 
 # --- errors ------------------------------------------------------------------------------
@@ -527,3 +528,66 @@ class RetireMixin:
         body.is_valid(raise_exception=True)
         obj = self.retire_object(obj, user=request.user, expected_version=version, reason=body.validated_data["reason"])
         return self._respond(obj)
+
+
+@extend_schema_serializer(component_name="LedgerSignOff")
+class SignOffSerializer(serializers.ModelSerializer):
+    """A sign-off of the ledger (any kind): what was signed, by whom, and its place in the chain."""
+
+    signer = serializers.CharField(source="signer.username", read_only=True)
+    subject_type = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SignOff
+        fields = [
+            "id",
+            "management_system",
+            "sequence",
+            "kind",
+            "subject_type",
+            "subject_id",
+            "versions",
+            "signer",
+            "signer_role",
+            "statement",
+            "signed_at",
+            "verification",
+            "override_reason",
+            "canonical_format",
+            "digest",
+            "previous_digest",
+        ]
+
+    def get_subject_type(self, obj: SignOff) -> str:
+        # The content type cache answers this without a query per row.
+        subject_type = ContentType.objects.get_for_id(obj.subject_type_id)
+        return f"{subject_type.app_label}.{subject_type.model}"
+
+
+class ApproveMixin:
+    """``POST .../<id>/approve/``: sign off the record (the viewset's ``approve_kind``) as the version read.
+
+    ``If-Match`` names the record's version; ``X-OTP`` carries the step-up; the body gives the
+    statement (and the four-eyes override reason when the signer made the last change).
+    Answers 201 with the sign-off.
+    """
+
+    approve_kind = ""
+
+    @extend_schema(request=SignOffRequestSerializer, parameters=[IF_MATCH_HEADER, X_OTP_HEADER])
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: Any = None) -> Response:
+        obj = self.get_object()
+        body = SignOffRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        with transaction.atomic():
+            current = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
+            expected_version(request, current.version)
+            signoff = ledger.sign_off(
+                kind=self.approve_kind,
+                subject=current,
+                user=request.user,
+                verification=step_up(request),
+                **body.validated_data,
+            )
+        return Response(SignOffSerializer(signoff).data, status=status.HTTP_201_CREATED)

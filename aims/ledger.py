@@ -72,7 +72,7 @@ from aims.models import ManagementSystem, SignOff
 GENESIS_DIGEST = "0" * 64
 # The canonical format new sign-offs are written in; every sign-off records its own, and
 # verification recomputes each in the format it was signed in.
-CANONICAL_FORMAT = 4
+CANONICAL_FORMAT = 5
 # Fields added to signed records after a format was in use, by model ("*" for every model): a
 # sign-off of an earlier format never covered them, so they are left out when it is recomputed.
 FIELDS_SINCE_FORMAT: dict[int, dict[str, frozenset[str]]] = {
@@ -88,6 +88,10 @@ FIELDS_SINCE_FORMAT: dict[int, dict[str, frozenset[str]]] = {
                 "acceptance_review_by",
             }
         )
+    },
+    5: {  # impact assessments on versioned impact criteria, re-assessments, and impact rows' effect and scale
+        "assessments.impactassessment": frozenset({"impact_criteria_id", "predecessor_id"}),
+        "assessments.impactrow": frozenset({"effect", "scenario", "people_scale"}),
     },
 }
 # Format 3 adds to the payload how the signer was verified and any four-eyes override.

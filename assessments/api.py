@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.urls import path
 from django.utils.dateparse import parse_date, parse_datetime
@@ -21,11 +22,13 @@ from aims.api_common import (
     IF_MATCH_HEADER,
     X_OTP_HEADER,
     AccessPermission,
+    ApproveMixin,
     MemberField,
     RegisterSerializer,
     RegisterViewSet,
     RetireMixin,
     SignOffRequestSerializer,
+    SignOffSerializer,
     expected_version,
     register_fields,
     step_up,
@@ -34,8 +37,7 @@ from aims.models import ManagementSystem, SignOff
 from assessments import selectors, services, signoffs
 from assessments.filters import ImpactFilterSet, RiskFilterSet
 from assessments.heatmap import heatmap
-from assessments.models import ImpactAssessment, ImpactRow, Risk, RiskCriteria, TreatmentAction
-from controls.api import SignOffSerializer
+from assessments.models import ImpactAssessment, ImpactCriteria, ImpactRow, Risk, RiskCriteria, TreatmentAction
 from controls.models import Control
 
 # --- serializers -------------------------------------------------------------------------
@@ -152,12 +154,15 @@ class ImpactAssessmentSerializer(SignedStateMixin, RegisterSerializer):
         model = ImpactAssessment
         fields = register_fields(
             *ImpactAssessment.editable_fields,
+            "impact_criteria",
+            "predecessor",
             "is_overdue",
             "rows",
             "latest_sign_off",
             "signed_version",
             "changed_since_signed",
         )
+        read_only_fields = ["impact_criteria", "predecessor"]
 
 
 # --- viewsets ----------------------------------------------------------------------------
@@ -177,11 +182,14 @@ def _sign_off_response(sign_off: SignOff) -> Response:
     return Response(SignOffSerializer(sign_off).data, status=status.HTTP_201_CREATED)
 
 
-class RiskCriteriaViewSet(RegisterViewSet):
+class RiskCriteriaViewSet(ApproveMixin, RegisterViewSet):
     """Versions of each management system's risk criteria. POST puts a new version in force;
-    a version can be changed only while no risk has been scored with it. Versions are never deleted."""
+    a version can be changed only while no risk has been scored with it. Versions are never deleted.
+    ``POST .../approve/``: leadership approves a version (If-Match, X-OTP)."""
 
     serializer_class = RiskCriteriaSerializer
+    approve_kind = signoffs.CRITERIA_APPROVAL
+    access_actions = {"approve": Action.VIEW}  # who may approve is the sign-off kind's rule
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
     ordering = ("management_system_id", "-number")
 
@@ -197,6 +205,41 @@ class RiskCriteriaViewSet(RegisterViewSet):
         self, obj: RiskCriteria, *, user: Any, expected_version: int, reason: str, data: dict[str, Any]
     ) -> RiskCriteria:
         return services.risk_criteria_update(obj, user=user, expected_version=expected_version, reason=reason, **data)
+
+
+class ImpactCriteriaSerializer(RegisterSerializer):
+    class Meta:
+        model = ImpactCriteria
+        fields = register_fields("number", *ImpactCriteria.editable_fields)
+        read_only_fields = ["number"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        candidate = ImpactCriteria(**{k: v for k, v in attrs.items() if k in ImpactCriteria.editable_fields})
+        try:
+            candidate.clean()
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from exc
+        return attrs
+
+
+class ImpactCriteriaViewSet(ApproveMixin, RegisterViewSet):
+    """Versions of the impact criteria (what each impact rating means). POST puts a new version in force;
+    ``POST .../approve/``: leadership approves a version (If-Match, X-OTP). Never changed or deleted."""
+
+    serializer_class = ImpactCriteriaSerializer
+    approve_kind = signoffs.IMPACT_CRITERIA_APPROVAL
+    access_actions = {"approve": Action.VIEW}
+    http_method_names = ["get", "post", "head", "options"]
+    ordering = ("management_system_id", "-number")
+
+    def get_base_queryset(self) -> QuerySet[ImpactCriteria]:
+        return selectors.impact_criteria_queryset(user=self.request.user)
+
+    def create_object(
+        self, *, management_system: ManagementSystem, user: Any, reason: str, data: dict[str, Any]
+    ) -> ImpactCriteria:
+        return services.impact_criteria_create(management_system=management_system, user=user, reason=reason, **data)
 
 
 class RiskViewSet(SignedPageMixin, RetireMixin, RegisterViewSet):
@@ -252,7 +295,16 @@ class ImpactAssessmentViewSet(SignedPageMixin, RetireMixin, RegisterViewSet):
     serializer_class = ImpactAssessmentSerializer
     filterset_class = ImpactFilterSet
     sign_off_kind = signoffs.APPROVAL
-    access_actions = {"approve": Action.SIGN_OFF}
+    access_actions = {"approve": Action.SIGN_OFF, "reassess": Action.VIEW}
+
+    @extend_schema(request=None, responses={201: ImpactAssessmentSerializer})
+    @action(detail=True, methods=["post"])
+    def reassess(self, request: Request, pk: Any = None) -> Response:
+        """Start a re-assessment of an approved (locked) assessment: a new record linked to it."""
+        assessment = self.get_object()
+        access.require(request.user, Action.CREATE, assessment.management_system)
+        successor = services.impact_assessment_reassess(assessment, user=request.user)
+        return self._respond(successor, status.HTTP_201_CREATED)
 
     def get_base_queryset(self) -> QuerySet[ImpactAssessment]:
         return selectors.impact_queryset(user=self.request.user)
@@ -330,6 +382,7 @@ def heatmap_view(request: Request, pk: int) -> Response:
 def register(router: BaseRouter) -> None:
     """Register this area's viewsets on the shared /api/v1/ router."""
     router.register("risk-criteria", RiskCriteriaViewSet, basename="risk-criteria")
+    router.register("impact-criteria", ImpactCriteriaViewSet, basename="impact-criteria")
     router.register("risks", RiskViewSet, basename="risk")
     router.register("impact-assessments", ImpactAssessmentViewSet, basename="impact-assessment")
 

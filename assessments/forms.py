@@ -12,6 +12,7 @@ from assessments.models import (
     AUTHORITY_RANK,
     Authority,
     ImpactAssessment,
+    ImpactCriteria,
     ImpactRow,
     Level,
     Risk,
@@ -137,6 +138,45 @@ class CriteriaForm(forms.Form):
             "consequence_basis": data["consequence_basis"],
             "rationale": data.get("rationale", ""),
         }
+
+
+class ImpactCriteriaForm(forms.Form):
+    """A new version of the impact criteria: a definition for each rating (ISO/IEC 42005 5.7)."""
+
+    SCALES = {
+        "severity_scale": "Severity: five points, lowest first, “Label: definition”.",
+        "likelihood_scale": "Likelihood: five points, lowest first.",
+        "reversibility_scale": "Reversibility: three lines, for reversible, partly reversible and irreversible.",
+        "people_scale": "Scale: five points, fewest people first (for example “A group: 11 to 100 people”).",
+    }
+
+    title = forms.CharField(max_length=200, initial="Impact criteria")
+    severity_scale = forms.CharField(widget=_rows(5))
+    likelihood_scale = forms.CharField(widget=_rows(5))
+    reversibility_scale = forms.CharField(widget=_rows(3))
+    people_scale = forms.CharField(label="Scale (number of people)", widget=_rows(5))
+    rationale = forms.CharField(widget=_rows(3), required=False, help_text="Why these definitions or what changed.")
+    change_reason = forms.CharField(max_length=100, required=False, help_text="Recorded in the history.")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, help_text in self.SCALES.items():
+            self.fields[name].help_text = help_text
+
+    @classmethod
+    def initial_from(cls, criteria: ImpactCriteria | None) -> dict[str, Any]:
+        criteria = criteria or ImpactCriteria()
+        initial = {name: scale_to_text(getattr(criteria, name)) for name in cls.SCALES}
+        return {**initial, "title": criteria.title}
+
+    def criteria_fields(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        fields = {name: text_to_scale(data[name]) for name in self.SCALES}
+        values = [value for value, _label in ImpactRow.Reversibility.choices]
+        fields["reversibility_scale"] = [
+            {"value": value, **point} for value, point in zip(values, fields["reversibility_scale"], strict=False)
+        ]
+        return {**fields, "title": data["title"], "rationale": data.get("rationale", "")}
 
 
 # --- risks -----------------------------------------------------------------------------
@@ -355,12 +395,34 @@ class ImpactAssessmentForm(RegisterForm):
 
 
 class ImpactRowForm(forms.ModelForm):
+    """One impact: benefit or harm, in which scenario, for whom and how many, rated on the impact criteria."""
+
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = ImpactRow
         fields = ImpactRow.editable_fields
         widgets = {"description": _rows(2), "measures": _rows(2)}
+
+    def __init__(self, *args: Any, criteria: ImpactCriteria | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if criteria is None:
+            return
+        for name, scale_name, blank in (
+            ("severity", "severity_scale", None),
+            ("likelihood", "likelihood_scale", None),
+            ("residual_impact", "severity_scale", "Not assessed yet"),
+            ("people_scale", "people_scale", "Not estimated"),
+        ):
+            scale = getattr(criteria, scale_name)
+            self.fields[name] = forms.TypedChoiceField(
+                label=self.fields[name].label,
+                choices=_scale_choices(scale, blank),
+                coerce=int,
+                empty_value=None,
+                required=blank is None,
+                help_text=f"On {criteria}.",
+            )
 
 
 class BaseImpactRowFormSet(forms.BaseFormSet):
@@ -373,10 +435,12 @@ class BaseImpactRowFormSet(forms.BaseFormSet):
 ImpactRowFormSet = forms.formset_factory(ImpactRowForm, formset=BaseImpactRowFormSet, extra=2, can_delete=True)
 
 
-def impact_row_formset(data: Any, assessment: ImpactAssessment | None = None) -> Any:
+def impact_row_formset(
+    data: Any, assessment: ImpactAssessment | None = None, criteria: ImpactCriteria | None = None
+) -> Any:
     fields = ["id", *ImpactRowForm.Meta.fields]
     initial = [{name: getattr(row, name) for name in fields} for row in assessment.rows.all()] if assessment else []
-    return ImpactRowFormSet(data, initial=initial, prefix="rows")
+    return ImpactRowFormSet(data, initial=initial, prefix="rows", form_kwargs={"criteria": criteria})
 
 
 def formset_rows(formset: Any) -> list[dict[str, Any]]:

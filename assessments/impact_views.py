@@ -6,6 +6,7 @@ import copy
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -27,8 +28,8 @@ from aims.pages import (
 )
 from assessments import selectors, services, signoffs
 from assessments.filters import ImpactFilterSet
-from assessments.forms import ImpactAssessmentForm, formset_rows, impact_row_formset
-from assessments.models import ImpactAssessment
+from assessments.forms import ImpactAssessmentForm, ImpactCriteriaForm, formset_rows, impact_row_formset
+from assessments.models import ImpactAssessment, ImpactCriteria
 from assessments.views import PAGE_SIZE
 
 
@@ -57,10 +58,19 @@ def impact_list(request: HttpRequest, ms_id: int) -> HttpResponse:
 def _context(request: HttpRequest, assessment: ImpactAssessment, *, form=None, conflict=None, **extra) -> dict:
     ledger.annotate_sign_offs([assessment], signoffs.APPROVAL)
     action_url = reverse("assessments:impact_approve", args=[assessment.management_system_id, assessment.pk])
+    locked = services.is_locked(assessment)
+    can_edit = access.can(request.user, Action.EDIT, assessment)
     return {
+        "locked": locked,
+        "can_reassess": locked
+        and access.can(request.user, Action.CREATE, assessment.management_system)
+        and not selectors.successor_of(assessment),
+        "can_raise_risk": access.can(request.user, Action.CREATE, assessment.management_system),
+        "reassessment_reasons": selectors.reassessment_reasons(assessment),
+        "chain": selectors.assessment_chain(assessment),
         "ms": assessment.management_system,
         "assessment": assessment,
-        "can_edit": access.can(request.user, Action.EDIT, assessment),
+        "can_edit": can_edit,
         "can_delete": access.can(request.user, Action.DELETE, assessment),
         "remove_verb": removal_verb(assessment) if access.can(request.user, Action.DELETE, assessment) else "",
         "signoff": signoff_panel(
@@ -102,6 +112,21 @@ def impact_approve(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["POST"])
+def impact_reassess(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
+    """Start a re-assessment of an approved (locked) impact assessment: a new record linked to it."""
+    assessment = _assessment(request, ms_id, pk, Action.VIEW)
+    access.require(request.user, Action.CREATE, assessment.management_system)
+    try:
+        successor = services.impact_assessment_reassess(assessment, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("assessments:impact_detail", ms_id=assessment.management_system_id, pk=assessment.pk)
+    messages.success(request, f"{successor.reference} re-assesses {assessment.reference}: review and update it.")
+    return redirect("assessments:impact_edit", ms_id=assessment.management_system_id, pk=successor.pk)
+
+
+@login_required
+@require_http_methods(["POST"])
 def impact_raise_risk(request: HttpRequest, ms_id: int, pk: int, row_id: int) -> HttpResponse:
     assessment = _assessment(request, ms_id, pk, Action.VIEW)
     access.require(request.user, Action.CREATE, assessment.management_system)
@@ -134,7 +159,10 @@ def _form_page(request: HttpRequest, ms, assessment: ImpactAssessment | None) ->
     initial = {"version": assessment.version} if assessment else {"ai_system": request.GET.get("system")}
     instance = copy.copy(assessment) if assessment else None
     form = ImpactAssessmentForm(request.POST or None, instance=instance, initial=initial, management_system=ms)
-    formset = impact_row_formset(request.POST or None, assessment)
+    criteria = (assessment.impact_criteria if assessment else None) or services.current_impact_criteria(
+        management_system=ms
+    )
+    formset = impact_row_formset(request.POST or None, assessment, criteria)
     conflict = None
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         saved, conflict = save_or_conflict(form, lambda: _save(request, ms, form, formset, assessment))
@@ -155,6 +183,11 @@ def impact_create(request: HttpRequest, ms_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def impact_edit(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     assessment = _assessment(request, ms_id, pk, Action.EDIT)
+    if services.is_locked(assessment):
+        messages.info(
+            request, f"{assessment.reference} is approved, so it is locked: start a re-assessment to change it."
+        )
+        return redirect("assessments:impact_detail", ms_id=assessment.management_system_id, pk=assessment.pk)
     return _form_page(request, assessment.management_system, assessment)
 
 
@@ -172,3 +205,81 @@ def impact_delete(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
         cancel_url=detail,
         done_url=done,
     )
+
+
+# --- impact criteria ------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def impact_criteria_list(request: HttpRequest, ms_id: int) -> HttpResponse:
+    ms = open_management_system(request, ms_id)
+    versions = ledger.annotate_sign_offs(
+        list(selectors.impact_criteria_list(user=request.user, management_system=ms)),
+        signoffs.IMPACT_CRITERIA_APPROVAL,
+    )
+    context = {
+        "ms": ms,
+        "versions": versions,
+        "current": versions[0] if versions else None,
+        "can_create": access.can(request.user, Action.CREATE, ms),
+    }
+    return render(request, "assessments/impact_criteria_list.html", context)
+
+
+def _criteria_context(request: HttpRequest, criteria: ImpactCriteria, *, form=None, conflict=None) -> dict:
+    action_url = reverse("assessments:impact_criteria_approve", args=[criteria.management_system_id, criteria.pk])
+    return {
+        "ms": criteria.management_system,
+        "criteria": criteria,
+        "assessment_count": criteria.assessments.count(),
+        "versions": versions_of(selectors.history_of(criteria), ImpactCriteria),
+        "current": services.current_impact_criteria(management_system=criteria.management_system),
+        "signoff": signoff_panel(
+            request, signoffs.IMPACT_CRITERIA_APPROVAL, criteria, action_url=action_url, form=form, conflict=conflict
+        ),
+    }
+
+
+@login_required
+@require_GET
+def impact_criteria_detail(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
+    criteria = open_record(request, selectors.impact_criteria_queryset(user=request.user), ms_id, pk)
+    return render(request, "assessments/impact_criteria_detail.html", _criteria_context(request, criteria))
+
+
+@login_required
+@require_http_methods(["POST"])
+def impact_criteria_approve(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
+    criteria = open_record(request, selectors.impact_criteria_queryset(user=request.user), ms_id, pk)
+    done_url = reverse("assessments:impact_criteria_detail", args=[criteria.management_system_id, criteria.pk])
+    response, form, conflict = sign_off_from_post(
+        request, signoffs.IMPACT_CRITERIA_APPROVAL, criteria, done_url=done_url
+    )
+    if response is not None:
+        return response
+    context = _criteria_context(request, criteria, form=form, conflict=conflict)
+    return render(request, "assessments/impact_criteria_detail.html", context, status=409 if conflict else 400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def impact_criteria_create(request: HttpRequest, ms_id: int) -> HttpResponse:
+    ms = open_management_system(request, ms_id, Action.CREATE)
+    current = services.current_impact_criteria(management_system=ms)
+    form = ImpactCriteriaForm(request.POST or None, initial=ImpactCriteriaForm.initial_from(current))
+    if request.method == "POST" and form.is_valid():
+        criteria, _conflict = save_or_conflict(
+            form,
+            lambda: services.impact_criteria_create(
+                management_system=ms,
+                user=request.user,
+                reason=form.cleaned_data["change_reason"] or "New impact criteria version",
+                **form.criteria_fields(),
+            ),
+        )
+        if criteria is not None:
+            messages.success(request, f"{criteria} is now in force for new assessments.")
+            return redirect("assessments:impact_criteria_detail", ms_id=ms.pk, pk=criteria.pk)
+    context = {"ms": ms, "form": form, "current": current}
+    return render(request, "assessments/impact_criteria_form.html", context, status=400 if form.errors else 200)

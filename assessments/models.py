@@ -9,8 +9,11 @@ can raise a linked risk.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -399,6 +402,110 @@ class RiskGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Risk, on_delete=models.CASCADE)
 
 
+def default_impact_severity() -> list[dict[str, str]]:
+    return [
+        {"label": "Very low", "description": "Inconvenience; no effect on health, rights, money or opportunities."},
+        {"label": "Low", "description": "Minor, short-lived harm that people recover from without help."},
+        {"label": "Medium", "description": "Noticeable harm to health, finances or access to a service; recoverable."},
+        {"label": "High", "description": "Serious harm to health, safety or fundamental rights; hard to recover from."},
+        {"label": "Very high", "description": "Death, lasting injury, or a severe and lasting loss of rights."},
+    ]
+
+
+def default_impact_likelihood() -> list[dict[str, str]]:
+    return [
+        {"label": "Very low", "description": "Not expected in the system's lifetime."},
+        {"label": "Low", "description": "Could happen in rare circumstances."},
+        {"label": "Medium", "description": "Might happen a few times a year."},
+        {"label": "High", "description": "Will probably happen several times a month."},
+        {"label": "Very high", "description": "Expected whenever the system is used."},
+    ]
+
+
+def default_impact_reversibility() -> list[dict[str, str]]:
+    return [
+        {"value": "reversible", "label": "Reversible", "description": "The effect can be fully undone quickly."},
+        {"value": "partly", "label": "Partly reversible", "description": "Only partly undone, or with effort."},
+        {"value": "irreversible", "label": "Irreversible", "description": "The effect cannot be undone."},
+    ]
+
+
+def default_impact_scale() -> list[dict[str, str]]:
+    return [
+        {"label": "A few people", "description": "Up to 10 people."},
+        {"label": "A group", "description": "11 to 100 people."},
+        {"label": "Many people", "description": "101 to 1,000 people."},
+        {"label": "A large population", "description": "1,001 to 100,000 people."},
+        {"label": "Society at large", "description": "More than 100,000 people."},
+    ]
+
+
+class ImpactCriteria(RegisterModel):
+    """One version of the impact criteria (ISO/IEC 42005 5.7): what each rating of an impact means."""
+
+    reference_prefix = "ICRIT"
+    editable_fields = (
+        "title",
+        "severity_scale",
+        "likelihood_scale",
+        "reversibility_scale",
+        "people_scale",
+        "rationale",
+    )
+    SIZES = {"severity_scale": 5, "likelihood_scale": 5, "reversibility_scale": 3, "people_scale": 5}
+
+    number = models.PositiveIntegerField("criteria version", editable=False)
+    title = models.CharField(max_length=200, default="Impact criteria")
+    severity_scale = models.JSONField(default=default_impact_severity, help_text="Five points, lowest first.")
+    likelihood_scale = models.JSONField(default=default_impact_likelihood, help_text="Five points, lowest first.")
+    reversibility_scale = models.JSONField(
+        default=default_impact_reversibility, help_text="Reversible, partly reversible, irreversible."
+    )
+    people_scale = models.JSONField(
+        "scale (number of people)", default=default_impact_scale, help_text="Five points, fewest people first."
+    )
+    rationale = models.TextField(blank=True, help_text="Why these definitions, or what changed.")
+
+    class Meta(RegisterModel.Meta):
+        verbose_name = "impact criteria"
+        verbose_name_plural = "impact criteria"
+        ordering = ["-number"]
+        constraints = RegisterModel.Meta.constraints + [
+            models.UniqueConstraint(fields=["management_system", "number"], name="one_impact_criteria_number_per_aims")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} v{self.number}"
+
+    def clean(self) -> None:
+        errors = {}
+        for field, size in self.SIZES.items():
+            scale = getattr(self, field) or []
+            valid = isinstance(scale, list) and len(scale) == size
+            if not valid or any(not isinstance(p, dict) or not str(p.get("label", "")).strip() for p in scale):
+                errors[field] = f"Give {size} points, each with a label (and a definition)."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def scales_for_display(self) -> list[tuple[str, list[dict[str, str]]]]:
+        return [
+            ("Severity", self.severity_scale),
+            ("Likelihood", self.likelihood_scale),
+            ("Reversibility", self.reversibility_scale),
+            ("Scale (number of people)", self.people_scale),
+        ]
+
+    def definition(self, field: str, value: Any) -> str:
+        """The label and definition of one value of a scale (a rating from 1, or a reversibility value)."""
+        scale = getattr(self, field) or []
+        if field == "reversibility_scale":
+            point = next((p for p in scale if p.get("value") == value), None)
+        else:
+            point = scale[value - 1] if isinstance(value, int) and 1 <= value <= len(scale) else None
+        return f"{point.get('label', '')}: {point.get('description', '')}".rstrip(": ") if point else ""
+
+
 class ImpactAssessment(RetirableModel):
     """An AI system impact assessment for one system and version (6.1.4, 8.4; ISO/IEC 42005 clause 6)."""
 
@@ -436,6 +543,23 @@ class ImpactAssessment(RetirableModel):
 
     ai_system = models.ForeignKey(
         AISystem, on_delete=models.PROTECT, related_name="impact_assessments", verbose_name="AI system"
+    )
+    impact_criteria = models.ForeignKey(
+        ImpactCriteria,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assessments",
+        verbose_name="impact criteria version",
+        help_text="The definitions the ratings were given on.",
+    )
+    predecessor = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reassessment",
+        help_text="The earlier assessment of the same system this one re-assesses.",
     )
     system_version = models.CharField("AI system version", max_length=50, blank=True)
     title = models.CharField(max_length=200)
@@ -509,9 +633,18 @@ class ImpactRow(models.Model):
     """One actual or reasonably foreseeable impact (42005 6.8) and its measures (6.9)."""
 
     editable_fields = (
-        "area", "affected_group", "description", "severity", "likelihood", "reversibility", "measures",
-        "residual_impact",
+        "area", "effect", "scenario", "affected_group", "people_scale", "description", "severity", "likelihood",
+        "reversibility", "measures", "residual_impact",
     )  # fmt: skip
+
+    class Effect(models.TextChoices):
+        HARM = "harm", "Harm"
+        BENEFIT = "benefit", "Benefit"
+
+    class Scenario(models.TextChoices):
+        INTENDED = "intended_use", "Intended use"
+        FAILURE = "failure", "Failure"
+        MISUSE = "misuse", "Reasonably foreseeable misuse"
 
     class Area(models.TextChoices):
         FAIRNESS = "fairness", "Fairness"
@@ -537,7 +670,16 @@ class ImpactRow(models.Model):
 
     assessment = models.ForeignKey(ImpactAssessment, on_delete=models.CASCADE, related_name="rows")
     area = models.CharField(max_length=20, choices=Area.choices)
+    effect = models.CharField("benefit or harm", max_length=10, choices=Effect.choices, default=Effect.HARM)
+    scenario = models.CharField(max_length=20, choices=Scenario.choices, default=Scenario.INTENDED)
     affected_group = models.CharField(max_length=200)
+    people_scale = models.PositiveSmallIntegerField(
+        "scale (how many people)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text="1 (a few people) to 5 (society at large), as the impact criteria define them.",
+    )
     description = models.TextField()
     severity = models.PositiveSmallIntegerField(choices=Rating.choices)
     likelihood = models.PositiveSmallIntegerField(choices=Rating.choices)

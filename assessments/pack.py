@@ -9,7 +9,7 @@ from aims.history import by_id, links_as_of, rows_as_of, split_closed
 from aims.pack_gather import latest_sign_offs_as_of
 from aims.pack_sections import ALL_KINDS, FULL, STAGE1, PackData, register_pack_section
 from assessments.heatmap import heatmap_svg
-from assessments.models import ImpactAssessment, ImpactRow, Risk, RiskCriteria, TreatmentAction
+from assessments.models import ImpactAssessment, ImpactCriteria, ImpactRow, Risk, RiskCriteria, TreatmentAction
 from assessments.signoffs import ACCEPTANCE, APPROVAL, CRITERIA_APPROVAL
 from controls.models import Control
 from evidence.pack import attach_pack_evidence
@@ -81,7 +81,11 @@ def gather_impact(data: PackData) -> None:
         rows[row.assessment_id].append(row)
     systems = inventory_as_of(data)["by_id"]
     approved = latest_sign_offs_as_of(data, APPROVAL)
+    criteria = by_id(rows_as_of(ImpactCriteria, as_of, management_system_id=ms_id))
+    references = {a.id: a.reference for a in assessments}
     for assessment in assessments:
+        assessment.criteria_row = criteria.get(assessment.impact_criteria_id)
+        assessment.predecessor_reference = references.get(assessment.predecessor_id, "")
         assessment.impact_rows = rows.get(assessment.id, [])
         assessment.system = systems.get(assessment.ai_system_id)
         assessment.approval = approved.get(assessment.id)

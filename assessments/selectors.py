@@ -10,8 +10,9 @@ from django.db.models import Prefetch, QuerySet
 
 from aims import access, ledger
 from aims.models import ManagementSystem
-from assessments.models import ImpactAssessment, ImpactRow, Risk, RiskCriteria, TreatmentAction
+from assessments.models import ImpactAssessment, ImpactCriteria, ImpactRow, Risk, RiskCriteria, TreatmentAction
 from assessments.signoffs import APPROVAL, CRITERIA_APPROVAL
+from registers.models import ModelRecord
 
 
 def criteria_list(*, user: AbstractBaseUser, management_system: ManagementSystem) -> QuerySet[RiskCriteria]:
@@ -74,8 +75,11 @@ def latest_impact_assessment(*, user: AbstractBaseUser, ai_system: Any) -> Impac
 
 def ai_system_impact_context(*, user: AbstractBaseUser, ai_system: Any) -> dict[str, Any]:
     """Template context for the AI system page's impact assessment box."""
+    latest = latest_impact_assessment(user=user, ai_system=ai_system)
     return {
-        "latest_impact_assessment": latest_impact_assessment(user=user, ai_system=ai_system),
+        "latest_impact_assessment": latest,
+        "impact_chain": assessment_chain(latest) if latest else [],
+        "reassessment_reasons": reassessment_reasons(latest) if latest else [],
         "impact_ai_system": ai_system,
     }
 
@@ -121,3 +125,80 @@ def criteria_is_approved(criteria: RiskCriteria) -> bool:
     """Whether leadership approved this criteria version as it stands."""
     status = ledger.sign_off_status(CRITERIA_APPROVAL, criteria)
     return status.latest is not None and not status.changed_since
+
+
+SIGNIFICANT_STAGES = ("deployment", "operation")
+
+
+def reassessment_reasons(assessment: ImpactAssessment) -> list[str]:
+    """Significant changes to the assessed AI system since the assessment was approved (it is then due again).
+
+    A move into deployment or operation, a different set of models, or a new version of one
+    of its models, after the approval.
+    """
+    latest = ledger.sign_offs_of(APPROVAL, assessment).first()
+    if latest is None or getattr(assessment, "reassessment", None) is not None:
+        return []
+    since = latest.signed_at
+    system = assessment.ai_system
+    rows = list(system.history.filter(history_date__lte=since).order_by("-history_date", "-history_id")[:1])
+    rows += list(system.history.filter(history_date__gt=since).order_by("history_date", "history_id"))
+    reasons = []
+    for before, after in zip(rows, rows[1:], strict=False):
+        if after.lifecycle_stage in SIGNIFICANT_STAGES and before.lifecycle_stage != after.lifecycle_stage:
+            reasons.append(f"moved into {after.get_lifecycle_stage_display().lower()} on {after.history_date:%d %b %Y}")
+    models_then = _linked_models(rows[0]) if rows else set()
+    models_now = {m.pk: m.model_version for m in system.model_records.all()}
+    if rows and set(models_now) != set(models_then):
+        reasons.append("its models changed")
+    changed = [
+        record
+        for record in ModelRecord.history.filter(id__in=list(models_now), history_date__gt=since, history_type="~")
+        if record.model_version != models_then.get(record.id, record.model_version)
+    ]
+    reasons += sorted({f"{row.name} is now version {row.model_version}" for row in changed})
+    return reasons
+
+
+def _linked_models(system_row: Any) -> dict[int, str]:
+    """The model records linked to an AI system version, with their versions at that moment."""
+    ids = [link.modelrecord_id for link in system_row.model_records.all()]
+    versions = {}
+    for row in ModelRecord.history.filter(id__in=ids, history_date__lte=system_row.history_date).order_by(
+        "history_date", "history_id"
+    ):
+        versions[row.id] = row.model_version
+    return versions
+
+
+def successor_of(assessment: ImpactAssessment) -> ImpactAssessment | None:
+    """The re-assessment that follows an impact assessment, if any."""
+    return ImpactAssessment.objects.filter(predecessor=assessment).first()
+
+
+def assessment_chain(assessment: ImpactAssessment) -> list[ImpactAssessment]:
+    """Every assessment of the chain the assessment belongs to, oldest first (one query)."""
+    rows = {
+        row.pk: row
+        for row in ImpactAssessment.objects.filter(ai_system_id=assessment.ai_system_id).only(
+            "pk", "reference", "created_at", "predecessor_id", "management_system_id"
+        )
+    }
+    successors = {row.predecessor_id: row for row in rows.values() if row.predecessor_id}
+    first = rows.get(assessment.pk, assessment)
+    while first.predecessor_id in rows:
+        first = rows[first.predecessor_id]
+    chain = [first]
+    while chain[-1].pk in successors:
+        chain.append(successors[chain[-1].pk])
+    return chain
+
+
+def impact_criteria_list(*, user: AbstractBaseUser, management_system: ManagementSystem) -> QuerySet[ImpactCriteria]:
+    """Every version of the management system's impact criteria, newest first."""
+    return access.scope(user, ImpactCriteria.objects.filter(management_system=management_system)).order_by("-number")
+
+
+def impact_criteria_queryset(*, user: AbstractBaseUser) -> QuerySet[ImpactCriteria]:
+    """Impact criteria the user may read."""
+    return access.scope(user, ImpactCriteria.objects.select_related("management_system"))

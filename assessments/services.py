@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -25,7 +26,15 @@ from aims.services import (
     register_update,
 )
 from assessments import scoring, signoffs
-from assessments.models import AREA_SOURCE, ImpactAssessment, ImpactRow, Risk, RiskCriteria, TreatmentAction
+from assessments.models import (
+    AREA_SOURCE,
+    ImpactAssessment,
+    ImpactCriteria,
+    ImpactRow,
+    Risk,
+    RiskCriteria,
+    TreatmentAction,
+)
 
 RISK_LINKS = Risk.link_fields()
 ACTION_FIELDS = TreatmentAction.editable_fields
@@ -280,6 +289,8 @@ def impact_assessment_create(
         _check_system(management_system, fields)
         if not fields.get("system_version") and fields.get("ai_system") is not None:
             fields["system_version"] = f"register v{fields['ai_system'].version}"
+        if fields.get("impact_criteria") is None:
+            fields["impact_criteria"] = impact_criteria_ensure_default(management_system=management_system, user=user)
         assessment = register_create(
             ImpactAssessment, management_system=management_system, user=user, reason=reason, **fields
         )
@@ -296,13 +307,103 @@ def impact_assessment_update(
     rows: Iterable[Mapping[str, Any]] | None = None,
     **fields: Any,
 ) -> ImpactAssessment:
-    """Change an impact assessment and its rows, refusing a stale version."""
+    """Change an impact assessment and its rows, refusing a stale version; an approved one is locked."""
     with transaction.atomic():
         _check_system(assessment.management_system, fields)
+        refuse_if_locked(assessment)
         updated = register_update(assessment, user=user, expected_version=expected_version, reason=reason, **fields)
         if rows is not None:
             _replace_rows(updated, rows, user, reason)
     return updated
+
+
+def is_locked(assessment: ImpactAssessment) -> bool:
+    """An approved impact assessment is locked: a change is a re-assessment, a new record."""
+    return SignOff.objects.filter(
+        kind=signoffs.APPROVAL,
+        subject_type=ContentType.objects.get_for_model(ImpactAssessment),
+        subject_id=assessment.pk,
+    ).exists()
+
+
+def refuse_if_locked(assessment: ImpactAssessment) -> None:
+    """Refuse to change an approved impact assessment (withdrawing it stays possible)."""
+    if is_locked(assessment):
+        raise ValidationError(
+            f"{assessment.reference} is approved, so it is locked: start a re-assessment (a new record linked to it) "
+            "to change it."
+        )
+
+
+def impact_assessment_reassess(
+    assessment: ImpactAssessment,
+    *,
+    user: AbstractBaseUser | None,
+    trigger: str = ImpactAssessment.Trigger.CHANGE,
+    reason: str = "Re-assessment started",
+) -> ImpactAssessment:
+    """Start a re-assessment: a new record copying the assessment and its rows, on the criteria in force."""
+    with transaction.atomic():
+        current = ImpactAssessment.objects.select_for_update().get(pk=assessment.pk)
+        successor = ImpactAssessment.objects.filter(predecessor=current).first()
+        if successor is not None:
+            raise ValidationError(f"{current.reference} is already re-assessed by {successor.reference}.")
+        fields = {name: getattr(current, name) for name in ImpactAssessment.editable_fields}
+        fields.update(
+            trigger=trigger,
+            decision=ImpactAssessment.Decision.PENDING,
+            predecessor=current,
+            impact_criteria=None,
+            system_version="",
+            title=f"Re-assessment of {current.ai_system.name}",
+        )
+        rows = [{name: getattr(row, name) for name in ImpactRow.editable_fields} for row in current.rows.all()]
+        return impact_assessment_create(
+            management_system=current.management_system,
+            user=user,
+            reason=f"{reason} (re-assesses {current.reference})",
+            rows=rows,
+            **fields,
+        )
+
+
+def current_impact_criteria(*, management_system: ManagementSystem) -> ImpactCriteria | None:
+    """The management system's impact criteria in force (the highest version), if any."""
+    return ImpactCriteria.objects.filter(management_system=management_system).order_by("-number").first()
+
+
+def impact_criteria_create(
+    *,
+    management_system: ManagementSystem,
+    user: AbstractBaseUser | None,
+    reason: str = "New criteria version",
+    **fields,
+) -> ImpactCriteria:
+    """Put a new version of the impact criteria in force; earlier versions stay as they were."""
+    with transaction.atomic():
+        latest = (
+            ImpactCriteria.objects.select_for_update()
+            .filter(management_system=management_system)
+            .order_by("-number")
+            .first()
+        )
+        return register_create(
+            ImpactCriteria,
+            management_system=management_system,
+            user=user,
+            reason=reason,
+            number=(latest.number if latest else 0) + 1,
+            **fields,
+        )
+
+
+def impact_criteria_ensure_default(
+    *, management_system: ManagementSystem, user: AbstractBaseUser | None
+) -> ImpactCriteria:
+    """The impact criteria in force, creating the default definitions when there are none."""
+    return current_impact_criteria(management_system=management_system) or impact_criteria_create(
+        management_system=management_system, user=user, reason="Default impact criteria"
+    )
 
 
 def impact_assessment_approve(

@@ -14,11 +14,12 @@ from django.urls import reverse
 from aims import access, ledger
 from aims.access import Action
 from aims.models import Role, SignOff
-from assessments.models import AUTHORITY_RANK, Authority, ImpactAssessment, Risk, RiskCriteria
+from assessments.models import AUTHORITY_RANK, Authority, ImpactAssessment, ImpactCriteria, Risk, RiskCriteria
 
 ACCEPTANCE = "risk_acceptance"
 APPROVAL = "impact_assessment_approval"
 CRITERIA_APPROVAL = "risk_criteria_approval"
+IMPACT_CRITERIA_APPROVAL = "impact_criteria_approval"
 
 
 def _latest_rows(obj: Any, children: Any) -> list[Any]:
@@ -174,4 +175,18 @@ def register() -> None:
         rule=lambda criteria: (
             "Leadership approves the risk criteria (6.1.2): risks scored on criteria that are not approved are flagged."
         ),
+    )
+    ledger.register_signable(
+        IMPACT_CRITERIA_APPROVAL,
+        label="Impact criteria approval",
+        subject_model=ImpactCriteria,
+        versions=criteria_versions,
+        diff_url=lambda criteria, signoff: reverse(
+            "assessments:impact_criteria_detail", args=[criteria.management_system_id, criteria.pk]
+        ),
+        subject_url=lambda signoff: reverse(
+            "assessments:impact_criteria_detail", args=[signoff.management_system_id, signoff.subject_id]
+        ),
+        statement="I approve these impact criteria: what each severity, likelihood, reversibility and scale means.",
+        rule=lambda criteria: "Leadership approves the impact criteria (ISO/IEC 42005 5.7).",
     )

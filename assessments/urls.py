@@ -25,5 +25,10 @@ urlpatterns = [
     path("impact/<int:pk>/edit/", impact_views.impact_edit, name="impact_edit"),
     path("impact/<int:pk>/delete/", impact_views.impact_delete, name="impact_delete"),
     path("impact/<int:pk>/approve/", impact_views.impact_approve, name="impact_approve"),
+    path("impact/<int:pk>/reassess/", impact_views.impact_reassess, name="impact_reassess"),
+    path("impact-criteria/", impact_views.impact_criteria_list, name="impact_criteria_list"),
+    path("impact-criteria/new/", impact_views.impact_criteria_create, name="impact_criteria_create"),
+    path("impact-criteria/<int:pk>/", impact_views.impact_criteria_detail, name="impact_criteria_detail"),
+    path("impact-criteria/<int:pk>/approve/", impact_views.impact_criteria_approve, name="impact_criteria_approve"),
     path("impact/<int:pk>/rows/<int:row_id>/raise-risk/", impact_views.impact_raise_risk, name="impact_raise_risk"),
 ]

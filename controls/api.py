@@ -16,10 +16,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 from django.urls import path
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -35,6 +34,7 @@ from aims.api_common import (
     RegisterSerializer,
     RegisterViewSet,
     SignOffRequestSerializer,
+    SignOffSerializer,
     etag,
     filter_by_management_system,
     if_match_token,
@@ -85,40 +85,6 @@ class ApplicabilitySerializer(RegisterSerializer):
             "ai_systems",
             "last_reviewed",
         )
-
-
-@extend_schema_serializer(component_name="LedgerSignOff")
-class SignOffSerializer(serializers.ModelSerializer):
-    """A sign-off of the ledger (any kind): what was signed, by whom, and its place in the chain."""
-
-    signer = serializers.CharField(source="signer.username", read_only=True)
-    subject_type = serializers.SerializerMethodField()
-
-    class Meta:
-        model = SignOff
-        fields = [
-            "id",
-            "management_system",
-            "sequence",
-            "kind",
-            "subject_type",
-            "subject_id",
-            "versions",
-            "signer",
-            "signer_role",
-            "statement",
-            "signed_at",
-            "verification",
-            "override_reason",
-            "canonical_format",
-            "digest",
-            "previous_digest",
-        ]
-
-    def get_subject_type(self, obj: SignOff) -> str:
-        # The content type cache answers this without a query per row.
-        subject_type = ContentType.objects.get_for_id(obj.subject_type_id)
-        return f"{subject_type.app_label}.{subject_type.model}"
 
 
 class ApprovalSerializer(SignOffRequestSerializer):

@@ -395,6 +395,14 @@ def load(demo: Demo) -> None:
         statement="Approved as the Trust's AI risk criteria, reviewed by the AI steering group.",
         verification=mfa.DEMO,
     )
+    impact_criteria = services.impact_criteria_ensure_default(management_system=management_system, user=officer)
+    ledger.sign_off(
+        kind=signoffs.IMPACT_CRITERIA_APPROVAL,
+        subject=impact_criteria,
+        user=users["leader"],
+        statement="Approved: the definitions of severity, likelihood, reversibility and scale for impact assessments.",
+        verification=mfa.DEMO,
+    )
     systems = {s.name: s for s in AISystem.objects.filter(management_system=management_system)}
     controls = {c.key: c for c in Control.objects.all()}
     today = timezone.localdate()
@@ -499,6 +507,9 @@ def _assessment(ms: ManagementSystem, users: dict, spec: dict, system: AISystem,
         rows=[
             {
                 "area": a,
+                "effect": "harm",
+                "scenario": "failure" if s >= 4 else "intended_use",
+                "people_scale": 4 if g.lower().startswith("patients") else 3,
                 "affected_group": g,
                 "description": d,
                 "severity": s,

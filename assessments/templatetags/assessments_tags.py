@@ -32,3 +32,12 @@ def ai_system_impact(context: template.Context, ai_system: Any) -> dict:
         "can_create_assessment": access.can(request.user, access.Action.CREATE, ai_system.management_system),
         "request": request,
     }
+
+
+@register.filter
+def people_label(scale: list, value: int) -> str:
+    """The label of a number-of-people rating on an impact criteria scale."""
+    try:
+        return scale[int(value) - 1].get("label", "")
+    except (IndexError, TypeError, ValueError, AttributeError):
+        return ""

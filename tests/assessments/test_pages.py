@@ -165,14 +165,18 @@ def test_officer_creates_an_impact_assessment_with_rows(world, client_as):
         "model_origin": "third_party", "decision": "proceed", "retention_period": "10 years",
         "rows-TOTAL_FORMS": "2", "rows-INITIAL_FORMS": "0",
         "rows-0-area": "fairness", "rows-0-affected_group": "Non-native speakers", "rows-0-description": "Misread", "rows-0-severity": "3",
-        "rows-0-likelihood": "3", "rows-0-reversibility": "reversible",
-        "rows-1-reversibility": "reversible",
+        "rows-0-likelihood": "3", "rows-0-reversibility": "reversible", "rows-0-effect": "harm",
+        "rows-0-scenario": "failure", "rows-0-people_scale": "4",
+        "rows-1-reversibility": "reversible", "rows-1-effect": "harm", "rows-1-scenario": "intended_use",
     }  # fmt: skip
     response = client_as("officer").post(url("impact_create", world.acme), data)
     assert response.status_code == 302, response.content.decode()[:4000]
     assessment = ImpactAssessment.objects.get()
     assert assessment.system_version == "register v1"
     assert [r.affected_group for r in assessment.rows.all()] == ["Non-native speakers"]
+    row = assessment.rows.get()
+    assert (row.effect, row.scenario, row.people_scale) == ("harm", "failure", 4)
+    assert assessment.impact_criteria.number == 1  # the default criteria were put in force
 
 
 def test_heat_map_cells_link_to_the_filtered_register(world, client_as):
