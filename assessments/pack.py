@@ -14,6 +14,7 @@ from assessments.models import ImpactAssessment, ImpactCriteria, ImpactRow, Risk
 from assessments.signoffs import ACCEPTANCE, APPROVAL, CRITERIA_APPROVAL, IMPACT_CRITERIA_APPROVAL
 from controls.models import Control
 from evidence.pack import attach_pack_evidence
+from registers.models import AISystem
 from registers.pack import inventory_as_of
 
 
@@ -149,6 +150,22 @@ def gather_impact(data: PackData) -> None:
         assessment.criteria_currency = criteria_approvals.get(assessment.impact_criteria_id)
     attach_pack_evidence(data, ImpactAssessment, assessments)
     data.parts["impact_assessments"], data.parts["closed_impact_assessments"] = split_closed(assessments)
+    data.parts["impact_gaps"] = _impact_gaps(systems.values(), data.parts["impact_assessments"])
+
+
+LIVE_STAGES = {AISystem.LifecycleStage.DEPLOYMENT, AISystem.LifecycleStage.OPERATION}
+
+
+def _impact_gaps(systems: Any, assessments: list[Any]) -> list[Any]:
+    """Systems in deployment or operation on the date with no approved impact assessment then (6.1.4, 8.4)."""
+    approved = {a.ai_system_id for a in assessments if a.currency.signed}
+    pending = {a.ai_system_id: a for a in assessments if not a.currency.signed}
+    gaps = []
+    for system in sorted(systems, key=lambda s: s.reference):
+        if system.lifecycle_stage in LIVE_STAGES and not system.retired_at and system.id not in approved:
+            system.pending_assessment = pending.get(system.id)
+            gaps.append(system)
+    return gaps
 
 
 def register() -> None:
