@@ -11,11 +11,13 @@ sign-off records.
 from __future__ import annotations
 
 import base64
+import math
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django_otp import devices_for_user
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -74,10 +76,11 @@ def verify_step_up(user: Any, answer: str, *, field: str = "second_factor") -> s
     if not raw.strip():
         raise ValidationError({field: f"{step_up_label(user)}: needed to sign."})
     if has_second_factor(user):
+        wait = code_wait_seconds(user)
         device = match_code(user, raw)
         if device is not None:
             return verification_of(device)
-        raise ValidationError({field: "That code is not valid (or was used already). Nothing was signed."})
+        raise ValidationError({field: f"{wrong_code_message(wait)} Nothing was signed."})
     if mfa_required(user):
         raise ValidationError(
             {field: "Set up a second factor on your account page before signing: your role requires one."}
@@ -113,6 +116,24 @@ def match_code(user: Any, answer: str) -> Device | None:
     return None
 
 
+def code_wait_seconds(user: Any, *devices: Device) -> int:
+    """How long until codes are checked again after wrong ones (django-otp doubles the wait each time); 0: now."""
+    candidates = list(devices) or list(devices_for_user(user, confirmed=True))
+    waits = []
+    for device in candidates:
+        allowed, details = device.verify_is_allowed()
+        until = (details or {}).get("locked_until")
+        waits.append(0 if allowed or until is None else math.ceil((until - timezone.now()).total_seconds()))
+    return max(0, min(waits, default=0))
+
+
+def wrong_code_message(wait: int) -> str:
+    """What to tell someone whose code was refused; ``wait``: what ``code_wait_seconds`` said before checking it."""
+    if wait:
+        return f"Too many wrong codes: wait {wait} seconds, then enter the code shown then."
+    return "That code is not valid (or was used already)."
+
+
 def verification_of(device: Device) -> str:
     """How a device verified someone: ``TOTP`` or ``RECOVERY_CODE``."""
     return RECOVERY_CODE if isinstance(device, StaticDevice) else TOTP
@@ -145,13 +166,20 @@ def confirm_authenticator(user: Any, device: TOTPDevice, code: str, *, current_c
     if device.user_id != user.pk or device.confirmed:
         raise ValidationError({"code": "Start the set-up again: this authenticator is not waiting for a code."})
     replacing = has_second_factor(user)
-    errors: dict[str, str] = {}
-    if replacing and match_code(user, current_code) is None:
-        errors["current_code"] = "That code from your current authenticator (or recovery code) is not valid."
+    if replacing:
+        wait = code_wait_seconds(user)
+        if match_code(user, current_code) is None:
+            # The new app's code is left unused: it can be given again with the right current code.
+            raise ValidationError({"current_code": wrong_code_message(wait)})
+    wait = code_wait_seconds(user, device)
     if not device.verify_token((code or "").replace(" ", "")):
-        errors["code"] = "That code does not match. Check the time on your phone and enter the code shown now."
-    if errors:
-        raise ValidationError(errors)
+        raise ValidationError(
+            {
+                "code": wrong_code_message(wait)
+                if wait
+                else "That code does not match. Check the time on your phone and enter the code shown now."
+            }
+        )
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
         device.confirmed = True
@@ -196,8 +224,9 @@ def remove_authenticator(user: Any, code: str) -> None:
         raise ValidationError({"code": "Your role requires a second factor: set up a new authenticator instead."})
     if not has_second_factor(user):
         raise ValidationError({"code": "You have no authenticator to remove."})
+    wait = code_wait_seconds(user)
     if match_code(user, code) is None:
-        raise ValidationError({"code": "That code is not valid (or was used already). Nothing was removed."})
+        raise ValidationError({"code": f"{wrong_code_message(wait)} Nothing was removed."})
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()

@@ -80,6 +80,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
         return _lock_out(request)
     form = LoginCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        wait = mfa.code_wait_seconds(user)
         device = mfa.match_code(user, form.cleaned_data["code"])
         if device is not None:
             otp_login(request, device)
@@ -92,7 +93,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
         user_login_failed.send(sender=__name__, credentials=credentials, request=request)
         if getattr(request, "axes_locked_out", False):
             return _lock_out(request)
-        form.add_error("code", "That code is not valid (or was used already).")
+        form.add_error("code", mfa.wrong_code_message(wait))
     return render(
         request, "registration/login_code.html", {"form": form, "next": next_url}, status=400 if form.errors else 200
     )
