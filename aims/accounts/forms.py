@@ -22,6 +22,7 @@ class LoginCodeForm(forms.Form):
     code = _code_field(
         "Code", "The 6-digit code your authenticator app shows now, or one of your recovery codes (each works once)."
     )
+    code.widget.attrs["autofocus"] = True
 
 
 class AuthenticatorSetupForm(forms.Form):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from datetime import timedelta
 from io import StringIO
@@ -225,3 +226,23 @@ def test_successful_tokens_are_not_counted(world, settings):
     client = Client(REMOTE_ADDR="203.0.113.7")
     for _ in range(6):
         assert client.get("/api/v1/management-systems/", **bearer(raw)).status_code == 200
+
+
+def test_the_api_lists_your_own_tokens_without_their_keys_and_a_token_revokes_itself(world):
+    raw = create_token("officer", "--name", "Leaked")
+    create_token("officer", "--name", "Other")
+    theirs = create_token("auditor")
+    client = Client()
+    listed = client.get("/api/v1/api-tokens/", **bearer(raw)).json()
+    assert sorted(t["name"] for t in listed) == ["Leaked", "Other"]
+    assert [t["current"] for t in listed if t["name"] == "Leaked"] == [True]
+    assert raw not in json.dumps(listed) and all("key_hash" not in t for t in listed)
+
+    their_id = ApiToken.objects.get(user=world.auditor).pk
+    assert client.post(f"/api/v1/api-tokens/{their_id}/revoke/", **bearer(raw)).status_code == 404
+    assert client.get("/api/v1/management-systems/", **bearer(theirs)).status_code == 200
+
+    leaked = ApiToken.objects.get(name="Leaked")
+    response = client.post(f"/api/v1/api-tokens/{leaked.pk}/revoke/", **bearer(raw))
+    assert response.status_code == 200 and response.json()["active"] is False
+    assert client.get("/api/v1/api-tokens/", **bearer(raw)).status_code == 401
