@@ -299,6 +299,7 @@ AIMS_PROXY_COUNT = int(os.environ.get("AIMS_PROXY_COUNT", "0"))
 AIMS_SESSION_MAX_HOURS = float(os.environ.get("AIMS_SESSION_MAX_HOURS", "12"))
 AIMS_SESSION_IDLE_MINUTES = float(os.environ.get("AIMS_SESSION_IDLE_MINUTES", "30"))
 SESSION_COOKIE_AGE = int(AIMS_SESSION_MAX_HOURS * 3600)
+AIMS_SESSION_TOUCH_SECONDS = 60  # the last activity is written to the session at most this often
 # API tokens expire; a token is created for this many days unless asked otherwise (at most the maximum).
 AIMS_API_TOKEN_DAYS = int(os.environ.get("AIMS_API_TOKEN_DAYS", "90"))
 AIMS_API_TOKEN_MAX_DAYS = int(os.environ.get("AIMS_API_TOKEN_MAX_DAYS", "365"))

@@ -133,6 +133,16 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _session_activity_written_once(settings):
+    """Note a session's last activity at login only (in production: at most once a minute).
+
+    Otherwise a request more than a minute after the login also writes the session, and
+    query counts would depend on how long a test runs. tests/aims/test_sessions.py sets it back.
+    """
+    settings.AIMS_SESSION_TOUCH_SECONDS = 3600
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

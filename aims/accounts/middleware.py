@@ -29,7 +29,8 @@ from aims import mfa
 
 LOGGED_IN_AT = "aims_logged_in_at"
 LAST_SEEN_AT = "aims_last_seen_at"
-# Recording every request would write the session on every request; a minute's precision is enough.
+# Recording every request would write the session on every request; a minute's precision is
+# enough (setting AIMS_SESSION_TOUCH_SECONDS).
 TOUCH_EVERY_SECONDS = 60
 
 CODE_STEP = "account:login_code"
@@ -47,6 +48,10 @@ def _start_session_clock(sender: Any, request: HttpRequest, user: Any, **kwargs:
 def connect() -> None:
     """Start each session's clock at login (called once, from AppConfig.ready)."""
     user_logged_in.connect(_start_session_clock, dispatch_uid="aims.accounts.session_clock")
+
+
+def _touch_every() -> int:
+    return getattr(settings, "AIMS_SESSION_TOUCH_SECONDS", TOUCH_EVERY_SECONDS)
 
 
 class SessionTimeoutMiddleware:
@@ -70,7 +75,7 @@ class SessionTimeoutMiddleware:
         elif now - logged_in_at > settings.AIMS_SESSION_MAX_HOURS * 3600:
             hours = f"{settings.AIMS_SESSION_MAX_HOURS:g}"
             self._end(request, "maximum", f"Sessions last at most {hours} hours. Log in again.")
-        elif now - last_seen_at >= TOUCH_EVERY_SECONDS or LAST_SEEN_AT not in session:
+        elif now - last_seen_at >= _touch_every() or LAST_SEEN_AT not in session:
             session[LAST_SEEN_AT] = now
 
     @staticmethod

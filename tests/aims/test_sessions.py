@@ -14,6 +14,11 @@ from aims.accounts.middleware import LAST_SEEN_AT, LOGGED_IN_AT, TOUCH_EVERY_SEC
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _production_touch(settings):
+    settings.AIMS_SESSION_TOUCH_SECONDS = TOUCH_EVERY_SECONDS  # the kit writes it at login only
+
+
 def shift(client, **seconds_ago: int) -> None:
     """Pretend the session's login or last request was that many seconds ago."""
     session = client.session
@@ -26,6 +31,7 @@ def shift(client, **seconds_ago: int) -> None:
 
 
 def test_the_defaults_are_thirty_minutes_idle_and_twelve_hours_in_all():
+    assert TOUCH_EVERY_SECONDS == 60
     assert django_settings.AIMS_SESSION_IDLE_MINUTES == 30
     assert django_settings.AIMS_SESSION_MAX_HOURS == 12
     assert django_settings.SESSION_COOKIE_AGE == 12 * 3600  # the cookie does not outlive the session either
