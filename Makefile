@@ -27,6 +27,8 @@ run: demo
 	@echo "  AIMS register: http://$(HOST):$(PORT)/"
 	@echo "  Demo logins: owner, officer, leader, contributor, auditor, outsider"
 	@echo "  Password for every demo user: $$($(PY) manage.py shell --no-imports -c 'from aims.demo import DEMO_PASSWORD; print(DEMO_PASSWORD)')"
+	@echo "  Then the authenticator code: $(PY) manage.py demo_otp USERNAME prints it"
+	@echo "  (or add the key $$($(PY) manage.py shell --no-imports -c 'from aims.demo import DEMO_TOTP_SECRET; print(DEMO_TOTP_SECRET)') to an authenticator app)"
 	@echo
 	@$(VENV)/bin/celery -A aims worker --loglevel=INFO --concurrency=1 & worker=$$!; \
 	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \

@@ -341,11 +341,11 @@ class MembershipAdmin(ServiceErrorsAsMessages, SimpleHistoryAdmin):
 class ApiTokenAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
     """Tokens are made by `manage.py create_api_token`; here they are listed and revoked, never shown."""
 
-    list_display = ("prefix", "name", "user", "created_at", "last_used_at", "revoked_at")
+    list_display = ("prefix", "name", "user", "created_at", "last_used_at", "expires_at", "revoked_at")
     list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
     search_fields = ("prefix", "name", "user__username")
     list_select_related = ("user",)
-    fields = ("prefix", "name", "user", "created_at", "last_used_at", "revoked_at")
+    fields = ("prefix", "name", "user", "created_at", "last_used_at", "expires_at", "revoked_at")
     readonly_fields = fields
     actions = ["revoke"]
 
@@ -359,7 +359,7 @@ class ApiTokenAdmin(ServiceErrorsAsMessages, admin.ModelAdmin):
     def revoke(self, request: HttpRequest, queryset) -> None:
         tokens = list(queryset.filter(revoked_at__isnull=True))
         for token in tokens:
-            services.api_token_revoke(token)
+            services.api_token_revoke(token, actor=request.user)
         self.message_user(request, f"Revoked {len(tokens)} token(s).", messages.SUCCESS)
 
 

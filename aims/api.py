@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
@@ -27,7 +28,7 @@ from aims.api_common import (
     expected_version,
     filter_by_management_system,
 )
-from aims.models import ManagementSystem, Membership
+from aims.models import ApiToken, ManagementSystem, Membership
 
 # --- management systems ------------------------------------------------------------------
 
@@ -204,7 +205,44 @@ class MembershipViewSet(HistoryMixin, viewsets.ModelViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class ApiTokenSerializer(serializers.ModelSerializer):
+    active = serializers.BooleanField(source="is_active", read_only=True)
+    current = serializers.SerializerMethodField(help_text="Whether this request was authenticated with this token.")
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at", "active", "current"]
+        read_only_fields = fields
+
+    def get_current(self, token: ApiToken) -> bool:
+        auth = self.context["request"].auth
+        return isinstance(auth, ApiToken) and auth.pk == token.pk
+
+
+class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Your own API tokens (never their keys): list them and revoke one. Tokens are made on your account page."""
+
+    serializer_class = ApiTokenSerializer
+    pagination_class = None
+    queryset = ApiToken.objects.none()  # what the schema reads; requests get their user's tokens
+
+    def get_queryset(self) -> QuerySet[ApiToken]:
+        if not self.request.user.is_authenticated:  # the schema generator's request
+            return ApiToken.objects.none()
+        return ApiToken.objects.filter(user=self.request.user).order_by("-created_at")
+
+    @extend_schema(request=None, responses=ApiTokenSerializer)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request: Request, pk: Any = None) -> Response:
+        """Revoke one of your tokens at once (a token may revoke itself); someone else's is 404."""
+        token = self.get_object()
+        if token.revoked_at is None:
+            services.api_token_revoke(token, actor=request.user)
+        return Response(self.get_serializer(token).data)
+
+
 def register(router: BaseRouter) -> None:
     """Register this area's viewsets on the shared /api/v1/ router."""
     router.register("management-systems", ManagementSystemViewSet, basename="management-system")
     router.register("memberships", MembershipViewSet, basename="membership")
+    router.register("api-tokens", ApiTokenViewSet, basename="api-token")

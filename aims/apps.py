@@ -10,8 +10,11 @@ class AimsConfig(AppConfig):
 
     def ready(self) -> None:
         from aims import access, pack_gather
+        from aims.accounts import middleware, security_log
 
         pack_gather.register()
+        security_log.connect()
+        middleware.connect()
         # A permission added to a role reaches every existing management system.
         post_migrate.connect(access.sync_role_permissions_after_migrate, sender=self)
 

@@ -1,7 +1,13 @@
-"""Bearer tokens for tools: ``Authorization: Bearer <token>``; only a SHA-256 is stored."""
+"""Bearer tokens for tools: ``Authorization: Bearer <token>``; only a SHA-256 is stored.
+
+A token works until it is revoked or expires. Failed token authentications are counted per
+client address (``aims.accounts.throttling.TokenFailureThrottle``): beyond the rate, the
+address gets 429 for a while, whatever token it sends.
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -10,6 +16,8 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from aims.accounts import security_log
+from aims.accounts.throttling import TokenFailureThrottle
 from aims.models import ApiToken
 from aims.services import hash_token
 
@@ -26,6 +34,27 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         parts = authentication.get_authorization_header(request).split()
         if not parts or parts[0].lower() != self.keyword.lower().encode():
             return None  # not ours: let session authentication try
+        throttle = TokenFailureThrottle()
+        if throttle.blocked(request):
+            wait = throttle.wait()
+            raise exceptions.Throttled(wait=wait, detail="Too many failed token authentications from your address.")
+        try:
+            token = self._token(parts)
+        except exceptions.AuthenticationFailed as failure:
+            throttle.record_failure(request)
+            presented = parts[1][:12].decode("ascii", "replace") if len(parts) == 2 else None
+            security_log.record(
+                security_log.TOKEN_REFUSED,
+                request=request,
+                level=logging.WARNING,
+                token=presented,
+                reason=str(failure.detail),
+            )
+            raise
+        self._touch(token)
+        return token.user, token
+
+    def _token(self, parts: list[bytes]) -> ApiToken:
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed("Invalid Authorization header: expected 'Bearer <token>'.")
         try:
@@ -37,8 +66,12 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         )
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
-        self._touch(token)
-        return token.user, token
+        if token.is_expired:
+            raise exceptions.AuthenticationFailed(
+                f"This token expired on {token.expires_at:%Y-%m-%d %H:%M} UTC. "
+                "Create a new one on your account page (or ask an administrator)."
+            )
+        return token
 
     def _touch(self, token: ApiToken) -> None:
         now = timezone.now()
@@ -61,5 +94,6 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
         return {
             "type": "http",
             "scheme": "bearer",
-            "description": "A token from `manage.py create_api_token USERNAME`.",
+            "description": "A token from your account page, or from `manage.py create_api_token USERNAME`. "
+            "Tokens expire; failed attempts from one address are throttled (429).",
         }

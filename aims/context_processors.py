@@ -9,6 +9,8 @@ def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    if getattr(request, "account_pending", False):
+        return {"account_pending": True}  # mid-login or owing enrolment: no way into the registers yet
     systems = list(access.visible_management_systems(user).order_by("organisation", "name"))
     current = getattr(request, "management_system", None)
     context = {"nav_management_systems": systems, "current_management_system": current}

@@ -10,9 +10,10 @@ import hashlib
 import re
 import secrets
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -21,6 +22,7 @@ from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from aims import access, hooks
+from aims.accounts import security_log
 from aims.history import record_version
 from aims.models import ApiToken, ManagementSystem, Membership, RegisterModel, RetirableModel, Role, SignOff
 
@@ -407,15 +409,35 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def api_token_create(*, user: AbstractBaseUser, name: str = "") -> tuple[ApiToken, str]:
-    """Create a bearer token; return it with the raw key, which is shown only once."""
+def api_token_create(
+    *, user: AbstractBaseUser, name: str = "", days: int | None = None, actor: AbstractBaseUser | None = None
+) -> tuple[ApiToken, str]:
+    """Create a bearer token valid for ``days`` (default ``AIMS_API_TOKEN_DAYS``); return it with the raw key, shown once."""
+    days = settings.AIMS_API_TOKEN_DAYS if days is None else days
+    if not 1 <= days <= settings.AIMS_API_TOKEN_MAX_DAYS:
+        raise ValidationError({"days": f"A token lasts from 1 to {settings.AIMS_API_TOKEN_MAX_DAYS} days."})
     raw = "aims_" + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, name=name, prefix=raw[:12], key_hash=hash_token(raw))
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        prefix=raw[:12],
+        key_hash=hash_token(raw),
+        expires_at=timezone.now() + timedelta(days=days),
+    )
+    security_log.record(
+        security_log.TOKEN_CREATED,
+        user=actor or user,
+        owner=user.get_username(),
+        token=token.prefix,
+        name=name,
+        expires=token.expires_at.date().isoformat(),
+    )
     return token, raw
 
 
-def api_token_revoke(token: ApiToken) -> ApiToken:
+def api_token_revoke(token: ApiToken, *, actor: AbstractBaseUser | None = None) -> ApiToken:
     """Revoke a token; it stops working at once."""
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
+    security_log.record(security_log.TOKEN_REVOKED, user=actor, owner=token.user.get_username(), token=token.prefix)
     return token

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "axes",  # failed logins per account and address, lock-out (issue 9)
     "aims.apps.AimsConfig",
     "evidence",
     "registers",
@@ -80,8 +81,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "aims.accounts.middleware.SessionTimeoutMiddleware",  # idle and absolute session timeouts (issue 9)
+    "aims.accounts.middleware.SecondFactorMiddleware",  # code step at login; enrolment when MFA is required (issue 9)
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",  # turns a lock-out into its page; axes wants it last (issue 9)
 ]
 
 ROOT_URLCONF = "aims.urls"
@@ -115,6 +119,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # ModelBackend answers permissions without an object (the admin, for superusers only);
 # AccessBackend answers those on a management system or record exactly as aims.access does.
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login before any password check (issue 9)
     "django.contrib.auth.backends.ModelBackend",
     "aims.access.AccessBackend",
 ]
@@ -268,6 +273,56 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"].setdefault(
         "NAME", str(Path(tempfile.gettempdir()) / f"aims-test-{os.getpid()}.sqlite3")
     )
+
+# --- Accounts: second factors, login throttling, sessions, API tokens, security log (issue 9) -
+# Second factors (aims.mfa): owners, leadership and superusers must enrol an authenticator;
+# a user who has one gives its code after the password at every login.
+OTP_TOTP_ISSUER = os.environ.get("AIMS_OTP_ISSUER", "AIMS register")  # the name authenticator apps show
+# Login throttling (django-axes, aims.accounts.throttling): failures are counted per account at
+# an address and per address; a locked-out client waits a cool-off that doubles with every
+# further failure, up to a ceiling. Unlock: manage.py axes_reset_username / axes_reset_ip.
+AXES_HANDLER = "aims.accounts.throttling.LoginAttempts"
+AXES_FAILURE_LIMIT = int(os.environ.get("AIMS_LOGIN_FAILURE_LIMIT", "5"))
+AIMS_LOGIN_FAILURE_LIMIT_PER_ADDRESS = int(os.environ.get("AIMS_LOGIN_FAILURE_LIMIT_PER_ADDRESS", "20"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]  # this order: LoginAttempts reads it
+AXES_COOLOFF_TIME = "aims.accounts.throttling.login_cool_off"
+AIMS_LOGIN_COOLOFF_MINUTES = int(os.environ.get("AIMS_LOGIN_COOLOFF_MINUTES", "15"))
+AIMS_LOGIN_COOLOFF_MAX_HOURS = int(os.environ.get("AIMS_LOGIN_COOLOFF_MAX_HOURS", "24"))
+AXES_USE_ATTEMPT_EXPIRATION = True  # each address keeps its own (progressive) cool-off
+AXES_LOCKOUT_CALLABLE = "aims.accounts.throttling.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "aims.accounts.clients.client_address"
+AXES_SENSITIVE_PARAMETERS = ["code", "second_factor"]  # never stored with an attempt (passwords never are)
+# Behind a reverse proxy, how many proxies append to X-Forwarded-For: the client's address is
+# read that many entries from the right (0: REMOTE_ADDR, no proxy).
+AIMS_PROXY_COUNT = int(os.environ.get("AIMS_PROXY_COUNT", "0"))
+# Sessions: an absolute lifetime from login, and logout after a time without activity.
+AIMS_SESSION_MAX_HOURS = float(os.environ.get("AIMS_SESSION_MAX_HOURS", "12"))
+AIMS_SESSION_IDLE_MINUTES = float(os.environ.get("AIMS_SESSION_IDLE_MINUTES", "30"))
+SESSION_COOKIE_AGE = int(AIMS_SESSION_MAX_HOURS * 3600)
+AIMS_SESSION_TOUCH_SECONDS = 60  # the last activity is written to the session at most this often
+# API tokens expire; a token is created for this many days unless asked otherwise (at most the maximum).
+AIMS_API_TOKEN_DAYS = int(os.environ.get("AIMS_API_TOKEN_DAYS", "90"))
+AIMS_API_TOKEN_MAX_DAYS = int(os.environ.get("AIMS_API_TOKEN_MAX_DAYS", "365"))
+# Failed token authentications per client address (429 beyond it), e.g. "10/min".
+REST_FRAMEWORK["NUM_PROXIES"] = AIMS_PROXY_COUNT or None
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    "token_failures": os.environ.get("AIMS_API_TOKEN_FAILURE_RATE", "10/min"),
+}
+# Security log: logins, failures, lock-outs, second-factor and password changes, token changes.
+AIMS_SECURITY_LOG = Path(os.environ.get("AIMS_SECURITY_LOG", VAR_DIR / "log" / "security.log"))
+AIMS_SECURITY_LOG.parent.mkdir(parents=True, exist_ok=True)
+LOGGING["formatters"] = {"security": {"format": "%(asctime)s %(levelname)s %(message)s"}}
+LOGGING["handlers"]["security_file"] = {
+    "class": "logging.handlers.WatchedFileHandler",  # reopened after logrotate moves it
+    "filename": str(AIMS_SECURITY_LOG),
+    "formatter": "security",
+}
+LOGGING.setdefault("loggers", {})["aims.security"] = {
+    "handlers": ["security_file"],
+    "level": "INFO",
+}  # and the console, via root
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}  # its own lines repeat what aims.security records
+
 
 # --- Redis visibility timeout (kept last: it must exceed every hard time limit above) -------
 # Redis redelivers a message not acknowledged within this window; keep it above the longest

@@ -5,10 +5,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from aims.accounts.views import LoginView
+
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("aims.accounts.urls")),  # the login's code step and the Account page
     path("", include("aims.site_urls")),
     path("ms/<int:ms_id>/registers/", include("registers.urls")),
     path("ms/<int:ms_id>/evidence/", include("evidence.urls")),

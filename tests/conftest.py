@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -18,7 +19,7 @@ from rest_framework.test import APIClient
 from aims import services
 from aims.models import ManagementSystem, Membership, Role
 from tests.factories import UserFactory, make_management_system
-from tests.kit import PERSONAS, enrol_authenticator, status
+from tests.kit import PERSONAS, enrol_authenticator, log_in, status
 
 
 @dataclass
@@ -78,13 +79,14 @@ def world(db) -> World:
 def client_as(world):
     """Return a test client with a persona logged in: ``client_as("auditor")``; ``"anonymous"`` is nobody.
 
+    The login is a finished one: password and the persona's authenticator code (``kit.log_in``).
     ``csrf=True`` enforces CSRF checks, as a browser session is held to them.
     """
 
     def make(name: str, *, csrf: bool = False) -> Client:
         client = Client(enforce_csrf_checks=csrf)
         if name != "anonymous":
-            client.force_login(world.users[name])
+            log_in(client, world.users[name])
         return client
 
     return make
@@ -123,10 +125,28 @@ def status_as(client_as, api_as):
 
 @pytest.fixture
 def superuser_client(db) -> Client:
-    """A client logged in as a superuser ("root"): the admin admits nobody else."""
-    client = Client()
-    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
-    return client
+    """A client logged in as a superuser ("root") with their authenticator: the admin admits nobody else."""
+    root = UserFactory(username="root", is_staff=True, is_superuser=True)
+    enrol_authenticator(root)  # superusers must use a second factor
+    return log_in(Client(), root)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Start each test with an empty cache: throttles count failures there, per address."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _session_activity_written_once(settings):
+    """Note a session's last activity at login only (in production: at most once a minute).
+
+    Otherwise a request more than a minute after the login also writes the session, and
+    query counts would depend on how long a test runs. tests/aims/test_sessions.py sets it back.
+    """
+    settings.AIMS_SESSION_TOUCH_SECONDS = 3600
 
 
 @pytest.fixture(autouse=True)

@@ -7,6 +7,9 @@
   says what a persona is in each). ``status_as(persona, method, url, data)`` (a fixture in
   ``tests/conftest.py``, built on ``status``) gives the status code of one request by a
   persona, through the HTML or the API client.
+- ``log_in(client, user)``: a finished login on a test client (password and, for a user with an
+  authenticator, its code: the session counts as verified). ``totp_code(device)`` is the code
+  an authenticator shows now; ``second_factor(user)`` a fresh recovery code.
 - ``count_queries(fetch)`` counts the queries of ``fetch()`` (or of each of several, by name);
   ``get_ok(client, url)`` is the usual fetch, a page or endpoint that must answer 200.
 - ``assert_constant_queries(fetch, grow)``: the number of queries of ``fetch()`` does not
@@ -45,6 +48,33 @@ def second_factor(user: Any) -> str:
 def otp_header(world: Any, persona: str) -> dict[str, str]:
     """The API's step-up header for a persona's sign-off (none for the anonymous visitor)."""
     return {} if persona == "anonymous" else {"x-otp": second_factor(world.users[persona])}
+
+
+def log_in(client: Any, user: Any) -> Any:
+    """Log ``user`` in on a test client as a finished login: the password and, if they have an authenticator, its code.
+
+    ``force_login`` alone is the password step only; the session counts as verified by a
+    second factor (django-otp's ``user.is_verified()``) once it names the device that verified it.
+    """
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is not None:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
+
+
+def totp_code(device: Any, *, steps_ahead: int = 0) -> str:
+    """The code an authenticator shows now (or ``steps_ahead`` steps of 30 s later), computed from its key."""
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = totp.time + steps_ahead * device.step
+    return f"{totp.token():0{device.digits}d}"
 
 
 def enrol_authenticator(user: Any) -> Any:

@@ -11,6 +11,7 @@ the same run.
 
 from __future__ import annotations
 
+import base64
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,12 +21,17 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from aims import hooks, services
 from aims.models import ManagementSystem, Membership, Role
 
 # Shown in the README and printed by `make run`; demo users exist only after load_demo.
 DEMO_PASSWORD = "aims-demo-2026"
+# Every demo user's authenticator has this secret (base32, as authenticator apps take it), so
+# anyone can add it to an app, and `manage.py demo_otp USERNAME` prints the current code.
+DEMO_TOTP_SECRET = "AIMSDEMOAIMSDEMOAIMSDEMOAIMSDEMO"
+DEMO_AUTHENTICATOR_NAME = "Demo authenticator"
 
 # username -> (role in Acme Health or None, first name, last name, job title)
 DEMO_PEOPLE: dict[str, tuple[str | None, str, str, str]] = {
@@ -101,7 +107,26 @@ def _demo_user(username: str, first_name: str, last_name: str) -> AbstractBaseUs
     if created or not user.check_password(DEMO_PASSWORD):
         user.set_password(DEMO_PASSWORD)
         user.save(update_fields=["password"])
+    _demo_authenticator(user)
     return user
+
+
+def demo_key() -> str:
+    """The demo secret as django-otp stores it (hex)."""
+    return base64.b32decode(DEMO_TOTP_SECRET).hex()
+
+
+def _demo_authenticator(user: AbstractBaseUser) -> None:
+    """Give a demo user a confirmed authenticator with the demo secret, unless they have one."""
+    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        TOTPDevice.objects.create(user=user, name=DEMO_AUTHENTICATOR_NAME, key=demo_key(), confirmed=True)
+
+
+def demo_authenticator(username: str) -> TOTPDevice | None:
+    """The demo user's authenticator, if the user is a demo user and it still has the demo secret."""
+    if username not in DEMO_PEOPLE:
+        return None
+    return TOTPDevice.objects.filter(user__username=username, confirmed=True, key=demo_key()).first()
 
 
 def _management_system(

@@ -27,7 +27,8 @@ def test_schema_is_valid_openapi_yaml_with_every_endpoint():
     assert schema["components"]["securitySchemes"]["bearerAuth"] == {
         "type": "http",
         "scheme": "bearer",
-        "description": "A token from `manage.py create_api_token USERNAME`.",
+        "description": "A token from your account page, or from `manage.py create_api_token USERNAME`. "
+        "Tokens expire; failed attempts from one address are throttled (429).",
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import sys
 import types
 from datetime import timedelta
@@ -12,8 +13,10 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from django.urls import reverse
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from aims import access, demo, hooks
 from aims.models import ManagementSystem, Membership, Role
@@ -62,10 +65,46 @@ def test_load_demo_twice_changes_nothing(db):
     assert "nothing to do" in out.getvalue()
 
 
-def test_every_demo_user_logs_in_with_the_demo_password(loaded, client):
+def test_every_demo_user_logs_in_with_the_demo_password_and_the_code_demo_otp_prints(loaded, client):
     for username in DEMO_USERS:
-        assert client.login(username=username, password=demo.DEMO_PASSWORD), username
-        client.logout()
+        response = client.post(reverse("login"), {"username": username, "password": demo.DEMO_PASSWORD})
+        assert response.status_code == 302 and response["Location"].startswith(reverse("account:login_code"))
+        code = StringIO()
+        call_command("demo_otp", username, stdout=code, stderr=StringIO())
+        response = client.post(response["Location"], {"code": code.getvalue().strip()})
+        assert response.status_code == 302 and response["Location"] == reverse("aims:home"), username
+        assert client.get(reverse("aims:home")).status_code in (200, 302)
+        assert client.get(reverse("account:home")).context["authenticator"] is not None
+        client.post(reverse("logout"))
+
+
+def test_demo_authenticators_hold_the_secret_shown_in_the_readme(loaded):
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text()
+    assert demo.DEMO_TOTP_SECRET in readme
+    for username in DEMO_USERS:
+        device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+        assert device.key == base64.b32decode(demo.DEMO_TOTP_SECRET).hex()
+
+
+def test_demo_otp_prints_codes_for_demo_users_only(loaded):
+    real = get_user_model().objects.create_user("alice", password="x")
+    TOTPDevice.objects.create(user=real, name="Phone", confirmed=True)
+    for username in ("alice", "nobody"):
+        with pytest.raises(CommandError, match="not a demo user"):
+            call_command("demo_otp", username, stdout=StringIO())
+    # A demo user whose authenticator was replaced by a real one is not printed either.
+    TOTPDevice.objects.filter(user__username="leader").update(key=TOTPDevice().key)
+    with pytest.raises(CommandError, match="not a demo user"):
+        call_command("demo_otp", "leader", stdout=StringIO())
+
+
+def test_demo_otp_never_prints_a_code_that_was_used_already(loaded):
+    first = StringIO()
+    call_command("demo_otp", "owner", stdout=first)
+    device = TOTPDevice.objects.get(user__username="owner")
+    assert device.verify_token(first.getvalue().strip())  # logging in or signing uses it
+    with pytest.raises(CommandError, match="used already"):
+        call_command("demo_otp", "owner", "--no-wait", stdout=StringIO())
 
 
 def test_acme_has_one_member_per_role_and_auditor_access_expires(loaded):
@@ -146,6 +185,7 @@ def test_load_demo_prints_url_password_and_logins(db, no_extensions):
     text = out.getvalue()
     assert "http://127.0.0.1:8765/" in text
     assert demo.DEMO_PASSWORD in text
+    assert demo.DEMO_TOTP_SECRET in text and "demo_otp" in text
     for username in DEMO_USERS:
         assert username in text
 

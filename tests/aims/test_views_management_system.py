@@ -278,10 +278,12 @@ def test_only_owners_change_or_remove_members(world, client_as, persona, expecte
 
 def test_login_page_logs_in_and_logout_logs_out(world, client):
     from tests.factories import PASSWORD
+    from tests.kit import second_factor
 
     assert client.get(reverse("login")).status_code == 200
     response = client.post(reverse("login"), {"username": "officer", "password": PASSWORD})
-    assert response.status_code == 302
+    assert response.status_code == 302  # to the code step: the officer has an authenticator
+    assert client.post(response["Location"], {"code": second_factor(world.officer)}).status_code == 302
     assert client.get(reverse("registers:ai_system_list", args=[world.acme.pk])).status_code == 200
 
     client.post(reverse("logout"))

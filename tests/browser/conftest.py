@@ -13,9 +13,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from tests.factories import PASSWORD
+from tests.kit import second_factor
 
 # Playwright's sync API runs an event loop in this thread; Django's async-safety guard
 # would otherwise refuse the ORM calls the tests and the live server make.
@@ -116,7 +118,11 @@ def live_url(live_server) -> str:
 
 @pytest.fixture
 def login(live_url) -> Callable:
-    """Return ``login(page, username, password=PASSWORD)`` that signs in through the login form."""
+    """Return ``login(page, username, password=PASSWORD)`` that signs in through the login form.
+
+    A user with an authenticator is asked for a code next: the login gives a fresh recovery
+    code of theirs (``tests/browser/test_account_flow.py`` logs in with the app's code).
+    """
 
     def do_login(page, username: str, password: str = PASSWORD) -> None:
         page.goto(live_url + reverse("login"))
@@ -124,5 +130,10 @@ def login(live_url) -> Callable:
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name=re.compile("log in", re.I)).click()
         page.wait_for_load_state()
+        if reverse("account:login_code") in page.url:
+            user = get_user_model().objects.get(username=username)
+            page.get_by_label("Code", exact=True).fill(second_factor(user))
+            page.get_by_role("button", name=re.compile("log in", re.I)).click()
+            page.wait_for_load_state()
 
     return do_login

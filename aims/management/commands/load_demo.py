@@ -21,6 +21,10 @@ class Command(BaseCommand):
             self.stdout.write("Demo data already present: nothing to do.")
         self.stdout.write(self.style.SUCCESS(f"\nDemo ready at {url} (log in at {url.rstrip('/')}/login/)"))
         self.stdout.write(f"Password for every demo user: {demo.DEMO_PASSWORD}")
+        self.stdout.write(
+            f"Then the code of their authenticator (key {demo.DEMO_TOTP_SECRET}, in any authenticator app), "
+            "or run: manage.py demo_otp USERNAME"
+        )
         for username, (role, *_names, title) in demo.DEMO_PEOPLE.items():
             where = f"{role.label} in {result.acme.name}" if role else f"owner of {result.northwind.name}, not in Acme"
             self.stdout.write(f"  {username:<12} {where} ({title})")
