@@ -17,7 +17,7 @@ def give_existing_tokens_an_expiry(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("aims", "0005_signoff_verification_and_override"),
+        ("aims", "0006_membership_job_title_and_signer_title"),
     ]
 
     operations = [
