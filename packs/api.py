@@ -131,7 +131,7 @@ class AuditPackViewSet(
         return Response(
             {"detail": detail, "code": "queue_unavailable", "retry_url": retry_url, "pack": body},
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
-            headers={**location, "Retry-After": "30"},
+            headers={**location, "Retry-After": "10"},
         )
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})

@@ -4,6 +4,10 @@ Rendering writes the PDF and the bundle to hidden temporary files in the pack fo
 moves them into place with ``os.replace`` only when both are complete, then marks the
 pack ready. A pack that is already ready is left alone, so a redelivered task is a
 no-op, and a crash before the move leaves the pack not ready with no visible file.
+
+Faults: a request while the broker is unreachable keeps the pack and marks it not queued
+(``pack_enqueue``); a render records a heartbeat, and ``packs_requeue_stuck`` (every
+minute from Celery beat) queues again the packs whose heartbeat went stale.
 """
 
 from __future__ import annotations
