@@ -339,13 +339,16 @@ def pack_retry(pack: AuditPack, *, user: AbstractBaseUser | None, reason: str = 
 def packs_requeue_stuck() -> list[int]:
     """Queue again every pack not queued, whose render stopped beating, or whose message was lost; return their ids."""
     requeued = []
-    candidates = [AuditPack.Status.QUEUED, AuditPack.Status.RENDERING, AuditPack.Status.NOT_QUEUED]
-    for pack in AuditPack.objects.filter(status__in=candidates).order_by("pk"):
+    why = {
+        AuditPack.Status.NOT_QUEUED: "the job queue was unreachable",
+        AuditPack.Status.RENDERING: "its render stopped (no heartbeat)",
+        AuditPack.Status.QUEUED: "queued longer than a render may take (its message was lost)",
+    }
+    for pack in AuditPack.objects.filter(status__in=list(why)).order_by("pk"):
         if not pack.can_retry:
             continue
-        why = "the job queue was unreachable" if pack.status == AuditPack.Status.NOT_QUEUED else "its render stopped"
         try:
-            pack_retry(pack, user=None, reason=f"Requeued: {why}")
+            pack_retry(pack, user=None, reason=f"Requeued: {why[pack.status]}")
         except ValidationError:  # it moved on since it was read (a worker took it, someone retried it)
             continue
         requeued.append(pack.pk)
