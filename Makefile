@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test venv lint format demo worker clean
+.PHONY: run test venv lint format demo worker beat clean
 
 venv: $(VENV)/.installed
 
@@ -20,8 +20,9 @@ demo: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo --url http://$(HOST):$(PORT)/
 
-# The web server in the foreground and one worker in the background; Ctrl-C (or the
-# server exiting) stops the worker too.
+# The web server in the foreground, one worker and Celery beat (the periodic tasks, e.g.
+# re-queueing a pack whose worker died) in the background; Ctrl-C (or the server exiting)
+# stops both. Beat keeps its schedule in var/ (CELERY_BEAT_SCHEDULE_FILENAME).
 run: demo
 	@echo
 	@echo "  AIMS register: http://$(HOST):$(PORT)/"
@@ -31,12 +32,16 @@ run: demo
 	@echo "  (or add the key $$($(PY) manage.py shell --no-imports -c 'from aims.demo import DEMO_TOTP_SECRET; print(DEMO_TOTP_SECRET)') to an authenticator app)"
 	@echo
 	@$(VENV)/bin/celery -A aims worker --loglevel=INFO --concurrency=1 & worker=$$!; \
-	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	$(VENV)/bin/celery -A aims beat --loglevel=INFO & beat=$$!; \
+	trap 'kill -TERM $$worker $$beat 2>/dev/null; wait $$worker $$beat 2>/dev/null' EXIT; \
 	trap 'exit 130' INT TERM; \
 	$(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
 worker: venv
 	$(VENV)/bin/celery -A aims worker --loglevel=INFO --concurrency=1
+
+beat: venv
+	$(VENV)/bin/celery -A aims beat --loglevel=INFO
 
 test: venv
 	$(PY) -m pytest

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "assessments",
     "controls",
     "packs.apps.PacksConfig",
+    "csp",  # Content-Security-Policy; its decorators relax it for one view (issue 9)
 ]
 
 MIDDLEWARE = [
@@ -84,6 +85,8 @@ MIDDLEWARE = [
     "aims.accounts.middleware.SessionTimeoutMiddleware",  # idle and absolute session timeouts (issue 9)
     "aims.accounts.middleware.SecondFactorMiddleware",  # code step at login; enrolment when MFA is required (issue 9)
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy (issue 9)
+    "aims.middleware.browser_policy_headers",  # Permissions-Policy; Cache-Control: no-store (issue 9)
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",  # turns a lock-out into its page; axes wants it last (issue 9)
 ]
@@ -329,3 +332,56 @@ LOGGING["loggers"]["axes"] = {"level": "WARNING"}  # its own lines repeat what a
 # hard time limit so a long task (a pack render) is never handed to a second worker.
 if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = max(CELERY_TASK_TIME_LIMIT, AIMS_PACK_TIME_LIMIT) + 300
+
+# --- Job queue faults: broker outages, heartbeats, periodic tasks (issue 9) ---------------
+# A request that cannot reach the broker must fail fast (the pack is marked "not queued"
+# and the user retries), not hang the web worker: short connection timeouts, few retries.
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+if REDIS_URL:
+    CELERY_BROKER_TRANSPORT_OPTIONS["socket_connect_timeout"] = 3
+# A render writes a heartbeat every AIMS_PACK_HEARTBEAT_SECONDS; a pack rendering whose last
+# heartbeat is older than AIMS_PACK_HEARTBEAT_STALE_SECONDS lost its worker and is queued again.
+AIMS_PACK_HEARTBEAT_SECONDS = int(os.environ.get("AIMS_PACK_HEARTBEAT_SECONDS", "30"))
+AIMS_PACK_HEARTBEAT_STALE_SECONDS = int(os.environ.get("AIMS_PACK_HEARTBEAT_STALE_SECONDS", "120"))
+# Celery beat (`celery -A aims beat`, started by `make run`; run exactly one in production).
+# --- CELERY_BEAT_SCHEDULE: every periodic task of the project; add entries to this one dict.
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "requeue-stale-packs": {
+        "task": "packs.requeue_stale_packs",
+        "schedule": 60.0,  # seconds; well under the heartbeat's stale age
+        "options": {"expires": 55},  # a run the workers could not take in time is dropped, not stacked
+    },
+}
+# --- end of CELERY_BEAT_SCHEDULE
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+
+# --- Browser policy: Content-Security-Policy, Permissions-Policy (issue 9) ----------------
+# No inline script or style anywhere: pages load their CSS and JS from static/. A view that
+# needs more (none today) relaxes it with csp.decorators. PDF templates are rendered by
+# WeasyPrint, never served to a browser, so their inline <style> is not concerned.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+# Browser features the register never uses, denied to every page (and anything it embeds).
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer", "autoplay", "bluetooth", "camera", "display-capture", "geolocation", "gyroscope", "hid",
+        "idle-detection", "magnetometer", "microphone", "midi", "payment", "screen-wake-lock", "serial", "usb",
+        "xr-spatial-tracking",
+    )
+}  # fmt: skip
+# Load balancers probe /health/live and /health/ready over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^health/"]
+# The API docs and the OpenAPI schema are for signed-in people (a session or a token).
+SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"] = ["rest_framework.permissions.IsAuthenticated"]

@@ -2,8 +2,15 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from aims import health
+
+# The docs load their start-up script by URL (the "split" view), so the page needs no inline
+# script; they are for signed-in people only (the schema needs a session or a token).
+api_docs = login_required(SpectacularSwaggerSplitView.as_view(url_name="schema", template_name="api/swagger_ui.html"))
 
 from aims.accounts.views import LoginView
 
@@ -21,5 +28,7 @@ urlpatterns = [
     path("ms/<int:ms_id>/packs/", include("packs.urls")),
     path("api/v1/", include("aims.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", api_docs, name="api-docs"),
+    path("health/live", health.live, name="health-live"),
+    path("health/ready", health.ready, name="health-ready"),
 ]

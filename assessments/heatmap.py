@@ -127,7 +127,7 @@ def _panel(hm: HeatMap, basis: str, x0: int, cell_url: Callable[[str, int, int],
     grid = hm.grids[basis]
     size_c = len(grid[0])
     out = [
-        f'<text x="{x0 + LEFT + size_c * CELL / 2}" y="20" class="title" text-anchor="middle">{basis.capitalize()} risk</text>'
+        f'<text x="{x0 + LEFT + size_c * CELL / 2}" y="20" class="title" font-size="13" font-weight="bold" text-anchor="middle">{basis.capitalize()} risk</text>'
     ]
     for r, row in enumerate(grid):
         y = TOP + r * CELL
@@ -148,8 +148,8 @@ def _panel(hm: HeatMap, basis: str, x0: int, cell_url: Callable[[str, int, int],
                     if PATTERN[cell.level]
                     else ""
                 )
-                + f'<text x="{x + CELL / 2}" y="{y + 20}" text-anchor="middle" class="lvl">{escape(cell.level_label)}</text>'
-                + f'<text x="{x + CELL / 2}" y="{y + 48}" text-anchor="middle" class="count">{cell.count or "·"}</text>'
+                + f'<text x="{x + CELL / 2}" y="{y + 20}" text-anchor="middle" class="lvl" font-size="10">{escape(cell.level_label)}</text>'
+                + f'<text x="{x + CELL / 2}" y="{y + 48}" text-anchor="middle" class="count" font-size="20" font-weight="bold">{cell.count or "·"}</text>'
             )
             body = f"<title>{escape(title)}</title>{rect}"
             if cell_url is not None and cell.count:
@@ -161,12 +161,12 @@ def _panel(hm: HeatMap, basis: str, x0: int, cell_url: Callable[[str, int, int],
         x = x0 + LEFT + c * CELL + CELL / 2
         label = escape(criteria.consequence_label(c + 1))
         out.append(f'<text x="{x}" y="{bottom + 16}" text-anchor="middle">{c + 1}</text>')
-        out.append(f'<text x="{x}" y="{bottom + 30}" text-anchor="middle" class="small">{label}</text>')
+        out.append(f'<text x="{x}" y="{bottom + 30}" text-anchor="middle" class="small" font-size="9">{label}</text>')
     out.append(
-        f'<text x="{x0 + LEFT + size_c * CELL / 2}" y="{bottom + 50}" text-anchor="middle" class="axis">Consequence</text>'
+        f'<text x="{x0 + LEFT + size_c * CELL / 2}" y="{bottom + 50}" text-anchor="middle" class="axis" font-weight="bold">Consequence</text>'
     )
     out.append(
-        f'<text x="{x0 + 14}" y="{TOP + len(grid) * CELL / 2}" class="axis" text-anchor="middle" '
+        f'<text x="{x0 + 14}" y="{TOP + len(grid) * CELL / 2}" class="axis" font-weight="bold" text-anchor="middle" '
         f'transform="rotate(-90 {x0 + 14} {TOP + len(grid) * CELL / 2})">Likelihood</text>'
     )
     return out
@@ -200,10 +200,10 @@ def heatmap_svg(
         '<pattern id="cross" width="8" height="8" patternUnits="userSpaceOnUse">'
         '<path d="M0,0 L8,8 M8,0 L0,8" stroke="#00000026" stroke-width="1.5"/></pattern>'
         "</defs>",
-        "<style>text{font:11px sans-serif;fill:#111}.title{font-weight:bold;font-size:13px}"
-        ".lvl{font-size:10px}.count{font-size:20px;font-weight:bold}.small{font-size:9px}.axis{font-weight:bold}</style>",
+        # Presentation attributes, not a <style> element: pages allow no inline style (CSP).
+        '<g font-family="sans-serif" font-size="11" fill="#111">',
     ]
     parts += _panel(hm, "inherent", 0, cell_url)
     parts += _panel(hm, "residual", panel_width + GAP, cell_url)
-    parts.append("</svg>")
+    parts.append("</g></svg>")
     return mark_safe("".join(parts))  # noqa: S308 -- every interpolated label is escaped above

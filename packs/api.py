@@ -1,7 +1,9 @@
 """API of audit packs (and, registered from here, the evidence register).
 
-``POST /api/v1/audit-packs/`` queues a pack (202); ``GET .../<id>/`` shows its status,
-progress and digests; ``GET .../<id>/download/`` and ``.../<id>/bundle/`` serve the files.
+``POST /api/v1/audit-packs/`` queues a pack (202; 503 when the job queue is unreachable:
+the pack is kept, marked not queued, and ``POST .../<id>/retry/`` queues it again);
+``GET .../<id>/`` shows its status, progress and digests; ``GET .../<id>/download/`` and
+``.../<id>/bundle/`` serve the files.
 """
 
 from __future__ import annotations
@@ -56,6 +58,15 @@ class AuditPackSerializer(serializers.ModelSerializer):
         return self._url(pack, "audit-pack-bundle")
 
 
+class QueueUnavailableSerializer(serializers.Serializer):
+    """The 503 answer when the job queue is unreachable: the pack is saved but not queued."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    retry_url = serializers.URLField()
+    pack = AuditPackSerializer()
+
+
 MS_QUERY = OpenApiParameter("management_system", int, OpenApiParameter.QUERY, description="Only this system's packs.")
 
 
@@ -73,6 +84,7 @@ class AuditPackViewSet(
         "create": Action.REQUEST_PACK,
         "download": Action.REQUEST_PACK,
         "bundle": Action.REQUEST_PACK,
+        "retry": Action.REQUEST_PACK,
     }
 
     def get_queryset(self):
@@ -86,6 +98,7 @@ class AuditPackViewSet(
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
 
+    @extend_schema(responses={202: AuditPackSerializer, 503: QueueUnavailableSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -96,11 +109,29 @@ class AuditPackViewSet(
             kind=data.get("kind", AuditPack.Kind.FULL),
             as_of_date=data.get("as_of_date"),
         )
+        return self._queued(pack)
+
+    @extend_schema(request=None, responses={202: AuditPackSerializer, 503: QueueUnavailableSerializer})
+    @action(detail=True, methods=["post"])
+    def retry(self, request: Request, pk: Any = None) -> Response:
+        """Queue again a pack that failed, was not queued (the job queue was down) or whose render stopped."""
+        return self._queued(services.pack_retry(self.get_object(), user=request.user))
+
+    def _queued(self, pack: AuditPack) -> Response:
+        """202 with the pack, or 503 when the job queue was unreachable (the pack is kept, not queued)."""
+        location = {"Location": reverse("audit-pack-detail", args=[pack.pk], request=self.request)}
         body = self.get_serializer(pack).data
+        if pack.status != AuditPack.Status.NOT_QUEUED:
+            return Response(body, status=status.HTTP_202_ACCEPTED, headers=location)
+        retry_url = reverse("audit-pack-retry", args=[pack.pk], request=self.request)
+        detail = (
+            f"The job queue is unreachable, so pack #{pack.pk} was not queued. Nothing is lost: "
+            f"the request is saved; retry with POST {retry_url}."
+        )
         return Response(
-            body,
-            status=status.HTTP_202_ACCEPTED,
-            headers={"Location": reverse("audit-pack-detail", args=[pack.pk], request=request)},
+            {"detail": detail, "code": "queue_unavailable", "retry_url": retry_url, "pack": body},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={**location, "Retry-After": "10"},
         )
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})

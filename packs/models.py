@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -22,6 +22,7 @@ class AuditPack(models.Model):
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
+        NOT_QUEUED = "not_queued", "Not queued"  # the job queue was unreachable; nothing is lost
         RENDERING = "rendering", "Rendering"
         READY = "ready", "Ready"
         FAILED = "failed", "Failed"
@@ -36,6 +37,9 @@ class AuditPack(models.Model):
     progress = models.PositiveSmallIntegerField(default=0)
     attempts = models.PositiveSmallIntegerField(default=0)
     started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life: when the pack was queued, claimed or a render step ran."
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
     file_name = models.CharField(max_length=200, blank=True)
     sha256 = models.CharField("SHA-256", max_length=64, blank=True)
@@ -45,8 +49,8 @@ class AuditPack(models.Model):
     bundle_sha256 = models.CharField("bundle SHA-256", max_length=64, blank=True)
     bundle_size = models.PositiveBigIntegerField(null=True, blank=True)
     ledger_head = models.CharField("sign-off chain head", max_length=64, blank=True)
-    # Status changes are versioned with who caused them; progress ticks are not.
-    history = HistoricalRecords(excluded_fields=["progress"])
+    # Status changes are versioned with who caused them; progress and heartbeat ticks are not.
+    history = HistoricalRecords(excluded_fields=["progress", "heartbeat_at"])
 
     class Meta:
         ordering = ["-requested_at", "-pk"]
@@ -70,15 +74,23 @@ class AuditPack(models.Model):
         return self.status in (self.Status.QUEUED, self.Status.RENDERING)
 
     @property
+    def last_sign_of_life(self) -> datetime | None:
+        return self.heartbeat_at or self.started_at or self.requested_at
+
+    @property
     def is_stuck(self) -> bool:
-        """Queued or rendering for longer than a render may take: its worker or message was lost."""
-        since = self.started_at or self.requested_at
-        limit = timedelta(seconds=settings.AIMS_PACK_TIME_LIMIT + 60)
-        return self.is_active and since is not None and timezone.now() - since > limit
+        """Its render stopped beating (the worker died), or it waited queued longer than a render may take."""
+        if not self.is_active or self.last_sign_of_life is None:
+            return False
+        if self.status == self.Status.RENDERING:
+            limit = timedelta(seconds=settings.AIMS_PACK_HEARTBEAT_STALE_SECONDS)
+        else:  # queued: its message was lost (a queue may also just be long, so wait longer)
+            limit = timedelta(seconds=settings.AIMS_PACK_TIME_LIMIT + 60)
+        return timezone.now() - self.last_sign_of_life > limit
 
     @property
     def can_retry(self) -> bool:
-        return self.status == self.Status.FAILED or self.is_stuck
+        return self.status in (self.Status.FAILED, self.Status.NOT_QUEUED) or self.is_stuck
 
 
 class PackDownload(models.Model):

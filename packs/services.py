@@ -4,6 +4,10 @@ Rendering writes the PDF and the bundle to hidden temporary files in the pack fo
 moves them into place with ``os.replace`` only when both are complete, then marks the
 pack ready. A pack that is already ready is left alone, so a redelivered task is a
 no-op, and a crash before the move leaves the pack not ready with no visible file.
+
+Faults: a request while the broker is unreachable keeps the pack and marks it not queued
+(``pack_enqueue``); a render records a heartbeat, and ``packs_requeue_stuck`` (every
+minute from Celery beat) queues again the packs whose heartbeat went stale.
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ import hashlib
 import logging
 import os
 import tempfile
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -20,8 +26,9 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from aims.models import ManagementSystem
 from packs.gather import gather_pack
@@ -56,7 +63,11 @@ def as_of_moment(as_of_date: date | None, management_system: ManagementSystem) -
 def pack_request(
     *, management_system: ManagementSystem, user: AbstractBaseUser, kind: str, as_of_date: date | None = None
 ) -> AuditPack:
-    """Create a queued pack and enqueue its rendering once the transaction commits."""
+    """Create a queued pack and enqueue its rendering once the transaction commits.
+
+    When the job queue is unreachable the pack is kept and marked not queued at once, so
+    the caller can tell the user and offer a retry (see ``pack_enqueue``).
+    """
     if kind not in AuditPack.Kind.values:
         raise ValidationError({"kind": [f"Choose one of: {', '.join(AuditPack.Kind.labels)}."]})
     with transaction.atomic():
@@ -65,19 +76,45 @@ def pack_request(
             kind=kind,
             as_of=as_of_moment(as_of_date, management_system),
             requested_by=user,
+            heartbeat_at=timezone.now(),
         )
         pack.full_clean(exclude=["sha256", "bundle_sha256"])
         _save(pack, user=user, reason="Pack requested")
-        pack_id = pack.pk
-        transaction.on_commit(lambda: enqueue_render(pack_id))
+        transaction.on_commit(lambda: pack_enqueue(pack, user=user))
     return pack
 
 
+# What sending a task raises when the broker cannot be reached: Kombu wraps connection
+# errors in OperationalError; a socket error may also surface as it is.
+BROKER_ERRORS: tuple[type[BaseException], ...] = (KombuOperationalError, OSError)
+NOT_QUEUED_REASON = (
+    "The job queue was unreachable, so this pack was not queued. Nothing is lost: retry now, "
+    "or it is queued automatically once the queue is back."
+)
+
+
 def enqueue_render(pack_id: int) -> None:
-    """Send the render task to the pack queue."""
+    """Send the render task to the pack queue (raises one of BROKER_ERRORS when the broker is down)."""
     from packs.tasks import render_pack
 
     render_pack.apply_async(args=[pack_id], queue=settings.AIMS_PACK_QUEUE)
+
+
+def pack_enqueue(pack: AuditPack, *, user: AbstractBaseUser | None) -> bool:
+    """Send a queued pack to the workers; if the broker is unreachable, mark it not queued and return False."""
+    try:
+        enqueue_render(pack.pk)
+    except BROKER_ERRORS as error:
+        logger.warning("Pack %s not queued: the broker is unreachable (%s)", pack.pk, type(error).__name__)
+        with transaction.atomic():
+            current = AuditPack.objects.select_for_update().get(pk=pack.pk)
+            if current.status == AuditPack.Status.QUEUED:  # not if the message got through after all
+                current.status = AuditPack.Status.NOT_QUEUED
+                current.failure_reason = NOT_QUEUED_REASON
+                _save(current, user=user, reason="Not queued: the job queue was unreachable")
+        pack.status, pack.failure_reason = current.status, current.failure_reason
+        return False
+    return True
 
 
 # --- rendering ------------------------------------------------------------------------------
@@ -90,14 +127,56 @@ def _save(pack: AuditPack, *, user: AbstractBaseUser | None, reason: str, fields
     pack.save(update_fields=fields)
 
 
-def pack_progress(pack: AuditPack, percent: int) -> None:
-    """Record rendering progress (not versioned: it is not a change anyone made)."""
-    pack.progress = max(0, min(100, percent))
+def _tick(pack: AuditPack, fields: list[str]) -> None:
+    """Save progress or heartbeat fields without a history version (they are not changes anyone made)."""
+    pack.heartbeat_at = timezone.now()
     pack.skip_history_when_saving = True
     try:
-        pack.save(update_fields=["progress"])
+        pack.save(update_fields=[*fields, "heartbeat_at"])
     finally:
         del pack.skip_history_when_saving
+
+
+def pack_progress(pack: AuditPack, percent: int) -> None:
+    """Record rendering progress; every step is also a heartbeat."""
+    pack.progress = max(0, min(100, percent))
+    _tick(pack, ["progress"])
+
+
+def pack_heartbeat(pack_id: int) -> None:
+    """Record that the render of this pack is still alive."""
+    _tick(AuditPack.objects.only("pk").get(pk=pack_id), [])
+
+
+@contextmanager
+def heartbeat_while_rendering(pack_id: int) -> Iterator[None]:
+    """Beat every AIMS_PACK_HEARTBEAT_SECONDS from a thread while the block runs (WeasyPrint has no steps).
+
+    Inside a transaction (a test's) the thread could not see the pack, or would wait for
+    its lock, so nothing beats there.
+    """
+    if transaction.get_connection().in_atomic_block:
+        yield
+        return
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(settings.AIMS_PACK_HEARTBEAT_SECONDS):
+                try:
+                    pack_heartbeat(pack_id)
+                except Exception:  # a missed beat is not worth stopping the render for
+                    logger.warning("Heartbeat of pack %s failed", pack_id, exc_info=True)
+        finally:
+            connection.close()  # this thread's own connection
+
+    thread = threading.Thread(target=beat, name=f"pack-{pack_id}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=30)
 
 
 def pack_claim(pack_id: int) -> AuditPack | None:
@@ -109,7 +188,7 @@ def pack_claim(pack_id: int) -> AuditPack | None:
         pack.status = AuditPack.Status.RENDERING
         pack.attempts += 1
         pack.progress = 5
-        pack.started_at = timezone.now()
+        pack.started_at = pack.heartbeat_at = timezone.now()
         pack.failure_reason = ""
         _save(pack, user=pack.requested_by, reason=f"Rendering (attempt {pack.attempts})")
     return pack
@@ -164,10 +243,19 @@ def ledger_head(management_system: ManagementSystem, as_of: datetime) -> dict[st
 
 
 def pack_render(pack_id: int, *, before_move: Callable[[], None] | None = None) -> AuditPack | None:
-    """Render a pack's PDF and bundle and move them into place; a ready pack is left alone."""
+    """Render a pack's PDF and bundle and move them into place; a ready pack is left alone.
+
+    The render beats at every step and, from a thread, in between; a pack whose beat
+    stops is queued again by ``packs_requeue_stuck``.
+    """
     pack = pack_claim(pack_id)
     if pack is None:
         return None
+    with heartbeat_while_rendering(pack.pk):
+        return _render_claimed(pack, before_move)
+
+
+def _render_claimed(pack: AuditPack, before_move: Callable[[], None] | None) -> AuditPack:
     remove_temporary_files(pack)
     data = gather_pack(pack)
     data.parts["ledger"] = ledger_head(pack.management_system, pack.as_of)
@@ -229,26 +317,41 @@ def pack_fail(pack_id: int, *, reason: str, retrying: bool = False) -> None:
 
 
 def pack_retry(pack: AuditPack, *, user: AbstractBaseUser | None, reason: str = "Retry requested") -> AuditPack:
-    """Queue a failed or stuck pack again (a killed worker's message may be lost on the filesystem broker)."""
+    """Queue again a pack that failed, was not queued, or is stuck (its worker or message was lost).
+
+    The returned pack is marked not queued when the job queue is still unreachable.
+    """
     with transaction.atomic():
         current = AuditPack.objects.select_for_update().get(pk=pack.pk)
         if not current.can_retry:
-            raise ValidationError("Only a failed pack, or one stuck for longer than a render may take, can be retried.")
+            raise ValidationError(
+                "Only a pack that failed, was not queued, or is stuck (its render stopped) can be retried."
+            )
         current.status = AuditPack.Status.QUEUED
         current.progress = 0
         current.failure_reason = ""
+        current.heartbeat_at = timezone.now()
         _save(current, user=user, reason=reason)
-        transaction.on_commit(lambda: enqueue_render(current.pk))
+        transaction.on_commit(lambda: pack_enqueue(current, user=user))
     return current
 
 
 def packs_requeue_stuck() -> list[int]:
-    """Queue again every pack stuck in queued or rendering; return their ids."""
+    """Queue again every pack not queued, whose render stopped beating, or whose message was lost; return their ids."""
     requeued = []
-    for pack in AuditPack.objects.filter(status__in=[AuditPack.Status.QUEUED, AuditPack.Status.RENDERING]):
-        if pack.is_stuck:
-            pack_retry(pack, user=None, reason="Requeued: stuck longer than the render time limit")
-            requeued.append(pack.pk)
+    why = {
+        AuditPack.Status.NOT_QUEUED: "the job queue was unreachable",
+        AuditPack.Status.RENDERING: "its render stopped (no heartbeat)",
+        AuditPack.Status.QUEUED: "queued longer than a render may take (its message was lost)",
+    }
+    for pack in AuditPack.objects.filter(status__in=list(why)).order_by("pk"):
+        if not pack.can_retry:
+            continue
+        try:
+            pack_retry(pack, user=None, reason=f"Requeued: {why[pack.status]}")
+        except ValidationError:  # it moved on since it was read (a worker took it, someone retried it)
+            continue
+        requeued.append(pack.pk)
     return requeued
 
 

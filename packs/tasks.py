@@ -1,4 +1,5 @@
-"""Celery task that renders an audit pack; it loads the pack by id and calls the service."""
+"""Celery tasks of the audit packs: rendering one pack (by id, through the service) and,
+every minute from Celery beat, queueing again the packs whose render stopped."""
 
 from __future__ import annotations
 
@@ -47,3 +48,12 @@ def render_pack(self, pack_id: int) -> str:
         services.pack_fail(pack_id, reason=_readable(exc))
         return "failed"
     return "done" if result is not None else "already ready"
+
+
+@shared_task(name="packs.requeue_stale_packs", ignore_result=True)
+def requeue_stale_packs() -> list[int]:
+    """Queue again the packs not queued, whose render stopped beating, or whose message was lost."""
+    requeued = services.packs_requeue_stuck()
+    if requeued:
+        logger.warning("Requeued audit packs %s", ", ".join(map(str, requeued)))
+    return requeued

@@ -12,10 +12,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from aims.access import Action
 from aims.forms import add_service_errors
+from aims.models import ManagementSystem
 from aims.pages import open_management_system
 from packs import selectors, services
 from packs.forms import PackRequestForm
 from packs.models import AuditPack, PackDownload
+
+QUEUE_DOWN_MESSAGE = (
+    "The job queue is unreachable, so pack #{pk} was not queued. Nothing is lost: the request is saved. "
+    "Use Retry on its row in a moment."
+)
 
 
 @login_required
@@ -35,28 +41,38 @@ def pack_list(request: HttpRequest, ms_id: int) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
+            if pack.status == AuditPack.Status.NOT_QUEUED:
+                messages.error(request, QUEUE_DOWN_MESSAGE.format(pk=pack.pk))
+                return _list_page(request, ms, PackRequestForm(), status=503)
             messages.success(request, f"Pack #{pack.pk} is queued; this page shows its progress.")
             return redirect("packs:list", ms.pk)
+    return _list_page(request, ms, form, status=400 if form.errors else 200)
+
+
+def _list_page(request: HttpRequest, ms: ManagementSystem, form: PackRequestForm, *, status: int) -> HttpResponse:
     packs = list(selectors.pack_list(management_system=ms)[:50])
     return render(
         request,
         "packs/auditpack_list.html",
         {"ms": ms, "form": form, "packs": packs, "active": any(p.is_active for p in packs)},
-        status=400 if form.errors else 200,
+        status=status,
     )
 
 
 @login_required
 @require_POST
 def pack_retry(request: HttpRequest, ms_id: int, pack_id: int) -> HttpResponse:
-    """Queue a failed or stuck pack again."""
+    """Queue a failed, not queued or stuck pack again."""
     ms = open_management_system(request, ms_id, Action.REQUEST_PACK)
     pack = selectors.pack_get(management_system=ms, pack_id=pack_id)
     try:
-        services.pack_retry(pack, user=request.user)
+        pack = services.pack_retry(pack, user=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
+        if pack.status == AuditPack.Status.NOT_QUEUED:
+            messages.error(request, QUEUE_DOWN_MESSAGE.format(pk=pack.pk))
+            return _list_page(request, ms, PackRequestForm(), status=503)
         messages.success(request, f"Pack #{pack.pk} is queued again.")
     return redirect("packs:list", ms.pk)
 

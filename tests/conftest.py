@@ -18,6 +18,7 @@ from rest_framework.test import APIClient
 
 from aims import services
 from aims.models import ManagementSystem, Membership, Role
+from tests.broker import broker_down  # noqa: F401  (fixture: the job queue is unreachable)
 from tests.factories import UserFactory, make_management_system
 from tests.kit import PERSONAS, enrol_authenticator, log_in, status
 

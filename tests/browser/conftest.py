@@ -137,3 +137,28 @@ def login(live_url) -> Callable:
             page.wait_for_load_state()
 
     return do_login
+
+
+# Recorded in the page before any of its scripts run; injected by the browser's debugging
+# protocol, so the page's Content-Security-Policy does not apply to it.
+RECORD_CSP_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.__cspViolations.push(e.effectiveDirective + " blocked " + (e.blockedURI || "inline code"));
+});
+"""
+
+
+@pytest.fixture
+def browser_problems(page) -> Callable[[], list[str]]:
+    """Return ``problems()``: the CSP violations, console errors and uncaught errors of ``page`` so far."""
+    seen: list[str] = []
+    page.add_init_script(RECORD_CSP_VIOLATIONS)
+    page.on("console", lambda message: seen.append(f"console: {message.text}") if message.type == "error" else None)
+    page.on("pageerror", lambda error: seen.append(f"uncaught: {error}"))
+
+    def problems() -> list[str]:
+        violations = page.evaluate("window.__cspViolations || []")
+        return [*seen, *(f"CSP: {v}" for v in violations)]
+
+    return problems

@@ -19,7 +19,7 @@ except ImportError:  # the browser fixture skips (or, in CI, fails) with the rea
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker, pytest.mark.usefixtures("worker_settings")]
 
 
-def test_auditor_requests_a_pack_watches_it_render_and_downloads_it(world, page, live_url, login):
+def test_auditor_requests_a_pack_watches_it_render_and_downloads_it(world, page, live_url, login, browser_problems):
     login(page, "auditor")
     page.get_by_role("link", name="Audit packs").first.click()
     expect(page.get_by_role("heading", name="Audit packs")).to_be_visible()
@@ -30,9 +30,11 @@ def test_auditor_requests_a_pack_watches_it_render_and_downloads_it(world, page,
     pack = AuditPack.objects.get()
     assert pack.requested_by == world.auditor and pack.kind == "stage1"
 
-    # The page polls the status endpoint and reloads itself when the worker is done.
+    # The page polls the status endpoint (static/js/pack-status.js, allowed by the CSP) and
+    # reloads itself when the worker is done.
     row = page.locator(f"#pack-{pack.pk}")
     expect(row.get_by_text("Ready")).to_be_visible(timeout=90_000)
+    assert browser_problems() == []
     pack.refresh_from_db()
     expect(row.get_by_text(pack.sha256)).to_be_visible()
     screenshot(page, "pack_ready")

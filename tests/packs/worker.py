@@ -81,8 +81,11 @@ def _wait_until_ready(worker: Worker) -> None:
     _unavailable(f"the Celery worker did not start within {START_TIMEOUT}s:\n{worker.output()[-3000:]}")
 
 
-def start_worker(folder: Path, *, pool: str = "solo", concurrency: int = 1) -> Worker:
-    """Start a worker on a private queue and media folder under ``folder``; wait until it is ready."""
+def start_worker(folder: Path, *, pool: str = "solo", concurrency: int = 1, env: dict | None = None) -> Worker:
+    """Start a worker on a private queue and media folder under ``folder``; wait until it is ready.
+
+    ``env`` adds environment variables (settings) of the worker's own.
+    """
     url = database_url()
     if url is None:
         _unavailable("the test database is in memory, so a worker process cannot open it")
@@ -98,6 +101,7 @@ def start_worker(folder: Path, *, pool: str = "solo", concurrency: int = 1) -> W
         "AIMS_PACK_QUEUE": queue,
         "DJANGO_SETTINGS_MODULE": "aims.settings",
         "CELERY_TASK_ALWAYS_EAGER": "0",
+        **(env or {}),
     }
     command = [
         _celery(), "-A", "aims", "worker", f"--pool={pool}", f"--concurrency={concurrency}", "-Q", queue,

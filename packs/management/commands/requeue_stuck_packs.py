@@ -1,4 +1,8 @@
-"""Queue again the audit packs whose worker or message was lost (run it from cron)."""
+"""Queue again the audit packs whose render stopped, that were not queued, or whose message was lost.
+
+Celery beat does this every minute (``packs.requeue_stale_packs``); the command is for a
+deployment without beat, or to do it at once by hand.
+"""
 
 from django.core.management.base import BaseCommand
 
@@ -6,7 +10,10 @@ from packs.services import packs_requeue_stuck
 
 
 class Command(BaseCommand):
-    help = "Queue again every audit pack stuck in queued or rendering for longer than the render time limit."
+    help = (
+        "Queue again every audit pack whose render stopped beating, that was not queued because the job queue was "
+        "down, or that waited queued longer than a render may take."
+    )
 
     def handle(self, *args, **options) -> None:
         requeued = packs_requeue_stuck()
