@@ -272,8 +272,15 @@ def grant_object_edit(user: AbstractBaseUser, obj: models.Model) -> bool:
     Only a role that may hold grants gets one: an owner or officer edits everything anyway, and
     a grant given to them would outlive a later change of role.
     """
-    membership = membership_for(user, obj.management_system_id)
-    if membership is None or membership.role not in GRANT_ROLES:
+    # Asked afresh, not from the user's cached memberships: the role may have just changed.
+    now = timezone.now()
+    role = (
+        Membership.objects.filter(user=user, management_system_id=obj.management_system_id)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .values_list("role", flat=True)
+        .first()
+    )
+    if role not in GRANT_ROLES:
         return False
     assign_perm(f"{obj._meta.app_label}.change_{obj._meta.model_name}", user, obj)
     forget_cached_access(user)

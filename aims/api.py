@@ -239,10 +239,11 @@ class InvitationViewSet(HistoryMixin, mixins.CreateModelMixin, viewsets.ReadOnly
     }
 
     def get_queryset(self) -> QuerySet[Invitation]:
-        queryset = invitations.invitations_visible_to(self.request.user)
         if self.action == "list":
-            queryset = filter_by_management_system(queryset, self.request)
-        return queryset
+            return filter_by_management_system(invitations.invitations_visible_to(self.request.user), self.request)
+        # One invitation: found in any management system the user sees, then refused (403) unless they
+        # manage its members; elsewhere it does not exist (404).
+        return access.scope(self.request.user, Invitation.objects.select_related("management_system", "invited_by"))
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
