@@ -17,7 +17,7 @@ from aims import access, invitations
 from aims.access import Action
 from aims.models import Invitation, ManagementSystem, Membership, Role
 from tests.factories import UserFactory
-from tests.kit import matrix
+from tests.kit import assert_constant_queries, get_ok, matrix
 
 pytestmark = pytest.mark.django_db
 
@@ -416,3 +416,32 @@ def test_an_account_without_an_address_is_told_how_to_be_invited(db):
     client = login(UserFactory(username="noaddress", email=""))
     text = client.get(reverse("aims:home")).content.decode()
     assert "has no e-mail address" in text
+
+
+# --- query counts -------------------------------------------------------------------------------
+
+
+def test_invitation_lists_do_not_grow_in_queries_with_invitations(world, client_as, api_as):
+    number = iter(range(100))
+
+    def grow():
+        for _ in range(3):
+            n = next(number)
+            invitations.invitation_create(
+                management_system=world.acme, actor=world.owner, email=f"p{n}@example.net", role=Role.AUDITOR,
+                absolute_url=str,
+            )  # fmt: skip
+            invitations.invitation_create(
+                management_system=world.northwind, actor=world.outsider, email=world.officer.email,
+                role=Role.AUDITOR, absolute_url=str,
+            )  # fmt: skip
+
+    grow()
+    assert_constant_queries(
+        {
+            "members page": get_ok(client_as("owner"), members_url(world.acme)),
+            "api list": get_ok(api_as("owner"), INVITATIONS_URL, {"page_size": 100}),
+            "invitee's home": get_ok(client_as("officer"), reverse("aims:home")),
+        },
+        grow,
+    )
