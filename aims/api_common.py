@@ -154,6 +154,12 @@ class SignOffRequestSerializer(serializers.Serializer):
         allow_blank=True,
         help_text="Needed only when you made the last change to what you sign: why you sign it yourself.",
     )
+    job_title = serializers.CharField(
+        max_length=120,
+        required=False,
+        allow_blank=True,
+        help_text="Your job title in this organisation: needed on your first signature, then remembered.",
+    )
 
 
 def change_reason(request: Request, default: str) -> str:
@@ -549,6 +555,7 @@ class SignOffSerializer(serializers.ModelSerializer):
             "versions",
             "signer",
             "signer_role",
+            "signer_title",
             "statement",
             "signed_at",
             "verification",

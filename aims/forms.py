@@ -143,6 +143,12 @@ class SignOffForm(forms.Form):
         help_text="You made the last change to what you are signing. A second person should sign it; if you sign "
         "it yourself, say why. The reason is shown with the sign-off.",
     )
+    job_title = forms.CharField(
+        label="Your job title",
+        max_length=120,
+        help_text="Recorded with your signature, so that a reader knows in what capacity you signed. "
+        "Asked once: your later signatures use it.",
+    )
     second_factor = forms.CharField(
         max_length=128,
         strip=False,
@@ -150,9 +156,16 @@ class SignOffForm(forms.Form):
     )
 
     def __init__(
-        self, *args, step_up_label: str = "Code from your authenticator app", override: bool = False, **kwargs
+        self,
+        *args,
+        step_up_label: str = "Code from your authenticator app",
+        override: bool = False,
+        ask_job_title: bool = False,
+        **kwargs,
     ):
         super().__init__(*args, **kwargs)
+        if not ask_job_title:
+            del self.fields["job_title"]
         self.fields["second_factor"].label = step_up_label
         self.fields["second_factor"].help_text = "Asked at every signature, so that it binds you, now."
         if not override:

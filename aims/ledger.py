@@ -72,7 +72,7 @@ from aims.models import ManagementSystem, SignOff
 GENESIS_DIGEST = "0" * 64
 # The canonical format new sign-offs are written in; every sign-off records its own, and
 # verification recomputes each in the format it was signed in.
-CANONICAL_FORMAT = 5
+CANONICAL_FORMAT = 6
 # Fields added to signed records after a format was in use, by model ("*" for every model): a
 # sign-off of an earlier format never covered them, so they are left out when it is recomputed.
 FIELDS_SINCE_FORMAT: dict[int, dict[str, frozenset[str]]] = {
@@ -94,7 +94,8 @@ FIELDS_SINCE_FORMAT: dict[int, dict[str, frozenset[str]]] = {
         "assessments.impactrow": frozenset({"effect", "scenario", "people_scale"}),
     },
 }
-# Format 3 adds to the payload how the signer was verified and any four-eyes override.
+# Format 3 adds to the payload how the signer was verified and any four-eyes override;
+# format 6 adds the signer's job title at the moment of signing (their app role was there from 1).
 
 VersionKey = tuple[str, int]  # (tracked model label, history id)
 
@@ -218,7 +219,7 @@ def digest_of(value: Any) -> str:
     return hashlib.sha256(canonical_json(value)).hexdigest()
 
 
-def _history_model(label: str) -> type[models.Model]:
+def history_model(label: str) -> type[models.Model]:
     model = apps.get_model(label)
     return model.history.model
 
@@ -231,13 +232,13 @@ def load_versions(keys: Iterable[VersionKey]) -> dict[VersionKey, dict[str, Any]
     loaded: dict[VersionKey, dict[str, Any]] = {}
     for label, ids in by_label.items():
         try:
-            history_model = _history_model(label)
+            tracked = history_model(label)
         except LookupError:
             continue  # the model is gone: its versions count as missing history rows
-        rows = history_model._default_manager.filter(history_id__in=ids)
-        links = _load_links(history_model, ids)
+        rows = tracked._default_manager.filter(history_id__in=ids)
+        links = _load_links(tracked, ids)
         for row in rows:
-            data = {f.attname: _plain(getattr(row, f.attname)) for f in history_model.tracked_fields}
+            data = {f.attname: _plain(getattr(row, f.attname)) for f in tracked.tracked_fields}
             data.update(
                 {name: sorted(targets.get(row.history_id, [])) for name, targets in links.items()},
                 history_id=row.history_id,
@@ -290,7 +291,11 @@ def signed_payload(signoff: SignOff, versions: Sequence[dict[str, Any]]) -> dict
         "kind": signoff.kind,
         # The content type's natural key, not its id: ids may differ after a dump and restore.
         "subject": {"type": f"{signoff.subject_type.app_label}.{signoff.subject_type.model}", "id": signoff.subject_id},
-        "signer": {"id": signoff.signer_id, "role": signoff.signer_role},
+        "signer": {
+            "id": signoff.signer_id,
+            "role": signoff.signer_role,
+            **({"title": signoff.signer_title} if canonical_format >= 6 else {}),
+        },
         "statement": signoff.statement,
         "signed_at": signoff.signed_at,
         "versions": [_in_format(version, canonical_format) for version in versions],
@@ -378,6 +383,7 @@ def sign_off(
     verification: str | Callable[[], str],
     expected_token: str | None = None,
     override_reason: str = "",
+    job_title: str = "",
 ) -> SignOff:
     """Sign the subject's current version and append the sign-off to its management system's chain.
 
@@ -386,6 +392,8 @@ def sign_off(
     code is spent only on a sign-off that is written. With ``expected_token`` (from ``version_token`` when the
     signer opened it), refuse with ``SignOffConflict`` if anything signed changed since. The
     last editor of what is signed is refused unless ``override_reason`` says why they sign.
+    The signer's job title (``job_title``, asked once and kept on their membership) and app role
+    at this moment are recorded in the signed payload.
     """
     override_reason = " ".join((override_reason or "").split())
     spec = signable(kind)
@@ -411,6 +419,7 @@ def sign_off(
                 f"{spec.label}: what you are signing changed since you opened it. Nothing was signed: "
                 "review the version that stands now, then sign again."
             )
+        title = _signer_title(user, management_system, job_title)
         method = verification() if callable(verification) else verification
         previous = SignOff.objects.filter(management_system=management_system).order_by("-sequence").first()
         signoff = SignOff(
@@ -423,6 +432,7 @@ def sign_off(
             versions=[list(key) for key in keys],
             signer=user,
             signer_role=access.role_of(user, management_system) or "",
+            signer_title=title,
             statement=statement,
             signed_at=timezone.now(),
             canonical_format=CANONICAL_FORMAT,
@@ -433,6 +443,27 @@ def sign_off(
         signoff.digest = digest_of(signed_payload(signoff, [loaded[key] for key in keys]))
         signoff.save()
     return signoff
+
+
+def needs_job_title(user: AbstractBaseUser, management_system: ManagementSystem) -> bool:
+    """Whether the signer must still give their job title (asked once per organisation)."""
+    membership = access.membership_for(user, management_system.pk)
+    return membership is not None and not membership.job_title
+
+
+def _signer_title(user: AbstractBaseUser, management_system: ManagementSystem, job_title: str) -> str:
+    from aims import services  # services import the ledger's neighbours; imported late to keep the module light
+
+    membership = access.membership_for(user, management_system.pk)
+    if membership is None:  # superusers outside the organisation: no title to record
+        return " ".join((job_title or "").split())
+    if (job_title or "").strip():
+        membership = services.membership_set_job_title(membership, actor=user, job_title=job_title)
+    if not membership.job_title:
+        raise ValidationError(
+            {"job_title": "Give your job title: it is recorded with your signature (asked once, then remembered)."}
+        )
+    return membership.job_title
 
 
 # --- status of a signed subject -----------------------------------------------------------
@@ -539,7 +570,7 @@ def _signed_objects(keys: list[VersionKey]) -> dict[tuple[str, int], int]:
     result: dict[tuple[str, int], int] = {}
     for label, ids in by_label.items():
         try:
-            rows = _history_model(label)._default_manager.filter(history_id__in=ids).values_list("id", "history_id")
+            rows = history_model(label)._default_manager.filter(history_id__in=ids).values_list("id", "history_id")
         except LookupError:
             continue
         result.update({(label, object_id): history_id for object_id, history_id in rows})

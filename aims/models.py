@@ -67,6 +67,11 @@ class Membership(models.Model):
     )
     granted_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(null=True, blank=True)
+    job_title = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text="The member's job title in this organisation, recorded with every signature they give.",
+    )
     history = RegisterHistory()
 
     class Meta:
@@ -260,6 +265,9 @@ class SignOff(models.Model):
     )
     signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sign_offs")
     signer_role = models.CharField(max_length=20, blank=True)
+    signer_title = models.CharField(
+        max_length=120, blank=True, help_text="The signer's job title at the moment of signing (canonical format 6)."
+    )
     statement = models.TextField()
     signed_at = models.DateTimeField()
     previous_digest = models.CharField(max_length=64)
@@ -293,3 +301,14 @@ class SignOff(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Sign-offs are append-only: they cannot be deleted.")
+
+    @property
+    def signer_display_name(self) -> str:
+        return self.signer.get_full_name() or self.signer.get_username()
+
+    @property
+    def signer_capacity(self) -> str:
+        """In what capacity the signer signed: their job title and app role at that moment."""
+        role = Role(self.signer_role).label.lower() if self.signer_role in Role.values else self.signer_role
+        role_text = f"{role} in the register" if role else ""
+        return ", ".join(part for part in (self.signer_title, role_text) if part)

@@ -170,8 +170,8 @@ def register() -> None:
     )
     register_pack_section(
         "members",
-        title="Roles and members",
-        clause="5.3",
+        title="Register access",
+        clause="",
         kinds={STAGE1, FULL},
         order=20,
         gather=gather_members,

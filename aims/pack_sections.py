@@ -34,6 +34,23 @@ ALL_KINDS = frozenset({STAGE1, STAGE2, FULL})
 
 
 @dataclass
+class DocumentControl:
+    """The document control block printed at the head of a section (clause 7.5.2).
+
+    ``approval`` is the section's approving sign-off as of the pack's date
+    (``aims.signoff_currency.Currency``), or None for a section that is a record rather than
+    an approved document.
+    """
+
+    identifier: str
+    version: str
+    owner: str = ""
+    approval: Any = None
+    next_review: Any = None
+    note: str = ""
+
+
+@dataclass
 class PackData:
     """What the pack's templates render: the pack, the management system as of its date, and each section's parts."""
 
@@ -57,6 +74,10 @@ class PackData:
         if key not in self.parts:
             self.parts[key] = loader(self)
         return self.parts[key]
+
+    def document_control(self, key: str, **fields: Any) -> None:
+        """Describe the section ``key`` as a controlled document (identifier, version, approval, next review)."""
+        self.parts.setdefault("document_controls", {})[key] = DocumentControl(**fields)
 
     def scope_fact(self, label: str, value: Any) -> None:
         """Add a line to the scope section's table (e.g. how many AI systems are in scope)."""

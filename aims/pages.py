@@ -202,6 +202,7 @@ def signoff_form(request: HttpRequest, kind: str, subject: Any, data: Any = None
         initial={"signed_version": ledger.version_token(kind, subject), "statement": spec.statement, **initial},
         step_up_label=mfa.step_up_label(request.user),
         override=ledger.signs_own_change(kind, request.user, subject),
+        ask_job_title=ledger.needs_job_title(request.user, spec.management_system_of(subject)),
     )
 
 
@@ -227,6 +228,7 @@ def sign_off_from_post(
                 verification=lambda: mfa.verify_step_up(request.user, data["second_factor"]),
                 expected_token=data["signed_version"],
                 override_reason=data.get("override_reason", ""),
+                job_title=data.get("job_title", ""),
             )
         except ledger.SignOffConflict as exc:
             conflict = str(exc)

@@ -369,6 +369,27 @@ def membership_update(
     return current
 
 
+JOB_TITLE_MAX_LENGTH = 120
+
+
+def membership_set_job_title(membership: Membership, *, actor: AbstractBaseUser | None, job_title: str) -> Membership:
+    """Record a member's job title in this organisation (asked once, recorded with each signature)."""
+    job_title = " ".join((job_title or "").split())
+    if not job_title:
+        raise ValidationError({"job_title": "Give a job title."})
+    if len(job_title) > JOB_TITLE_MAX_LENGTH:
+        raise ValidationError({"job_title": f"At most {JOB_TITLE_MAX_LENGTH} characters."})
+    with transaction.atomic():
+        current = Membership.objects.select_for_update().get(pk=membership.pk)
+        if current.job_title == job_title:
+            return current
+        current.job_title = job_title
+        _stamp(current, user=actor, reason="Job title")
+        current.save()
+    access.forget_cached_access(current.user)
+    return current
+
+
 def membership_remove(membership: Membership, *, actor: AbstractBaseUser | None) -> list[str]:
     """Remove a member and every per-object grant they hold there; return the records whose grants ended.
 

@@ -8,11 +8,13 @@ from typing import Any
 from aims.history import by_id, links_as_of, rows_as_of, split_closed
 from aims.pack_gather import latest_sign_offs_as_of
 from aims.pack_sections import ALL_KINDS, FULL, STAGE1, PackData, register_pack_section
+from aims.signoff_currency import currencies
 from assessments.heatmap import heatmap_svg
 from assessments.models import ImpactAssessment, ImpactCriteria, ImpactRow, Risk, RiskCriteria, TreatmentAction
-from assessments.signoffs import ACCEPTANCE, APPROVAL, CRITERIA_APPROVAL
+from assessments.signoffs import ACCEPTANCE, APPROVAL, CRITERIA_APPROVAL, IMPACT_CRITERIA_APPROVAL
 from controls.models import Control
 from evidence.pack import attach_pack_evidence
+from registers.models import AISystem
 from registers.pack import inventory_as_of
 
 
@@ -20,10 +22,8 @@ def _read_risks(data: PackData) -> dict[str, Any]:
     """Criteria, risks (with their systems, controls, actions and acceptance) as they stood at the date."""
     as_of, ms_id = data.as_of, data.management_system_id
     # As model instances (the versions as they stood), so templates can ask them who accepts a level.
-    criteria = [
-        row.instance
-        for row in sorted(rows_as_of(RiskCriteria, as_of, management_system_id=ms_id), key=lambda c: c.number)
-    ]
+    criteria_rows = sorted(rows_as_of(RiskCriteria, as_of, management_system_id=ms_id), key=lambda c: c.number)
+    criteria = [row.instance for row in criteria_rows]
     risks = rows_as_of(Risk, as_of, management_system_id=ms_id)
     criteria_by_id = by_id(criteria)
     system_links = links_as_of(Risk, "ai_systems", risks)
@@ -43,6 +43,14 @@ def _read_risks(data: PackData) -> dict[str, Any]:
         )
         risk.treatment_actions = actions.get(risk.id, [])
         risk.acceptance = accepted.get(risk.id)
+    acceptance = currencies(
+        ACCEPTANCE, accepted, ((risk.id, risk.version, [risk, *risk.treatment_actions]) for risk in risks)
+    )
+    reviews = _rating_history(risks, as_of)
+    for risk in risks:
+        risk.currency = acceptance[risk.id]
+        risk.rating_history = reviews.get(risk.id, [])
+        risk.assessed_on = risk.rating_history[-1].history_date if risk.rating_history else risk.created_at
     attach_pack_evidence(data, Risk, risks)
     by_control: dict[int, list[Any]] = defaultdict(list)
     for risk in risks:
@@ -54,12 +62,55 @@ def _read_risks(data: PackData) -> dict[str, Any]:
         criteria_versions=criteria,
         criteria=criteria[-1] if criteria else None,
         criteria_approval=approved_criteria.get(criteria[-1].id) if criteria else None,
+        criteria_currency=(
+            currencies(CRITERIA_APPROVAL, approved_criteria, [(criteria_rows[-1].id, None, [criteria_rows[-1]])])[
+                criteria_rows[-1].id
+            ]
+            if criteria_rows
+            else None
+        ),
         risks=open_risks,
         closed_risks=closed_risks,
         treatment_actions=[a for risk in open_risks for a in risk.treatment_actions],
         risks_by_control=dict(by_control),
+        # Listed here so that the pack names who made each assessment (``history_user_name``).
+        risk_assessment_rows=[row for risk in risks for row in risk.rating_history],
     )
+    current = data.parts["criteria_currency"]
+    if criteria:
+        data.document_control(
+            "risk_criteria",
+            identifier=criteria[-1].reference,
+            version=f"Version {criteria[-1].number}",
+            approval=current,
+        )
     return {"risks": risks}
+
+
+_RATINGS = (
+    "likelihood",
+    "consequence",
+    "residual_likelihood",
+    "residual_consequence",
+    "inherent_level",
+    "residual_level",
+    "criteria_id",
+)
+
+
+def _rating_history(risks: list[Any], as_of: Any) -> dict[int, list[Any]]:
+    """Each risk's assessments up to the date: the versions that set or changed its ratings (one query)."""
+    history: dict[int, list[Any]] = defaultdict(list)
+    last: dict[int, tuple] = {}
+    rows = Risk.history.filter(id__in=[r.id for r in risks], history_date__lte=as_of).order_by(
+        "history_date", "history_id"
+    )
+    for row in rows:
+        ratings = tuple(getattr(row, name) for name in _RATINGS)
+        if last.get(row.id) != ratings:
+            history[row.id].append(row)
+        last[row.id] = ratings
+    return history
 
 
 def _ensure_risks(data: PackData) -> None:
@@ -83,20 +134,44 @@ def gather_impact(data: PackData) -> None:
     approved = latest_sign_offs_as_of(data, APPROVAL)
     criteria = by_id(rows_as_of(ImpactCriteria, as_of, management_system_id=ms_id))
     references = {a.id: a.reference for a in assessments}
+    approvals = currencies(APPROVAL, approved, ((a.id, a.version, [a, *rows.get(a.id, [])]) for a in assessments))
+    criteria_approvals = currencies(
+        IMPACT_CRITERIA_APPROVAL,
+        latest_sign_offs_as_of(data, IMPACT_CRITERIA_APPROVAL),
+        ((c.id, None, [c]) for c in criteria.values()),
+    )
     for assessment in assessments:
         assessment.criteria_row = criteria.get(assessment.impact_criteria_id)
         assessment.predecessor_reference = references.get(assessment.predecessor_id, "")
         assessment.impact_rows = rows.get(assessment.id, [])
         assessment.system = systems.get(assessment.ai_system_id)
         assessment.approval = approved.get(assessment.id)
+        assessment.currency = approvals[assessment.id]
+        assessment.criteria_currency = criteria_approvals.get(assessment.impact_criteria_id)
     attach_pack_evidence(data, ImpactAssessment, assessments)
     data.parts["impact_assessments"], data.parts["closed_impact_assessments"] = split_closed(assessments)
+    data.parts["impact_gaps"] = _impact_gaps(systems.values(), data.parts["impact_assessments"])
+
+
+LIVE_STAGES = {AISystem.LifecycleStage.DEPLOYMENT, AISystem.LifecycleStage.OPERATION}
+
+
+def _impact_gaps(systems: Any, assessments: list[Any]) -> list[Any]:
+    """Systems in deployment or operation on the date with no approved impact assessment then (6.1.4, 8.4)."""
+    approved = {a.ai_system_id for a in assessments if a.currency.signed}
+    pending = {a.ai_system_id: a for a in assessments if not a.currency.signed}
+    gaps = []
+    for system in sorted(systems, key=lambda s: s.reference):
+        if system.lifecycle_stage in LIVE_STAGES and not system.retired_at and system.id not in approved:
+            system.pending_assessment = pending.get(system.id)
+            gaps.append(system)
+    return gaps
 
 
 def register() -> None:
     sections = [
         ("risk_criteria", "Risk criteria", "6.1.2", {STAGE1, FULL}, 40, _ensure_risks),
-        ("risks", "Risk heat map and register", "6.1.2, 8.2", {STAGE1, FULL}, 50, gather_risks),
+        ("risks", "Risk heat map and register", "6.1.2, 8.2", ALL_KINDS, 50, gather_risks),
         ("treatment", "Risk treatment", "6.1.3, 8.3", ALL_KINDS, 60, _ensure_risks),
         ("impact", "AI system impact assessments", "6.1.4, 8.4", ALL_KINDS, 80, gather_impact),
     ]

@@ -225,6 +225,7 @@ def risk_accept(
     statement: str,
     verification: str | Callable[[], str],
     override_reason: str = "",
+    job_title: str = "",
 ) -> SignOff:
     """Accept a risk's residual level and treatment plan as the version the user saw (6.1.3, 8.3)."""
     with transaction.atomic():
@@ -237,6 +238,7 @@ def risk_accept(
             statement=statement,
             verification=verification,
             override_reason=override_reason,
+            job_title=job_title,
         )
 
 
@@ -414,6 +416,7 @@ def impact_assessment_approve(
     statement: str,
     verification: str | Callable[[], str],
     override_reason: str = "",
+    job_title: str = "",
 ) -> SignOff:
     """Approve an impact assessment and its decision as the version the user saw (42005 5.11)."""
     with transaction.atomic():
@@ -426,6 +429,7 @@ def impact_assessment_approve(
             statement=statement,
             verification=verification,
             override_reason=override_reason,
+            job_title=job_title,
         )
 
 

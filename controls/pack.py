@@ -5,9 +5,14 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from simple_history.models import SIMPLE_HISTORY_REVERSE_ATTR_NAME
+
+from aims.pack_gather import latest_sign_offs_as_of
 from aims.pack_sections import ALL_KINDS, PackData, register_pack_section
+from aims.signoff_currency import currencies
 from controls.models import Applicability
-from controls.selectors import soa_rows_as_of
+from controls.selectors import control_list, soa_rows_as_of
+from controls.signoffs import SOA
 from evidence.pack import attach_pack_evidence
 
 
@@ -23,7 +28,37 @@ def gather_soa(data: PackData) -> None:
         row.linked_risks = by_control.get(row.control_id, [])
     attach_pack_evidence(data, Applicability, rows)
     data.parts["soa_rows"] = rows
+    approval = data.parts["soa_approval"] = _soa_approval(data, rows)
+    data.document_control(
+        "soa",
+        identifier=f"AIMS{data.management_system_id}-SOA",
+        version=_soa_version(approval),
+        approval=approval,
+    )
     data.parts["soa_counts"] = _soa_counts(rows)
+
+
+def _soa_approval(data: PackData, rows: list[Any]) -> Any:
+    """The SoA's latest approval on the pack's date and the rows changed since, each named by its control."""
+    keys = {c.pk: c.key for c in control_list()}
+    ms_id = data.management_system_id
+    return currencies(
+        SOA,
+        latest_sign_offs_as_of(data, SOA),
+        [(ms_id, None, [getattr(row, SIMPLE_HISTORY_REVERSE_ATTR_NAME) for row in rows])],
+        name_of=lambda version: keys.get(version.get("control_id"), f"SoA row #{version['id']}"),
+        own_row_first=False,
+    )[ms_id]
+
+
+def _soa_version(approval: Any) -> str:
+    if not approval.signed:
+        return "Draft: not approved by this date"
+    number = approval.signoff.sequence
+    if approval.changed_since:
+        count = len(approval.changes)
+        return f"Approved in sign-off #{number}; {count} row{'s' if count != 1 else ''} changed since"
+    return f"As approved in sign-off #{number}"
 
 
 def _soa_counts(rows: list[Any]) -> dict[str, int]:

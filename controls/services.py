@@ -81,6 +81,7 @@ def soa_approve(
     verification: str | Callable[[], str],
     expected_token: str | None = None,
     override_reason: str = "",
+    job_title: str = "",
 ) -> SignOff:
     """Approve the whole Statement of Applicability as the signer read it (a chained sign-off).
 
@@ -99,4 +100,5 @@ def soa_approve(
         verification=verification,
         expected_token=expected_token,
         override_reason=override_reason,
+        job_title=job_title,
     )

@@ -14,8 +14,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from aims.history import rows_as_of
-from aims.models import ManagementSystem
-from aims.pack_sections import PackData, sections_for
+from aims.models import ManagementSystem, Membership, Role
+from aims.pack_sections import DocumentControl, PackData, sections_for
 from packs.models import AuditPack
 
 
@@ -50,8 +50,31 @@ def gather_pack(pack: AuditPack) -> PackData:
     data.parts["previous_pack"] = previous_pack(pack)
     for section in data.sections:
         section.gather(data)
+    # The owners of the management system on the date own its documents (named by _load_users).
+    data.parts["document_owners"] = rows_as_of(
+        Membership, pack.as_of, management_system_id=pack.management_system_id, role=Role.OWNER
+    )
     _load_users(data)
+    _document_controls(data)
     return data
+
+
+def _document_controls(data: PackData) -> None:
+    """Give every section its document control block: the section's own, or the register's default."""
+    owners = [m.user_name for m in data.parts["document_owners"]]
+    controls = data.parts.setdefault("document_controls", {})
+    prefix = f"AIMS{data.management_system_id}"
+    chapters = []
+    for section in data.sections:
+        control = controls.get(section.key) or DocumentControl(
+            identifier="",
+            version=f"Records as of {data.as_of:%d %b %Y %H:%M}",
+            note="A record kept in the register, not a document approved as a whole.",
+        )
+        control.identifier = control.identifier or f"{prefix}-{section.key.upper().replace('_', '-')}"
+        control.owner = control.owner or ", ".join(owners) or "(no owner recorded)"
+        chapters.append((section, control))
+    data.parts["chapters"] = chapters
 
 
 _PERSON_ATTRS = ("owner_id", "user_id", "history_user_id", "signer_id", "approved_by_id", "uploaded_by_id")

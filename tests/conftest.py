@@ -16,7 +16,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from aims import services
-from aims.models import ManagementSystem, Role
+from aims.models import ManagementSystem, Membership, Role
 from tests.factories import UserFactory, make_management_system
 from tests.kit import PERSONAS, enrol_authenticator, status
 
@@ -64,6 +64,13 @@ def world(db) -> World:
     services.membership_update(
         expired, actor=users["owner"], role=Role.AUDITOR, expires_at=timezone.now() - timedelta(days=1)
     )
+    for membership in Membership.objects.filter(management_system__in=[acme, northwind]).select_related("user"):
+        # Every persona gave their job title once (the signing form asks for it when missing).
+        services.membership_set_job_title(
+            membership,
+            actor=membership.user,
+            job_title=membership.user.get_username().replace("_", " ").capitalize() + " lead",
+        )
     return World(acme=acme, northwind=northwind, users=users)
 
 

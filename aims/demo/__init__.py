@@ -82,6 +82,7 @@ def load(*, log: Callable[[str], None] = lambda message: None) -> Demo:
         created: list[str] = []
         acme = _acme(users, created)
         northwind, _new = _management_system(NORTHWIND, users["outsider"], created)
+        _record_job_titles(northwind, users)
     demo = Demo(acme=acme, northwind=northwind, users=users, created=created)
     for step in hooks.demo_steps():
         with transaction.atomic():
@@ -130,7 +131,16 @@ def _acme(users: dict[str, AbstractBaseUser], created: list[str]) -> ManagementS
             continue
         expires = timezone.now() + timedelta(days=AUDITOR_ACCESS_DAYS) if role == Role.AUDITOR else None
         _ensure_member(acme, owner, users[username], role, expires)
+    _record_job_titles(acme, users)
     return acme
+
+
+def _record_job_titles(ms: ManagementSystem, users: dict[str, AbstractBaseUser]) -> None:
+    """Each member's job title, recorded with their signatures."""
+    for membership in Membership.objects.filter(management_system=ms, job_title="").select_related("user"):
+        title = DEMO_PEOPLE.get(membership.user.get_username(), (None, "", "", ""))[3]
+        if title:
+            services.membership_set_job_title(membership, actor=membership.user, job_title=title)
 
 
 def _ensure_member(

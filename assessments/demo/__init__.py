@@ -16,8 +16,12 @@ from aims.demo import Demo
 from aims.models import ManagementSystem
 from assessments import services, signoffs
 from assessments.models import Risk
+from controls.demo import approve_soa
 from controls.models import Control
 from registers.models import AISystem
+
+# Agrees with the SoA's justification of A.5.3 (impact assessment results are kept for this long).
+RETENTION = "Life of the AI system plus 8 years (health records retention schedule)"
 
 TRIAGE, XRAY, NOTES, NOSHOW, FAQ = (
     "Patient message triage",
@@ -330,6 +334,77 @@ ASSESSMENTS: list[dict[str, Any]] = [
         ],
     ),
     dict(
+        system=XRAY,
+        title="Impact assessment: radiology worklist prioritisation",
+        trigger="initial",
+        decision="proceed_with_conditions",
+        conditions="Proceed while the supplier's validation on our local data set stays within the agreed sensitivity, "
+        "checked each quarter by the clinical safety group.",
+        stage="operation",
+        assessors="Sam Okafor, Dr Lena Wright (consultant radiologist)",
+        role="Clinical safety officer",
+        scope="The supplier's chest X-ray prioritisation in the reporting worklist at both hospitals.",
+        description="Moves chest X-rays with suspected critical findings to the top of the reporting worklist.",
+        misuse="Reporting only prioritised films; treating a low priority as a normal result.",
+        data="Chest X-rays and their reports (health data, special category); local validation set of 2,000 films.",
+        parties="Patients having chest X-rays; reporting radiologists and radiographers.",
+        vulnerable="Frail and bed-bound patients imaged on portable equipment, children.",
+        review=200,
+        approve=True,
+        rows=[
+            (
+                "safety",
+                "Patients with portable chest films",
+                "Portable films are less often prioritised, so critical findings may wait longer.",
+                4,
+                3,
+                "partly",
+                "Exclude portable films from prioritisation; reporting target unchanged for all films",
+                2,
+            ),
+            (
+                "safety",
+                "Reporting clinicians",
+                "Clinicians may not know why a film moved up the list and over-trust the order.",
+                2,
+                3,
+                "reversible",
+                "The worklist shows the finding that triggered the move",
+                1,
+            ),
+        ],
+    ),
+    dict(
+        system=NOSHOW,
+        title="Impact assessment: appointment no-show prediction",
+        trigger="initial",
+        decision="proceed",
+        conditions="Predictions trigger reminder calls only; never cancellations or overbooking.",
+        stage="operation",
+        assessors="Priya Shah, outpatient services manager",
+        role="Outpatient services manager",
+        scope="Reminder calls for outpatient appointments at both hospitals.",
+        description="Predicts which outpatients are likely to miss an appointment so they get an extra reminder call.",
+        misuse="Using predictions to overbook clinics or to deprioritise patients.",
+        data="Outpatient appointment history 2019-2024 (personal data; postcode, age band, attendance).",
+        parties="Outpatients and their carers; the booking team.",
+        vulnerable="Patients in deprived areas, people without a phone, people with caring duties.",
+        review=330,
+        approve=True,
+        rows=[
+            (
+                "fairness",
+                "Patients from deprived postcodes",
+                "More reminder calls could be felt as intrusive by the groups most often predicted.",
+                2,
+                3,
+                "reversible",
+                "Calls are short and can be declined; postcode removed from the features",
+                1,
+            ),
+        ],
+    ),
+    dict(
         system=FAQ,
         title="Impact assessment: patient FAQ chatbot",
         trigger="significant_change",
@@ -411,6 +486,7 @@ def load(demo: Demo) -> None:
     for spec in ASSESSMENTS:
         if spec["system"] in systems:
             _assessment(management_system, users, spec, systems[spec["system"]], today)
+    approve_soa(demo)  # the SoA is approved once the risks and impact assessments it answers exist
 
 
 def _risk(ms: ManagementSystem, users: dict, spec: dict, systems: dict, controls: dict, today) -> Risk:
@@ -503,6 +579,7 @@ def _assessment(ms: ManagementSystem, users: dict, spec: dict, system: AISystem,
         decision=spec["decision"],
         conditions=spec["conditions"],
         results_recipients="Clinical safety group; AI steering group",
+        retention_period=RETENTION,
         next_review=today + timedelta(days=spec["review"]),
         rows=[
             {

@@ -1,7 +1,8 @@
-"""Demo Statement of Applicability for Acme Health: decided, justified, approved, then changed once.
+"""Demo Statement of Applicability for Acme Health: decided and justified here; approved later.
 
-``load(management_system, users)`` is called by ``manage.py load_demo``; it is idempotent
-(once the demo SoA is approved, it does nothing).
+The SoA is approved only once the risks it answers exist, as the process requires: the
+assessments demo step calls ``approve_soa`` after creating them, and the officer then changes
+one row (so packs show a row changed since approval). Both steps are idempotent.
 """
 
 from __future__ import annotations
@@ -247,18 +248,26 @@ INCLUDED: dict[str, tuple[str, str, tuple[str, ...], str]] = {
         SUPPLIED,
         "Supplier due diligence checks that supplied AI aligns with the Trust's responsible AI approach.",
     ),
+    "A.10.4": (
+        PART,
+        "owner",
+        IN_HOUSE,
+        "The Trust provides the triage and no-show models it builds in house; the patients and clinical teams who "
+        "receive their outputs are its customers in the sense of A.10.4. Their needs and expectations are gathered "
+        "through the patient panel and the clinical safety group and recorded in each impact assessment.",
+    ),
 }
-EXCLUDED = {
-    "A.10.4": "The Trust does not supply AI systems or AI-based services to customers; patients use Trust services, and "
-    "their needs are covered by A.5.4 and A.8. Revisit if the Trust licenses its triage model to other trusts.",
-}
+EXCLUDED: dict[str, str] = {}
 CHANGED_AFTER_APPROVAL = "A.7.4"
 
 
 def load(demo: Demo) -> None:
-    """Decide and justify every SoA row, approve it as the leader, then change one row as the officer."""
+    """Decide and justify every SoA row as the officer (approval comes once the risks exist)."""
     management_system, users = demo.acme, demo.acme_users
-    if SignOff.objects.filter(management_system=management_system, kind=SOA).exists():
+    decided = Applicability.objects.filter(management_system=management_system).exclude(
+        applicable=Applicability.Decision.UNDECIDED
+    )
+    if decided.exists():
         return
     services.soa_rows_ensure(management_system=management_system, user=users["officer"])
     systems = {s.name: s for s in AISystem.objects.filter(management_system=management_system)}
@@ -271,6 +280,14 @@ def load(demo: Demo) -> None:
             reason="SoA workshop decisions",
             **_fields(row, users, systems),
         )
+
+
+def approve_soa(demo: Demo) -> None:
+    """Approve the SoA as the leader, then change one row as the officer (once)."""
+    management_system, users = demo.acme, demo.acme_users
+    if SignOff.objects.filter(management_system=management_system, kind=SOA).exists():
+        return
+    rows = Applicability.objects.filter(management_system=management_system)
     services.soa_approve(
         management_system=management_system,
         user=users["leader"],
