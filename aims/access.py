@@ -10,6 +10,7 @@ system and everything in it does not exist for them (404, never 403).
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cache
 from typing import Any, TypeVar
 
 from django.apps import apps as django_apps
@@ -317,6 +318,50 @@ def revoke_member_grants(user: AbstractBaseUser, management_system: ManagementSy
     return revoked
 
 
+def revoke_grants_outside_their_role() -> int:
+    """Delete every per-object grant whose holder is not a contributor of the record's management system.
+
+    Grants given before roles were enforced at grant time, or left behind by a role change or a
+    removal before those revoked them, would otherwise come back to life when the person is
+    made a contributor again. ``migrate`` runs this (see ``AimsConfig.ready``); return how many.
+    """
+    holders = set(Membership.objects.filter(role__in=GRANT_ROLES).values_list("user_id", "management_system_id"))
+    removed = 0
+    for model in _models_of_a_management_system():
+        perm_model = get_user_obj_perms_model(model)
+        # A management system's own rights go to its role groups only, never to one user.
+        rightful = holders if model is not ManagementSystem else set()
+        stray = [pk for pk, user_id, ms_id in _grant_rows(perm_model, model) if (user_id, ms_id) not in rightful]
+        if stray:
+            removed += perm_model.objects.filter(pk__in=stray).delete()[0]
+    return removed
+
+
+def _grant_rows(perm_model: type[models.Model], model: type[models.Model]) -> list[tuple[int, int, int]]:
+    """(grant id, user id, management system id) of every user grant on the model's rows."""
+    ms_field = "pk" if model is ManagementSystem else "management_system_id"
+    if not perm_model.objects.is_generic():
+        path = "content_object_id" if model is ManagementSystem else "content_object__management_system_id"
+        return list(perm_model.objects.values_list("pk", "user_id", path))
+    rows = list(
+        perm_model.objects.filter(content_type=ContentType.objects.get_for_model(model)).values_list(
+            "pk", "user_id", "object_pk"
+        )
+    )
+    systems = dict(
+        model._default_manager.filter(pk__in={object_pk for _pk, _user, object_pk in rows}).values_list("pk", ms_field)
+    )
+    return [(pk, user_id, systems.get(int(object_pk))) for pk, user_id, object_pk in rows]
+
+
+def revoke_grants_after_migrate(sender: Any, using: str = "default", **kwargs: Any) -> None:
+    """post_migrate: no per-object grant outlives the role that may hold it."""
+    if using != "default":
+        return
+    revoke_grants_outside_their_role()
+
+
+@cache
 def _models_of_a_management_system() -> list[type[models.Model]]:
     """The management system itself and every model whose rows belong to one."""
     found: list[type[models.Model]] = [ManagementSystem]

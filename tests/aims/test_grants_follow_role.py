@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.urls import reverse
 from guardian.shortcuts import assign_perm, get_perms
 
@@ -13,7 +14,7 @@ from aims.models import Membership, Role
 from registers import services as register_services
 from registers.models import Supplier
 from tests.assessments.helpers import make_risk
-from tests.factories import make_ai_system, make_record
+from tests.factories import UserFactory, make_ai_system, make_record
 
 pytestmark = pytest.mark.django_db
 
@@ -165,3 +166,23 @@ def test_the_api_role_change_lists_the_grants_it_ended(world, api_as, owned):
     assert sorted(response.json()["revoked_grants"]) == sorted(record.reference for record in owned)
     history = api_as("owner").get(f"/api/v1/memberships/{member.pk}/history/").json()
     assert history[0]["change_reason"] == "Role Leadership; edit grants on 2 records revoked"
+
+
+def test_grants_left_from_before_end_on_migrate_and_rightful_ones_stay(world, owned):
+    system, _risk = owned
+    former = UserFactory(username="former_contributor")  # removed before removals revoked grants
+    elsewhere = make_ai_system(world.northwind, user=world.outsider, name="Pricing")
+    supplier = make_record(Supplier, world.acme, user=world.officer, name="Vendor")
+    for user, record in ((world.leader, system), (former, system), (world.contributor, elsewhere)):
+        assign_perm("registers.change_aisystem", user, record)
+    assign_perm("registers.change_supplier", world.auditor, supplier)  # guardian's generic table
+    assign_perm("aims.edit_registers", world.contributor, world.acme)  # never a user's own: roles are groups
+
+    call_command("migrate", verbosity=0)
+
+    assert get_perms(fresh(world.leader), system) == [] and get_perms(fresh(former), system) == []
+    assert get_perms(fresh(world.contributor), elsewhere) == []
+    assert get_perms(fresh(world.auditor), supplier) == []
+    assert "edit_registers" not in get_perms(fresh(world.contributor), world.acme)
+    assert all(access.can(fresh(world.contributor), Action.EDIT, record) for record in owned)  # still theirs
+    assert access.revoke_grants_outside_their_role() == 0
