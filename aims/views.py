@@ -29,15 +29,13 @@ from aims.pages import open_management_system, save_or_conflict
 def home(request: HttpRequest) -> HttpResponse:
     systems = list(access.visible_management_systems(request.user).order_by("organisation", "name"))
     pending = list(invitations.pending_invitations_for(request.user))
-    if len(systems) == 1 and not pending:
+    may_create = access.may_create_management_system(request.user)
+    # Straight to the only management system, unless there is something to do here.
+    if len(systems) == 1 and not pending and not may_create:
         return redirect("aims:ms_home", ms_id=systems[0].pk)
     roles = {ms.pk: access.membership_for(request.user, ms.pk).get_role_display() for ms in systems}
     rows = [(ms, roles[ms.pk]) for ms in systems]
-    context = {
-        "rows": rows,
-        "invitations": pending,
-        "may_create": access.may_create_management_system(request.user),
-    }
+    context = {"rows": rows, "invitations": pending, "may_create": may_create}
     return render(request, "aims/home.html", context)
 
 

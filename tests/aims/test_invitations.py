@@ -384,6 +384,14 @@ def test_the_setting_decides_who_creates_a_management_system(db, settings, rule,
         assert access.role_of(founder, ms) == Role.OWNER and ms.history.get().history_user == founder
 
 
+def test_staff_with_one_management_system_stay_on_the_home_page_to_create_another(world, client_as):
+    world.owner.is_staff = True
+    world.owner.save(update_fields=["is_staff"])
+    page = client_as("owner").get(reverse("aims:home"))
+    assert page.status_code == 200 and reverse("aims:ms_create") in page.content.decode()
+    assert client_as("officer").get(reverse("aims:home")).status_code == 302
+
+
 def test_the_create_page_shows_errors_and_creates_nothing(db, settings):
     client = login(UserFactory(username="founder", is_staff=True))
     response = client.post(reverse("aims:ms_create"), {"organisation": "", "name": "x" * 201})
