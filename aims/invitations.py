@@ -166,7 +166,8 @@ def invitation_create(
         )
         _stamp(invitation, user=actor, reason=f"Invited as {Role(role).label}")
         invitation.save()
-    # Sent once the invitation is saved (outside the transaction), so the link always opens it.
+    # Sent after the invitation is written (its link opens it); a message the mail server refuses
+    # withdraws the invitation and says so, rather than leaving a link nobody received.
     _send(invitation, absolute_url(reverse("aims:invitation_open", args=[raw_token])), actor=actor)
     return invitation
 
