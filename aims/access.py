@@ -10,15 +10,20 @@ system and everything in it does not exist for them (404, never 403).
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import cache
 from typing import Any, TypeVar
 
+from django.apps import apps as django_apps
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
+from guardian.utils import get_user_obj_perms_model
 
 from aims.models import ManagementSystem, Membership, Role
 
@@ -262,16 +267,140 @@ def editable_ids(user: User, model: type[models.Model], management_system: Manag
     return set(granted.values_list("pk", flat=True))
 
 
-def grant_object_edit(user: AbstractBaseUser, obj: models.Model) -> None:
-    """Let one user edit one record (a contributor and the system they own)."""
+def grant_object_edit(user: AbstractBaseUser, obj: models.Model) -> bool:
+    """Let one user edit one record (a contributor and the system they own); say whether a grant was given.
+
+    Only a role that may hold grants gets one: an owner or officer edits everything anyway, and
+    a grant given to them would outlive a later change of role.
+    """
+    # Asked afresh, not from the user's cached memberships: the role may have just changed.
+    now = timezone.now()
+    role = (
+        Membership.objects.filter(user=user, management_system_id=obj.management_system_id)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .values_list("role", flat=True)
+        .first()
+    )
+    if role not in GRANT_ROLES:
+        return False
     assign_perm(f"{obj._meta.app_label}.change_{obj._meta.model_name}", user, obj)
     forget_cached_access(user)
+    return True
 
 
 def revoke_object_edit(user: AbstractBaseUser, obj: models.Model) -> None:
     """Take back a user's edit grant on one record."""
     remove_perm(f"{obj._meta.app_label}.change_{obj._meta.model_name}", user, obj)
     forget_cached_access(user)
+
+
+def revoke_member_grants(user: AbstractBaseUser, management_system: ManagementSystem) -> list[str]:
+    """Take back every per-object permission the user holds in a management system; name the records.
+
+    A member's grants belong to the role they were given under: a role change or a removal
+    ends them all, so that no grant outlives the role (re-assigning a record grants again).
+    """
+    revoked: list[str] = []
+    for model in _models_of_a_management_system():
+        perm_model = get_user_obj_perms_model(model)
+        if perm_model.objects.is_generic():
+            revoked += _revoke_generic(perm_model, user, model, management_system)
+            continue
+        owned = (
+            Q(content_object=management_system)
+            if model is ManagementSystem
+            else Q(content_object__management_system=management_system)
+        )
+        rows = perm_model.objects.filter(owned, user=user).select_related("content_object")
+        revoked += sorted({_record_label(row.content_object) for row in rows})
+        rows.delete()
+    forget_cached_access(user)
+    return revoked
+
+
+def revoke_grants_outside_their_role() -> int:
+    """Delete every per-object grant whose holder is not a contributor of the record's management system.
+
+    Grants given before roles were enforced at grant time, or left behind by a role change or a
+    removal before those revoked them, would otherwise come back to life when the person is
+    made a contributor again. ``migrate`` runs this (see ``AimsConfig.ready``); return how many.
+    """
+    holders = set(Membership.objects.filter(role__in=GRANT_ROLES).values_list("user_id", "management_system_id"))
+    removed = 0
+    for model in _models_of_a_management_system():
+        perm_model = get_user_obj_perms_model(model)
+        # A management system's own rights go to its role groups only, never to one user.
+        rightful = holders if model is not ManagementSystem else set()
+        stray = [pk for pk, user_id, ms_id in _grant_rows(perm_model, model) if (user_id, ms_id) not in rightful]
+        if stray:
+            removed += perm_model.objects.filter(pk__in=stray).delete()[0]
+    return removed
+
+
+def _grant_rows(perm_model: type[models.Model], model: type[models.Model]) -> list[tuple[int, int, int]]:
+    """(grant id, user id, management system id) of every user grant on the model's rows."""
+    ms_field = "pk" if model is ManagementSystem else "management_system_id"
+    if not perm_model.objects.is_generic():
+        path = "content_object_id" if model is ManagementSystem else "content_object__management_system_id"
+        return list(perm_model.objects.values_list("pk", "user_id", path))
+    rows = list(
+        perm_model.objects.filter(content_type=ContentType.objects.get_for_model(model)).values_list(
+            "pk", "user_id", "object_pk"
+        )
+    )
+    systems = dict(
+        model._default_manager.filter(pk__in={object_pk for _pk, _user, object_pk in rows}).values_list("pk", ms_field)
+    )
+    return [(pk, user_id, systems.get(int(object_pk))) for pk, user_id, object_pk in rows]
+
+
+def revoke_grants_after_migrate(sender: Any, using: str = "default", **kwargs: Any) -> None:
+    """post_migrate: no per-object grant outlives the role that may hold it."""
+    if using != "default":
+        return
+    revoke_grants_outside_their_role()
+
+
+@cache
+def _models_of_a_management_system() -> list[type[models.Model]]:
+    """The management system itself and every model whose rows belong to one."""
+    found: list[type[models.Model]] = [ManagementSystem]
+    for model in django_apps.get_models():
+        field = next((f for f in model._meta.concrete_fields if f.name == "management_system"), None)
+        if field is not None and field.related_model is ManagementSystem and not hasattr(model, "instance_type"):
+            found.append(model)
+    return found
+
+
+def _revoke_generic(
+    perm_model: type[models.Model], user: AbstractBaseUser, model: type[models.Model], ms: ManagementSystem
+) -> list[str]:
+    """Grants kept in guardian's generic table (models without their own permission table)."""
+    rows = perm_model.objects.filter(user=user, content_type=ContentType.objects.get_for_model(model))
+    pks = {row.object_pk for row in rows}
+    if not pks:
+        return []
+    records = model._default_manager.filter(pk__in=pks)
+    records = records.filter(pk=ms.pk) if model is ManagementSystem else records.filter(management_system=ms)
+    records = list(records)
+    rows.filter(object_pk__in=[str(record.pk) for record in records]).delete()
+    return sorted({_record_label(record) for record in records})
+
+
+def _record_label(obj: models.Model) -> str:
+    return getattr(obj, "reference", "") or str(obj)
+
+
+def may_create_management_system(user: User) -> bool:
+    """Whether the user may create a management system (``AIMS_MS_CREATORS``: staff, superusers or anyone)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    rule = getattr(settings, "AIMS_MS_CREATORS", "staff")
+    if rule == "anyone":
+        return True
+    if rule == "superusers":
+        return user.is_superuser
+    return user.is_staff or user.is_superuser
 
 
 def may_own(role: str | None) -> bool:

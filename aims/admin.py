@@ -21,7 +21,7 @@ from django.template.response import TemplateResponse
 from simple_history.admin import SimpleHistoryAdmin
 
 from aims import services
-from aims.models import ApiToken, ManagementSystem, Membership, RegisterModel, RetirableModel, SignOff
+from aims.models import ApiToken, Invitation, ManagementSystem, Membership, RegisterModel, RetirableModel, SignOff
 
 ADMIN_REASON = "Edited in admin"
 
@@ -376,6 +376,17 @@ class SignOffAdmin(ReadOnlyAdmin):
     @admin.display(description="digest")
     def short_digest(self, obj: SignOff) -> str:
         return f"{obj.digest[:16]}…"
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyHistoryAdmin):
+    """Invitations are made, answered and withdrawn on the members page; here they are only listed."""
+
+    list_display = ("email", "management_system", "role", "state", "invited_by", "created_at", "expires_at")
+    list_filter = ("management_system", "role")
+    list_select_related = ("management_system", "invited_by")
+    search_fields = ("email",)
+    exclude = ("token_hash",)
 
 
 register_remaining("aims")

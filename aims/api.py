@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import MethodNotAllowed, PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
-from aims import access, selectors, services
+from aims import access, invitations, selectors, services
 from aims.access import Action
 from aims.api_common import (
     CHANGE_REASON_HEADER,
@@ -28,7 +28,7 @@ from aims.api_common import (
     expected_version,
     filter_by_management_system,
 )
-from aims.models import ApiToken, ManagementSystem, Membership
+from aims.models import ApiToken, Invitation, ManagementSystem, Membership
 
 # --- management systems ------------------------------------------------------------------
 
@@ -63,8 +63,9 @@ class ManagementSystemCreateSerializer(serializers.ModelSerializer):
 
 
 class ManagementSystemViewSet(HistoryMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Management systems you are a member of. Anyone may create one and becomes its owner;
-    owners change its name, scope and status (``If-Match`` required)."""
+    """Management systems you are a member of. Who may create one (and becomes its owner) is a
+    setting (``AIMS_MS_CREATORS``: staff by default); owners change its name, scope and status
+    (``If-Match`` required)."""
 
     permission_classes = [AccessPermission]
     pagination_class = Pagination
@@ -90,6 +91,10 @@ class ManagementSystemViewSet(HistoryMixin, mixins.ListModelMixin, mixins.Retrie
 
     @extend_schema(request=ManagementSystemCreateSerializer, responses={201: ManagementSystemSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if not access.may_create_management_system(request.user):
+            raise PermissionDenied(
+                "Your account may not create management systems on this site (AIMS_MS_CREATORS). Nothing was created."
+            )
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         ms = services.management_system_create(user=request.user, **serializer.validated_data)
@@ -117,10 +122,8 @@ class ManagementSystemViewSet(HistoryMixin, mixins.ListModelMixin, mixins.Retrie
 
 
 class MembershipSerializer(serializers.ModelSerializer):
-    management_system = ManagementSystemField(action=Action.MANAGE_MEMBERS)
-    username = serializers.CharField(
-        source="user.username", max_length=254, help_text="On create: the username or e-mail of an existing user."
-    )
+    management_system = serializers.PrimaryKeyRelatedField(read_only=True)
+    username = serializers.CharField(source="user.username", read_only=True)
     granted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     is_expired = serializers.BooleanField(read_only=True)
 
@@ -139,23 +142,11 @@ class MembershipSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["user", "granted_at"]
 
-    def get_fields(self) -> dict[str, serializers.Field]:
-        fields = super().get_fields()
-        if self.instance is not None:  # a membership never changes user or management system
-            fields["management_system"] = serializers.PrimaryKeyRelatedField(read_only=True)
-            fields["username"] = serializers.CharField(source="user.username", read_only=True)
-        return fields
-
-
-def _as_username_error(exc: DjangoValidationError) -> DjangoValidationError:
-    """Report the services' ``user`` errors on the API's ``username`` field."""
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-    return DjangoValidationError({("username" if key == "user" else key): value for key, value in errors.items()})
-
 
 class MembershipViewSet(HistoryMixin, viewsets.ModelViewSet):
-    """Members of your management systems (owners also see expired ones); owners add, change
-    and remove members."""
+    """Members of your management systems (owners also see expired ones); owners change and
+    remove members (a role change or a removal ends the member's per-object edit grants).
+    Members join by accepting an invitation (``/api/v1/invitations/``)."""
 
     permission_classes = [AccessPermission]
     pagination_class = Pagination
@@ -170,22 +161,13 @@ class MembershipViewSet(HistoryMixin, viewsets.ModelViewSet):
             queryset = filter_by_management_system(queryset, self.request)
         return queryset
 
+    @extend_schema(exclude=True)
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        try:
-            member = services.find_user(data["user"]["username"])
-            membership = services.membership_add(
-                management_system=data["management_system"],
-                actor=request.user,
-                user=member,
-                role=data["role"],
-                expires_at=data.get("expires_at"),
-            )
-        except DjangoValidationError as exc:
-            raise _as_username_error(exc) from exc
-        return Response(self.get_serializer(membership).data, status=status.HTTP_201_CREATED)
+        raise MethodNotAllowed(
+            "POST",
+            detail="Members are not added directly: invite them with POST /api/v1/invitations/ "
+            '{"management_system": <id>, "email": "...", "role": "..."}; they join when they accept.',
+        )
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         membership = self.get_object()
@@ -198,7 +180,7 @@ class MembershipViewSet(HistoryMixin, viewsets.ModelViewSet):
             role=data.get("role", membership.role),
             expires_at=data["expires_at"] if "expires_at" in data else membership.expires_at,
         )
-        return Response(self.get_serializer(membership).data)
+        return Response({**self.get_serializer(membership).data, "revoked_grants": membership.revoked_grants})
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         services.membership_remove(self.get_object(), actor=request.user)
@@ -241,8 +223,89 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return Response(self.get_serializer(token).data)
 
 
+# --- invitations -------------------------------------------------------------------------
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    management_system = ManagementSystemField(action=Action.MANAGE_MEMBERS)
+    invited_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    accepted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    state = serializers.ChoiceField(choices=Invitation.State.choices, read_only=True)
+    detail = serializers.SerializerMethodField(help_text="On create: what happens next (the same for every address).")
+
+    class Meta:
+        model = Invitation
+        fields = [
+            "id",
+            "management_system",
+            "email",
+            "role",
+            "access_ends_at",
+            "state",
+            "invited_by",
+            "created_at",
+            "expires_at",
+            "accepted_at",
+            "accepted_by",
+            "declined_at",
+            "revoked_at",
+            "detail",
+        ]
+        read_only_fields = ["created_at", "expires_at", "accepted_at", "declined_at", "revoked_at"]
+
+    def get_detail(self, obj: Invitation) -> str:
+        return invitations.sent_message(obj) if self.context.get("created") else ""
+
+
+class InvitationViewSet(HistoryMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Invitations of the management systems whose members you manage. ``POST`` invites an
+    address with a role: it receives a one-time link and joins only by accepting it, logged in
+    with an account registered to that address. The answer is the same whatever the address.
+    ``POST .../<id>/revoke/`` withdraws a pending invitation."""
+
+    permission_classes = [AccessPermission]
+    pagination_class = Pagination
+    serializer_class = InvitationSerializer
+    access_actions = {
+        "list": Action.MANAGE_MEMBERS,
+        "retrieve": Action.MANAGE_MEMBERS,
+        "history": Action.MANAGE_MEMBERS,
+        "create": Action.MANAGE_MEMBERS,
+        "revoke": Action.MANAGE_MEMBERS,
+    }
+
+    def get_queryset(self) -> QuerySet[Invitation]:
+        if self.action == "list":
+            return filter_by_management_system(invitations.invitations_visible_to(self.request.user), self.request)
+        # One invitation: found in any management system the user sees, then refused (403) unless they
+        # manage its members; elsewhere it does not exist (404).
+        return access.scope(self.request.user, Invitation.objects.select_related("management_system", "invited_by"))
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        invitation = invitations.invitation_create(
+            management_system=data["management_system"],
+            actor=request.user,
+            email=data["email"],
+            role=data["role"],
+            access_ends_at=data.get("access_ends_at"),
+            absolute_url=request.build_absolute_uri,
+        )
+        context = {**self.get_serializer_context(), "created": True}
+        return Response(InvitationSerializer(invitation, context=context).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: InvitationSerializer})
+    @action(detail=True, methods=["post"])
+    def revoke(self, request: Request, pk: Any = None) -> Response:
+        invitation = invitations.invitation_revoke(self.get_object(), actor=request.user)
+        return Response(self.get_serializer(invitation).data)
+
+
 def register(router: BaseRouter) -> None:
     """Register this area's viewsets on the shared /api/v1/ router."""
     router.register("management-systems", ManagementSystemViewSet, basename="management-system")
     router.register("memberships", MembershipViewSet, basename="membership")
     router.register("api-tokens", ApiTokenViewSet, basename="api-token")
+    router.register("invitations", InvitationViewSet, basename="invitation")

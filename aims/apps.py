@@ -17,6 +17,8 @@ class AimsConfig(AppConfig):
         middleware.connect()
         # A permission added to a role reaches every existing management system.
         post_migrate.connect(access.sync_role_permissions_after_migrate, sender=self)
+        # A per-object grant held outside the contributor role (left from before it was enforced) ends.
+        post_migrate.connect(access.revoke_grants_after_migrate, sender=self)
 
 
 class SuperuserAdminConfig(AdminConfig):

@@ -66,14 +66,21 @@ class ManagementSystemForm(VersionedFormMixin, forms.ModelForm):
         widgets = {"scope_statement": forms.Textarea(attrs={"rows": 8})}
 
 
-class MemberAddForm(forms.Form):
-    user = forms.CharField(
-        label="Username or e-mail",
+class ManagementSystemCreateForm(forms.ModelForm):
+    class Meta:
+        model = ManagementSystem
+        fields = ["organisation", "name", "scope_statement"]
+        widgets = {"scope_statement": forms.Textarea(attrs={"rows": 6})}
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(
+        label="E-mail address",
         max_length=254,
-        help_text="The person must already have an account.",
+        help_text="A one-time link is sent there. The person accepts it with an account registered to this address.",
     )
     role = forms.ChoiceField(choices=[("", "Choose a role…"), *Role.choices])
-    expires_at = _expiry_field()
+    access_ends_at = _expiry_field()
 
 
 class MemberChangeForm(forms.ModelForm):

@@ -88,6 +88,67 @@ class Membership(models.Model):
         return self.expires_at is not None and self.expires_at <= timezone.now()
 
 
+class Invitation(models.Model):
+    """An invitation to join a management system with a role; the invitee accepts it (consent).
+
+    The link sent by e-mail carries a one-time token of which only the SHA-256 is stored.
+    An invitation is pending until it is accepted, declined, withdrawn or expires.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        REVOKED = "revoked", "Withdrawn"
+        EXPIRED = "expired", "Expired"
+
+    management_system = models.ForeignKey(ManagementSystem, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField("e-mail address")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    access_ends_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the membership it grants ends (an auditor's access)."
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(help_text="The link stops working at this moment.")
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    declined_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    history = RegisterHistory(excluded_fields=["token_hash"])
+
+    class Meta:
+        ordering = ["management_system", "-created_at"]
+        indexes = [models.Index(fields=["email"], name="aims_invitation_email")]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.email} as {self.get_role_display()} to {self.management_system}"
+
+    @property
+    def state(self) -> str:
+        if self.accepted_at is not None:
+            return self.State.ACCEPTED
+        if self.declined_at is not None:
+            return self.State.DECLINED
+        if self.revoked_at is not None:
+            return self.State.REVOKED
+        if self.expires_at <= timezone.now():
+            return self.State.EXPIRED
+        return self.State.PENDING
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == self.State.PENDING
+
+    def get_state_display(self) -> str:
+        return self.State(self.state).label
+
+
 class ManagementSystemUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(ManagementSystem, on_delete=models.CASCADE)
 

@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -316,38 +315,59 @@ def membership_add(
     user: AbstractBaseUser,
     role: str,
     expires_at: datetime | None = None,
+    granted_by: AbstractBaseUser | None = None,
+    reason: str = "",
 ) -> Membership:
-    """Give a user a role in a management system."""
+    """Give a user a role in a management system (people join by accepting an invitation).
+
+    ``actor`` is recorded in history; ``granted_by`` (the actor by default) is who gave the role.
+    """
     with transaction.atomic():
         if Membership.objects.filter(management_system=management_system, user=user).exists():
             raise ValidationError({"user": f"{user.get_username()} is already a member."})
         membership = Membership(
-            management_system=management_system, user=user, role=role, granted_by=actor, expires_at=expires_at
+            management_system=management_system,
+            user=user,
+            role=role,
+            granted_by=granted_by or actor,
+            expires_at=expires_at,
         )
         membership.full_clean(exclude=["granted_by"])
-        _stamp(membership, user=actor, reason=f"Added as {Role(role).label}")
+        _stamp(membership, user=actor, reason=reason or f"Added as {Role(role).label}")
         membership.save()
         access.sync_membership_group(membership)
     access.forget_cached_access(user)
     return membership
 
 
+def _grants_note(revoked: list[str]) -> str:
+    if not revoked:
+        return ""
+    return f"; edit grant{'s' if len(revoked) > 1 else ''} on {len(revoked)} record{'s' if len(revoked) > 1 else ''} revoked"
+
+
 def membership_update(
     membership: Membership, *, actor: AbstractBaseUser | None, role: str, expires_at: datetime | None
 ) -> Membership:
-    """Change a member's role or expiry; the last owner cannot be demoted."""
+    """Change a member's role or expiry; a new role ends every per-object grant; the last owner cannot be demoted.
+
+    The grants revoked are listed in ``membership.revoked_grants`` and counted in the history's reason.
+    """
     with transaction.atomic():
-        current = Membership.objects.select_for_update().get(pk=membership.pk)
+        current = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
         previous_role = current.role
         if previous_role == Role.OWNER and role != Role.OWNER:
             _refuse_last_owner(current)
         current.role = role
         current.expires_at = expires_at
         current.full_clean(exclude=["granted_by"])
-        _stamp(current, user=actor, reason=f"Role {Role(role).label}")
+        revoked = access.revoke_member_grants(current.user, current.management_system) if role != previous_role else []
+        reason = f"Role {Role(role).label}" if role != previous_role else "Access changed"
+        _stamp(current, user=actor, reason=reason + _grants_note(revoked))
         current.save()
         access.sync_membership_group(current, previous_role=previous_role)
     access.forget_cached_access(current.user)
+    current.revoked_grants = revoked
     return current
 
 
@@ -372,34 +392,26 @@ def membership_set_job_title(membership: Membership, *, actor: AbstractBaseUser 
     return current
 
 
-def membership_remove(membership: Membership, *, actor: AbstractBaseUser | None) -> None:
-    """Remove a member; the last owner cannot be removed."""
+def membership_remove(membership: Membership, *, actor: AbstractBaseUser | None) -> list[str]:
+    """Remove a member and every per-object grant they hold there; return the records whose grants ended.
+
+    The last owner cannot be removed.
+    """
     with transaction.atomic():
         if membership.role == Role.OWNER:
             _refuse_last_owner(membership)
+        revoked = access.revoke_member_grants(membership.user, membership.management_system)
         access.drop_membership_group(membership)
-        _stamp(membership, user=actor, reason="Removed")
+        _stamp(membership, user=actor, reason="Removed" + _grants_note(revoked))
         membership.delete()
     access.forget_cached_access(membership.user)
+    return revoked
 
 
 def _refuse_last_owner(membership: Membership) -> None:
     owners = Membership.objects.filter(management_system_id=membership.management_system_id, role=Role.OWNER)
     if not owners.exclude(pk=membership.pk).exists():
         raise ValidationError({"role": "A management system needs at least one owner: add another owner first."})
-
-
-def find_user(identifier: str) -> AbstractBaseUser:
-    """Find an existing user by username or e-mail address."""
-    User = get_user_model()
-    identifier = identifier.strip()
-    user = User.objects.filter(username__iexact=identifier).first()
-    if user is None and "@" in identifier:
-        matches = list(User.objects.filter(email__iexact=identifier)[:2])
-        user = matches[0] if len(matches) == 1 else None
-    if user is None:
-        raise ValidationError({"user": f"No user with the username or e-mail “{identifier}”."})
-    return user
 
 
 # --- API tokens --------------------------------------------------------------------------

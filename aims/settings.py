@@ -326,6 +326,29 @@ LOGGING.setdefault("loggers", {})["aims.security"] = {
 }  # and the console, via root
 LOGGING["loggers"]["axes"] = {"level": "WARNING"}  # its own lines repeat what aims.security records
 
+# --- Who may act: invitations and who creates management systems (issue 9) ------------------
+# Who may create a management system (and so become its first owner): "staff" (default),
+# "superusers" or "anyone" with an account. Members join only by accepting an invitation.
+AIMS_MS_CREATORS = os.environ.get("AIMS_MS_CREATORS", "staff").strip().lower()
+if AIMS_MS_CREATORS not in {"staff", "superusers", "anyone"}:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f'AIMS_MS_CREATORS must be "staff", "superusers" or "anyone", not {AIMS_MS_CREATORS!r}.')
+AIMS_INVITATION_DAYS = int(os.environ.get("AIMS_INVITATION_DAYS", "7"))  # how long an invitation link works
+# E-mail (invitations): SMTP when EMAIL_HOST is set; else each message is written to a file in
+# $AIMS_VAR_DIR/mail, so the embedded set-up needs no mail server.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+    EMAIL_TIMEOUT = 20
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = VAR_DIR / "mail"
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "AIMS register <aims@localhost>")
 
 # --- Redis visibility timeout (kept last: it must exceed every hard time limit above) -------
 # Redis redelivers a message not acknowledged within this window; keep it above the longest

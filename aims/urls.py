@@ -7,12 +7,11 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from aims import health
+from aims.accounts.views import LoginView
 
 # The docs load their start-up script by URL (the "split" view), so the page needs no inline
 # script; they are for signed-in people only (the schema needs a session or a token).
 api_docs = login_required(SpectacularSwaggerSplitView.as_view(url_name="schema", template_name="api/swagger_ui.html"))
-
-from aims.accounts.views import LoginView
 
 urlpatterns = [
     path("admin/", admin.site.urls),

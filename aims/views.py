@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from aims import access, hooks, selectors, services
+from aims import access, hooks, invitations, selectors, services
 from aims.access import Action
-from aims.forms import ManagementSystemForm, MemberAddForm, MemberChangeForm, add_service_errors
-from aims.models import ManagementSystem, Membership
+from aims.forms import (
+    InvitationForm,
+    ManagementSystemCreateForm,
+    ManagementSystemForm,
+    MemberChangeForm,
+    add_service_errors,
+)
+from aims.models import Invitation, ManagementSystem, Membership, Role
 from aims.pages import open_management_system, save_or_conflict
 
 
@@ -20,11 +28,32 @@ from aims.pages import open_management_system, save_or_conflict
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     systems = list(access.visible_management_systems(request.user).order_by("organisation", "name"))
-    if len(systems) == 1:
+    pending = list(invitations.pending_invitations_for(request.user))
+    may_create = access.may_create_management_system(request.user)
+    # Straight to the only management system, unless there is something to do here.
+    if len(systems) == 1 and not pending and not may_create:
         return redirect("aims:ms_home", ms_id=systems[0].pk)
     roles = {ms.pk: access.membership_for(request.user, ms.pk).get_role_display() for ms in systems}
     rows = [(ms, roles[ms.pk]) for ms in systems]
-    return render(request, "aims/home.html", {"rows": rows})
+    context = {"rows": rows, "invitations": pending, "may_create": may_create}
+    return render(request, "aims/home.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ms_create(request: HttpRequest) -> HttpResponse:
+    if not access.may_create_management_system(request.user):
+        return render(request, "aims/managementsystem_create_refused.html", status=403)
+    form = ManagementSystemCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ms = services.management_system_create(user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"{ms.name} was created; you are its owner. Invite its members next.")
+            return redirect("aims:members", ms_id=ms.pk)
+    return render(request, "aims/managementsystem_create.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @login_required
@@ -70,7 +99,11 @@ def ms_edit(request: HttpRequest, ms_id: int) -> HttpResponse:
 
 
 def _members_page(
-    request: HttpRequest, ms: ManagementSystem, *, add_form=None, bound: MemberChangeForm | None = None
+    request: HttpRequest,
+    ms: ManagementSystem,
+    *,
+    invite_form: InvitationForm | None = None,
+    bound: MemberChangeForm | None = None,
 ) -> HttpResponse:
     members = selectors.membership_list(management_system=ms)
     rows = []
@@ -79,8 +112,15 @@ def _members_page(
             rows.append((membership, bound))
         else:
             rows.append((membership, MemberChangeForm(instance=membership, prefix=f"m{membership.pk}")))
-    context = {"ms": ms, "rows": rows, "add_form": add_form or MemberAddForm(prefix="add")}
-    return render(request, "aims/membership_list.html", context)
+    context = {
+        "ms": ms,
+        "rows": rows,
+        "invite_form": invite_form or InvitationForm(prefix="invite"),
+        "invitations": invitations.pending_invitations_of(ms),
+        "invitation_days": settings.AIMS_INVITATION_DAYS,
+    }
+    invalid = any(form is not None and form.errors for form in (invite_form, bound))
+    return render(request, "aims/membership_list.html", context, status=400 if invalid else 200)
 
 
 @login_required
@@ -89,23 +129,38 @@ def members(request: HttpRequest, ms_id: int) -> HttpResponse:
     ms = open_management_system(request, ms_id, Action.MANAGE_MEMBERS)
     if request.method == "GET":
         return _members_page(request, ms)
-    form = MemberAddForm(request.POST, prefix="add")
+    form = InvitationForm(request.POST, prefix="invite")
     if form.is_valid():
+        data = form.cleaned_data
         try:
-            user = services.find_user(form.cleaned_data["user"])
-            services.membership_add(
+            invitation = invitations.invitation_create(
                 management_system=ms,
                 actor=request.user,
-                user=user,
-                role=form.cleaned_data["role"],
-                expires_at=form.cleaned_data["expires_at"],
+                email=data["email"],
+                role=data["role"],
+                access_ends_at=data["access_ends_at"],
+                absolute_url=request.build_absolute_uri,
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"{user.get_username()} is now a member.")
+            messages.success(request, invitations.sent_message(invitation))
             return redirect("aims:members", ms_id=ms.pk)
-    return _members_page(request, ms, add_form=form)
+    return _members_page(request, ms, invite_form=form)
+
+
+@login_required
+@require_POST
+def invitation_revoke(request: HttpRequest, ms_id: int, invitation_id: int) -> HttpResponse:
+    ms = open_management_system(request, ms_id, Action.MANAGE_MEMBERS)
+    invitation = get_object_or_404(Invitation, pk=invitation_id, management_system=ms)
+    try:
+        invitations.invitation_revoke(invitation, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"The invitation of {invitation.email} was withdrawn: its link no longer works.")
+    return redirect("aims:members", ms_id=ms.pk)
 
 
 @login_required
@@ -116,7 +171,7 @@ def member_change(request: HttpRequest, ms_id: int, membership_id: int) -> HttpR
     form = MemberChangeForm(request.POST, instance=membership, prefix=f"m{membership.pk}")
     if form.is_valid():
         try:
-            services.membership_update(
+            changed = services.membership_update(
                 membership,
                 actor=request.user,
                 role=form.cleaned_data["role"],
@@ -125,7 +180,8 @@ def member_change(request: HttpRequest, ms_id: int, membership_id: int) -> HttpR
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"{membership.user.get_username()}'s membership was changed.")
+            name = membership.user.get_username()
+            messages.success(request, f"{name}'s membership was changed.{_revoked_note(name, changed.revoked_grants)}")
             return redirect("aims:members", ms_id=ms.pk)
     return _members_page(request, ms, bound=form)
 
@@ -136,9 +192,74 @@ def member_remove(request: HttpRequest, ms_id: int, membership_id: int) -> HttpR
     ms = open_management_system(request, ms_id, Action.MANAGE_MEMBERS)
     membership = get_object_or_404(Membership.objects.select_related("user"), pk=membership_id, management_system=ms)
     try:
-        services.membership_remove(membership, actor=request.user)
+        revoked = services.membership_remove(membership, actor=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"{membership.user.get_username()} was removed.")
+        name = membership.user.get_username()
+        messages.success(request, f"{name} was removed.{_revoked_note(name, revoked)}")
     return redirect("aims:members", ms_id=ms.pk)
+
+
+def _revoked_note(name: str, revoked: list[str]) -> str:
+    if not revoked:
+        return ""
+    return (
+        f" Their edit rights on {', '.join(revoked)} ended with the role; those records still name {name} as "
+        "owner: assign them again to give edit rights back."
+    )
+
+
+# --- invitations, as the invitee sees them ---------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_open(request: HttpRequest, token: str) -> HttpResponse:
+    """The one-time link of an invitation: log in, then accept or decline it."""
+    invitation = invitations.invitation_by_token(token)
+    if invitation is None:
+        context = {"closed": "This invitation link is not valid. Check that you copied the whole link."}
+        return render(request, "aims/invitation.html", context, status=404)
+    if invitation.state != Invitation.State.PENDING:
+        context = {"invitation": invitation, "closed": invitations.closed_reason(invitation)}
+        return render(request, "aims/invitation.html", context, status=410)
+    if not request.user.is_authenticated:
+        if request.method == "POST":
+            return redirect_to_login(request.get_full_path())
+        return render(request, "aims/invitation.html", {"invitation": invitation, "login": True})
+    if not invitations.is_addressed_to(invitation, request.user):
+        context = {"invitation": invitation, "masked_email": invitations.masked_email(invitation.email)}
+        return render(request, "aims/invitation.html", {**context, "not_yours": True}, status=403)
+    if request.method == "POST":
+        return _answer(request, invitation)
+    return render(request, "aims/invitation.html", {"invitation": invitation, "answer": True})
+
+
+@login_required
+@require_POST
+def invitation_respond(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    """Accept or decline, from the home page, an invitation sent to the account's own address."""
+    invitation = get_object_or_404(invitations.pending_invitations_for(request.user), pk=invitation_id)
+    return _answer(request, invitation)
+
+
+def _answer(request: HttpRequest, invitation: Invitation) -> HttpResponse:
+    answer = request.POST.get("answer")
+    ms = invitation.management_system
+    try:
+        if answer == "accept":
+            membership = invitations.invitation_accept(invitation, user=request.user)
+        elif answer == "decline":
+            invitations.invitation_decline(invitation, user=request.user)
+        else:
+            raise ValidationError("Choose to accept or to decline the invitation.")
+    except invitations.InvitationNotForYou as exc:
+        return render(request, "aims/invitation.html", {"invitation": invitation, "refused": str(exc)}, status=403)
+    except ValidationError as exc:
+        context = {"invitation": invitation, "refused": " ".join(exc.messages)}
+        return render(request, "aims/invitation.html", context, status=400)
+    if answer == "decline":
+        messages.success(request, f"You declined the invitation to {ms.name}.")
+        return redirect("aims:home")
+    messages.success(request, f"Welcome to {ms.name}: you joined as {Role(membership.role).label.lower()}.")
+    return redirect("aims:ms_home", ms_id=ms.pk)

@@ -110,13 +110,6 @@ def test_an_owner_may_step_down_once_another_owner_exists(world):
     ) == {"officer"}
 
 
-def test_find_user_by_username_or_email(world):
-    assert services.find_user("Officer") == world.officer
-    assert services.find_user("officer@example.org") == world.officer
-    with pytest.raises(ValidationError, match="No user"):
-        services.find_user("nobody@example.org")
-
-
 # --- references and versions ---------------------------------------------------------------
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from aims.models import Membership
+from aims.models import Invitation, Membership
 from registers.models import DatasetRecord, ModelRecord, Supplier
 from tests.factories import UserFactory, make_ai_system, make_record
 from tests.kit import SYSTEMS, matrix
@@ -95,11 +95,13 @@ def exercise(client: Client, endpoint: str, record, management_system, payload: 
     else:
         assert snapshot(model, record) == before, "a refused delete changed something"
 
-    newcomer = UserFactory(username=f"newcomer-{endpoint}")
-    members = {"management_system": management_system.pk, "username": newcomer.username, "role": "officer"}
-    got["members"] = client.post("/api/v1/memberships/", members, content_type="application/json").status_code
-    joined = Membership.objects.filter(user=newcomer, management_system=management_system).exists()
-    assert joined is (got["members"] == 201)
+    # Members are invited (they join only by accepting): only owners invite.
+    newcomer = UserFactory(username=f"newcomer-{endpoint}", email=f"newcomer-{endpoint}@example.net")
+    invitation = {"management_system": management_system.pk, "email": newcomer.email, "role": "officer"}
+    got["members"] = client.post("/api/v1/invitations/", invitation, content_type="application/json").status_code
+    invited = Invitation.objects.filter(email=newcomer.email, management_system=management_system).exists()
+    assert invited is (got["members"] == 201)
+    assert not Membership.objects.filter(user=newcomer).exists()
 
     if got["retrieve"] == 401:
         assert listing["WWW-Authenticate"].startswith("Bearer")

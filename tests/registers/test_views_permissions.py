@@ -13,7 +13,7 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
-from aims.models import Membership
+from aims.models import Invitation, Membership
 from registers.models import AISystem
 from tests.factories import UserFactory, make_ai_system
 from tests.kit import SYSTEMS, matrix
@@ -116,7 +116,7 @@ def perform(client, action: str, scene: Scene):
         "edit_post": system_form(scene.other, name="Renamed"),
         "edit_own_post": system_form(scene.own, name="Renamed"),
         "delete_post": {"version": scene.other.version},
-        "members_post": {"add-user": "newcomer", "add-role": "auditor"},
+        "members_post": {"invite-email": "newcomer@example.org", "invite-role": "auditor"},
     }
     if action in posts:
         return client.post(urls[action.removesuffix("_post")], posts[action])
@@ -128,6 +128,7 @@ def state() -> tuple:
     return (
         sorted(AISystem.objects.values_list("pk", "version", "name")),
         sorted(Membership.objects.values_list("user_id", "management_system_id", "role")),
+        sorted(Invitation.objects.values_list("email", "management_system_id", "role")),
         AISystem.history.count(),
     )
 
