@@ -198,7 +198,7 @@ def test_setting_up_an_authenticator_shows_its_key_and_qr_code_and_confirms_with
 
 
 def test_a_new_owner_must_enrol_too(world):
-    founder = UserFactory(username="founder")
+    founder = UserFactory(username="founder", is_staff=True)  # staff may create management systems
     client = Client()
     assert password_step(client, "founder") == reverse("aims:home")  # nobody in any AIMS yet: optional
     response = client.post(

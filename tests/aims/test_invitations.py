@@ -17,7 +17,7 @@ from aims import access, invitations
 from aims.access import Action
 from aims.models import Invitation, ManagementSystem, Membership, Role
 from tests.factories import UserFactory
-from tests.kit import assert_constant_queries, get_ok, matrix
+from tests.kit import assert_constant_queries, enrol_authenticator, get_ok, log_in, matrix
 
 pytestmark = pytest.mark.django_db
 
@@ -50,9 +50,9 @@ def token_of(path: str) -> str:
 
 
 def login(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+    """Log in with the user's authenticator (owners must have one: creating a system makes them an owner)."""
+    enrol_authenticator(user)
+    return log_in(Client(), user)
 
 
 def flash(response) -> list[str]:
