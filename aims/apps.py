@@ -9,7 +9,7 @@ class AimsConfig(AppConfig):
     verbose_name = "AI management system"
 
     def ready(self) -> None:
-        from aims import access, pack_gather
+        from aims import access, checks, pack_gather  # noqa: F401  (checks registers the deploy checks)
 
         pack_gather.register()
         # A permission added to a role reaches every existing management system.

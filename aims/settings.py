@@ -269,6 +269,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "NAME", str(Path(tempfile.gettempdir()) / f"aims-test-{os.getpid()}.sqlite3")
     )
 
+# --- Signing key and ledger anchors (issues 9 and 10) -----------------------------------------
+# The register's Ed25519 key signs every sign-off digest, every anchored chain head and every
+# pack manifest (aims.signing). It is held outside the database: AIMS_SIGNING_KEY (PEM) wins,
+# else the file AIMS_SIGNING_KEY_FILE, generated once on first use like the secret key.
+AIMS_SIGNING_KEY = os.environ.get("AIMS_SIGNING_KEY", "")
+AIMS_SIGNING_KEY_FILE = Path(os.environ.get("AIMS_SIGNING_KEY_FILE", VAR_DIR / "signing_key.pem"))
+# Each day the signed head of every sign-off chain is appended to anchors/<id>.jsonl in
+# default_storage (aims.anchors); `celery -A aims beat` runs the schedule.
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE = {
+    "anchor-ledgers-daily": {"task": "aims.anchor_ledgers", "schedule": crontab(hour=2, minute=15)},
+}
+
 # --- Redis visibility timeout (kept last: it must exceed every hard time limit above) -------
 # Redis redelivers a message not acknowledged within this window; keep it above the longest
 # hard time limit so a long task (a pack render) is never handed to a second worker.

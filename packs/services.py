@@ -144,9 +144,9 @@ def _sha256_file(path: str | Path) -> str:
 
 
 def ledger_head(management_system: ManagementSystem, as_of: datetime) -> dict[str, Any]:
-    """The sign-off chain head at as_of and the chain's verification result."""
+    """The sign-off chain head at as_of, the chain's verification result and its latest anchor."""
     try:
-        from aims import ledger
+        from aims import ledger, signing
         from aims.models import SignOff
     except ImportError:  # the ledger is not installed
         return {"head": None, "length": 0, "verified": None}
@@ -160,7 +160,18 @@ def ledger_head(management_system: ManagementSystem, as_of: datetime) -> dict[st
         "verified": bool(result.get("ok")),
         "checked": result.get("checked", 0),
         "first_broken": f"#{broken['sequence']} {broken['reason']}: {broken['detail']}" if broken else None,
+        "signed": result.get("signed", 0),
+        "unsigned": result.get("unsigned", 0),
+        "anchor": result.get("anchor"),
+        "fingerprint": signing.fingerprint(),
     }
+
+
+def anchor_ledger(pack: AuditPack) -> None:
+    """Anchor the management system's sign-off chain outside the database, as every pack does."""
+    from aims import anchors
+
+    anchors.anchor_chain(pack.management_system, reason=f"audit pack #{pack.pk}")
 
 
 def pack_render(pack_id: int, *, before_move: Callable[[], None] | None = None) -> AuditPack | None:
@@ -170,6 +181,7 @@ def pack_render(pack_id: int, *, before_move: Callable[[], None] | None = None) 
         return None
     remove_temporary_files(pack)
     data = gather_pack(pack)
+    anchor_ledger(pack)
     data.parts["ledger"] = ledger_head(pack.management_system, pack.as_of)
     pack_progress(pack, 35)
     html = render_pack_html(data)

@@ -70,7 +70,14 @@ def production_env(tmp_path) -> dict[str, str]:
         DJANGO_SECURE="1",
         DJANGO_ALLOWED_HOSTS="aims.example.org",
         DJANGO_DEBUG="0",
+        AIMS_SIGNING_KEY=_new_signing_key(),
     )
+
+
+def _new_signing_key() -> str:
+    from aims.signing import new_private_key_pem
+
+    return new_private_key_pem().decode()
 
 
 def test_deploy_check_reports_nothing_with_production_variables(production_env):
@@ -84,6 +91,7 @@ def test_deploy_check_warns_without_production_variables(tmp_path):
     result = _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], _env(tmp_path))
     assert result.returncode != 0
     assert "security.W008" in result.stderr + result.stdout
+    assert "aims.W001" in result.stderr + result.stdout  # the signing key is a file generated on this machine
 
 
 def test_embedded_defaults_sqlite_filesystem_broker_debug_off(tmp_path):
