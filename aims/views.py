@@ -9,7 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from aims import access, hooks, selectors, services
+import aims
+from aims import access, hooks, selectors, services, signing
 from aims.access import Action
 from aims.forms import ManagementSystemForm, MemberAddForm, MemberChangeForm, add_service_errors
 from aims.models import ManagementSystem, Membership
@@ -25,6 +26,28 @@ def home(request: HttpRequest) -> HttpResponse:
     roles = {ms.pk: access.membership_for(request.user, ms.pk).get_role_display() for ms in systems}
     rows = [(ms, roles[ms.pk]) for ms in systems]
     return render(request, "aims/home.html", {"rows": rows})
+
+
+@login_required
+@require_GET
+def about(request: HttpRequest) -> HttpResponse:
+    """The register's version, its signing key fingerprint and how to check a pack without it."""
+    context = {
+        "version": aims.__version__,
+        "fingerprint": signing.fingerprint(),
+        "public_key_pem": signing.public_key_pem(),
+    }
+    return render(request, "aims/about.html", context)
+
+
+@login_required
+@require_GET
+def signing_key(request: HttpRequest) -> HttpResponse:
+    """The register's public signing key (PEM), to check signatures with other tools."""
+    response = HttpResponse(signing.public_key_pem(), content_type="application/x-pem-file")
+    response["Content-Disposition"] = 'attachment; filename="aims-signing-key.pem"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required

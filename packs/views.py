@@ -10,12 +10,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from aims import signing
 from aims.access import Action
 from aims.forms import add_service_errors
 from aims.pages import open_management_system
 from packs import selectors, services
 from packs.forms import PackRequestForm
 from packs.models import AuditPack, PackDownload
+from packs.render import VERIFIER_NAME, VERIFIER_PATH
 
 
 @login_required
@@ -41,7 +43,13 @@ def pack_list(request: HttpRequest, ms_id: int) -> HttpResponse:
     return render(
         request,
         "packs/auditpack_list.html",
-        {"ms": ms, "form": form, "packs": packs, "active": any(p.is_active for p in packs)},
+        {
+            "ms": ms,
+            "form": form,
+            "packs": packs,
+            "active": any(p.is_active for p in packs),
+            "fingerprint": signing.fingerprint(),
+        },
         status=400 if form.errors else 200,
     )
 
@@ -96,3 +104,14 @@ def pack_download(request: HttpRequest, ms_id: int, pack_id: int, part: str) -> 
     ms = open_management_system(request, ms_id, Action.REQUEST_PACK)
     pack = selectors.pack_get(management_system=ms, pack_id=pack_id)
     return pack_file_response(pack, part, user=request.user, channel="web")
+
+
+@login_required
+@require_GET
+def verifier_download(request: HttpRequest) -> FileResponse:
+    """The standalone verifier, aims-verify.py (the same file every bundle carries)."""
+    response = FileResponse(
+        VERIFIER_PATH.open("rb"), as_attachment=True, filename=VERIFIER_NAME, content_type="text/x-python"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
