@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET
 
 from aims import ledger, mfa, signing
@@ -26,12 +27,15 @@ def verify(request: HttpRequest, ms_id: int) -> HttpResponse:
         signoff.subject_url = ledger.subject_url(signoff)
         signoff.is_broken = signoff.pk == broken_id
         signoff.verification_label = mfa.VERIFICATION_LABELS.get(signoff.verification, signoff.verification)
+    anchor = result.get("anchor")
+    if anchor:
+        anchor = {**anchor, "when": parse_datetime(str(anchor["signed_at"]))}
     context = {
         "ms": ms,
         "result": result,
         "chain": chain,
         "genesis": ledger.GENESIS_DIGEST,
-        "anchor": result.get("anchor"),
+        "anchor": anchor,
         "fingerprint": signing.fingerprint(),
         "unsigned_note": ledger.UNSIGNED_NOTE,
     }
