@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('aims', '0005_signoff_verification_and_override'),
+        ('aims', '0006_membership_job_title_and_signer_title'),
     ]
 
     operations = [
