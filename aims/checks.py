@@ -23,3 +23,22 @@ def signing_key_configured(app_configs: Any = None, **kwargs: Any) -> list[check
             id="aims.W001",
         )
     ]
+
+
+@checks.register(checks.Tags.security)
+def signing_key_readable(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """A key that cannot be read would stop every sign-off and every pack: say so at start-up."""
+    from aims import signing
+
+    try:
+        signing.private_key()
+    except (signing.SigningKeyError, OSError) as error:
+        return [
+            checks.Error(
+                str(error),
+                hint="Set AIMS_SIGNING_KEY to an unencrypted Ed25519 private key in PEM "
+                "(`manage.py signing_key --new` prints one), or point AIMS_SIGNING_KEY_FILE at such a file.",
+                id="aims.E001",
+            )
+        ]
+    return []

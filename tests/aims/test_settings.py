@@ -159,3 +159,12 @@ def test_readme_documents_every_environment_variable_the_settings_read():
     assert {"DJANGO_SECRET_KEY", "REDIS_URL", "DJANGO_SECURE"} <= variables
     readme = (BASE_DIR / "README.md").read_text()
     assert sorted(v for v in variables if f"| `{v}` |" not in readme) == []
+
+
+def test_an_unreadable_signing_key_stops_the_start(tmp_path):
+    env = _env(tmp_path, AIMS_SIGNING_KEY="-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n")
+    result = _run(["manage.py", "check"], env)
+    assert result.returncode != 0 and "aims.E001" in result.stderr + result.stdout
+    result = _run(["manage.py", "check"], _env(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "signing_key.pem").exists()  # generated once on first use, like the secret key
