@@ -563,6 +563,7 @@ class SignOffSerializer(serializers.ModelSerializer):
             "canonical_format",
             "digest",
             "previous_digest",
+            "signature",
         ]
 
     def get_subject_type(self, obj: SignOff) -> str:

@@ -9,7 +9,7 @@ class AimsConfig(AppConfig):
     verbose_name = "AI management system"
 
     def ready(self) -> None:
-        from aims import access, pack_gather
+        from aims import access, checks, pack_gather  # noqa: F401  (checks registers the deploy checks)
         from aims.accounts import middleware, security_log
 
         pack_gather.register()

@@ -43,6 +43,15 @@ the signer, role, statement, time and the chain fields. Editing a history row or
 sign-off behind the application's back therefore changes the recomputed digest, and
 removing a sign-off breaks the next link. The first sign-off of a management system
 links to ``GENESIS_DIGEST``.
+
+Each digest is also signed with the register's Ed25519 key (``aims.signing``; the
+``signature`` field, not part of the payload), and each chain's head is anchored outside the
+database (``aims.anchors``), so that whoever can write to the database but holds neither the
+key nor the anchor logs cannot rewrite, shorten or empty a chain unseen. ``verify`` checks
+both and also reports ``signature mismatch``, ``unsigned`` (after a signed sign-off),
+``chain shortened``, ``chain rewritten`` and ``anchor signature mismatch``. Sign-offs made
+before signing existed have no signature and are counted as ``unsigned``.
+``chain_export`` writes the chain with every canonical payload (a pack's ``ledger.json``).
 """
 
 from __future__ import annotations
@@ -65,7 +74,7 @@ from django.db import models, transaction
 from django.http import Http404
 from django.utils import timezone
 
-from aims import access
+from aims import access, signing
 from aims.access import Action
 from aims.models import ManagementSystem, SignOff
 
@@ -207,6 +216,9 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     return str(value)
+
+
+plain = _plain  # the stable text form of a value, for other modules
 
 
 def canonical_json(value: Any) -> bytes:
@@ -441,6 +453,7 @@ def sign_off(
         )
         loaded = load_versions(keys)
         signoff.digest = digest_of(signed_payload(signoff, [loaded[key] for key in keys]))
+        signoff.signature = signing.sign_digest(signoff.digest)
         signoff.save()
     return signoff
 
@@ -577,17 +590,34 @@ def _signed_objects(keys: list[VersionKey]) -> dict[tuple[str, int], int]:
     return result
 
 
-# --- verification -------------------------------------------------------------------------
+# --- verification ------------------------------------------------------------------------
+
+UNSIGNED_NOTE = "unsigned (before signing existed)"
 
 
 @dataclass(frozen=True)
 class Broken:
-    signoff: SignOff
+    """The first thing that does not verify: a sign-off, or the chain against an anchor (``signoff`` None)."""
+
+    signoff: SignOff | None
     reason: str
     detail: str
+    management_system_id: int | None = None
+    sequence: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         s = self.signoff
+        if s is None:
+            return {
+                "id": None,
+                "management_system": self.management_system_id,
+                "sequence": self.sequence,
+                "kind": "",
+                "subject": None,
+                "signed_at": None,
+                "reason": self.reason,
+                "detail": self.detail,
+            }
         return {
             "id": s.pk,
             "management_system": s.management_system_id,
@@ -600,30 +630,100 @@ class Broken:
         }
 
 
+@dataclass
+class ChainCheck:
+    """What checking the chains found: the first broken thing, how many were checked, signed and unsigned."""
+
+    broken: Broken | None = None
+    checked: int = 0
+    signed: int = 0
+    unsigned: int = 0
+    heads: dict[int, dict[int, str]] = field(default_factory=dict)  # {management system: {sequence: digest}}
+
+
 def verify(management_system: ManagementSystem | None = None) -> dict[str, Any]:
-    """Recompute every digest and chain link; answer ok, how many were checked and the first broken one."""
-    broken, checked = verify_chain(management_system)
-    return {"ok": broken is None, "checked": checked, "first_broken": broken.as_dict() if broken else None}
+    """Check every digest, chain link and signature, then each chain against its anchors.
+
+    Answers ``ok``, how many sign-offs were ``checked``, the ``first_broken`` (or None), how many
+    are ``signed`` and how many ``unsigned`` (made before signing existed), and for one management
+    system its latest readable ``anchor``.
+    """
+    from aims import anchors  # anchors build on this module
+
+    check = check_chains(management_system)
+    if management_system is not None:
+        ids = [management_system.pk]
+    else:
+        ids = list(ManagementSystem.objects.order_by("pk").values_list("pk", flat=True))
+    broken = check.broken
+    latest = None
+    for ms_id in ids:
+        found = anchors.check(ms_id, check.heads.get(ms_id, {}))
+        if broken is None and found.broken is not None:
+            broken = found.broken
+        if management_system is not None:
+            latest = found.latest
+    result = {
+        "ok": broken is None,
+        "checked": check.checked,
+        "first_broken": broken.as_dict() if broken else None,
+        "signed": check.signed,
+        "unsigned": check.unsigned,
+    }
+    if management_system is not None:
+        result["anchor"] = latest
+    return result
 
 
 def verify_chain(management_system: ManagementSystem | None = None) -> tuple[Broken | None, int]:
     """Check sign-offs chain by chain, in order; return the first broken one and how many were checked."""
+    check = check_chains(management_system)
+    return check.broken, check.checked
+
+
+def check_chains(management_system: ManagementSystem | None = None) -> ChainCheck:
+    """Recompute every digest, chain link and signature, chain by chain in order; stop at the first broken one."""
     signoffs = SignOff.objects.select_related("subject_type").order_by("management_system_id", "sequence")
     if management_system is not None:
         signoffs = signoffs.filter(management_system=management_system)
     signoffs = list(signoffs)
     loaded = load_versions(key for s in signoffs for key in _version_keys(s))
+    check = ChainCheck()
     previous: SignOff | None = None
-    checked = 0
+    signing_began = False
     for signoff in signoffs:
         if previous is not None and previous.management_system_id != signoff.management_system_id:
-            previous = None
-        checked += 1
-        problem = _check_one(signoff, previous, loaded)
+            previous, signing_began = None, False
+        check.checked += 1
+        problem = _check_one(signoff, previous, loaded) or _check_signature(signoff, signing_began)
         if problem:
-            return Broken(signoff, *problem), checked
+            check.broken = Broken(signoff, *problem)
+            return check
+        if signoff.signature:
+            check.signed += 1
+            signing_began = True
+        else:
+            check.unsigned += 1
+        check.heads.setdefault(signoff.management_system_id, {})[signoff.sequence] = signoff.digest
         previous = signoff
-    return None, checked
+    return check
+
+
+def _check_signature(signoff: SignOff, signing_began: bool) -> tuple[str, str] | None:
+    """Each sign-off's digest carries the register's signature; only those before the first signed one may not."""
+    if not signoff.signature:
+        if signing_began:
+            return "unsigned", (
+                f"Sign-off #{signoff.sequence} has no signature although sign-offs before it are signed: "
+                "it was written or rewritten outside the application."
+            )
+        return None
+    if not signing.verify_digest(signoff.digest, signoff.signature):
+        return "signature mismatch", (
+            f"The signature of sign-off #{signoff.sequence} is not the register's signature of its digest "
+            f"(key fingerprint {signing.fingerprint()}): the sign-off was rewritten or signed with another key."
+        )
+    return None
 
 
 def _check_one(signoff: SignOff, previous: SignOff | None, loaded: dict) -> tuple[str, str] | None:
@@ -643,3 +743,66 @@ def _check_one(signoff: SignOff, previous: SignOff | None, loaded: dict) -> tupl
             f"(expected #{expected_sequence} after {expected_previous[:12]}…): one was removed or reordered."
         )
     return None
+
+
+def describe_broken(broken: dict[str, Any]) -> str:
+    """One line naming what is broken, for the command line and logs."""
+    if broken.get("id") is None:
+        return (
+            f"the chain of management system {broken['management_system']} at #{broken['sequence']}: "
+            f"{broken['reason']}. {broken['detail']}"
+        )
+    subject = broken["subject"]
+    return (
+        f"sign-off id {broken['id']} (#{broken['sequence']} of management system {broken['management_system']}, "
+        f"kind {broken['kind']}, subject {subject['type']} {subject['id']}, signed {broken['signed_at']}): "
+        f"{broken['reason']}. {broken['detail']}"
+    )
+
+
+# --- export (ledger.json of a pack) ---------------------------------------------------------------
+
+EXPORT_FORMAT = "aims-ledger/1"
+
+
+def chain_export(management_system: ManagementSystem, until: datetime) -> dict[str, Any]:
+    """Every sign-off of the chain signed by ``until``, each with its canonical signed payload.
+
+    Anyone can recompute each digest (SHA-256 of the canonical JSON of ``payload``: sorted keys,
+    no whitespace, UTF-8), check each chain link (``payload.previous_digest`` and
+    ``payload.sequence``) and each signature (Ed25519 over ``aims-signoff:<digest>``) without the
+    application. A payload whose history rows are gone is null, with the problem named.
+    """
+    signoffs = list(
+        SignOff.objects.filter(management_system=management_system, signed_at__lte=until)
+        .select_related("subject_type")
+        .order_by("sequence")
+    )
+    loaded = load_versions(key for s in signoffs for key in _version_keys(s))
+    entries = []
+    for signoff in signoffs:
+        keys = _version_keys(signoff)
+        entry: dict[str, Any] = {
+            "sequence": signoff.sequence,
+            "digest": signoff.digest,
+            "previous_digest": signoff.previous_digest,
+            "signature": signoff.signature,
+            "kind": signoff.kind,
+        }
+        if all(key in loaded for key in keys):
+            entry["payload"] = _plain(signed_payload(signoff, [loaded[key] for key in keys]))
+        else:
+            entry["payload"] = None
+            entry["problem"] = "missing history row"
+        entries.append(entry)
+    head = signoffs[-1] if signoffs else None
+    return {
+        "format": EXPORT_FORMAT,
+        "management_system": management_system.pk,
+        "as_of": _plain(until),
+        "genesis_digest": GENESIS_DIGEST,
+        "digest": "SHA-256 of the canonical JSON of payload (sorted keys, no whitespace, UTF-8)",
+        "signature": "Ed25519 over the ASCII bytes 'aims-signoff:' followed by the digest in hex, base64",
+        "signoffs": entries,
+        "head": {"sequence": head.sequence, "digest": head.digest} if head else None,
+    }

@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET
 
-from aims import ledger, mfa
+from aims import ledger, mfa, signing
 from aims.models import SignOff
 from aims.pages import open_management_system
 
@@ -26,5 +27,16 @@ def verify(request: HttpRequest, ms_id: int) -> HttpResponse:
         signoff.subject_url = ledger.subject_url(signoff)
         signoff.is_broken = signoff.pk == broken_id
         signoff.verification_label = mfa.VERIFICATION_LABELS.get(signoff.verification, signoff.verification)
-    context = {"ms": ms, "result": result, "chain": chain, "genesis": ledger.GENESIS_DIGEST}
+    anchor = result.get("anchor")
+    if anchor:
+        anchor = {**anchor, "when": parse_datetime(str(anchor["signed_at"]))}
+    context = {
+        "ms": ms,
+        "result": result,
+        "chain": chain,
+        "genesis": ledger.GENESIS_DIGEST,
+        "anchor": anchor,
+        "fingerprint": signing.fingerprint(),
+        "unsigned_note": ledger.UNSIGNED_NOTE,
+    }
     return render(request, "ledger/ledger_verify.html", context)

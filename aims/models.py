@@ -290,6 +290,12 @@ class SignOff(models.Model):
     override_reason = models.TextField(
         blank=True, help_text="Why the last editor of what is signed signed it themselves (four-eyes override)."
     )
+    signature = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Ed25519 signature of the digest by the register's signing key (aims.signing), base64; "
+        "empty for sign-offs made before signing existed.",
+    )
 
     objects = SignOffQuerySet.as_manager()
 

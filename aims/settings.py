@@ -350,6 +350,13 @@ else:
     EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "AIMS register <aims@localhost>")
 
+# --- Signing key and ledger anchors (issues 9 and 10) -----------------------------------------
+# The register's Ed25519 key signs every sign-off digest, every anchored chain head and every
+# pack manifest (aims.signing). It is held outside the database: AIMS_SIGNING_KEY (PEM) wins,
+# else the file AIMS_SIGNING_KEY_FILE, generated once on first use like the secret key.
+AIMS_SIGNING_KEY = os.environ.get("AIMS_SIGNING_KEY", "")
+AIMS_SIGNING_KEY_FILE = Path(os.environ.get("AIMS_SIGNING_KEY_FILE", VAR_DIR / "signing_key.pem"))
+
 # --- Redis visibility timeout (kept last: it must exceed every hard time limit above) -------
 # Redis redelivers a message not acknowledged within this window; keep it above the longest
 # hard time limit so a long task (a pack render) is never handed to a second worker.
@@ -369,12 +376,17 @@ AIMS_PACK_HEARTBEAT_SECONDS = int(os.environ.get("AIMS_PACK_HEARTBEAT_SECONDS", 
 AIMS_PACK_HEARTBEAT_STALE_SECONDS = int(os.environ.get("AIMS_PACK_HEARTBEAT_STALE_SECONDS", "120"))
 # Celery beat (`celery -A aims beat`, started by `make run`; run exactly one in production).
 # --- CELERY_BEAT_SCHEDULE: every periodic task of the project; add entries to this one dict.
+from celery.schedules import crontab  # noqa: E402
+
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "requeue-stale-packs": {
         "task": "packs.requeue_stale_packs",
         "schedule": 60.0,  # seconds; well under the heartbeat's stale age
         "options": {"expires": 55},  # a run the workers could not take in time is dropped, not stacked
     },
+    # Each day the signed head of every sign-off chain is appended to anchors/<id>.jsonl in
+    # default_storage (aims.anchors).
+    "anchor-ledgers-daily": {"task": "aims.anchor_ledgers", "schedule": crontab(hour=2, minute=15)},
 }
 # --- end of CELERY_BEAT_SCHEDULE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

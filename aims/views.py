@@ -11,7 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from aims import access, hooks, invitations, selectors, services
+import aims
+from aims import access, hooks, invitations, selectors, services, signing
 from aims.access import Action
 from aims.forms import (
     InvitationForm,
@@ -54,6 +55,28 @@ def ms_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"{ms.name} was created; you are its owner. Invite its members next.")
             return redirect("aims:members", ms_id=ms.pk)
     return render(request, "aims/managementsystem_create.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+@require_GET
+def about(request: HttpRequest) -> HttpResponse:
+    """The register's version, its signing key fingerprint and how to check a pack without it."""
+    context = {
+        "version": aims.__version__,
+        "fingerprint": signing.fingerprint(),
+        "public_key_pem": signing.public_key_pem(),
+    }
+    return render(request, "aims/about.html", context)
+
+
+@login_required
+@require_GET
+def signing_key(request: HttpRequest) -> HttpResponse:
+    """The register's public signing key (PEM), to check signatures with other tools."""
+    response = HttpResponse(signing.public_key_pem(), content_type="application/x-pem-file")
+    response["Content-Disposition"] = 'attachment; filename="aims-signing-key.pem"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required

@@ -9,7 +9,7 @@
 - ``POST /api/v1/management-systems/<id>/approve-soa/``: approve the SoA as read: ``If-Match`` with
   the ETag of ``soa-version`` (428 without it, 412 if any row changed since).
 - ``GET /api/v1/sign-offs/``: the sign-off chain(s) the user may read.
-- ``GET /api/v1/management-systems/<id>/verify/``: ``{"ok", "checked", "first_broken"}``.
+- ``GET /api/v1/management-systems/<id>/verify/``: ``{"ok", "checked", "first_broken", "signed", "unsigned", "anchor"}``.
 """
 
 from __future__ import annotations
@@ -105,6 +105,11 @@ VERIFY_RESPONSE = inline_serializer(
         "ok": serializers.BooleanField(),
         "checked": serializers.IntegerField(),
         "first_broken": serializers.JSONField(allow_null=True),
+        "signed": serializers.IntegerField(help_text="Sign-offs whose digest carries the register's signature."),
+        "unsigned": serializers.IntegerField(help_text="Sign-offs made before signing existed (no signature)."),
+        "anchor": serializers.JSONField(
+            allow_null=True, help_text="The latest anchor of the chain written outside the database, if any."
+        ),
     },
 )
 
@@ -217,7 +222,7 @@ class ApproveSoAView(APIView):
 
 
 class VerifyLedgerView(APIView):
-    """Recompute the digests and chain links of the management system's sign-offs."""
+    """Recompute the digests, chain links and signatures of the management system's sign-offs; check its anchors."""
 
     permission_classes = [IsAuthenticated]
 

@@ -143,7 +143,7 @@ class AuditPackViewSet(
     @extend_schema(responses={(200, "application/zip"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
     def bundle(self, request: Request, pk: Any = None):
-        """The evidence bundle (ZIP with the PDF, evidence files and manifest.json; recorded)."""
+        """The evidence bundle (ZIP: the PDF, evidence files, ledger.json, manifest.json and its signature, aims-verify.py; recorded)."""
         return pack_file_response(self.get_object(), PackDownload.Part.BUNDLE, user=request.user, channel="api")
 
 

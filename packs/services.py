@@ -223,9 +223,9 @@ def _sha256_file(path: str | Path) -> str:
 
 
 def ledger_head(management_system: ManagementSystem, as_of: datetime) -> dict[str, Any]:
-    """The sign-off chain head at as_of and the chain's verification result."""
+    """The sign-off chain head at as_of, the chain's verification result and its latest anchor."""
     try:
-        from aims import ledger
+        from aims import ledger, signing
         from aims.models import SignOff
     except ImportError:  # the ledger is not installed
         return {"head": None, "length": 0, "verified": None}
@@ -239,7 +239,27 @@ def ledger_head(management_system: ManagementSystem, as_of: datetime) -> dict[st
         "verified": bool(result.get("ok")),
         "checked": result.get("checked", 0),
         "first_broken": f"#{broken['sequence']} {broken['reason']}: {broken['detail']}" if broken else None,
+        "signed": result.get("signed", 0),
+        "unsigned": result.get("unsigned", 0),
+        "anchor": result.get("anchor"),
+        "fingerprint": signing.fingerprint(),
     }
+
+
+def chain_export(pack: AuditPack) -> dict[str, Any]:
+    """The bundle's ledger.json: the chain up to the pack's date with every signed payload, and its anchor."""
+    from aims import anchors, ledger
+
+    export = ledger.chain_export(pack.management_system, pack.as_of)
+    export["anchor"] = anchors.latest(pack.management_system_id)
+    return export
+
+
+def anchor_ledger(pack: AuditPack) -> None:
+    """Anchor the management system's sign-off chain outside the database, as every pack does."""
+    from aims import anchors
+
+    anchors.anchor_chain(pack.management_system, reason=f"audit pack #{pack.pk}")
 
 
 def pack_render(pack_id: int, *, before_move: Callable[[], None] | None = None) -> AuditPack | None:
@@ -258,21 +278,27 @@ def pack_render(pack_id: int, *, before_move: Callable[[], None] | None = None) 
 def _render_claimed(pack: AuditPack, before_move: Callable[[], None] | None) -> AuditPack:
     remove_temporary_files(pack)
     data = gather_pack(pack)
+    anchor_ledger(pack)
     data.parts["ledger"] = ledger_head(pack.management_system, pack.as_of)
     pack_progress(pack, 35)
     html = render_pack_html(data)
     pack_progress(pack, 45)
-    pdf = html_to_pdf(html)
-    pack_progress(pack, 80)
+    ledger_export = chain_export(pack)
+
+    def render_pdf(attachments: Any) -> Any:
+        pdf = html_to_pdf(html, attachments)
+        pack_progress(pack, 80)
+        return pdf
+
     pdf_fd, pdf_tmp = _temp_file(pack)
     zip_fd, zip_tmp = _temp_file(pack)
     try:
-        with os.fdopen(pdf_fd, "wb") as handle:
-            handle.write(pdf.content)
+        with os.fdopen(zip_fd, "wb") as handle:
+            _manifest, pdf = write_bundle(handle, data, data.parts["ledger"], ledger_export, render_pdf)
             handle.flush()
             os.fsync(handle.fileno())
-        with os.fdopen(zip_fd, "wb") as handle:
-            write_bundle(handle, data, pdf, data.parts["ledger"])
+        with os.fdopen(pdf_fd, "wb") as handle:
+            handle.write(pdf.content)
             handle.flush()
             os.fsync(handle.fileno())
         pack_progress(pack, 95)

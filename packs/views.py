@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from aims import signing
 from aims.access import Action
 from aims.forms import add_service_errors
 from aims.models import ManagementSystem
@@ -17,6 +18,7 @@ from aims.pages import open_management_system
 from packs import selectors, services
 from packs.forms import PackRequestForm
 from packs.models import AuditPack, PackDownload
+from packs.render import VERIFIER_NAME, VERIFIER_PATH
 
 QUEUE_DOWN_MESSAGE = (
     "The job queue is unreachable, so pack #{pk} was not queued. Nothing is lost: the request is saved. "
@@ -54,7 +56,13 @@ def _list_page(request: HttpRequest, ms: ManagementSystem, form: PackRequestForm
     return render(
         request,
         "packs/auditpack_list.html",
-        {"ms": ms, "form": form, "packs": packs, "active": any(p.is_active for p in packs)},
+        {
+            "ms": ms,
+            "form": form,
+            "packs": packs,
+            "active": any(p.is_active for p in packs),
+            "fingerprint": signing.fingerprint(),
+        },
         status=status,
     )
 
@@ -112,3 +120,14 @@ def pack_download(request: HttpRequest, ms_id: int, pack_id: int, part: str) -> 
     ms = open_management_system(request, ms_id, Action.REQUEST_PACK)
     pack = selectors.pack_get(management_system=ms, pack_id=pack_id)
     return pack_file_response(pack, part, user=request.user, channel="web")
+
+
+@login_required
+@require_GET
+def verifier_download(request: HttpRequest) -> FileResponse:
+    """The standalone verifier, aims-verify.py (the same file every bundle carries)."""
+    response = FileResponse(
+        VERIFIER_PATH.open("rb"), as_attachment=True, filename=VERIFIER_NAME, content_type="text/x-python"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

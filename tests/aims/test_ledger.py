@@ -118,7 +118,9 @@ def test_sign_offs_form_a_chain_per_management_system(world, approved):
     assert approved.sequence == 1 and approved.previous_digest == ledger.GENESIS_DIGEST
     assert second.sequence == 2 and second.previous_digest == approved.digest
     assert second.signer_role == "owner" and approved.signer_role == "leadership"
-    assert ledger.verify(world.acme) == {"ok": True, "checked": 2, "first_broken": None}
+    assert ledger.verify(world.acme) == {
+        "ok": True, "checked": 2, "first_broken": None, "signed": 2, "unsigned": 0, "anchor": None,
+    }  # fmt: skip
 
 
 def test_edit_after_approval_shows_changed_since_and_reapproval_keeps_old_sign_off(world, approved):

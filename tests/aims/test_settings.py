@@ -70,7 +70,14 @@ def production_env(tmp_path) -> dict[str, str]:
         DJANGO_SECURE="1",
         DJANGO_ALLOWED_HOSTS="aims.example.org",
         DJANGO_DEBUG="0",
+        AIMS_SIGNING_KEY=_new_signing_key(),
     )
+
+
+def _new_signing_key() -> str:
+    from aims.signing import new_private_key_pem
+
+    return new_private_key_pem().decode()
 
 
 def test_deploy_check_reports_nothing_with_production_variables(production_env):
@@ -84,6 +91,7 @@ def test_deploy_check_warns_without_production_variables(tmp_path):
     result = _run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], _env(tmp_path))
     assert result.returncode != 0
     assert "security.W008" in result.stderr + result.stdout
+    assert "aims.W001" in result.stderr + result.stdout  # the signing key is a file generated on this machine
 
 
 def test_embedded_defaults_sqlite_filesystem_broker_debug_off(tmp_path):
@@ -151,3 +159,12 @@ def test_readme_documents_every_environment_variable_the_settings_read():
     assert {"DJANGO_SECRET_KEY", "REDIS_URL", "DJANGO_SECURE"} <= variables
     readme = (BASE_DIR / "README.md").read_text()
     assert sorted(v for v in variables if f"| `{v}` |" not in readme) == []
+
+
+def test_an_unreadable_signing_key_stops_the_start(tmp_path):
+    env = _env(tmp_path, AIMS_SIGNING_KEY="-----BEGIN PRIVATE KEY-----\nnot a key\n-----END PRIVATE KEY-----\n")
+    result = _run(["manage.py", "check"], env)
+    assert result.returncode != 0 and "aims.E001" in result.stderr + result.stdout
+    result = _run(["manage.py", "check"], _env(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "signing_key.pem").exists()  # generated once on first use, like the secret key

@@ -98,7 +98,9 @@ def test_approve_soa_then_sign_offs_and_verify(world, api_as):
     assert [s["digest"] for s in listed.data["results"]] == [SignOff.objects.get().digest]
     assert api_as("outsider").get("/api/v1/sign-offs/").data["count"] == 0
     verify = api_as("auditor").get(f"/api/v1/management-systems/{world.acme.pk}/verify/")
-    assert verify.json() == {"ok": True, "checked": 1, "first_broken": None}
+    assert verify.json() == {
+        "ok": True, "checked": 1, "first_broken": None, "signed": 1, "unsigned": 0, "anchor": None,
+    }  # fmt: skip
     assert api_as("outsider").get(f"/api/v1/management-systems/{world.acme.pk}/verify/").status_code == 404
 
 

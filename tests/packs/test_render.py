@@ -107,7 +107,10 @@ def test_manifest_digests_match_the_files_in_the_bundle(world, tiny_html):
         manifest = json.loads(archive.read("manifest.json"))
         for entry in manifest["files"]:
             assert hashlib.sha256(archive.read(entry["path"])).hexdigest() == entry["sha256"]
-        assert {e["path"] for e in manifest["files"]} == set(archive.namelist()) - {"manifest.json"}
+        assert {e["path"] for e in manifest["files"]} == set(archive.namelist()) - {
+            "manifest.json", "manifest.json.sig",
+        }  # fmt: skip
     assert manifest["pdf"]["sha256"] == pack.sha256
     assert manifest["pack"]["kind"] == "full" and manifest["pack"]["id"] == pack.pk
-    assert "signoff_chain" in manifest and len(manifest["files"]) == 3
+    # The PDF, two evidence files, ledger.json, the verifier and the public key.
+    assert "signoff_chain" in manifest and len(manifest["files"]) == 6

@@ -150,3 +150,14 @@ def test_stuck_packs_are_requeued_by_the_command(world, settings, monkeypatch):
     fresh.refresh_from_db()
     assert stuck.status == "queued" and stuck.history.latest("history_id").history_change_reason.startswith("Requeued")
     assert fresh.history.count() == 1
+
+
+def test_the_standalone_verifier_is_downloadable_and_linked_from_the_packs_page(world, client_as):
+    from aims import signing
+    from packs.render import VERIFIER_PATH
+
+    response = client_as("auditor").get(reverse("pack_tools:verifier"))
+    assert response.status_code == 200 and response["Content-Disposition"] == 'attachment; filename="aims-verify.py"'
+    assert b"".join(response.streaming_content) == VERIFIER_PATH.read_bytes()
+    html = client_as("auditor").get(reverse("packs:list", args=[world.acme.pk])).content.decode()
+    assert reverse("pack_tools:verifier") in html and signing.fingerprint() in html

@@ -1,15 +1,21 @@
-"""Recompute every sign-off digest and chain link; exit non-zero naming the first broken sign-off."""
+"""Check every sign-off digest, chain link and signature, and each chain against its anchors.
+
+Exits non-zero naming the first thing that does not verify.
+"""
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from aims import ledger
+from aims import ledger, signing
 from aims.models import ManagementSystem
 
 
 class Command(BaseCommand):
-    help = "Verify the sign-off ledger: every digest against the history tables, and every chain link."
+    help = (
+        "Verify the sign-off ledger: every digest against the history tables, every chain link, every signature, "
+        "and each chain against the last anchors written outside the database."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--management-system", type=int, help="Only this management system's chain (its id).")
@@ -23,13 +29,21 @@ class Command(BaseCommand):
         result = ledger.verify(management_system)
         scope = f"management system {management_system.pk}" if management_system else "all management systems"
         broken = result["first_broken"]
-        if broken is None:
-            self.stdout.write(self.style.SUCCESS(f"OK: {result['checked']} sign-off(s) verified ({scope})."))
-            return
-        subject = broken["subject"]
-        raise CommandError(
-            f"BROKEN after checking {result['checked']} sign-off(s) ({scope}): sign-off id {broken['id']} "
-            f"(#{broken['sequence']} of management system {broken['management_system']}, kind {broken['kind']}, "
-            f"subject {subject['type']} {subject['id']}, signed {broken['signed_at']}): {broken['reason']}. "
-            f"{broken['detail']}"
+        if broken is not None:
+            raise CommandError(
+                f"BROKEN after checking {result['checked']} sign-off(s) ({scope}): {ledger.describe_broken(broken)}"
+            )
+        self.stdout.write(self.style.SUCCESS(f"OK: {result['checked']} sign-off(s) verified ({scope})."))
+        self.stdout.write(
+            f"Signatures: {result['signed']} signed by the register's key (fingerprint {signing.fingerprint()})"
+            + (f"; {result['unsigned']} {ledger.UNSIGNED_NOTE}." if result["unsigned"] else ".")
         )
+        anchor = result.get("anchor")
+        if management_system is not None:
+            if anchor:
+                self.stdout.write(
+                    f"Anchor: sign-off #{anchor['sequence']} (head {anchor['head_digest'][:16]}…) anchored "
+                    f"{anchor['signed_at']} in {anchor['log']} line {anchor['line']}; the chain matches it."
+                )
+            elif result["checked"]:
+                self.stdout.write("Anchor: none yet (`manage.py anchor_ledger` writes one now).")
