@@ -160,3 +160,24 @@ def _media_in_tmp(settings, tmp_path):
     """Keep each test's uploaded evidence and rendered packs in its own folder, never in var/."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.AIMS_PACK_DIR = tmp_path / "media" / "packs"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_switches_append_only_triggers_off():
+    """Let the test database be emptied between transactional tests, as only an owner or superuser could.
+
+    Django empties it after each transactional test (a real worker's tests) with one TRUNCATE of
+    every table, and on PostgreSQL the append-only tables refuse TRUNCATE, as they must in
+    production. The tests connect as a superuser, who may switch triggers off: the flush does so
+    for its own transaction only (``SET LOCAL``); nothing else in the suite is exempt.
+    """
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        return original(self, ["SET LOCAL session_replication_role = replica", *sql_list])
+
+    DatabaseOperations.execute_sql_flush = execute_sql_flush
+    yield
+    DatabaseOperations.execute_sql_flush = original

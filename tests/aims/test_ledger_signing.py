@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
 from aims import anchors, ledger, signing
@@ -23,6 +23,7 @@ from controls import services
 from tests.controls.helpers import decide_all
 
 pytestmark = pytest.mark.django_db
+POSTGRES = pytest.mark.skipif(connection.vendor != "postgresql", reason="triggers and roles exist on PostgreSQL only")
 
 
 def _raw(sql: str, params: list | None = None) -> None:
@@ -287,3 +288,71 @@ def test_ledger_page_shows_the_signatures_the_anchor_and_the_key_fingerprint(wor
     _raw("DELETE FROM aims_signoff WHERE id = %s", [chain[2].pk])
     html = client_as("auditor").get(url).content.decode()
     assert "Verification failed: chain shortened (anchored sign-off #3)." in html
+
+
+# --- the database itself (PostgreSQL) ---------------------------------------------------------------
+
+
+def _refused(sql: str) -> str:
+    with pytest.raises(DatabaseError) as failure, transaction.atomic():
+        _raw(sql)
+    return str(failure.value)
+
+
+@POSTGRES
+def test_truncate_is_refused_on_every_append_only_table(chain):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+               WHERE NOT t.tgisinternal AND t.tgname ~ '(append_only|immutable)$'"""
+        )
+        append_only = {row[0] for row in cursor.fetchall()}
+        cursor.execute(
+            """SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+               WHERE NOT t.tgisinternal AND t.tgname LIKE '%%refuse_truncate'"""
+        )
+        guarded = {row[0] for row in cursor.fetchall()}
+    assert {"aims_signoff", "evidence_evidence", "evidence_evidencedownload", "packs_packdownload"} <= append_only
+    assert append_only <= guarded  # a new append-only table without a TRUNCATE trigger fails here
+    _raw("SET CONSTRAINTS ALL IMMEDIATE")  # run the deferred foreign-key checks of this test's inserts now
+    for table in sorted(append_only):
+        assert "append-only: TRUNCATE refused" in _refused(f"TRUNCATE {table} CASCADE")
+    assert SignOff.objects.count() == 3
+
+
+@POSTGRES
+def test_the_application_role_of_the_readme_can_neither_truncate_nor_switch_triggers_off(chain):
+    from aims.management.commands.postgres_roles import grants_sql
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user")
+        if not cursor.fetchone()[0]:
+            pytest.skip("the test database user may not create roles")
+        cursor.execute("SELECT current_user")
+        owner = cursor.fetchone()[0]
+    _raw("CREATE ROLE aims_app_test NOLOGIN")  # rolled back with the test's transaction
+    _raw(grants_sql(owner=owner, app="aims_app_test").split("\n", 1)[1])
+    _raw("SET LOCAL ROLE aims_app_test")
+    signoff = chain[0]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM aims_signoff")  # it reads and writes rows as the application does
+        assert cursor.fetchone()[0] == 3
+    assert "permission denied" in _refused("TRUNCATE aims_signoff")
+    assert "must be owner" in _refused("ALTER TABLE aims_signoff DISABLE TRIGGER ALL")
+    assert "permission denied" in _refused("SET session_replication_role = replica")
+    assert "append-only" in _refused(f"DELETE FROM aims_signoff WHERE id = {signoff.pk}")
+    assert "append-only" in _refused(f"UPDATE aims_signoff SET statement = 'x' WHERE id = {signoff.pk}")
+    assert "must be owner" in _refused("DROP TRIGGER aims_signoff_append_only ON aims_signoff")
+
+
+def test_postgres_roles_command_prints_both_roles_and_refuses_one_role_for_both():
+    out = StringIO()
+    call_command("postgres_roles", "--owner", "aims_owner", "--app", "aims_app", stdout=out)
+    text = out.getvalue()
+    assert "CREATE ROLE aims_owner" in text and "CREATE DATABASE aims OWNER aims_owner" in text
+    assert "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO aims_app" in text
+    assert "TRUNCATE" not in text.split("-- In the database")[1]
+    with pytest.raises(CommandError):
+        call_command("postgres_roles", "--owner", "aims", "--app", "aims")
+    with pytest.raises(CommandError):
+        call_command("postgres_roles", "--app", "x; DROP TABLE y")
