@@ -153,7 +153,9 @@ def invitation_create(
     _check_invitation_terms(role, access_ends_at)
     raw_token = secrets.token_urlsafe(32)
     with transaction.atomic():
-        for earlier in pending_invitations_of(management_system).filter(email__iexact=email).select_for_update():
+        for earlier in (
+            pending_invitations_of(management_system).filter(email__iexact=email).select_for_update(of=("self",))
+        ):
             _close(earlier, user=actor, field="revoked_at", reason="Replaced by a new invitation")
         invitation = Invitation(
             management_system=management_system,
@@ -258,7 +260,9 @@ def invitation_revoke(invitation: Invitation, *, actor: AbstractBaseUser) -> Inv
 def _open_for(invitation: Invitation, user: AbstractBaseUser) -> Invitation:
     """The invitation locked for an answer: still pending and addressed to the user."""
     current = (
-        Invitation.objects.select_for_update().select_related("management_system", "invited_by").get(pk=invitation.pk)
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("management_system", "invited_by")
+        .get(pk=invitation.pk)
     )
     if not is_addressed_to(current, user):
         raise InvitationNotForYou(

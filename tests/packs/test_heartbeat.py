@@ -50,11 +50,16 @@ def test_render_keeps_beating_during_a_long_step(world, tiny_html, settings):
 
     def long_step() -> None:
         beats.append(AuditPack.objects.get(pk=pack.pk).heartbeat_at)
-        time.sleep(0.8)
-        beats.append(AuditPack.objects.get(pk=pack.pk).heartbeat_at)
+        deadline = time.monotonic() + 20  # a loaded machine may be slow to schedule the thread
+        while time.monotonic() < deadline:
+            time.sleep(0.2)
+            latest = AuditPack.objects.get(pk=pack.pk).heartbeat_at
+            if latest > beats[0]:
+                beats.append(latest)
+                return
 
     services.pack_render(pack.pk, before_move=long_step)
-    assert beats[1] > beats[0] and beats[1] - beats[0] >= timedelta(seconds=0.4)
+    assert len(beats) == 2 and beats[1] > beats[0]  # the thread beat while no step did
 
 
 @pytest.mark.django_db
