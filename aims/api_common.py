@@ -14,9 +14,8 @@
 - ``HistoryMixin``: ``GET .../<id>/history/`` for any model with simple-history.
 - ``RetireMixin``: ``POST .../<id>/retire/`` with a ``reason`` and ``If-Match``, for records
   that are retired (or withdrawn) rather than deleted once anything refers to them.
-- ``exception_handler``: Django ``ValidationError`` from services -> 400 with field errors,
-  ``StaleVersionError`` and ``SignOffConflict`` -> 412, a deletion of a record something
-  refers to (``StillReferencedError``) -> 409 with ``referenced_by``.
+
+Errors (the exception handler, 409, 412 and 428) are in ``aims.api_errors``.
 """
 
 from __future__ import annotations
@@ -27,7 +26,6 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models, transaction
 from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
@@ -37,56 +35,14 @@ from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from aims import access, ledger, mfa, services
 from aims.access import Action
+from aims.api_errors import PreconditionFailed, PreconditionRequired
 from aims.api_pagination import Pagination
 from aims.history import versions_of
-from aims.ledger import SignOffConflict
 from aims.models import ManagementSystem, RegisterModel, RetirableModel, SignOff
-from aims.services import REASON_MAX, StaleVersionError, StillReferencedError
-
-# --- errors ------------------------------------------------------------------------------
-
-
-class PreconditionRequired(exceptions.APIException):
-    status_code = status.HTTP_428_PRECONDITION_REQUIRED
-    default_detail = (
-        'This change needs an If-Match header with the ETag you read (for example If-Match: "3"), '
-        "so that nobody else's change is overwritten. Nothing was saved."
-    )
-    default_code = "precondition_required"
-
-
-class PreconditionFailed(exceptions.APIException):
-    status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_detail = "The record was changed by someone else since you read it. Nothing was saved: read it again."
-    default_code = "precondition_failed"
-
-
-class StillReferenced(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "still_referenced"
-
-
-def exception_handler(exc: Exception, context: dict) -> Response | None:
-    """Turn service errors into API errors, then let DRF render them."""
-    if isinstance(exc, StillReferencedError):
-        response = drf_exception_handler(StillReferenced(exc.messages[0]), context)
-        if response is not None:
-            response.data["referenced_by"] = exc.references
-        return response
-    if isinstance(exc, DjangoValidationError):
-        detail = serializers.as_serializer_error(exc)
-        if "__all__" in detail:
-            detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop("__all__")
-        exc = exceptions.ValidationError(detail)
-    elif isinstance(exc, StaleVersionError | SignOffConflict):
-        exc = PreconditionFailed(str(exc))
-    return drf_exception_handler(exc, context)
-
+from aims.services import REASON_MAX
 
 # --- optimistic concurrency --------------------------------------------------------------
 
@@ -197,8 +153,13 @@ DEFAULT_ACCESS_ACTIONS: dict[str, Action] = {
 def access_action(view: Any) -> Action:
     """The ``aims.access`` action a viewset action needs (``view.access_actions`` overrides)."""
     actions = {**DEFAULT_ACCESS_ACTIONS, **getattr(view, "access_actions", {})}
+    name = view.action
+    if name == "metadata":
+        # OPTIONS describes each write the route allows: DRF asks about the object as the
+        # clone of the request with that write's method, so check what that write needs.
+        name = (getattr(view, "action_map", None) or {}).get(view.request.method.lower(), name)
     try:
-        return actions[view.action]
+        return actions[name]
     except KeyError:
         raise ImproperlyConfigured(f"{type(view).__name__}.access_actions has no entry for {view.action!r}") from None
 

@@ -20,3 +20,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
+
+# JSON under /api/, the site's pages elsewhere (aims/errors.py).
+handler400 = "aims.errors.bad_request"
+handler403 = "aims.errors.permission_denied"
+handler404 = "aims.errors.page_not_found"
+handler500 = "aims.errors.server_error"

@@ -1,0 +1,53 @@
+"""Limits on what a request may carry, shared by forms, serializers and parsers.
+
+Every text field a person types into has a maximum length: the model's own for short
+fields (``CharField``), ``TEXT_MAX`` for free text (``TextField``: a description, a
+justification, a scope). JSON bodies and JSON files may nest at most ``JSON_MAX_DEPTH``
+levels, far more than any record needs and far less than would exhaust the parser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django import forms
+from django.core.validators import MaxLengthValidator
+
+TEXT_MAX = 10_000  # characters of one free-text field
+JSON_MAX_DEPTH = 32  # levels of nested arrays and objects
+
+
+def cap_text_fields(fields: Mapping[str, forms.Field], limit: int = TEXT_MAX) -> None:
+    """Give every text field of a form that has no maximum length the shared one."""
+    for field in fields.values():
+        if isinstance(field, forms.CharField) and field.max_length is None:
+            field.max_length = limit
+            field.validators.append(MaxLengthValidator(limit))
+            if not field.widget.is_hidden:
+                field.widget.attrs.setdefault("maxlength", str(limit))
+
+
+class TextLimitsFormMixin:
+    """A form whose text fields without a maximum length get ``TEXT_MAX``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cap_text_fields(self.fields)
+
+
+def json_depth_exceeds(value: Any, limit: int = JSON_MAX_DEPTH) -> bool:
+    """Whether parsed JSON nests arrays and objects more than ``limit`` levels deep (checked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, Mapping):
+            children = item.values()
+        elif isinstance(item, list | tuple):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
