@@ -41,6 +41,7 @@ from aims.access import Action
 from aims.api_errors import PreconditionFailed, PreconditionRequired
 from aims.api_pagination import Pagination
 from aims.history import versions_of
+from aims.limits import TEXT_MAX
 from aims.models import ManagementSystem, RegisterModel, RetirableModel, SignOff
 from aims.services import REASON_MAX
 
@@ -241,7 +242,21 @@ class ChangeReasonMixin(serializers.Serializer):
     )
 
 
-class RegisterSerializer(ChangeReasonMixin, serializers.ModelSerializer):
+class TextLimitsMixin:
+    """A model serializer whose free-text fields (model ``TextField``) accept at most ``TEXT_MAX`` characters."""
+
+    def build_standard_field(self, field_name: str, model_field: models.Field) -> tuple[type, dict]:
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if (
+            isinstance(model_field, models.TextField)
+            and issubclass(field_class, serializers.CharField)
+            and not kwargs.get("read_only")
+        ):
+            kwargs.setdefault("max_length", TEXT_MAX)
+        return field_class, kwargs
+
+
+class RegisterSerializer(ChangeReasonMixin, TextLimitsMixin, serializers.ModelSerializer):
     """Base serializer of register rows: scoped relations, fixed management system, same-system links.
 
     Subclasses set ``Meta.model`` and ``Meta.fields = register_fields(...)``. Foreign keys and
