@@ -41,7 +41,7 @@ from aims.access import Action
 from aims.api_errors import PreconditionFailed, PreconditionRequired
 from aims.api_pagination import Pagination
 from aims.history import versions_of
-from aims.limits import TEXT_MAX
+from aims.limits import TEXT_MAX, parse_id
 from aims.models import ManagementSystem, RegisterModel, RetirableModel, SignOff
 from aims.services import REASON_MAX
 
@@ -59,14 +59,17 @@ def expected_version(request: Request, current: int) -> int:
     if not header:
         raise PreconditionRequired()
     tag = header.removeprefix("W/").strip().strip('"')
-    if not tag.isdigit():
-        raise PreconditionFailed(f'If-Match must be the ETag of the record (for example "{current}"); got {header}.')
-    if int(tag) != current:
+    version = parse_id(tag)
+    if version is None:
+        raise PreconditionFailed(
+            f'If-Match must be the ETag of the record (for example "{current}"); got {header[:40]}.'
+        )
+    if version != current:
         raise PreconditionFailed(
             f"The record was changed by someone else since you read it (you had version {tag}, it is now "
             f"version {current}). Nothing was saved: read it again, then apply your change."
         )
-    return int(tag)
+    return version
 
 
 def if_match_token(request: Request) -> str:
@@ -353,9 +356,10 @@ def filter_by_management_system(queryset: QuerySet, request: Request) -> QuerySe
     raw = request.query_params.get("management_system", "").strip()
     if not raw:
         return queryset
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         raise exceptions.ValidationError({"management_system": ["Enter a management system id (a whole number)."]})
-    return queryset.filter(management_system_id=int(raw))
+    ms_id = parse_id(raw)
+    return queryset.filter(management_system_id=ms_id) if ms_id else queryset.none()  # past any id: none
 
 
 class RegisterViewSet(HistoryMixin, viewsets.ModelViewSet):

@@ -16,6 +16,7 @@ from django.core.validators import MaxLengthValidator
 
 TEXT_MAX = 10_000  # characters of one free-text field
 JSON_MAX_DEPTH = 32  # levels of nested arrays and objects
+ID_MAX = 2**63 - 1  # the largest id a database column holds (a signed 64-bit integer)
 
 
 def cap_text_fields(fields: Mapping[str, forms.Field], limit: int = TEXT_MAX) -> None:
@@ -34,6 +35,20 @@ class TextLimitsFormMixin:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cap_text_fields(self.fields)
+
+
+def parse_id(raw: object) -> int | None:
+    """The id a query string names: a whole number in ASCII digits that fits a database id, else None.
+
+    ``str.isdigit`` alone also accepts digits such as "²" that ``int`` refuses, ``int`` refuses
+    more than 4300 digits, and a number past ``ID_MAX`` overflows the database driver: each
+    would be a server error.
+    """
+    text = str(raw if raw is not None else "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(ID_MAX)):
+        return None
+    value = int(text)
+    return value if 0 < value <= ID_MAX else None
 
 
 def json_depth_exceeds(value: Any, limit: int = JSON_MAX_DEPTH) -> bool:

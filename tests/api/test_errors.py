@@ -201,3 +201,40 @@ def test_an_append_only_refusal_is_a_409_saying_to_record_a_correction(world):
 
 def test_other_database_errors_are_not_disguised_as_conflicts():
     assert api_errors.exception_handler(DatabaseError("disk I/O error"), {}) is None
+
+
+# --- ids and versions that no database holds -------------------------------------------
+
+HUGE = "112070370531255224963417767936"
+
+
+@pytest.mark.parametrize("resource", ["evidence", "ai-systems", "risks", "audit-packs", "soa"])
+@pytest.mark.parametrize(("value", "status"), [(HUGE, 200), ("9" * 5000, 200), ("²", 400), ("-1", 400)])
+def test_a_management_system_filter_past_any_id_matches_nothing(world, api_as, resource, value, status):
+    response = api_as("officer").get(f"/api/v1/{resource}/", {"management_system": value})
+    if resource == "audit-packs":
+        status = 200  # the pack list ignores a filter it cannot read
+    assert response.status_code == status, response.content
+    if status == 200:
+        assert response.json()["results"] == [] or resource == "audit-packs"
+
+
+@pytest.mark.parametrize("tag", ['"²"', '"' + "9" * 5000 + '"', f'"{HUGE}"', '"0"'])
+def test_an_if_match_no_version_can_have_is_a_412(world, api_as, tag):
+    system = one_of_everything(world)["ai-systems"]
+    response = api_as("officer").patch(
+        f"/api/v1/ai-systems/{system.pk}/", {"name": "Renamed"}, format="json", HTTP_IF_MATCH=tag
+    )
+    assert response.status_code == 412
+    assert "detail" in response.json()
+
+
+@pytest.mark.parametrize("since", ["²", HUGE, "9" * 5000])
+def test_the_soa_changes_page_ignores_a_since_past_any_id(world, client_as, since):
+    response = client_as("officer").get(f"/ms/{world.acme.pk}/soa/changes/", {"since": since})
+    assert response.status_code < 500
+
+
+@pytest.mark.parametrize("value", [HUGE, "²", "9" * 5000])
+def test_the_detail_of_an_id_past_any_id_is_a_404(world, api_as, value):
+    assert api_as("officer").get(f"/api/v1/ai-systems/{value}/").status_code == 404
