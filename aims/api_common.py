@@ -41,7 +41,7 @@ from aims.access import Action
 from aims.api_errors import PreconditionFailed, PreconditionRequired
 from aims.api_pagination import Pagination
 from aims.history import versions_of
-from aims.limits import TEXT_MAX, parse_id
+from aims.limits import JSON_MAX_DEPTH, TEXT_MAX, json_problem, parse_id
 from aims.models import ManagementSystem, RegisterModel, RetirableModel, SignOff
 from aims.services import REASON_MAX
 
@@ -245,8 +245,31 @@ class ChangeReasonMixin(serializers.Serializer):
     )
 
 
+class BoundedJSONField(serializers.JSONField):
+    """A JSON value nested at most ``JSON_MAX_DEPTH`` levels, without NUL characters (a 400 otherwise).
+
+    A JSON field sent in a form is parsed here, not by the API's JSON parser, so it needs its
+    own limit; PostgreSQL refuses NUL in ``jsonb``.
+    """
+
+    def to_internal_value(self, data: Any) -> Any:
+        try:
+            value = super().to_internal_value(data)
+        except RecursionError:
+            raise serializers.ValidationError(f"Nested more than {JSON_MAX_DEPTH} levels deep.") from None
+        problem = json_problem(value)
+        if problem:
+            raise serializers.ValidationError(problem)
+        return value
+
+
 class TextLimitsMixin:
-    """A model serializer whose free-text fields (model ``TextField``) accept at most ``TEXT_MAX`` characters."""
+    """A model serializer with bounded input: free text (``TextField``) at most ``TEXT_MAX`` characters, JSON bounded."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.JSONField: BoundedJSONField,
+    }
 
     def build_standard_field(self, field_name: str, model_field: models.Field) -> tuple[type, dict]:
         field_class, kwargs = super().build_standard_field(field_name, model_field)

@@ -51,6 +51,27 @@ def parse_id(raw: object) -> int | None:
     return value if 0 < value <= ID_MAX else None
 
 
+def json_problem(value: Any) -> str | None:
+    """What makes parsed JSON unfit to store, or None: nesting past ``JSON_MAX_DEPTH``, or a NUL character.
+
+    PostgreSQL refuses NUL (``\\u0000``) in ``jsonb`` and in text, so it would be a server error.
+    """
+    if json_depth_exceeds(value):
+        return f"Nested arrays or objects go more than {JSON_MAX_DEPTH} levels deep."
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return "Text may not contain NUL characters."
+        elif isinstance(item, Mapping):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+    return None
+
+
 def json_depth_exceeds(value: Any, limit: int = JSON_MAX_DEPTH) -> bool:
     """Whether parsed JSON nests arrays and objects more than ``limit`` levels deep (checked without recursion)."""
     stack = [(value, 1)]

@@ -56,8 +56,9 @@ class StaleVersionError(Exception):
 
 
 def _reason(reason: str) -> str:
-    reason = " ".join((reason or "").split())
-    return reason[:REASON_MAX]
+    """The reason on one line, without control characters (PostgreSQL refuses NUL), at most REASON_MAX long."""
+    printable = "".join(ch for ch in (reason or "") if ch.isprintable() or ch.isspace())
+    return " ".join(printable.split())[:REASON_MAX]
 
 
 def _stamp(obj: models.Model, *, user: AbstractBaseUser | None, reason: str) -> None:

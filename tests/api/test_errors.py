@@ -238,3 +238,51 @@ def test_the_soa_changes_page_ignores_a_since_past_any_id(world, client_as, sinc
 @pytest.mark.parametrize("value", [HUGE, "²", "9" * 5000])
 def test_the_detail_of_an_id_past_any_id_is_a_404(world, api_as, value):
     assert api_as("officer").get(f"/api/v1/ai-systems/{value}/").status_code == 404
+
+
+# --- NUL characters (PostgreSQL refuses them) and JSON sent in a form --------------------
+
+
+def test_a_change_reason_header_with_control_characters_is_recorded_without_them(world, api_as):
+    system = one_of_everything(world)["ai-systems"]
+    response = api_as("officer").patch(
+        f"/api/v1/ai-systems/{system.pk}/",
+        {"name": "Renamed"},
+        format="json",
+        HTTP_IF_MATCH=f'"{system.version}"',
+        HTTP_X_CHANGE_REASON="Quarterly\x00 review\x07",
+    )
+    assert response.status_code == 200, response.content
+    assert system.history.latest().history_change_reason == "Quarterly review"
+
+
+def _criteria_body(world, **changes) -> dict:
+    from assessments.models import default_consequence_scale, default_likelihood_scale
+
+    return {
+        "management_system": world.acme.pk,
+        "title": "Criteria",
+        "likelihood_scale": default_likelihood_scale(),
+        "consequence_scale": default_consequence_scale(),
+        **changes,
+    }
+
+
+def test_a_nul_character_inside_a_json_field_is_a_400(world, api_as):
+    scale = [{"label": f"Level\x00{n}", "description": "d"} for n in range(5)]
+    response = api_as("officer").post(
+        "/api/v1/risk-criteria/", _criteria_body(world, likelihood_scale=scale), format="json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {"likelihood_scale": ["Text may not contain NUL characters."]}
+
+
+@pytest.mark.parametrize("depth", [40, 100_000])
+def test_a_json_field_nested_too_deep_in_a_form_is_a_400(world, api_as, depth):
+    client = api_as("officer")
+    client.raise_request_exception = False
+    body = _criteria_body(world, likelihood_scale="[" * depth + "]" * depth)
+    body["consequence_scale"] = json.dumps(body["consequence_scale"])
+    response = client.post("/api/v1/risk-criteria/", body, format="multipart")
+    assert response.status_code == 400
+    assert "levels deep" in response.json()["likelihood_scale"][0]

@@ -27,7 +27,7 @@ from aims.wsgi import application
 from tests.api.helpers import one_of_everything
 from tests.factories import make_api_token
 
-MAX_EXAMPLES = 10  # per operation: about 1,000 requests in all
+MAX_EXAMPLES = 20  # per operation: about 2,000 requests in all
 SEED = 20260901
 PREFIX = "/api/v1/"
 
