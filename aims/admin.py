@@ -14,13 +14,14 @@ from django import forms
 from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from simple_history.admin import SimpleHistoryAdmin
 
 from aims import services
+from aims.limits import TextLimitsFormMixin
 from aims.models import ApiToken, Invitation, ManagementSystem, Membership, RegisterModel, RetirableModel, SignOff
 
 ADMIN_REASON = "Edited in admin"
@@ -48,8 +49,26 @@ class ServiceErrorsAsMessages:
             return HttpResponseRedirect(request.get_full_path())
 
 
-class VersionedAdminForm(forms.ModelForm):
-    """Carry the version the superuser opened, so a stale save is refused."""
+class HistoryAdmin(SimpleHistoryAdmin):
+    """Every version of a record, shown; never saved back from here.
+
+    simple-history's "revert" form saves a past version with ``Model.save()``: no service,
+    no version check, no reason, and any field editable (even a read-only model's). The
+    setting ``SIMPLE_HISTORY_REVERT_DISABLED`` only hides its button, so the form itself
+    refuses every write. A correction is an ordinary change, made through the services.
+    """
+
+    def revert_disabled(self, request: HttpRequest, obj=None) -> bool:
+        return True
+
+    def history_form_view(self, request: HttpRequest, object_id, version_id, extra_context=None) -> HttpResponse:
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"], "Past versions are shown here, never saved back.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class VersionedAdminForm(TextLimitsFormMixin, forms.ModelForm):
+    """Carry the version the superuser opened, so a stale save is refused; free text has the shared limit."""
 
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -85,7 +104,7 @@ class AdminRetireForm(forms.Form):
     reason = forms.CharField(max_length=280, widget=forms.Textarea(attrs={"rows": 2, "cols": 60}))
 
 
-class RegisterAdmin(ServiceErrorsAsMessages, SimpleHistoryAdmin):
+class RegisterAdmin(ServiceErrorsAsMessages, HistoryAdmin):
     """Admin for a register model; subclasses override the *_record hooks to use their own services.
 
     A record something refers to cannot be deleted (the service refuses, the admin shows why);
@@ -130,9 +149,6 @@ class RegisterAdmin(ServiceErrorsAsMessages, SimpleHistoryAdmin):
         for obj in queryset:
             self.delete_model(request, obj)
 
-    def revert_disabled(self, request: HttpRequest, obj=None) -> bool:
-        return True
-
     def get_actions(self, request: HttpRequest) -> dict:
         actions = super().get_actions(request)
         if not issubclass(self.model, RetirableModel):
@@ -157,12 +173,6 @@ class RegisterAdmin(ServiceErrorsAsMessages, SimpleHistoryAdmin):
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/aims/retire_selected.html", context)
-
-    def history_form_view(self, request: HttpRequest, object_id, version_id, extra_context=None) -> HttpResponse:
-        # Past versions are shown, never saved back from here (that would bypass the services).
-        if request.method == "POST":
-            raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
 
     def create_record(
         self, *, management_system: ManagementSystem, user, reason: str, m2m: dict, fields: dict
@@ -198,7 +208,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyHistoryAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
+class ReadOnlyHistoryAdmin(ReadOnlyAdmin, HistoryAdmin):
     pass
 
 
@@ -224,7 +234,7 @@ class ManagementSystemForm(VersionedAdminForm):
 
 
 @admin.register(ManagementSystem)
-class ManagementSystemAdmin(ServiceErrorsAsMessages, SimpleHistoryAdmin):
+class ManagementSystemAdmin(ServiceErrorsAsMessages, HistoryAdmin):
     form = ManagementSystemForm
     list_display = ("name", "organisation", "status", "version", "updated_at")
     list_filter = ("status",)
@@ -267,7 +277,7 @@ class ManagementSystemAdmin(ServiceErrorsAsMessages, SimpleHistoryAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(ServiceErrorsAsMessages, SimpleHistoryAdmin):
+class MembershipAdmin(ServiceErrorsAsMessages, HistoryAdmin):
     list_display = ("user", "management_system", "role", "expires_at", "granted_by", "granted_at")
     list_filter = ("role", "management_system")
     search_fields = ("user__username", "user__email", "management_system__name")
@@ -307,9 +317,6 @@ class MembershipAdmin(ServiceErrorsAsMessages, SimpleHistoryAdmin):
     def delete_queryset(self, request: HttpRequest, queryset) -> None:
         for membership in queryset.select_related("user", "management_system"):
             services.membership_remove(membership, actor=request.user)
-
-    def revert_disabled(self, request: HttpRequest, obj=None) -> bool:
-        return True
 
     def get_actions(self, request: HttpRequest) -> dict:
         actions = super().get_actions(request)

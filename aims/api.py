@@ -23,6 +23,7 @@ from aims.api_common import (
     HistoryMixin,
     ManagementSystemField,
     Pagination,
+    TextLimitsMixin,
     change_reason,
     etag,
     expected_version,
@@ -33,7 +34,7 @@ from aims.models import ApiToken, Invitation, ManagementSystem, Membership
 # --- management systems ------------------------------------------------------------------
 
 
-class ManagementSystemSerializer(ChangeReasonMixin, serializers.ModelSerializer):
+class ManagementSystemSerializer(ChangeReasonMixin, TextLimitsMixin, serializers.ModelSerializer):
     role = serializers.SerializerMethodField(help_text="Your role in this management system.")
 
     class Meta:
@@ -56,7 +57,7 @@ class ManagementSystemSerializer(ChangeReasonMixin, serializers.ModelSerializer)
         return access.role_of(self.context["request"].user, obj)
 
 
-class ManagementSystemCreateSerializer(serializers.ModelSerializer):
+class ManagementSystemCreateSerializer(TextLimitsMixin, serializers.ModelSerializer):
     class Meta:
         model = ManagementSystem
         fields = ["organisation", "name", "scope_statement"]

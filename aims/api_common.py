@@ -14,9 +14,8 @@
 - ``HistoryMixin``: ``GET .../<id>/history/`` for any model with simple-history.
 - ``RetireMixin``: ``POST .../<id>/retire/`` with a ``reason`` and ``If-Match``, for records
   that are retired (or withdrawn) rather than deleted once anything refers to them.
-- ``exception_handler``: Django ``ValidationError`` from services -> 400 with field errors,
-  ``StaleVersionError`` and ``SignOffConflict`` -> 412, a deletion of a record something
-  refers to (``StillReferencedError``) -> 409 with ``referenced_by``.
+
+Errors (the exception handler, 409, 412 and 428) are in ``aims.api_errors``.
 """
 
 from __future__ import annotations
@@ -27,7 +26,6 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models, transaction
 from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
@@ -37,56 +35,15 @@ from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from aims import access, ledger, mfa, services
 from aims.access import Action
+from aims.api_errors import PreconditionFailed, PreconditionRequired
 from aims.api_pagination import Pagination
 from aims.history import versions_of
-from aims.ledger import SignOffConflict
+from aims.limits import JSON_MAX_DEPTH, TEXT_MAX, json_problem, parse_id
 from aims.models import ManagementSystem, RegisterModel, RetirableModel, SignOff
-from aims.services import REASON_MAX, StaleVersionError, StillReferencedError
-
-# --- errors ------------------------------------------------------------------------------
-
-
-class PreconditionRequired(exceptions.APIException):
-    status_code = status.HTTP_428_PRECONDITION_REQUIRED
-    default_detail = (
-        'This change needs an If-Match header with the ETag you read (for example If-Match: "3"), '
-        "so that nobody else's change is overwritten. Nothing was saved."
-    )
-    default_code = "precondition_required"
-
-
-class PreconditionFailed(exceptions.APIException):
-    status_code = status.HTTP_412_PRECONDITION_FAILED
-    default_detail = "The record was changed by someone else since you read it. Nothing was saved: read it again."
-    default_code = "precondition_failed"
-
-
-class StillReferenced(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "still_referenced"
-
-
-def exception_handler(exc: Exception, context: dict) -> Response | None:
-    """Turn service errors into API errors, then let DRF render them."""
-    if isinstance(exc, StillReferencedError):
-        response = drf_exception_handler(StillReferenced(exc.messages[0]), context)
-        if response is not None:
-            response.data["referenced_by"] = exc.references
-        return response
-    if isinstance(exc, DjangoValidationError):
-        detail = serializers.as_serializer_error(exc)
-        if "__all__" in detail:
-            detail[api_settings.NON_FIELD_ERRORS_KEY] = detail.pop("__all__")
-        exc = exceptions.ValidationError(detail)
-    elif isinstance(exc, StaleVersionError | SignOffConflict):
-        exc = PreconditionFailed(str(exc))
-    return drf_exception_handler(exc, context)
-
+from aims.services import REASON_MAX
 
 # --- optimistic concurrency --------------------------------------------------------------
 
@@ -102,14 +59,17 @@ def expected_version(request: Request, current: int) -> int:
     if not header:
         raise PreconditionRequired()
     tag = header.removeprefix("W/").strip().strip('"')
-    if not tag.isdigit():
-        raise PreconditionFailed(f'If-Match must be the ETag of the record (for example "{current}"); got {header}.')
-    if int(tag) != current:
+    version = parse_id(tag)
+    if version is None:
+        raise PreconditionFailed(
+            f'If-Match must be the ETag of the record (for example "{current}"); got {header[:40]}.'
+        )
+    if version != current:
         raise PreconditionFailed(
             f"The record was changed by someone else since you read it (you had version {tag}, it is now "
             f"version {current}). Nothing was saved: read it again, then apply your change."
         )
-    return int(tag)
+    return version
 
 
 def if_match_token(request: Request) -> str:
@@ -197,8 +157,13 @@ DEFAULT_ACCESS_ACTIONS: dict[str, Action] = {
 def access_action(view: Any) -> Action:
     """The ``aims.access`` action a viewset action needs (``view.access_actions`` overrides)."""
     actions = {**DEFAULT_ACCESS_ACTIONS, **getattr(view, "access_actions", {})}
+    name = view.action
+    if name == "metadata":
+        # OPTIONS describes each write the route allows: DRF asks about the object as the
+        # clone of the request with that write's method, so check what that write needs.
+        name = (getattr(view, "action_map", None) or {}).get(view.request.method.lower(), name)
     try:
-        return actions[view.action]
+        return actions[name]
     except KeyError:
         raise ImproperlyConfigured(f"{type(view).__name__}.access_actions has no entry for {view.action!r}") from None
 
@@ -280,7 +245,44 @@ class ChangeReasonMixin(serializers.Serializer):
     )
 
 
-class RegisterSerializer(ChangeReasonMixin, serializers.ModelSerializer):
+class BoundedJSONField(serializers.JSONField):
+    """A JSON value nested at most ``JSON_MAX_DEPTH`` levels, without NUL characters (a 400 otherwise).
+
+    A JSON field sent in a form is parsed here, not by the API's JSON parser, so it needs its
+    own limit; PostgreSQL refuses NUL in ``jsonb``.
+    """
+
+    def to_internal_value(self, data: Any) -> Any:
+        try:
+            value = super().to_internal_value(data)
+        except RecursionError:
+            raise serializers.ValidationError(f"Nested more than {JSON_MAX_DEPTH} levels deep.") from None
+        problem = json_problem(value)
+        if problem:
+            raise serializers.ValidationError(problem)
+        return value
+
+
+class TextLimitsMixin:
+    """A model serializer with bounded input: free text (``TextField``) at most ``TEXT_MAX`` characters, JSON bounded."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.JSONField: BoundedJSONField,
+    }
+
+    def build_standard_field(self, field_name: str, model_field: models.Field) -> tuple[type, dict]:
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if (
+            isinstance(model_field, models.TextField)
+            and issubclass(field_class, serializers.CharField)
+            and not kwargs.get("read_only")
+        ):
+            kwargs.setdefault("max_length", TEXT_MAX)
+        return field_class, kwargs
+
+
+class RegisterSerializer(ChangeReasonMixin, TextLimitsMixin, serializers.ModelSerializer):
     """Base serializer of register rows: scoped relations, fixed management system, same-system links.
 
     Subclasses set ``Meta.model`` and ``Meta.fields = register_fields(...)``. Foreign keys and
@@ -377,9 +379,10 @@ def filter_by_management_system(queryset: QuerySet, request: Request) -> QuerySe
     raw = request.query_params.get("management_system", "").strip()
     if not raw:
         return queryset
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         raise exceptions.ValidationError({"management_system": ["Enter a management system id (a whole number)."]})
-    return queryset.filter(management_system_id=int(raw))
+    ms_id = parse_id(raw)
+    return queryset.filter(management_system_id=ms_id) if ms_id else queryset.none()  # past any id: none
 
 
 class RegisterViewSet(HistoryMixin, viewsets.ModelViewSet):

@@ -31,6 +31,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from aims import access
 from aims.forms import user_label
+from aims.limits import parse_id
 from aims.models import ManagementSystem
 from aims.selectors import active_members
 
@@ -65,8 +66,8 @@ class RegisterFilterSet(django_filters.FilterSet):
         if self.request is None:
             return ManagementSystem.objects.none()
         visible = access.visible_management_systems(self.request.user)
-        raw = str(self.data.get("management_system", "")).strip()
-        return visible.filter(pk=int(raw)) if raw.isdigit() else visible
+        ms_id = parse_id(self.data.get("management_system"))
+        return visible.filter(pk=ms_id) if ms_id else visible
 
     def applied(self) -> dict[str, Any]:
         """The filters that narrow the list, by name (invalid values are left out: the form shows them).

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 
+from aims.limits import cap_text_fields
 from aims.models import ManagementSystem, Membership, Role
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -35,7 +36,7 @@ def _expiry_field() -> forms.DateTimeField:
 
 
 class VersionedFormMixin(forms.Form):
-    """The version the user read (optimistic concurrency) and why they changed it."""
+    """The version the user read (optimistic concurrency) and why they changed it; free text has the shared limit."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     change_reason = forms.CharField(
@@ -49,6 +50,7 @@ class VersionedFormMixin(forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.set_default_reason(self.default_reason)
+        cap_text_fields(self.fields)
 
     def set_default_reason(self, reason: str) -> None:
         """Use this reason when the user gives none, and say so next to the field."""

@@ -57,8 +57,9 @@ class StaleVersionError(Exception):
 
 
 def _reason(reason: str) -> str:
-    reason = " ".join((reason or "").split())
-    return reason[:REASON_MAX]
+    """The reason on one line, without control characters (PostgreSQL refuses NUL), at most REASON_MAX long."""
+    printable = "".join(ch for ch in (reason or "") if ch.isprintable() or ch.isspace())
+    return " ".join(printable.split())[:REASON_MAX]
 
 
 def _stamp(obj: models.Model, *, user: AbstractBaseUser | None, reason: str) -> None:
@@ -151,7 +152,11 @@ def register_delete(
         if references:
             raise StillReferencedError(current, references)
         _stamp(current, user=user, reason=reason)
-        current.delete()
+        try:
+            current.delete()
+        except (models.ProtectedError, models.RestrictedError) as refusal:
+            # A reference made since the check above (or one no finder names): still a refusal, not a crash.
+            raise StillReferencedError(current, references_in(refusal)) from refusal
 
 
 def register_retire(
@@ -189,6 +194,12 @@ def references_to(obj: models.Model, *, limit: int = 5) -> list[str]:
         for child in getattr(obj, name).all():
             found.extend(_related_references(child, limit=limit, skip={type(obj)}))
     return found
+
+
+def references_in(refusal: models.ProtectedError | models.RestrictedError) -> list[str]:
+    """Name the rows the database's on_delete rule says still refer to a record."""
+    rows = refusal.protected_objects if isinstance(refusal, models.ProtectedError) else refusal.restricted_objects
+    return [f"{row._meta.verbose_name} {getattr(row, 'reference', '') or row}" for row in list(rows)[:5]]
 
 
 def _sign_off_references(obj: models.Model) -> list[str]:

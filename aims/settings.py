@@ -202,7 +202,7 @@ REST_FRAMEWORK = {
     ),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
-    "EXCEPTION_HANDLER": "aims.api_common.exception_handler",
+    "EXCEPTION_HANDLER": "aims.api_errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "AIMS register API",
@@ -356,6 +356,22 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "AIMS register <aims@l
 # else the file AIMS_SIGNING_KEY_FILE, generated once on first use like the secret key.
 AIMS_SIGNING_KEY = os.environ.get("AIMS_SIGNING_KEY", "")
 AIMS_SIGNING_KEY_FILE = Path(os.environ.get("AIMS_SIGNING_KEY_FILE", VAR_DIR / "signing_key.pem"))
+
+# --- Bad input and the admin's history (issue 9) -----------------------------------------------
+# The API parses JSON with a size and nesting limit (aims/api_parsers.py); every API error,
+# including Django's own 400/403/404/500, is JSON (aims/errors.py, aims/api_errors.py).
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
+    "aims.api_parsers.JSONParser",
+    "rest_framework.parsers.FormParser",
+    "rest_framework.parsers.MultiPartParser",
+]
+# History is shown in the admin, never reverted from it: a revert would write without the
+# services (no version, no reason). aims.admin.HistoryAdmin also refuses the POST itself.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+# Evidence archives (XLSX, DOCX): refused when their members would expand beyond these.
+EVIDENCE_ZIP_MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+EVIDENCE_ZIP_MAX_RATIO = 100  # uncompressed size / compressed size of any one member
+EVIDENCE_ZIP_MAX_MEMBERS = 10_000
 
 # --- Redis visibility timeout (kept last: it must exceed every hard time limit above) -------
 # Redis redelivers a message not acknowledged within this window; keep it above the longest

@@ -32,3 +32,9 @@ urlpatterns = [
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
 ]
+
+# JSON under /api/, the site's pages elsewhere (aims/errors.py).
+handler400 = "aims.errors.bad_request"
+handler403 = "aims.errors.permission_denied"
+handler404 = "aims.errors.page_not_found"
+handler500 = "aims.errors.server_error"

@@ -29,6 +29,7 @@ from aims.api_common import (
     RetireMixin,
     SignOffRequestSerializer,
     SignOffSerializer,
+    TextLimitsMixin,
     expected_version,
     register_fields,
     step_up,
@@ -90,7 +91,7 @@ class SignedStateMixin(serializers.Serializer):
         return self._annotated(obj).changed_since_signed
 
 
-class TreatmentActionSerializer(serializers.ModelSerializer):
+class TreatmentActionSerializer(TextLimitsMixin, serializers.ModelSerializer):
     id = serializers.IntegerField(required=False, help_text="Keep an action's id to update it in place.")
     owner = MemberField(allow_null=True, required=False)
 
@@ -133,7 +134,7 @@ class RiskSerializer(SignedStateMixin, RegisterSerializer):
         ]  # fmt: skip
 
 
-class ImpactRowSerializer(serializers.ModelSerializer):
+class ImpactRowSerializer(TextLimitsMixin, serializers.ModelSerializer):
     id = serializers.IntegerField(required=False)
     severity = serializers.IntegerField(min_value=1, max_value=5, help_text="1 (very low) to 5 (very high).")
     likelihood = serializers.IntegerField(min_value=1, max_value=5, help_text="1 (very low) to 5 (very high).")

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from aims.limits import TextLimitsFormMixin
 from aims.models import ManagementSystem
 from aims.selectors import owner_candidates
 from assessments.models import (
@@ -46,7 +47,7 @@ def text_to_scale(text: str) -> list[dict[str, str]]:
     return points
 
 
-class CriteriaForm(forms.Form):
+class CriteriaForm(TextLimitsFormMixin, forms.Form):
     """A new version of the risk criteria, starting from the version in force."""
 
     title = forms.CharField(max_length=200, initial="Risk criteria")
@@ -140,7 +141,7 @@ class CriteriaForm(forms.Form):
         }
 
 
-class ImpactCriteriaForm(forms.Form):
+class ImpactCriteriaForm(TextLimitsFormMixin, forms.Form):
     """A new version of the impact criteria: a definition for each rating (ISO/IEC 42005 5.7)."""
 
     SCALES = {
@@ -394,7 +395,7 @@ class ImpactAssessmentForm(RegisterForm):
         return [(legend, [self[name] for name in names]) for legend, names in self.SECTIONS]
 
 
-class ImpactRowForm(forms.ModelForm):
+class ImpactRowForm(TextLimitsFormMixin, forms.ModelForm):
     """One impact: benefit or harm, in which scenario, for whom and how many, rated on the impact criteria."""
 
     id = forms.IntegerField(required=False, widget=forms.HiddenInput)

@@ -98,6 +98,7 @@ class SoAFilterForm(forms.Form):
     as_of = forms.CharField(
         label="As of",
         required=False,
+        max_length=40,
         widget=forms.TextInput(attrs={"placeholder": "YYYY-MM-DD", "inputmode": "numeric"}),
         help_text="A past date (end of that day) or date and time: the SoA exactly as it stood then.",
     )

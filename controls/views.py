@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from aims import access, ledger
 from aims.access import Action
 from aims.history import versions_of
+from aims.limits import parse_id
 from aims.models import ManagementSystem, SignOff
 from aims.pages import open_management_system, open_record, save_or_conflict, sign_off_from_post, signoff_panel
 from controls import exports, selectors, services
@@ -141,7 +142,8 @@ def soa_row_history(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
 def soa_changes(request: HttpRequest, ms_id: int) -> HttpResponse:
     ms = open_management_system(request, ms_id)
     signoffs = SignOff.objects.filter(management_system=ms, kind=SOA).select_related("signer")
-    signoff = signoffs.filter(pk=request.GET.get("since")).first() if request.GET.get("since", "").isdigit() else None
+    since = parse_id(request.GET.get("since"))
+    signoff = signoffs.filter(pk=since).first() if since else None
     signoff = signoff or signoffs.order_by("-sequence").first()
     if signoff is None:
         raise Http404("The Statement of Applicability has not been approved yet.")

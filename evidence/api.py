@@ -14,7 +14,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
@@ -22,6 +22,7 @@ from rest_framework.routers import BaseRouter
 
 from aims.access import Action
 from aims.api_common import RegisterSerializer, RegisterViewSet, ScopedRelatedField, register_fields
+from aims.api_parsers import JSONParser
 from aims.models import ManagementSystem
 from evidence import selectors, services
 from evidence.filters import EvidenceFilterSet

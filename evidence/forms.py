@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.utils import timezone
 
+from aims.limits import TextLimitsFormMixin
 from evidence.linkables import Linkable, linkables
+from evidence.services import validate_evidence_date
 
 
 class LinkChoiceField(forms.ModelMultipleChoiceField):
@@ -20,13 +21,14 @@ class LinkChoiceField(forms.ModelMultipleChoiceField):
         return self.spec.text(obj)
 
 
-class EvidenceForm(forms.Form):
+class EvidenceForm(TextLimitsFormMixin, forms.Form):
     title = forms.CharField(max_length=200)
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     evidence_date = forms.DateField(
         label="Date of the evidence",
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="When the evidence was produced, e.g. the date of the test run or the minutes.",
+        validators=[validate_evidence_date],
     )
     file = forms.FileField(
         required=False,
@@ -55,12 +57,6 @@ class EvidenceForm(forms.Form):
                 help_text=spec.help_text,
             )
         self.fields["file"].help_text += f" At most {_limit_mb()} MB."
-
-    def clean_evidence_date(self):
-        value = self.cleaned_data["evidence_date"]
-        if value > timezone.localdate():
-            raise forms.ValidationError("The evidence date is in the future.")
-        return value
 
     def clean(self):
         data = super().clean()

@@ -9,9 +9,14 @@ from django.db import models
 from aims.models import RegisterModel
 
 
+def evidence_folder(management_system_id: int) -> str:
+    """The storage folder of a management system's evidence files (every file of it is inside)."""
+    return f"evidence/{management_system_id}"
+
+
 def evidence_upload_to(instance: Evidence, filename: str) -> str:
     """Store under a generated name: the user's file name is never part of a path."""
-    return f"evidence/{instance.management_system_id}/{instance.stored_token}.{instance.file_extension}"
+    return f"{evidence_folder(instance.management_system_id)}/{instance.stored_token}.{instance.file_extension}"
 
 
 class Evidence(RegisterModel):

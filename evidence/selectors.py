@@ -17,9 +17,10 @@ from django.utils import timezone
 
 from aims import access
 from aims.access import Action
+from aims.files import open_stored
 from aims.models import ManagementSystem
 from evidence.linkables import Linkable, linkable_for, linkables
-from evidence.models import Evidence, EvidenceDownload, EvidenceLink
+from evidence.models import Evidence, EvidenceDownload, EvidenceLink, evidence_folder
 
 
 def stale_before(today: date | None = None) -> date:
@@ -191,3 +192,12 @@ def evidence_versions(evidence: Evidence) -> list[Evidence]:
 def evidence_downloads(evidence: Evidence, limit: int = 20) -> list[EvidenceDownload]:
     """The latest downloads of an evidence file, with who downloaded it."""
     return list(evidence.downloads.select_related("user")[:limit])
+
+
+def open_evidence_file(evidence: Evidence) -> Any:
+    """Open an evidence file for reading, only from its management system's evidence folder.
+
+    Raises ``aims.files.UnsafeStoredName`` for a stored name outside it, ``FileNotFoundError``
+    when the file is missing.
+    """
+    return open_stored(evidence.file.name, folder=evidence_folder(evidence.management_system_id))

@@ -29,6 +29,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import File
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils import timezone
 
 from aims.models import ManagementSystem
 from aims.services import register_create
@@ -59,6 +60,11 @@ ALLOWED_TYPES = {
     "json": FileType("json", "application/json", "JSON"),
 }
 EXTENSION_ALIASES = {"jpeg": "jpg", "text": "txt", "log": "txt", "md": "txt"}
+MACRO_EXTENSIONS = {"docm", "dotm", "xlsm", "xltm", "xlam", "pptm", "potm", "ppsm", "ppam", "sldm"}
+MACRO_REFUSAL = (
+    "Office files with macros are not accepted: save the document without macros (as .docx or .xlsx) and upload that."
+)
+_RATIO_FLOOR = 1024 * 1024  # members smaller than this expand too little to matter, however well they compress
 ALLOWED_LABEL = "PDF, PNG, JPEG, CSV, XLSX, DOCX, TXT or JSON"
 _OOXML_MAIN = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
@@ -106,6 +112,32 @@ def _read_all(upload: File) -> bytes:
     return data
 
 
+def _check_archive(upload: File) -> None:
+    """Refuse a ZIP-based file with macros, or one whose members would expand beyond the limits (a zip bomb).
+
+    The sizes are those the archive declares; reading a member never yields more than its
+    declared size, so a lying header only shortens what is read.
+    """
+    upload.seek(0)
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, RuntimeError, ValueError):
+        return  # not an archive after all: the type check decides
+    finally:
+        upload.seek(0)
+    if any(m.filename.replace("\\", "/").rsplit("/", 1)[-1].lower() == "vbaproject.bin" for m in members):
+        raise _refuse(MACRO_REFUSAL)
+    if len(members) > settings.EVIDENCE_ZIP_MAX_MEMBERS:
+        raise _refuse(f"The archive holds more than {settings.EVIDENCE_ZIP_MAX_MEMBERS} files; it is not accepted.")
+    limit = settings.EVIDENCE_ZIP_MAX_UNCOMPRESSED_BYTES
+    if sum(m.file_size for m in members) > limit:
+        raise _refuse(f"The file expands to more than {limit / 1048576:.0f} MB when unpacked; it is not accepted.")
+    ratio = settings.EVIDENCE_ZIP_MAX_RATIO
+    if any(m.file_size > _RATIO_FLOOR and m.file_size > ratio * max(m.compress_size, 1) for m in members):
+        raise _refuse(f"A part of the file expands more than {ratio} times when unpacked; it is not accepted.")
+
+
 def _ooxml_type(upload: File) -> str | None:
     """Return 'xlsx' or 'docx' from a ZIP's [Content_Types].xml, or None."""
     upload.seek(0)
@@ -119,6 +151,8 @@ def _ooxml_type(upload: File) -> str | None:
         return None
     finally:
         upload.seek(0)
+    if "macroenabled" in content_types.lower() or "vbaproject" in content_types.lower():
+        raise _refuse(MACRO_REFUSAL)
     for ext, main in _OOXML_MAIN.items():
         if main in content_types:
             return ext
@@ -138,6 +172,8 @@ def _text_type(upload: File, claimed: str) -> str | None:
             json.loads(text)
         except ValueError:
             return None
+        except RecursionError:
+            raise _refuse("The JSON file is nested too deeply to be checked; it is not accepted.") from None
         return "json"
     if claimed == "csv":
         try:
@@ -151,6 +187,11 @@ def _text_type(upload: File, claimed: str) -> str | None:
 def detect_file_type(upload: File, name: str) -> FileType:
     """Decide the file's type from its content; refuse anything outside the allowlist."""
     claimed = _extension_of(name)
+    if claimed in MACRO_EXTENSIONS:
+        raise _refuse(MACRO_REFUSAL)
+    if zipfile.is_zipfile(upload):
+        _check_archive(upload)
+    upload.seek(0)
     kind = filetype.guess(_head(upload))
     detected: str | None = None
     if kind is None:
@@ -189,6 +230,12 @@ def _sha256(upload: File) -> str:
         digest.update(chunk)
     upload.seek(0)
     return digest.hexdigest()
+
+
+def validate_evidence_date(value: date) -> None:
+    """Refuse an evidence date in the future: evidence records what was already produced."""
+    if value > timezone.localdate():
+        raise ValidationError("The evidence date is in the future.", code="future")
 
 
 def _file_fields(upload: File) -> dict[str, Any]:
@@ -253,6 +300,10 @@ def evidence_create(
     ``links`` maps a linkable key (``"ai_systems"``, ``"risks"``, ...) to the records the
     evidence shows; the links are written with the evidence and never change.
     """
+    try:
+        validate_evidence_date(evidence_date)
+    except ValidationError as error:
+        raise ValidationError({"evidence_date": error.messages}) from None
     if upload is None and not url:
         raise ValidationError({"file": ["Upload a file or give a link."]})
     if upload is not None and url:

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from aims import access
 from aims.access import Action
+from aims.files import UnsafeStoredName
 from aims.forms import add_service_errors
 from aims.pages import open_management_system
 from evidence import selectors, services
@@ -137,8 +138,8 @@ def evidence_file_response(evidence: Evidence, *, user, channel: str) -> FileRes
     if evidence.kind != Evidence.Kind.FILE or not evidence.file:
         raise Http404("This evidence is a link, not a file.")
     try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError:
+        handle = selectors.open_evidence_file(evidence)
+    except (FileNotFoundError, UnsafeStoredName):
         raise Http404("The evidence file is missing.") from None
     services.evidence_download_record(evidence=evidence, user=user, channel=channel)
     response = FileResponse(

@@ -23,6 +23,7 @@ from aims import access
 from aims.access import Action
 from aims.api_common import AccessPermission, ManagementSystemField
 from aims.api_pagination import Pagination
+from aims.limits import parse_id
 from packs import selectors, services
 from packs.models import AuditPack, PackDownload
 from packs.views import pack_file_response
@@ -90,8 +91,8 @@ class AuditPackViewSet(
     def get_queryset(self):
         if self.action == "list":
             queryset = selectors.pack_scope(user=self.request.user)
-            raw = self.request.query_params.get("management_system", "")
-            return queryset.filter(management_system_id=int(raw)) if raw.isdigit() else queryset
+            ms_id = parse_id(self.request.query_params.get("management_system"))
+            return queryset.filter(management_system_id=ms_id) if ms_id else queryset
         return access.scope(self.request.user, selectors.pack_all())
 
     @extend_schema(parameters=[MS_QUERY])

@@ -22,12 +22,12 @@ from pathlib import Path
 from types import ModuleType
 from typing import IO, Any
 
-from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from aims import signing
 from aims.pack_sections import PackData
+from evidence.selectors import open_evidence_file
 
 MANIFEST_FORMAT = "aims-pack-manifest/2"
 MANIFEST_NAME = "manifest.json"
@@ -200,7 +200,7 @@ def _add_evidence(archive: zipfile.ZipFile, evidence: Any) -> dict[str, Any]:
     digest = hashlib.sha256()
     path = _evidence_path(evidence)
     size = 0
-    with default_storage.open(evidence.file.name, "rb") as source, archive.open(path, "w") as sink:
+    with open_evidence_file(evidence) as source, archive.open(path, "w") as sink:
         for chunk in iter(lambda: source.read(1 << 16), b""):
             digest.update(chunk)
             size += len(chunk)

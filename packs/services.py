@@ -30,6 +30,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
+from aims.files import confined_path
 from aims.models import ManagementSystem
 from packs.gather import gather_pack
 from packs.models import AuditPack, PackDownload
@@ -385,9 +386,12 @@ def packs_requeue_stuck() -> list[int]:
 
 
 def pack_file_path(pack: AuditPack, part: str) -> Path:
-    """Where a ready pack's PDF or bundle is stored."""
+    """Where a ready pack's PDF or bundle is stored: inside its management system's pack folder, or refused.
+
+    Raises ``aims.files.UnsafeStoredName`` for a stored name that leads outside the folder.
+    """
     name = pack.file_name if part == PackDownload.Part.PDF else pack.bundle_name
-    return Path(settings.AIMS_PACK_DIR) / str(pack.management_system_id) / name
+    return confined_path(Path(settings.AIMS_PACK_DIR) / str(pack.management_system_id), name)
 
 
 def pack_download_record(*, pack: AuditPack, user: AbstractBaseUser, part: str, channel: str = "web") -> PackDownload:

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from aims import signing
 from aims.access import Action
+from aims.files import UnsafeStoredName
 from aims.forms import add_service_errors
 from aims.models import ManagementSystem
 from aims.pages import open_management_system
@@ -102,7 +103,10 @@ def pack_file_response(pack: AuditPack, part: str, *, user, channel: str) -> Fil
     """Serve a ready pack's PDF or bundle as an attachment and record the download."""
     if not pack.is_ready or part not in PackDownload.Part.values:
         raise Http404("This pack is not ready.")
-    path = services.pack_file_path(pack, part)
+    try:
+        path = services.pack_file_path(pack, part)
+    except UnsafeStoredName:
+        raise Http404("The pack file is missing.") from None
     if not path.is_file():
         raise Http404("The pack file is missing.")
     services.pack_download_record(pack=pack, user=user, part=part, channel=channel)

@@ -244,6 +244,12 @@ def decide_soa_row(
     return control_services.applicability_update(row, user=user, expected_version=row.version, reason=reason, **fields)
 
 
+def make_api_token(user, *, name: str = "tests") -> str:
+    """A bearer token of the user's, through the service; returns the raw key (sent as ``Authorization: Bearer``)."""
+    _token, raw = services.api_token_create(user=user, name=name)
+    return raw
+
+
 def make_management_system(*, owner, organisation: str = "Acme Health", name: str = "AIMS") -> ManagementSystem:
     return ManagementSystemFactory(owner=owner, organisation=organisation, name=name)
 
@@ -270,6 +276,7 @@ __all__ = [
     "RiskFactory",
     "ImpactAssessmentFactory",
     "decide_soa_row",
+    "make_api_token",
     "make_management_system",
     "make_ai_system",
     "make_record",

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from aims import services
+from aims.limits import parse_id
 from aims.models import ApiToken
 
 
@@ -19,7 +20,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, token: str, **options: Any) -> None:
         token = token.strip()
         tokens = ApiToken.objects.select_related("user").filter(revoked_at__isnull=True)
-        matches = list(tokens.filter(pk=int(token))) if token.isdigit() else []
+        token_id = parse_id(token)
+        matches = list(tokens.filter(pk=token_id)) if token_id else []
         if not matches and len(token) >= 12:
             matches = list(tokens.filter(prefix=token[:12]))  # a full token works too: its first 12 characters
         elif not matches and len(token) >= 8:

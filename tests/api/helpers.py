@@ -1,0 +1,51 @@
+"""One record of every kind the API serves, in Acme, for tests that walk every endpoint."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aims import ledger
+from aims.models import Membership
+from assessments.signoffs import CRITERIA_APPROVAL
+from controls.models import Applicability, Control
+from packs.models import AuditPack
+from tests.factories import (
+    DatasetRecordFactory,
+    EvidenceFactory,
+    ImpactAssessmentFactory,
+    ModelRecordFactory,
+    RiskFactory,
+    SupplierFactory,
+)
+from tests.packs.helpers import make_ready_pack
+
+
+def one_of_everything(world: Any) -> dict[str, Any]:
+    """Create one row per API resource in Acme (a risk, an impact assessment, evidence, a pack, a sign-off ...)."""
+    acme, officer = world.acme, world.officer
+    assessment = ImpactAssessmentFactory(management_system=acme, user=officer)
+    risk = RiskFactory(management_system=acme, user=officer)
+    signoff = ledger.sign_off(
+        kind=CRITERIA_APPROVAL,
+        subject=risk.criteria,
+        user=world.leader,
+        statement="Approved.",
+        verification="recovery code",
+    )
+    return {
+        "management-systems": acme,
+        "memberships": Membership.objects.filter(management_system=acme, user=world.contributor).get(),
+        "ai-systems": assessment.ai_system,
+        "model-records": ModelRecordFactory(management_system=acme, user=officer),
+        "dataset-records": DatasetRecordFactory(management_system=acme, user=officer),
+        "suppliers": SupplierFactory(management_system=acme, user=officer),
+        "evidence": EvidenceFactory(management_system=acme, user=officer, file_name="bias.pdf"),
+        "risks": risk,
+        "risk-criteria": risk.criteria,
+        "impact-assessments": assessment,
+        "impact-criteria": assessment.impact_criteria,
+        "soa": Applicability.objects.filter(management_system=acme).order_by("pk").first(),
+        "controls": Control.objects.order_by("pk").first(),
+        "sign-offs": signoff,
+        "audit-packs": AuditPack.objects.get(pk=make_ready_pack(world).pk),
+    }
