@@ -2,11 +2,11 @@
 
 The schema is the one the application serves (``/api/schema/``), loaded through its WSGI
 application in this process, so requests see the test database. Each operation gets a
-bounded number of generated requests with a fixed seed: valid and invalid bodies and query
-strings, aimed half at the real records of one management system (with the right
-``If-Match``) and half at whatever ids come up. Each request runs in a savepoint that is
-rolled back, so every example meets the same records. Any 5xx fails the test, naming the
-operation and the request.
+bounded number of generated requests with a fixed seed: two in three at the real records of
+one management system (with the right ``If-Match``; valid bodies name real related records,
+invalid ones are anything the schema rules out), one in three at whatever ids come up. Each
+request runs in a savepoint that is rolled back, so every example meets the same records.
+Any 5xx fails the test with a ``curl`` command that reproduces it.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def related_ids(world: Any, rows: dict[str, Any]) -> dict[str, Any]:
 def _aimed(case: Any, ids: dict[str, Any]) -> Any:
     """The case with the ids in its body replaced by real ones (where the body names any)."""
     if isinstance(case.body, dict):
-        case.body = {key: ids.get(key, value) if key in ids else value for key, value in case.body.items()}
+        case.body = {key: ids.get(key, value) for key, value in case.body.items()}
     return case
 
 
