@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 
-from aims.limits import cap_text_fields
+from aims.limits import TextLimitsFormMixin, cap_text_fields
 from aims.models import ManagementSystem, Membership, Role
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -68,7 +68,7 @@ class ManagementSystemForm(VersionedFormMixin, forms.ModelForm):
         widgets = {"scope_statement": forms.Textarea(attrs={"rows": 8})}
 
 
-class ManagementSystemCreateForm(forms.ModelForm):
+class ManagementSystemCreateForm(TextLimitsFormMixin, forms.ModelForm):
     class Meta:
         model = ManagementSystem
         fields = ["organisation", "name", "scope_statement"]

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from aims import ledger
+from aims.invitations import invitation_create
 from aims.models import Membership
+from aims.services import api_token_create
 from assessments.signoffs import CRITERIA_APPROVAL
 from controls.models import Applicability, Control
 from packs.models import AuditPack
@@ -48,4 +50,13 @@ def one_of_everything(world: Any) -> dict[str, Any]:
         "controls": Control.objects.order_by("pk").first(),
         "sign-offs": signoff,
         "audit-packs": AuditPack.objects.get(pk=make_ready_pack(world).pk),
+        "invitations": invitation_create(
+            management_system=acme,
+            actor=world.owner,
+            email="newcomer@example.org",
+            role="auditor",
+            absolute_url=lambda path: f"http://testserver{path}",
+        ),
+        # The officer's own token: the API shows each member only their own.
+        "api-tokens": api_token_create(user=officer, name="one of everything")[0],
     }
