@@ -39,6 +39,7 @@ from assessments import selectors, services, signoffs
 from assessments.filters import ImpactFilterSet, RiskFilterSet
 from assessments.heatmap import heatmap
 from assessments.models import ImpactAssessment, ImpactCriteria, ImpactRow, Risk, RiskCriteria, TreatmentAction
+from controls.catalog import ANNEX_A
 from controls.models import Control
 
 # --- serializers -------------------------------------------------------------------------
@@ -102,7 +103,9 @@ class TreatmentActionSerializer(TextLimitsMixin, serializers.ModelSerializer):
 
 class RiskSerializer(SignedStateMixin, RegisterSerializer):
     sign_off_kind = signoffs.ACCEPTANCE
-    controls = serializers.PrimaryKeyRelatedField(many=True, required=False, queryset=Control.objects.all())
+    controls = serializers.PrimaryKeyRelatedField(
+        many=True, required=False, queryset=Control.objects.filter(framework__key=ANNEX_A)
+    )
     control_keys = serializers.SlugRelatedField(source="controls", many=True, read_only=True, slug_field="key")
     actions = TreatmentActionSerializer(many=True, required=False)
     criteria_version = serializers.IntegerField(source="criteria.number", read_only=True)

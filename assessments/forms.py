@@ -20,6 +20,7 @@ from assessments.models import (
     RiskCriteria,
     TreatmentAction,
 )
+from controls.catalog import ANNEX_A
 from controls.models import Control
 from registers.forms import RegisterForm, user_label
 from registers.models import AISystem
@@ -238,7 +239,9 @@ class RiskForm(RegisterForm):
         self.fields["ai_systems"].queryset = AISystem.objects.filter(management_system=management_system).order_by(
             "reference"
         )
-        self.fields["controls"].queryset = Control.objects.select_related("area").order_by("position")
+        self.fields["controls"].queryset = (
+            Control.objects.filter(framework__key=ANNEX_A).select_related("area").order_by("position")
+        )
         self.fields["controls"].label = "Annex A controls"
         self.fields["owner"].queryset = owner_candidates(management_system)
         self.fields["owner"].label_from_instance = user_label

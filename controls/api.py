@@ -59,7 +59,19 @@ class ControlSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Control
-        fields = ["id", "framework", "key", "title", "area", "area_title", "objective", "objective_summary"]
+        fields = [
+            "id",
+            "framework",
+            "key",
+            "title",
+            "area",
+            "area_title",
+            "objective",
+            "objective_summary",
+            "summary",
+            "documented_information",
+            "documented_information_what",
+        ]
 
 
 class ApplicabilitySerializer(RegisterSerializer):
@@ -117,7 +129,8 @@ VERIFY_RESPONSE = inline_serializer(
 
 
 class ControlViewSet(viewsets.ReadOnlyModelViewSet):
-    """The control catalog (ISO/IEC 42001 Annex A), in catalog order."""
+    """The requirement catalogues, in order: ISO/IEC 42001 Annex A (``?framework=iso42001-2023-annex-a``) and
+    clauses 4 to 10 (``?framework=iso42001-2023-clauses``), each clause with the documented information it requires."""
 
     serializer_class = ControlSerializer
     permission_classes = [IsAuthenticated]

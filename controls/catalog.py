@@ -1,8 +1,13 @@
-"""Load a control catalog from the project's own data file (used by the data migration).
+"""Load the requirement catalogues from the project's own data files (used by the data migrations).
 
-``catalog_load`` takes the model classes as arguments so the migration can pass its
-historical models; ``catalog_ensure`` reloads the catalog if the tables were emptied
-(a database flush, as transactional tests do), so SoA rows can always be created.
+Two catalogues of ISO/IEC 42001:2023 share one model: Annex A (the 38 controls of the
+Statement of Applicability) and clauses 4 to 10 (the management system requirements, each
+with the documented information it requires). Findings, nonconformities and audit scopes
+refer to either with one kind of reference (a ``Control``).
+
+The loaders take the model classes as arguments so migrations can pass their historical
+models; ``catalog_ensure`` reloads what is missing if the tables were emptied (a database
+flush, as transactional tests do), so SoA rows can always be created.
 """
 
 from __future__ import annotations
@@ -13,7 +18,9 @@ from typing import Any
 import yaml
 
 DATA = Path(__file__).resolve().parent / "data" / "iso42001-annex-a.yaml"
+CLAUSES_DATA = Path(__file__).resolve().parent / "data" / "iso42001-clauses.yaml"
 ANNEX_A = "iso42001-2023-annex-a"
+CLAUSES = "iso42001-2023-clauses"
 
 
 def catalog_load(framework_model: Any, area_model: Any, objective_model: Any, control_model: Any) -> int:
@@ -49,9 +56,40 @@ def catalog_load(framework_model: Any, area_model: Any, objective_model: Any, co
     return len(data["controls"])
 
 
+def clauses_load(framework_model: Any, area_model: Any, control_model: Any) -> int:
+    """Create or update clauses 4 to 10 (with the documented information each requires); return their number."""
+    data = yaml.safe_load(CLAUSES_DATA.read_text(encoding="utf-8"))
+    framework, _ = framework_model.objects.update_or_create(
+        key=CLAUSES,
+        defaults={"name": "ISO/IEC 42001:2023 clauses 4 to 10", "source": f"controls/data/{CLAUSES_DATA.name}"},
+    )
+    areas = {}
+    for position, group in enumerate(data["groups"], start=1):
+        areas[group["id"]], _ = area_model.objects.update_or_create(
+            framework=framework, key=group["id"], defaults={"title": group["title"], "position": position}
+        )
+    for position, clause in enumerate(data["clauses"], start=1):
+        control_model.objects.update_or_create(
+            framework=framework,
+            key=clause["id"],
+            defaults={
+                "area": areas[clause["group"]],
+                "objective": None,
+                "title": clause["title"],
+                "summary": clause.get("summary", ""),
+                "documented_information": clause.get("di", ""),
+                "documented_information_what": clause.get("di_what", ""),
+                "position": position,
+            },
+        )
+    return len(data["clauses"])
+
+
 def catalog_ensure() -> None:
-    """Load Annex A if its controls are missing."""
+    """Load Annex A and the clauses if they are missing."""
     from controls.models import Control, ControlArea, ControlObjective, Framework
 
     if not Control.objects.filter(framework__key=ANNEX_A).exists():
         catalog_load(Framework, ControlArea, ControlObjective, Control)
+    if not Control.objects.filter(framework__key=CLAUSES).exists():
+        clauses_load(Framework, ControlArea, Control)

@@ -64,7 +64,16 @@ class ControlObjective(models.Model):
 
 
 class Control(models.Model):
-    """One control of a catalog, such as A.6.2.8 (event logging)."""
+    """One requirement of a catalog: an Annex A control such as A.6.2.8 (event logging), or a clause such as 9.2.2.
+
+    Findings, nonconformities and audit scopes refer to clauses and controls alike, through this one model.
+    """
+
+    class DocumentedInformation(models.TextChoices):
+        NOT_STATED = "", "Not stated"
+        NONE = "none", "None required by the clause itself"
+        MAINTAIN = "maintain", "Maintained (kept current as a document)"
+        RETAIN = "retain", "Retained (kept as a record)"
 
     framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="controls")
     area = models.ForeignKey(ControlArea, on_delete=models.PROTECT, related_name="controls")
@@ -74,6 +83,13 @@ class Control(models.Model):
     key = models.CharField("control id", max_length=20)
     title = models.CharField(max_length=300)
     position = models.PositiveIntegerField(default=0)
+    summary = models.TextField(
+        blank=True, help_text="A short paraphrase written for this register, not the standard's text."
+    )
+    documented_information = models.CharField(
+        max_length=10, choices=DocumentedInformation.choices, blank=True, default=""
+    )
+    documented_information_what = models.CharField("documented information required", max_length=300, blank=True)
 
     class Meta:
         ordering = ["framework", "position"]

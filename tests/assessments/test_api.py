@@ -17,7 +17,7 @@ from tests.kit import second_factor
 def test_officer_creates_a_scored_risk_with_controls_and_actions(world, client_as):
     make_criteria(world.acme, world.officer)
     system = make_ai_system(world.acme, user=world.officer)
-    controls = list(Control.objects.order_by("position")[:2])
+    controls = list(Control.objects.filter(framework__key="iso42001-2023-annex-a").order_by("position")[:2])
     body = {
         "management_system": world.acme.pk, "title": "Drift", "source": "ml_specific", "description": "Model drifts",
         "likelihood": 4, "consequence": 3, "residual_likelihood": 2, "residual_consequence": 2, "ai_systems": [system.pk],
@@ -37,7 +37,7 @@ def test_officer_creates_a_scored_risk_with_controls_and_actions(world, client_a
 def test_stale_update_is_refused_with_412_and_history_shows_the_control_change(world, client_as):
     risk = make_risk(world.acme, world.officer)
     client = client_as("officer")
-    control = Control.objects.order_by("position").first()
+    control = Control.objects.filter(framework__key="iso42001-2023-annex-a").order_by("position").first()
     ok = client.patch(
         f"/api/v1/risks/{risk.pk}/",
         {"controls": [control.pk]},

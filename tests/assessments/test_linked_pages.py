@@ -15,7 +15,7 @@ from tests.kit import assert_constant_queries, get_ok
 
 
 def test_soa_rows_show_their_linked_risks_in_a_constant_number_of_queries(world, client_as):
-    a, b = Control.objects.order_by("position")[:2]
+    a, b = Control.objects.filter(framework__key="iso42001-2023-annex-a").order_by("position")[:2]
     first = make_risk(world.acme, world.officer, controls=[a])
     soa = get_ok(client_as("auditor"), reverse("controls:soa", args=[world.acme.pk]))
     assert first.reference in soa().content.decode()
