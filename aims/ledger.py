@@ -74,7 +74,7 @@ from django.db import models, transaction
 from django.http import Http404
 from django.utils import timezone
 
-from aims import access, signing
+from aims import access, services, signing
 from aims.access import Action
 from aims.models import ManagementSystem, SignOff
 
@@ -465,8 +465,6 @@ def needs_job_title(user: AbstractBaseUser, management_system: ManagementSystem)
 
 
 def _signer_title(user: AbstractBaseUser, management_system: ManagementSystem, job_title: str) -> str:
-    from aims import services  # services import the ledger's neighbours; imported late to keep the module light
-
     membership = access.membership_for(user, management_system.pk)
     if membership is None:  # superusers outside the organisation: no title to record
         return " ".join((job_title or "").split())

@@ -242,6 +242,23 @@ def sign_off_from_post(
     return None, form, conflict
 
 
+def sign_off_page(
+    request: HttpRequest,
+    kind: str,
+    subject: Any,
+    *,
+    done_url: str,
+    template: str,
+    context: Callable[[SignOffForm, str | None], dict[str, Any]],
+) -> HttpResponse:
+    """The POST of a record's sign-off panel: signed, back to ``done_url``; else the record's page again
+    with the bound form (400) or the version that stands now (409). ``context(form, conflict)`` builds that page."""
+    response, form, conflict = sign_off_from_post(request, kind, subject, done_url=done_url)
+    if response is not None:
+        return response
+    return render(request, template, context(form, conflict), status=409 if conflict else 400)
+
+
 def _signed_message(kind: str, subject: Any, signoff: SignOff) -> str:
     spec = ledger.signable(kind)
     if isinstance(subject, ManagementSystem) or not hasattr(subject, "reference"):

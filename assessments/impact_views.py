@@ -23,7 +23,7 @@ from aims.pages import (
     open_record,
     removal_verb,
     save_or_conflict,
-    sign_off_from_post,
+    sign_off_page,
     signoff_panel,
 )
 from assessments import selectors, services, signoffs
@@ -103,11 +103,14 @@ def impact_history(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
 def impact_approve(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     assessment = _assessment(request, ms_id, pk, Action.VIEW)
     done_url = reverse("assessments:impact_detail", args=[assessment.management_system_id, pk])
-    response, form, conflict = sign_off_from_post(request, signoffs.APPROVAL, assessment, done_url=done_url)
-    if response is not None:
-        return response
-    context = _context(request, assessment, form=form, conflict=conflict)
-    return render(request, "assessments/impact_detail.html", context, status=409 if conflict else 400)
+    return sign_off_page(
+        request,
+        signoffs.APPROVAL,
+        assessment,
+        done_url=done_url,
+        template="assessments/impact_detail.html",
+        context=lambda form, conflict: _context(request, assessment, form=form, conflict=conflict),
+    )
 
 
 @login_required
@@ -253,13 +256,14 @@ def impact_criteria_detail(request: HttpRequest, ms_id: int, pk: int) -> HttpRes
 def impact_criteria_approve(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     criteria = open_record(request, selectors.impact_criteria_queryset(user=request.user), ms_id, pk)
     done_url = reverse("assessments:impact_criteria_detail", args=[criteria.management_system_id, criteria.pk])
-    response, form, conflict = sign_off_from_post(
-        request, signoffs.IMPACT_CRITERIA_APPROVAL, criteria, done_url=done_url
+    return sign_off_page(
+        request,
+        signoffs.IMPACT_CRITERIA_APPROVAL,
+        criteria,
+        done_url=done_url,
+        template="assessments/impact_criteria_detail.html",
+        context=lambda form, conflict: _criteria_context(request, criteria, form=form, conflict=conflict),
     )
-    if response is not None:
-        return response
-    context = _criteria_context(request, criteria, form=form, conflict=conflict)
-    return render(request, "assessments/impact_criteria_detail.html", context, status=409 if conflict else 400)
 
 
 @login_required

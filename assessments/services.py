@@ -43,9 +43,25 @@ ROW_FIELDS = ImpactRow.editable_fields
 # --- risk criteria ---------------------------------------------------------------------
 
 
+def _current_version(model: Any, management_system: ManagementSystem, *, lock: bool = False) -> Any:
+    """The highest version of a versioned criteria model (risk or impact criteria) of the management system."""
+    rows = model.objects.select_for_update() if lock else model.objects
+    return rows.filter(management_system=management_system).order_by("-number").first()
+
+
+def _new_version(model: Any, *, management_system: ManagementSystem, user: Any, reason: str, **fields: Any) -> Any:
+    """Put the next version of a criteria model in force; earlier versions stay as they were."""
+    with transaction.atomic():
+        latest = _current_version(model, management_system, lock=True)
+        number = (latest.number if latest else 0) + 1
+        return register_create(
+            model, management_system=management_system, user=user, reason=reason, number=number, **fields
+        )
+
+
 def current_criteria(*, management_system: ManagementSystem) -> RiskCriteria | None:
     """Return the management system's criteria in force (the highest version), if any."""
-    return RiskCriteria.objects.filter(management_system=management_system).order_by("-number").first()
+    return _current_version(RiskCriteria, management_system)
 
 
 def risk_criteria_create(
@@ -56,17 +72,7 @@ def risk_criteria_create(
     **fields: Any,
 ) -> RiskCriteria:
     """Put a new version of the risk criteria in force; earlier versions stay as they were."""
-    with transaction.atomic():
-        latest = (
-            RiskCriteria.objects.select_for_update()
-            .filter(management_system=management_system)
-            .order_by("-number")
-            .first()
-        )
-        number = (latest.number if latest else 0) + 1
-        return register_create(
-            RiskCriteria, management_system=management_system, user=user, reason=reason, number=number, **fields
-        )
+    return _new_version(RiskCriteria, management_system=management_system, user=user, reason=reason, **fields)
 
 
 def risk_criteria_update(
@@ -371,7 +377,7 @@ def impact_assessment_reassess(
 
 def current_impact_criteria(*, management_system: ManagementSystem) -> ImpactCriteria | None:
     """The management system's impact criteria in force (the highest version), if any."""
-    return ImpactCriteria.objects.filter(management_system=management_system).order_by("-number").first()
+    return _current_version(ImpactCriteria, management_system)
 
 
 def impact_criteria_create(
@@ -379,24 +385,10 @@ def impact_criteria_create(
     management_system: ManagementSystem,
     user: AbstractBaseUser | None,
     reason: str = "New criteria version",
-    **fields,
+    **fields: Any,
 ) -> ImpactCriteria:
     """Put a new version of the impact criteria in force; earlier versions stay as they were."""
-    with transaction.atomic():
-        latest = (
-            ImpactCriteria.objects.select_for_update()
-            .filter(management_system=management_system)
-            .order_by("-number")
-            .first()
-        )
-        return register_create(
-            ImpactCriteria,
-            management_system=management_system,
-            user=user,
-            reason=reason,
-            number=(latest.number if latest else 0) + 1,
-            **fields,
-        )
+    return _new_version(ImpactCriteria, management_system=management_system, user=user, reason=reason, **fields)
 
 
 def impact_criteria_ensure_default(

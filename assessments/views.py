@@ -23,7 +23,7 @@ from aims.pages import (
     open_record,
     removal_verb,
     save_or_conflict,
-    sign_off_from_post,
+    sign_off_page,
     signoff_panel,
 )
 from assessments import scoring, selectors, services, signoffs
@@ -90,11 +90,14 @@ def _criteria_context(request: HttpRequest, criteria: RiskCriteria, *, form=None
 def criteria_approve(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     criteria = open_record(request, selectors.criteria_queryset(user=request.user), ms_id, pk)
     done_url = reverse("assessments:criteria_detail", args=[criteria.management_system_id, criteria.pk])
-    response, form, conflict = sign_off_from_post(request, signoffs.CRITERIA_APPROVAL, criteria, done_url=done_url)
-    if response is not None:
-        return response
-    context = _criteria_context(request, criteria, form=form, conflict=conflict)
-    return render(request, "assessments/criteria_detail.html", context, status=409 if conflict else 400)
+    return sign_off_page(
+        request,
+        signoffs.CRITERIA_APPROVAL,
+        criteria,
+        done_url=done_url,
+        template="assessments/criteria_detail.html",
+        context=lambda form, conflict: _criteria_context(request, criteria, form=form, conflict=conflict),
+    )
 
 
 @login_required
@@ -204,11 +207,14 @@ def risk_history(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
 def risk_accept(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     risk = _risk(request, ms_id, pk, Action.VIEW)
     done_url = reverse("assessments:risk_detail", args=[risk.management_system_id, risk.pk])
-    response, form, conflict = sign_off_from_post(request, signoffs.ACCEPTANCE, risk, done_url=done_url)
-    if response is not None:
-        return response
-    context = _risk_context(request, risk, form=form, conflict=conflict)
-    return render(request, "assessments/risk_detail.html", context, status=409 if conflict else 400)
+    return sign_off_page(
+        request,
+        signoffs.ACCEPTANCE,
+        risk,
+        done_url=done_url,
+        template="assessments/risk_detail.html",
+        context=lambda form, conflict: _risk_context(request, risk, form=form, conflict=conflict),
+    )
 
 
 @transaction.atomic
