@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "registers",
     "assessments",
     "controls",
+    "improvement",
     "packs.apps.PacksConfig",
     "csp",  # Content-Security-Policy; its decorators relax it for one view (issue 9)
 ]

@@ -1,0 +1,1 @@
+"""The improvement registers are written through their services; the admin only reads them."""

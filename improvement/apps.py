@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+
+
+class ImprovementConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "improvement"
+    verbose_name = "Internal audits, nonconformities and incidents"
+
+    def ready(self) -> None:
+        from improvement.audits import setup as audits
+        from improvement.incidents import setup as incidents
+        from improvement.nonconformities import setup as nonconformities
+
+        audits.register()
+        nonconformities.register()
+        incidents.register()
+        from improvement import pack
+
+        pack.register()

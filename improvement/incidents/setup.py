@@ -1,0 +1,7 @@
+"""Wiring of the incidents register family into the kit (sign-off kinds, evidence links, panels)."""
+
+from __future__ import annotations
+
+
+def register() -> None:
+    """Called from ImprovementConfig.ready()."""

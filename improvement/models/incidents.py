@@ -1,0 +1,177 @@
+"""AI incidents and concerns (A.3.3, A.8.3, A.8.4): the record, its timeline and reporting obligations."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from aims.history import RegisterHistory
+from aims.models import RegisterModel, RetirableModel
+from assessments.models import ImpactAssessment, Risk
+from registers.models import AISystem, ModelRecord
+
+
+class Incident(RetirableModel):
+    """An AI incident or concern (INC): what happened, to whom, what was told, and where it led."""
+
+    reference_prefix = "INC"
+    owned_children = ("timeline", "obligations")
+    editable_fields = (
+        "title", "description", "ai_systems", "model_record", "model_version", "occurred_at", "detected_at",
+        "channel", "incident_type", "severity", "possibly_serious", "people_affected", "harm",
+        "user_communication", "owner",
+    )  # fmt: skip
+    retire_verb = "Withdraw"
+    retired_label = "Withdrawn"
+
+    class Channel(models.TextChoices):
+        STAFF_CONCERN = "staff_concern", "Staff concern"
+        EXTERNAL_REPORT = "external_report", "External report"
+        MONITORING_ALERT = "monitoring_alert", "Monitoring alert"
+        SUPPLIER_NOTICE = "supplier_notice", "Supplier notice"
+        COMPLAINT = "complaint", "Complaint"
+        GATEWAY = "gateway", "AI gateway"
+
+    class Type(models.TextChoices):
+        MALFUNCTION = "malfunction", "Malfunction"
+        UNEXPECTED = "unexpected_behaviour", "Unexpected behaviour"
+        DRIFT = "drift", "Drift"
+        MISUSE = "misuse", "Misuse"
+        DATA = "data", "Data"
+        SECURITY = "security", "Security"
+        FAIRNESS = "fairness_harm", "Fairness harm"
+        PRIVACY = "privacy", "Privacy"
+        SAFETY = "safety", "Safety"
+
+    class Severity(models.TextChoices):
+        LOW = "low", "Low"
+        MEDIUM = "medium", "Medium"
+        HIGH = "high", "High"
+        CRITICAL = "critical", "Critical"
+
+    class Status(models.TextChoices):
+        REPORTED = "reported", "Reported"
+        TRIAGED = "triaged", "Triaged"
+        RESOLVED = "resolved", "Resolved"
+        CLOSED = "closed", "Closed"
+
+    class Outcome(models.TextChoices):
+        PENDING = "", "Not triaged yet"
+        NONCONFORMITY = "nonconformity", "Nonconformity raised"
+        RISK = "risk", "Risk raised or updated"
+        REASSESSMENT = "reassessment", "Impact assessment marked for re-assessment"
+        NONE = "none", "No further action"
+
+    title = models.CharField(max_length=200)
+    description = models.TextField()
+    ai_systems = models.ManyToManyField(AISystem, blank=True, related_name="+", verbose_name="AI systems")
+    model_record = models.ForeignKey(
+        ModelRecord, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="model"
+    )
+    model_version = models.CharField(max_length=100, blank=True)
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    detected_at = models.DateTimeField(default=timezone.now)
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
+    )
+    anonymous = models.BooleanField(default=False, editable=False, help_text="The reporter asked not to be named.")
+    channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.STAFF_CONCERN)
+    incident_type = models.CharField("type", max_length=30, choices=Type.choices, default=Type.UNEXPECTED)
+    severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.MEDIUM)
+    possibly_serious = models.BooleanField(
+        "possibly serious",
+        default=False,
+        help_text="It may be a serious incident under a reporting regime: leadership decides whether to report.",
+    )
+    people_affected = models.PositiveIntegerField(null=True, blank=True)
+    harm = models.TextField(blank=True, help_text="The harm to people, groups or society, if any.")
+    user_communication = models.TextField(
+        "communication to users", blank=True, help_text="What was told to users and affected people, and when."
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.REPORTED, editable=False)
+    outcome = models.CharField(
+        "triage outcome", max_length=20, choices=Outcome.choices, blank=True, default=Outcome.PENDING, editable=False
+    )
+    outcome_reason = models.TextField(blank=True, editable=False)
+    outcome_risk = models.ForeignKey(
+        Risk, on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="+"
+    )
+    outcome_impact_assessment = models.ForeignKey(
+        ImpactAssessment, on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="+"
+    )
+    report_decision = models.CharField(
+        max_length=20,
+        blank=True,
+        editable=False,
+        choices=[("report", "Report"), ("do_not_report", "Do not report")],
+        help_text="Leadership's decision for a possibly serious incident (signed).",
+    )
+    report_decision_reason = models.TextField(blank=True, editable=False)
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    _history_m2m_fields = ["ai_systems"]
+
+    class Meta(RegisterModel.Meta):
+        verbose_name = "incident"
+
+
+class TimelineEntry(models.Model):
+    """One entry of an incident's append-only timeline."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="timeline")
+    at = models.DateTimeField(default=timezone.now)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    text = models.TextField()
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["incident", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.text[:60]}"
+
+
+class ReportingObligation(models.Model):
+    """A regime's reporting obligation for an incident, with its computed deadline (rules file)."""
+
+    editable_fields = ("submitted_on", "submission_reference", "waived_reason")
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="obligations")
+    regime = models.CharField(max_length=60, help_text="The key of the regime in the rules file.")
+    regime_title = models.CharField(max_length=200)
+    authority = models.CharField(max_length=200, blank=True)
+    deadline = models.DateTimeField()
+    submitted_on = models.DateTimeField(null=True, blank=True)
+    submission_reference = models.CharField(max_length=200, blank=True)
+    waived_reason = models.TextField(blank=True)
+    history = RegisterHistory()
+
+    class Meta:
+        ordering = ["incident", "deadline", "pk"]
+        constraints = [models.UniqueConstraint(fields=["incident", "regime"], name="improvement_obligation_once")]
+
+    def __str__(self) -> str:
+        return f"{self.regime_title} by {self.deadline:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_settled(self) -> bool:
+        return self.submitted_on is not None or bool(self.waived_reason.strip())
+
+    @property
+    def is_overdue(self) -> bool:
+        return not self.is_settled and self.deadline < timezone.now()
+
+
+class IncidentUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Incident, on_delete=models.CASCADE)
+
+
+class IncidentGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Incident, on_delete=models.CASCADE)
