@@ -384,6 +384,7 @@ def _read_ncs(data: PackData) -> NonconformityRegister:
     for nc in ncs:
         nc.closure = closures[nc.id]
         nc.overdue_actions = [a for a in nc.action_list if a.overdue_as_of]
+        nc.actions_settled = sum(1 for a in nc.action_list if a.status not in CorrectiveAction.OPEN)
     return NonconformityRegister(ncs=ncs, actions=actions, reviews=reviews)
 
 

@@ -38,11 +38,9 @@ def rendered_pdf(world, **kw) -> str:
     return pdf_text(pack_file_path(pack, "pdf").read_bytes())
 
 
-def nc_record(text: str, reference: str) -> str:
-    """The full record of one NC in a Stage 2 pack: from its heading to the next record's."""
-    start = text.index(
-        f"{reference} ", text.index("Nonconformities and corrective actions", text.index("Contents") + 100)
-    )
+def nc_record(text: str, nc) -> str:
+    """The full record of one NC in a Stage 2 pack: its card, from its heading on."""
+    start = text.index(f"{nc.reference} {nc.title} State ")
     return text[start : start + 2500]
 
 
@@ -59,7 +57,7 @@ def test_an_nc_closed_now_shows_open_in_a_pack_dated_before_the_closure_and_clos
     early = rendered_pdf(world, kind=AuditPack.Kind.STAGE2, as_of=before_closure)
     late = rendered_pdf(world, kind=AuditPack.Kind.STAGE2, as_of=timezone.now())
 
-    early_record, late_record = nc_record(early, nc.reference), nc_record(late, nc.reference)
+    early_record, late_record = nc_record(early, nc), nc_record(late, nc)
     assert "State Open" in early_record and "Closed" not in early_record.split("Closure", 1)[0]
     assert "Not closed by" in early_record.split("Closure", 1)[1]
     assert "State Closed" in late_record and "closed " in late_record
@@ -127,6 +125,6 @@ def test_an_incident_shows_its_timeline_and_obligations_as_they_stood_and_hides_
     assert "I saw it twice this week." in early and "Authority informed" not in early
     assert "1 reporting obligation overdue" in early and "MSA-2026-17" not in early
     assert "Authority informed by phone." in late and "MSA-2026-17" in late and "obligation overdue" not in late
-    record = late[late.index("INC-001 Concern about triage") :]
+    record = late[late.index("INC-001 Concern about triage Status") :]
     assert "Anonymous" in record and "contributor" not in record.split("Reporting obligations")[0]
     assert "Anonymous I saw it twice this week." in record
