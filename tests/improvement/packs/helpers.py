@@ -211,7 +211,7 @@ def improvement_loop(world, *, signed: bool = True) -> dict[str, Any]:
     make_finding(world, audit, title="Audit evidence filed late", finding_type="observation")
     sign_if(pack.REPORT_SIGNATURE, audit)
     make_audit(world, programme, title="Audit of operation (clause 8)", scope=("8.2", "8.4"), checks=(("8.2", ""),),
-               status="planned", conclusion="")  # fmt: skip
+               status="planned", conclusion="", independence_override="The only auditor trained on clause 8 owns RISK-002.")  # fmt: skip
     overdue = make_nc(world, title="Supplier agreement lacks AI terms", grade="minor", source="management_review",
                       keys=("A.10.3",), root_cause="No AI clause in the procurement template.")  # fmt: skip
     make_action(
