@@ -92,11 +92,13 @@ class Nonconformity(RetirableModel):
     )
     document_changes = models.TextField("documents revised", blank=True)
     training_given = models.TextField(blank=True)
-    state = models.CharField(max_length=30, choices=State.choices, default=State.OPEN, editable=False)
+    # Written only by the services of the transition table (never by a form or the API), but
+    # "editable" so that history's field-level diffs show each change of state and analysis.
+    state = models.CharField(max_length=30, choices=State.choices, default=State.OPEN)
     iteration = models.PositiveSmallIntegerField(
-        default=1, editable=False, help_text="Counts the analyses: a 'not effective' review starts another."
+        "analysis", default=1, help_text="Counts the analyses: a 'not effective' review starts another."
     )
-    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(null=True, blank=True)
 
     _history_m2m_fields = ["requirements", "ai_systems", "risks_reassessed", "soa_changes", "impact_assessments"]
 

@@ -68,6 +68,16 @@ def _steps(request: HttpRequest, nc: Nonconformity, bound: TransitionForm | None
     return steps
 
 
+def _unshown_errors(bound: TransitionForm | None, nc: Nonconformity) -> list[str]:
+    """The refusal of a step the page offers no form for (a state it cannot go to now)."""
+    if bound is None or not bound.errors:
+        return []
+    offered = {step.target for step, _blockers in workflow.next_steps(nc)}
+    if bound.data.get("to") in offered:
+        return []
+    return [message for messages in bound.errors.values() for message in messages]
+
+
 def _actions_by_iteration(request: HttpRequest, nc: Nonconformity) -> list[tuple[int, list[CorrectiveAction]]]:
     editable = access.editable_ids(request.user, CorrectiveAction, nc.management_system)
     groups: dict[int, list[CorrectiveAction]] = {}
@@ -114,6 +124,7 @@ def nc_context(
         "can_add_action": access.can(request.user, Action.CREATE, ms) and not nc.is_closed and not nc.is_retired,
         "can_plan_review": can_edit and nc.state in services.REVIEWABLE and not nc.is_retired,
         "steps": _steps(request, nc, transition),
+        "transition_refusal": _unshown_errors(transition, nc),
         "action_groups": _actions_by_iteration(request, nc),
         "reviews": reviews,
         "signoff": panel,
