@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -91,17 +92,23 @@ class Nonconformity(RetirableModel):
     )
     document_changes = models.TextField("documents revised", blank=True)
     training_given = models.TextField(blank=True)
-    state = models.CharField(max_length=30, choices=State.choices, default=State.OPEN, editable=False)
+    # Written only by the services of the transition table (never by a form or the API), but
+    # "editable" so that history's field-level diffs show each change of state and analysis.
+    state = models.CharField(max_length=30, choices=State.choices, default=State.OPEN)
     iteration = models.PositiveSmallIntegerField(
-        default=1, editable=False, help_text="Counts the analyses: a 'not effective' review starts another."
+        "analysis", default=1, help_text="Counts the analyses: a 'not effective' review starts another."
     )
-    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(null=True, blank=True)
 
     _history_m2m_fields = ["requirements", "ai_systems", "risks_reassessed", "soa_changes", "impact_assessments"]
 
     class Meta(RegisterModel.Meta):
         verbose_name = "nonconformity"
         verbose_name_plural = "nonconformities"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state == self.State.CLOSED
 
 
 class CorrectiveAction(RegisterModel):
@@ -127,9 +134,24 @@ class CorrectiveAction(RegisterModel):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNED)
     cancel_reason = models.CharField("reason for cancelling", max_length=300, blank=True)
     completed_on = models.DateField("completed on", null=True, blank=True)
+    iteration = models.PositiveSmallIntegerField(
+        default=1, editable=False, help_text="The nonconformity's analysis this action answers."
+    )
 
     class Meta(RegisterModel.Meta):
         verbose_name = "corrective action"
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        if self.status == self.Status.CANCELLED and not self.cancel_reason.strip():
+            errors["cancel_reason"] = "Say why the action is cancelled."
+        if self.status == self.Status.DONE and self.completed_on is None:
+            errors["completed_on"] = "Give the date the action was completed."
+        if self.completed_on is not None and self.completed_on > timezone.localdate():
+            errors["completed_on"] = "The completion date cannot be in the future."
+        if errors:
+            raise ValidationError(errors)
 
     def __str__(self) -> str:
         return f"{self.reference} {self.description[:60]}".strip()
