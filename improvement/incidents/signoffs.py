@@ -14,6 +14,7 @@ sign the decision on them alone; they record an override reason, shown with the 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 from django.urls import reverse
@@ -30,13 +31,21 @@ FACT_FIELDS = tuple(
 
 
 def _rows(incident: Incident) -> list[Any]:
-    """The incident's history rows, newest first, with their AI system links."""
-    return list(incident.history.order_by("-history_date", "-history_id").prefetch_related("ai_systems"))
+    """The incident's history rows, newest first, each with the AI systems it linked (two queries)."""
+    rows = list(incident.history.order_by("-history_date", "-history_id"))
+    link_model = Incident.history.model.ai_systems.model  # the versioned links of the history rows
+    linked: dict[int, list[int]] = defaultdict(list)
+    for history_id, system_id in link_model._default_manager.filter(
+        history_id__in=[row.history_id for row in rows]
+    ).values_list("history_id", "aisystem_id"):
+        linked[history_id].append(system_id)
+    for row in rows:
+        row.linked_systems = tuple(sorted(linked[row.history_id]))
+    return rows
 
 
 def _facts(row: Any, names: tuple[str, ...]) -> tuple[Any, ...]:
-    systems = tuple(sorted(link.aisystem_id for link in row.ai_systems.all()))
-    return (*(getattr(row, name) for name in names), systems)
+    return (*(getattr(row, name) for name in names), row.linked_systems)
 
 
 def decision_versions(incident: Incident) -> list[Any]:
