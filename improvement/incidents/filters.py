@@ -17,7 +17,7 @@ OPEN = "open"
 WITHDRAWN = "withdrawn"
 ALL = "all"
 STATUS_CHOICES = [
-    (OPEN, "Open (not closed or withdrawn)"),
+    (OPEN, "Open"),
     *Incident.Status.choices,
     (WITHDRAWN, "Withdrawn"),
     (ALL, "All"),

@@ -129,7 +129,7 @@ class TriageForm(TextLimitsFormMixin, forms.Form):
         help_text="Kept with the incident and in its history; required for every outcome.",
     )
     requirements = forms.ModelMultipleChoiceField(
-        label="Requirements not met (for a nonconformity)",
+        label="Requirements not met",
         queryset=Control.objects.none(),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 10}),
@@ -140,10 +140,10 @@ class TriageForm(TextLimitsFormMixin, forms.Form):
     )
     nc_grade = forms.ChoiceField(label="Grade", choices=Nonconformity.Grade.choices, initial=Nonconformity.Grade.MINOR)
     risk = forms.ModelChoiceField(
-        label="Risk raised or updated", queryset=Risk.objects.none(), required=False, empty_label="Choose a risk…"
+        label="Risk", queryset=Risk.objects.none(), required=False, empty_label="Choose a risk…"
     )
     impact_assessment = forms.ModelChoiceField(
-        label="Impact assessment to re-assess",
+        label="Impact assessment",
         queryset=ImpactAssessment.objects.none(),
         required=False,
         empty_label="Choose an impact assessment…",
@@ -159,6 +159,9 @@ class TriageForm(TextLimitsFormMixin, forms.Form):
         current = {"management_system": management_system, "retired_at__isnull": True}
         self.fields["risk"].queryset = Risk.objects.filter(**current).order_by("reference")
         self.fields["impact_assessment"].queryset = ImpactAssessment.objects.filter(**current).order_by("reference")
+        for name in ("requirements", "risk", "impact_assessment"):
+            self.fields[name].required_note = "needed for this outcome"
+        self.fields["nc_title"].required_note = "optional"
 
 
 class TransitionForm(TextLimitsFormMixin, forms.Form):

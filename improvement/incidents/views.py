@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from aims import access, mfa
@@ -222,7 +223,9 @@ def _decision_errors(exc: ValidationError) -> ValidationError:
 
 def _form_page(request: HttpRequest, ms: Any, incident: Incident | None) -> HttpResponse:
     instance = copy.copy(incident) if incident else None
-    initial = {"version": incident.version} if incident else {}
+    initial = (
+        {"version": incident.version} if incident else {"detected_at": timezone.now().replace(second=0, microsecond=0)}
+    )
     form = IncidentForm(request.POST or None, instance=instance, initial=initial, management_system=ms)
     conflict = None
     if request.method == "POST" and form.is_valid():
