@@ -8,7 +8,7 @@ from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from aims.history import RegisterHistory
-from aims.models import RegisterModel, RetirableModel
+from aims.models import AppendOnlyError, RegisterModel, RetirableModel
 from assessments.models import ImpactAssessment, Risk
 from registers.models import AISystem, ModelRecord
 
@@ -20,9 +20,17 @@ class Incident(RetirableModel):
     owned_children = ("timeline", "obligations")
     editable_fields = (
         "title", "description", "ai_systems", "model_record", "model_version", "occurred_at", "detected_at",
-        "channel", "incident_type", "severity", "possibly_serious", "people_affected", "harm",
+        "channel", "incident_type", "severity", "possibly_serious", "death_possible", "widespread_infringement",
+        "critical_infrastructure_disruption", "personal_data_breach", "people_affected", "harm",
         "user_communication", "owner",
     )  # fmt: skip
+    # What the regimes of the reporting rules file may ask about (improvement/data/reporting_rules.yaml).
+    harm_flags = (
+        "death_possible",
+        "widespread_infringement",
+        "critical_infrastructure_disruption",
+        "personal_data_breach",
+    )
     retire_verb = "Withdraw"
     retired_label = "Withdrawn"
 
@@ -85,6 +93,24 @@ class Incident(RetirableModel):
         default=False,
         help_text="It may be a serious incident under a reporting regime: leadership decides whether to report.",
     )
+    death_possible = models.BooleanField(
+        "a death may have been caused", default=False, help_text="The incident may have caused a person's death."
+    )
+    widespread_infringement = models.BooleanField(
+        "widespread infringement",
+        default=False,
+        help_text="Rights of people in several countries, or of very many people, may have been infringed.",
+    )
+    critical_infrastructure_disruption = models.BooleanField(
+        "critical infrastructure disrupted",
+        default=False,
+        help_text="A serious and irreversible disruption of the management or operation of critical infrastructure.",
+    )
+    personal_data_breach = models.BooleanField(
+        "personal data breach",
+        default=False,
+        help_text="Personal data were destroyed, lost, altered, disclosed or accessed without authorisation.",
+    )
     people_affected = models.PositiveIntegerField(null=True, blank=True)
     harm = models.TextField(blank=True, help_text="The harm to people, groups or society, if any.")
     user_communication = models.TextField(
@@ -119,9 +145,45 @@ class Incident(RetirableModel):
     class Meta(RegisterModel.Meta):
         verbose_name = "incident"
 
+    @property
+    def is_open(self) -> bool:
+        return self.status != self.Status.CLOSED and not self.is_retired
+
+    @property
+    def is_triaged(self) -> bool:
+        return bool(self.outcome)
+
+    @property
+    def needs_decision(self) -> bool:
+        """A possibly serious incident still waiting for leadership's signed decision to report or not."""
+        return self.possibly_serious and not self.report_decision and self.is_open
+
+    @property
+    def overdue_obligations(self) -> list[ReportingObligation]:
+        """Reporting obligations past their deadline and neither submitted nor waived (prefetch ``obligations``)."""
+        return [obligation for obligation in self.obligations.all() if obligation.is_overdue]
+
+    @property
+    def unsettled_obligations(self) -> list[ReportingObligation]:
+        return [obligation for obligation in self.obligations.all() if not obligation.is_settled]
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """The timeline is append-only: bulk updates and deletes are refused."""
+
+    def update(self, **kwargs):
+        raise AppendOnlyError("An incident's timeline is append-only: entries cannot be changed.")
+
+    def delete(self):
+        raise AppendOnlyError("An incident's timeline is append-only: entries cannot be deleted.")
+
 
 class TimelineEntry(models.Model):
-    """One entry of an incident's append-only timeline."""
+    """One entry of an incident's append-only timeline: added, never changed or deleted (admin included).
+
+    ``author`` is who wrote it, or whose action the register noted (``automatic``); None for an
+    anonymous concern. ``at`` is when the event happened, ``recorded_at`` when it was written.
+    """
 
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="timeline")
     at = models.DateTimeField(default=timezone.now)
@@ -129,13 +191,28 @@ class TimelineEntry(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     text = models.TextField()
+    automatic = models.BooleanField(
+        default=False, help_text="Written by the register for a step of the handling (triage, status, decision)."
+    )
     recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["incident", "at", "pk"]
+        verbose_name = "timeline entry"
+        verbose_name_plural = "timeline entries"
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.text[:60]}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("An incident's timeline is append-only: an entry cannot be changed once written.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("An incident's timeline is append-only: an entry cannot be deleted.")
 
 
 class ReportingObligation(models.Model):
@@ -146,11 +223,16 @@ class ReportingObligation(models.Model):
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="obligations")
     regime = models.CharField(max_length=60, help_text="The key of the regime in the rules file.")
     regime_title = models.CharField(max_length=200)
+    legal_reference = models.CharField(max_length=100, blank=True, help_text="The article the regime rests on.")
     authority = models.CharField(max_length=200, blank=True)
     deadline = models.DateTimeField()
+    deadline_basis = models.CharField(
+        max_length=300, blank=True, help_text="How the deadline was computed, from the rules file."
+    )
     submitted_on = models.DateTimeField(null=True, blank=True)
     submission_reference = models.CharField(max_length=200, blank=True)
     waived_reason = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
     history = RegisterHistory()
 
     class Meta:
@@ -167,6 +249,11 @@ class ReportingObligation(models.Model):
     @property
     def is_overdue(self) -> bool:
         return not self.is_settled and self.deadline < timezone.now()
+
+    @property
+    def was_late(self) -> bool:
+        """Submitted after its deadline."""
+        return self.submitted_on is not None and self.submitted_on > self.deadline
 
 
 class IncidentUserObjectPermission(UserObjectPermissionBase):
