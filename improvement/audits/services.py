@@ -688,14 +688,19 @@ def finding_withdraw(
     return withdrawn
 
 
+def finding_references(record: Any) -> list[str]:
+    """A finding that raised a nonconformity is referred to by it (it is withdrawn, never deleted)."""
+    if isinstance(record, Finding) and record.nonconformity_id:
+        return [f"nonconformity {record.nonconformity.reference} (raised by it)"]
+    return []
+
+
 def finding_delete(
     finding: Finding, *, user: AbstractBaseUser | None, expected_version: int | None, reason: str = "Deleted"
 ) -> None:
     """Delete a finding that raised no nonconformity and nothing refers to; its history stays."""
     with transaction.atomic():
-        current = Finding.objects.select_related("nonconformity", "audit").get(pk=finding.pk)
-        if current.nonconformity_id:
-            raise StillReferencedError(current, [f"nonconformity {current.nonconformity.reference} (raised by it)"])
+        current = Finding.objects.select_related("audit").get(pk=finding.pk)
         audit = current.audit
         register_delete(current, user=user, expected_version=expected_version, reason=reason)
         _touch_audit(audit, user, f"Finding {current.reference} deleted")
