@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from aims.services import StillReferencedError
-from improvement.audits import services, signoffs
+from improvement.audits import rules, services, signoffs
 from improvement.models import Finding, InternalAudit, Nonconformity
 from tests.factories import make_ai_system
 from tests.improvement.audits.helpers import clause, finding_fields, make_audit, reportable_audit, sign_report
@@ -111,16 +111,18 @@ def test_a_contributor_outside_the_audit_team_cannot_record_findings(world, clie
     audit = make_audit(world)
     url = reverse("improvement:finding_create", args=[world.acme.pk])
     assert client_as("contributor").get(url).status_code == 403
+    assert not rules.may_record_finding(world.contributor, world.acme, audit)
     with pytest.raises(PermissionDenied):
-        finding_views_check(world, audit)
+        api_create_as_contributor(world, audit)
     assert not Finding.objects.exists()
 
 
-def finding_views_check(world, audit):
-    from improvement.audits import rules
+def api_create_as_contributor(world, audit):
+    from improvement.audits.api import FindingViewSet
 
-    if not rules.may_record_finding(world.contributor, world.acme, audit):
-        raise PermissionDenied
+    FindingViewSet().create_object(
+        management_system=world.acme, user=world.contributor, reason="x", data=finding_fields(audit=audit)
+    )
 
 
 def test_the_finding_page_links_its_nonconformity(world, client_as):
