@@ -207,22 +207,28 @@ def signoff_form(request: HttpRequest, kind: str, subject: Any, data: Any = None
 
 
 def sign_off_from_post(
-    request: HttpRequest, kind: str, subject: Any, *, done_url: str
+    request: HttpRequest, kind: str, subject: Any, *, done_url: str, sign: Callable[..., SignOff] | None = None
 ) -> tuple[HttpResponse | None, SignOffForm, str | None]:
     """Handle a sign-off form: (redirect, form, None) when signed, else (None, bound form, conflict message).
 
     The signer confirms, states, and steps up (a second factor, or a password where none is
     required); the last editor of what is signed also says why they sign it themselves.
+    ``sign(subject, **signing)`` replaces ``ledger.sign_off`` for a sign-off that also moves
+    its subject along (an approval that makes a draft approved), in one transaction.
     """
     ledger.require_may_sign(kind, request.user, subject)  # 404/403 before anything else is judged
     form = signoff_form(request, kind, subject, request.POST)
     conflict = None
+    if sign is None:
+
+        def sign(subject: Any, **signing: Any) -> SignOff:
+            return ledger.sign_off(kind=kind, subject=subject, **signing)
+
     if form.is_valid():
         data = form.cleaned_data
         try:
-            signoff = ledger.sign_off(
-                kind=kind,
-                subject=subject,
+            signoff = sign(
+                subject,
                 user=request.user,
                 statement=data["statement"],
                 verification=lambda: mfa.verify_step_up(request.user, data["second_factor"]),
@@ -250,10 +256,12 @@ def sign_off_page(
     done_url: str,
     template: str,
     context: Callable[[SignOffForm, str | None], dict[str, Any]],
+    sign: Callable[..., SignOff] | None = None,
 ) -> HttpResponse:
     """The POST of a record's sign-off panel: signed, back to ``done_url``; else the record's page again
-    with the bound form (400) or the version that stands now (409). ``context(form, conflict)`` builds that page."""
-    response, form, conflict = sign_off_from_post(request, kind, subject, done_url=done_url)
+    with the bound form (400) or the version that stands now (409). ``context(form, conflict)`` builds that page;
+    ``sign`` is as for ``sign_off_from_post``."""
+    response, form, conflict = sign_off_from_post(request, kind, subject, done_url=done_url, sign=sign)
     if response is not None:
         return response
     return render(request, template, context(form, conflict), status=409 if conflict else 400)
@@ -263,5 +271,8 @@ def _signed_message(kind: str, subject: Any, signoff: SignOff) -> str:
     spec = ledger.signable(kind)
     if isinstance(subject, ManagementSystem) or not hasattr(subject, "reference"):
         return f"{spec.label}: signed (sign-off #{signoff.sequence})."
-    version = type(subject)._default_manager.filter(pk=subject.pk).values_list("version", flat=True).first()
+    # The version signed, which a transition made with the signature (draft to approved) does not change.
+    version = ledger.signed_record_version(signoff, subject) or (
+        type(subject)._default_manager.filter(pk=subject.pk).values_list("version", flat=True).first()
+    )
     return f"You {spec.done_label.lower()} version {version} of {subject.reference} (sign-off #{signoff.sequence})."

@@ -64,6 +64,16 @@ class Coverage:
     def clause_rows(self) -> list[CoverageRow]:
         return [row for row in self.rows if row.kind == "clause"]
 
+    @property
+    def covered_clauses(self) -> int:
+        """How many clause rows are planned or audited within the cycle."""
+        return sum(1 for row in self.clause_rows if not row.gap)
+
+    @property
+    def table(self) -> list[tuple[CoverageRow, list[int]]]:
+        """Each row with its number of planned items per quarter, in the order of ``quarters`` (for a page)."""
+        return [(row, [row.cells.get(quarter, 0) for quarter in self.quarters]) for row in self.rows]
+
 
 def coverage_matrix(
     *,

@@ -32,8 +32,8 @@ class Migration(migrations.Migration):
                 ('retired_at', models.DateTimeField(blank=True, editable=False, null=True)),
                 ('retired_reason', models.CharField(blank=True, editable=False, max_length=300, verbose_name='reason for retiring')),
                 ('title', models.CharField(max_length=200)),
-                ('period_start', models.DateField(verbose_name='cycle starts')),
-                ('period_end', models.DateField(verbose_name='cycle ends')),
+                ('period_start', models.DateField(blank=True, null=True, verbose_name='cycle starts')),
+                ('period_end', models.DateField(blank=True, null=True, verbose_name='cycle ends')),
                 ('objectives', models.TextField(blank=True)),
                 ('criteria', models.TextField(blank=True, help_text='What audits are judged against (the standard, our procedures).')),
                 ('method', models.TextField(blank=True, help_text='How audits are performed: interviews, sampling, remote or on site.')),
@@ -133,8 +133,8 @@ class Migration(migrations.Migration):
                 ('retired_at', models.DateTimeField(blank=True, editable=False, null=True)),
                 ('retired_reason', models.CharField(blank=True, editable=False, max_length=300, verbose_name='reason for retiring')),
                 ('title', models.CharField(max_length=200)),
-                ('period_start', models.DateField(verbose_name='cycle starts')),
-                ('period_end', models.DateField(verbose_name='cycle ends')),
+                ('period_start', models.DateField(blank=True, null=True, verbose_name='cycle starts')),
+                ('period_end', models.DateField(blank=True, null=True, verbose_name='cycle ends')),
                 ('objectives', models.TextField(blank=True)),
                 ('criteria', models.TextField(blank=True, help_text='What audits are judged against (the standard, our procedures).')),
                 ('method', models.TextField(blank=True, help_text='How audits are performed: interviews, sampling, remote or on site.')),
@@ -573,6 +573,7 @@ class Migration(migrations.Migration):
             name='HistoricalAuditCheck',
             fields=[
                 ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('version', models.PositiveIntegerField(default=1, editable=False)),
                 ('tested', models.TextField(blank=True, verbose_name='what was tested')),
                 ('sample', models.TextField(blank=True, help_text='The records sampled, by reference (AIS-001, RISK-004 ...).')),
                 ('result', models.CharField(blank=True, choices=[('', 'No result yet'), ('conforming', 'Conforming'), ('nonconformity', 'Nonconformity'), ('observation', 'Observation'), ('opportunity', 'Opportunity for improvement'), ('not_sampled', 'Not sampled')], default='', max_length=20)),
@@ -602,6 +603,7 @@ class Migration(migrations.Migration):
             name='AuditCheck',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('version', models.PositiveIntegerField(default=1, editable=False)),
                 ('tested', models.TextField(blank=True, verbose_name='what was tested')),
                 ('sample', models.TextField(blank=True, help_text='The records sampled, by reference (AIS-001, RISK-004 ...).')),
                 ('result', models.CharField(blank=True, choices=[('', 'No result yet'), ('conforming', 'Conforming'), ('nonconformity', 'Nonconformity'), ('observation', 'Observation'), ('opportunity', 'Opportunity for improvement'), ('not_sampled', 'Not sampled')], default='', max_length=20)),
@@ -611,6 +613,30 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['audit', 'requirement__framework', 'requirement__position', 'pk'],
+            },
+        ),
+        migrations.CreateModel(
+            name='InternalAuditGroupObjectPermission',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('content_object', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='improvement.internalaudit')),
+                ('group', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='auth.group')),
+                ('permission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='auth.permission')),
+            ],
+            options={
+                'abstract': False,
+            },
+        ),
+        migrations.CreateModel(
+            name='InternalAuditUserObjectPermission',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('content_object', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='improvement.internalaudit')),
+                ('permission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='auth.permission')),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
+            ],
+            options={
+                'abstract': False,
             },
         ),
         migrations.CreateModel(
@@ -895,6 +921,14 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='auditcheck',
             constraint=models.UniqueConstraint(fields=('audit', 'requirement'), name='improvement_check_once_per_requirement'),
+        ),
+        migrations.AlterUniqueTogether(
+            name='internalauditgroupobjectpermission',
+            unique_together={('group', 'permission', 'content_object')},
+        ),
+        migrations.AlterUniqueTogether(
+            name='internalaudituserobjectpermission',
+            unique_together={('user', 'permission', 'content_object')},
         ),
         migrations.AddConstraint(
             model_name='nonconformity',

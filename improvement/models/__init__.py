@@ -9,6 +9,8 @@ from improvement.models.audits import (
     AuditProgramme,
     Finding,
     InternalAudit,
+    InternalAuditGroupObjectPermission,
+    InternalAuditUserObjectPermission,
     ProgrammeItem,
 )
 from improvement.models.incidents import (
@@ -38,6 +40,8 @@ __all__ = [
     "IncidentGroupObjectPermission",
     "IncidentUserObjectPermission",
     "InternalAudit",
+    "InternalAuditGroupObjectPermission",
+    "InternalAuditUserObjectPermission",
     "Nonconformity",
     "ProgrammeItem",
     "ReportingObligation",

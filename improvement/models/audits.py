@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from aims.history import RegisterHistory
 from aims.models import RegisterModel, RetirableModel
 from controls.models import Control
 from registers.models import AISystem
+
+QUARTER = re.compile(r"\d{4}-Q[1-4]")
 
 
 class AuditProgramme(RetirableModel):
@@ -28,8 +34,8 @@ class AuditProgramme(RetirableModel):
         CLOSED = "closed", "Closed"
 
     title = models.CharField(max_length=200)
-    period_start = models.DateField("cycle starts")
-    period_end = models.DateField("cycle ends")
+    period_start = models.DateField("cycle starts", null=True, blank=True)
+    period_end = models.DateField("cycle ends", null=True, blank=True)
     objectives = models.TextField(blank=True)
     criteria = models.TextField(blank=True, help_text="What audits are judged against (the standard, our procedures).")
     method = models.TextField(
@@ -53,6 +59,11 @@ class AuditProgramme(RetirableModel):
     class Meta(RegisterModel.Meta):
         verbose_name = "audit programme"
 
+    def clean(self) -> None:
+        super().clean()
+        if self.period_start and self.period_end and self.period_end < self.period_start:
+            raise ValidationError({"period_end": "The cycle ends after it starts."})
+
 
 class ProgrammeItem(models.Model):
     """One planned audit of the programme: a requirement, an AI system or a process, in a quarter."""
@@ -72,8 +83,19 @@ class ProgrammeItem(models.Model):
         ordering = ["planned_quarter", "pk"]
 
     def __str__(self) -> str:
-        subject = self.requirement or self.ai_system or self.process
-        return f"{subject} in {self.planned_quarter}"
+        return f"{self.subject} in {self.planned_quarter}"
+
+    @property
+    def subject(self) -> str:
+        return str(self.requirement or self.ai_system or self.process)
+
+    def clean(self) -> None:
+        super().clean()
+        chosen = [bool(self.requirement_id), bool(self.ai_system_id), bool((self.process or "").strip())]
+        if sum(chosen) != 1:
+            raise ValidationError("Plan one thing per row: a requirement, an AI system or a process.")
+        if not QUARTER.fullmatch(self.planned_quarter or ""):
+            raise ValidationError({"planned_quarter": "Give the quarter as year and quarter, for example 2026-Q3."})
 
 
 class InternalAudit(RetirableModel):
@@ -126,6 +148,43 @@ class InternalAudit(RetirableModel):
     class Meta(RegisterModel.Meta):
         verbose_name = "internal audit"
 
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        if self.lead_auditor_id and self.external_lead_name.strip():
+            errors["external_lead_name"] = "Name one lead auditor: a member, or an external auditor, not both."
+        if self.external_lead_name.strip() and not self.external_lead_firm.strip():
+            errors["external_lead_firm"] = "Give the external lead auditor's firm."
+        if self.external_lead_firm.strip() and not self.external_lead_name.strip():
+            errors["external_lead_name"] = "Give the external lead auditor's name (or leave the firm empty)."
+        for start, end in (("planned_start", "planned_end"), ("actual_start", "actual_end")):
+            first, last = getattr(self, start), getattr(self, end)
+            if first and last and last < first:
+                errors[end] = "The audit ends after it starts."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def has_lead(self) -> bool:
+        return bool(self.lead_auditor_id or self.external_lead_name.strip())
+
+    @property
+    def lead_is_external(self) -> bool:
+        return not self.lead_auditor_id and bool(self.external_lead_name.strip())
+
+    @property
+    def lead_display(self) -> str:
+        if self.lead_auditor_id:
+            user = self.lead_auditor
+            return user.get_full_name() or user.get_username()
+        if self.external_lead_name.strip():
+            return (
+                f"{self.external_lead_name} ({self.external_lead_firm})"
+                if self.external_lead_firm
+                else self.external_lead_name
+            )
+        return ""
+
 
 class AuditCheck(models.Model):
     """What was tested for one requirement in scope, on which sample, and the result."""
@@ -141,6 +200,7 @@ class AuditCheck(models.Model):
         NOT_SAMPLED = "not_sampled", "Not sampled"
 
     audit = models.ForeignKey(InternalAudit, on_delete=models.CASCADE, related_name="checks")
+    version = models.PositiveIntegerField(default=1, editable=False)
     requirement = models.ForeignKey(Control, on_delete=models.PROTECT, related_name="+")
     tested = models.TextField("what was tested", blank=True)
     sample = models.TextField(blank=True, help_text="The records sampled, by reference (AIS-001, RISK-004 ...).")
@@ -156,6 +216,11 @@ class AuditCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.requirement.key}: {self.get_result_display()}"
+
+    @property
+    def is_recorded(self) -> bool:
+        """Whether anything was recorded on the check (it then outlives a change of scope)."""
+        return bool(self.result or self.tested.strip() or self.sample.strip() or self.notes.strip())
 
 
 class Finding(RetirableModel):
@@ -209,3 +274,18 @@ class Finding(RetirableModel):
     @property
     def is_nonconformity(self) -> bool:
         return self.finding_type in self.NONCONFORMING
+
+    def clean(self) -> None:
+        super().clean()
+        if self.source == self.Source.INTERNAL_AUDIT and not self.audit_id:
+            raise ValidationError({"audit": "Name the internal audit the finding comes from."})
+        if self.audit_id and self.source != self.Source.INTERNAL_AUDIT:
+            raise ValidationError({"audit": "Only a finding of an internal audit names an internal audit."})
+
+
+class InternalAuditUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(InternalAudit, on_delete=models.CASCADE)
+
+
+class InternalAuditGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(InternalAudit, on_delete=models.CASCADE)

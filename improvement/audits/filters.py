@@ -1,0 +1,73 @@
+"""Filters of the audit programmes, internal audits and findings, shared by the pages and the API lists."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from aims.filters import (
+    ANY,
+    MemberFilter,
+    RecordChoiceFilter,
+    RegisterFilterSet,
+    SearchFilter,
+    StatusFilter,
+    YesNoFilter,
+)
+from improvement.models import AuditProgramme, Finding, InternalAudit
+from registers.models import AISystem
+
+
+class ProgrammeFilterSet(RegisterFilterSet):
+    """Audit programmes: search, state and owner."""
+
+    q = SearchFilter("title", "reference", "objectives")
+    state = django_filters.ChoiceFilter(
+        field_name="status", label="State", choices=AuditProgramme.Status.choices, empty_label=ANY
+    )
+    owner = MemberFilter(label="Owner")
+    status = StatusFilter()
+
+
+def _has_lead() -> Q:
+    return Q(lead_auditor__isnull=False) | ~Q(external_lead_name="")
+
+
+class AuditFilterSet(RegisterFilterSet):
+    """Internal audits: search, programme, state, lead auditor, AI system in scope, lead named."""
+
+    q = SearchFilter("title", "reference", "criteria", "conclusion")
+    programme = RecordChoiceFilter(AuditProgramme, label="Programme")
+    state = django_filters.ChoiceFilter(
+        field_name="status", label="State", choices=InternalAudit.Status.choices, empty_label=ANY
+    )
+    lead = MemberFilter(field_name="lead_auditor", label="Lead auditor")
+    system = RecordChoiceFilter(AISystem, label="AI system in scope", method="filter_system")
+    has_lead = YesNoFilter(_has_lead, label="Lead auditor named")
+    status = StatusFilter()
+
+    def filter_system(self, queryset: QuerySet[InternalAudit], name: str, value: AISystem) -> QuerySet[InternalAudit]:
+        links = InternalAudit.scope_ai_systems.through.objects.filter(internalaudit=OuterRef("pk"), aisystem=value)
+        return queryset.filter(Exists(links))
+
+
+def _raised_nonconformity() -> Q:
+    return Q(nonconformity__isnull=False)
+
+
+class FindingFilterSet(RegisterFilterSet):
+    """Findings: search, type, source, audit, AI system, whether it raised a nonconformity."""
+
+    q = SearchFilter("title", "reference", "found_statement")
+    type = django_filters.ChoiceFilter(
+        field_name="finding_type", label="Type", choices=Finding.Type.choices, empty_label=ANY
+    )
+    source = django_filters.ChoiceFilter(label="Source", choices=Finding.Source.choices, empty_label=ANY)
+    audit = RecordChoiceFilter(InternalAudit, label="Internal audit")
+    system = RecordChoiceFilter(AISystem, label="AI system", method="filter_system")
+    raised = YesNoFilter(_raised_nonconformity, label="Raised a nonconformity")
+    status = StatusFilter()
+
+    def filter_system(self, queryset: QuerySet[Finding], name: str, value: AISystem) -> QuerySet[Finding]:
+        links = Finding.ai_systems.through.objects.filter(finding=OuterRef("pk"), aisystem=value)
+        return queryset.filter(Exists(links))
