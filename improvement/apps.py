@@ -17,3 +17,6 @@ class ImprovementConfig(AppConfig):
         from improvement import pack
 
         pack.register()
+        from aims import hooks
+
+        hooks.register_demo_step("improvement.demo", order=40)
