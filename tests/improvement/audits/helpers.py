@@ -43,7 +43,12 @@ def make_programme(ms, user, *, items=None, **fields: Any) -> AuditProgramme:
 
 def approve(programme: AuditProgramme, leader, **extra: Any):
     return services.programme_approve(
-        programme, user=leader, statement="Approved.", verification="password", expected_version=programme.version, **extra
+        programme,
+        user=leader,
+        statement="Approved.",
+        verification="password",
+        expected_version=programme.version,
+        **extra,
     )
 
 

@@ -46,7 +46,9 @@ def test_a_team_member_who_owns_the_soa_row_of_a_control_in_scope_is_refused(wor
     row = Applicability.objects.get(management_system=world.acme, control__key="A.6.2.8")
     with pytest.raises(ValidationError) as refused:
         make_audit(world, requirements=("A.6.2.8",), team=[world.contributor])
-    assert refused.value.message_dict["team"][0].startswith(f"contributor owns {row.reference} (the SoA row of A.6.2.8)")
+    assert refused.value.message_dict["team"][0].startswith(
+        f"contributor owns {row.reference} (the SoA row of A.6.2.8)"
+    )
 
 
 def test_an_auditor_who_owns_a_risk_or_a_treatment_action_linked_to_the_scope_is_refused(world):
@@ -76,7 +78,9 @@ def test_an_auditor_who_owns_a_corrective_action_of_an_nc_on_the_scope_is_refuse
         management_system=world.acme, user=world.officer, title="No programme", source="monitoring",
         requirements=[clause("9.2.2")], nature="Never approved.",
     )  # fmt: skip
-    action = CorrectiveAction(management_system=world.acme, nonconformity=nc, description="Approve it", owner=world.contributor)
+    action = CorrectiveAction(
+        management_system=world.acme, nonconformity=nc, description="Approve it", owner=world.contributor
+    )
     action.reference = "CA-001"
     action.save()
     with pytest.raises(ValidationError, match=f"CA-001 \\(a corrective action of {nc.reference}\\)"):
@@ -292,7 +296,9 @@ def test_an_audit_with_findings_or_sign_offs_is_withdrawn_not_deleted(world):
     audit = reportable_audit(world)
     sign_report(audit, world.contributor)
     with pytest.raises(ValidationError, match="sign-off"):
-        services.internal_audit_delete(audit, user=world.officer, expected_version=InternalAudit.objects.get(pk=audit.pk).version)
+        services.internal_audit_delete(
+            audit, user=world.officer, expected_version=InternalAudit.objects.get(pk=audit.pk).version
+        )
     assert InternalAudit.objects.filter(pk=audit.pk).exists()
 
 

@@ -61,14 +61,20 @@ def test_an_internal_audit_finding_names_its_audit(world):
 
 def test_an_observation_upgraded_to_minor_raises_its_nonconformity_then(world):
     finding = create(world, finding_type="observation")
-    finding = services.finding_update(finding, user=world.officer, expected_version=finding.version, finding_type="minor")
-    assert finding.nonconformity.grade == "minor" and finding.nonconformity.source_detail == f"Finding {finding.reference}"
+    finding = services.finding_update(
+        finding, user=world.officer, expected_version=finding.version, finding_type="minor"
+    )
+    assert (
+        finding.nonconformity.grade == "minor" and finding.nonconformity.source_detail == f"Finding {finding.reference}"
+    )
 
 
 def test_the_type_of_a_finding_that_raised_a_nonconformity_does_not_change(world):
     finding = create(world, finding_type="minor")
     with pytest.raises(ValidationError, match="grade is managed on the nonconformity"):
-        services.finding_update(finding, user=world.officer, expected_version=finding.version, finding_type="observation")
+        services.finding_update(
+            finding, user=world.officer, expected_version=finding.version, finding_type="observation"
+        )
     assert Finding.objects.get(pk=finding.pk).finding_type == "minor"
 
 
@@ -103,7 +109,9 @@ def test_the_audit_team_records_findings_on_their_audit_only(world, client_as):
     finding = Finding.objects.get()
     assert finding.audit == mine and finding.nonconformity is not None
     edit = reverse("improvement:finding_edit", args=[world.acme.pk, finding.pk])
-    assert client.post(edit, {**data, "audit": mine.pk, "title": "Gap 2", "version": finding.version}).status_code == 302
+    assert (
+        client.post(edit, {**data, "audit": mine.pk, "title": "Gap 2", "version": finding.version}).status_code == 302
+    )
     assert Finding.objects.get().title == "Gap 2"
 
 

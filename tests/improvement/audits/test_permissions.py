@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
 from django.urls import reverse
 
 from aims import services as aims_services
@@ -204,11 +203,15 @@ def audit_data(audit: InternalAudit, **extra: Any) -> dict[str, Any]:
 def act(client, world, persona: str, action: str, r: Records):
     user = world.users[persona]
     if action == "create_programme":
-        return client.post(reverse("improvement:programme_create", args=[r.programme.management_system_id]), programme_data(r))
+        return client.post(
+            reverse("improvement:programme_create", args=[r.programme.management_system_id]), programme_data(r)
+        )
     if action == "edit_programme":
         return client.post(url("programme_edit", r.draft), programme_data(r, version=r.draft.version))
     if action == "approve":
-        return client.post(url("programme_approve", r.draft), sign_data(signoffs.PROGRAMME_APPROVAL, r.draft, signer=user))
+        return client.post(
+            url("programme_approve", r.draft), sign_data(signoffs.PROGRAMME_APPROVAL, r.draft, signer=user)
+        )
     if action == "activate":
         data = {"activate-version": r.programme.version, "activate-reason": "Cycle starts"}
         return client.post(url("programme_activate", r.programme), data)
@@ -219,7 +222,13 @@ def act(client, world, persona: str, action: str, r: Records):
         return client.post(url("audit_edit", r.audit), audit_data(r.audit))
     if action == "record_check":
         check = r.audit.checks.get()
-        data = {"tested": "Minutes", "sample": "IAP-001", "result": "observation", "notes": "", "version": check.version}
+        data = {
+            "tested": "Minutes",
+            "sample": "IAP-001",
+            "result": "observation",
+            "notes": "",
+            "version": check.version,
+        }
         return client.post(url("check_edit", r.audit, check.pk), data)
     if action == "record_finding":
         data = {

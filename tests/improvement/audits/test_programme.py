@@ -139,7 +139,9 @@ def test_activate_and_close_are_versions_with_a_reason_and_not_changes_of_what_w
     assert programme.status == AuditProgramme.Status.ACTIVE
     assert programme.history.order_by("-history_id").first().history_change_reason == "Activated: Cycle starts"
     assert not signoffs.annotate_signed([programme], signoffs.PROGRAMME_APPROVAL)[0].changed_since_signed
-    programme = services.programme_close(programme, user=world.officer, expected_version=programme.version, reason="End")
+    programme = services.programme_close(
+        programme, user=world.officer, expected_version=programme.version, reason="End"
+    )
     assert programme.status == AuditProgramme.Status.CLOSED
 
 
@@ -161,7 +163,9 @@ def test_a_draft_is_neither_activated_nor_closed(world):
 
 def test_a_programme_with_an_audit_in_progress_is_not_closed(world):
     programme = approved_programme(world)
-    programme = services.programme_activate(programme, user=world.officer, expected_version=programme.version, reason="Go")
+    programme = services.programme_activate(
+        programme, user=world.officer, expected_version=programme.version, reason="Go"
+    )
     audit = start(make_audit(world, programme, lead_auditor=world.contributor), world.officer)
     with pytest.raises(ValidationError, match=f"{audit.reference} \\(in progress\\)"):
         services.programme_close(programme, user=world.officer, expected_version=programme.version, reason="Done")
@@ -171,9 +175,12 @@ def test_a_programme_with_an_audit_in_progress_is_not_closed(world):
     )
     sign_report(audit, world.contributor)
     programme.refresh_from_db()
-    assert services.programme_close(
-        programme, user=world.officer, expected_version=programme.version, reason="Done"
-    ).status == AuditProgramme.Status.CLOSED
+    assert (
+        services.programme_close(
+            programme, user=world.officer, expected_version=programme.version, reason="Done"
+        ).status
+        == AuditProgramme.Status.CLOSED
+    )
 
 
 def test_approval_page_signs_and_reports_the_version_approved(world, client_as):
