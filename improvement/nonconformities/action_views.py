@@ -51,7 +51,10 @@ def _ca_context(request: HttpRequest, action: CorrectiveAction, **extra: Any) ->
         "ms": action.management_system,
         "action": action,
         "nc": nc,
-        "can_edit": access.can(request.user, Action.EDIT, action) and not nc.is_closed and not nc.is_retired,
+        "can_edit": access.can(request.user, Action.EDIT, action)
+        and nc.state in services.ACTIONABLE
+        and action.iteration == nc.iteration
+        and not nc.is_retired,
         "tab": "details",
         **extra,
     }

@@ -105,8 +105,6 @@ class CorrectiveActionForm(RegisterForm):
         widgets = {"description": _rows(3), "due_date": DATE, "completed_on": DATE}
         help_texts = {
             "owner": "Who carries it out; a contributor who owns it may update it.",
-            "cancel_reason": "Needed when it is cancelled.",
-            "completed_on": "Needed when it is done.",
         }
 
     def __init__(self, *args: Any, management_system: ManagementSystem, **kwargs: Any) -> None:

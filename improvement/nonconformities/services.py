@@ -30,6 +30,8 @@ NC_LINKS = Nonconformity.link_fields()
 State = Nonconformity.State
 Status = CorrectiveAction.Status
 Result = EffectivenessReview.Result
+# States in which corrective actions are added and changed (later, they are what the review looked at).
+ACTIONABLE = (State.OPEN, State.CONTAINED, State.ANALYSED, State.ACTIONS_PLANNED)
 # States in which an effectiveness review may be planned.
 REVIEWABLE = (State.ANALYSED, State.ACTIONS_PLANNED, State.ACTIONS_DONE)
 # A transition's reason is kept in history after the new state's name (history keeps 100 characters).
@@ -391,14 +393,16 @@ def review_perform(
         _save_child(current, user, f"Effectiveness review: {label}")
         if result == Result.EFFECTIVE:
             step = workflow.check(nc, State.EFFECTIVENESS_VERIFIED, by=workflow.By.REVIEW)
-            return _move(nc, step, user=user, expected_version=expected_version, reason=f"review of {performed_on}")
+            return _move(
+                nc, step, user=user, expected_version=expected_version, reason=f"review of {performed_on:%d %b %Y}"
+            )
         step = workflow.check(nc, State.ANALYSED, by=workflow.By.REVIEW)
         return _move(
             nc,
             step,
             user=user,
             expected_version=expected_version,
-            reason=f"review of {performed_on}, analysis {nc.iteration + 1}",
+            reason=f"review of {performed_on:%d %b %Y}, analysis {nc.iteration + 1}",
             iteration=nc.iteration + 1,
         )
 

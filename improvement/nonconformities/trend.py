@@ -126,7 +126,7 @@ def _open_at(created: datetime, closed: datetime | None, retired: datetime | Non
 
 # --- the picture ---------------------------------------------------------------------------------
 
-WIDTH, HEIGHT = 760, 250
+WIDTH, HEIGHT = 1000, 260
 LEFT, RIGHT, TOP, BOTTOM = 40, 10, 14, 46
 BAR, GAP = 12, 2
 
@@ -188,7 +188,7 @@ def chart(months: list[Month]) -> dict[str, Any]:
         "label_y": TOP + plot_h + 16,
         "year_y": TOP + plot_h + 30,
         "legend_y": HEIGHT - 4,
-        "legend": [{"key": key, "name": name, "x": LEFT + i * 190} for i, (key, name) in enumerate(SERIES)],
+        "legend": [{"key": key, "name": name, "x": LEFT + i * 150} for i, (key, name) in enumerate(SERIES)],
         "months": months,
         "summary": ", ".join(f"{m.label}: {m.opened} opened, {m.closed} closed, {m.overdue} overdue" for m in months),
     }

@@ -121,7 +121,10 @@ def nc_context(
         "state_index": LIFECYCLE.index(nc.state),
         "can_edit": can_edit and not nc.is_closed and not nc.is_retired,
         "can_withdraw": access.can(request.user, Action.DELETE, nc) and not nc.is_closed and not nc.is_retired,
-        "can_add_action": access.can(request.user, Action.CREATE, ms) and not nc.is_closed and not nc.is_retired,
+        "can_add_action": access.can(request.user, Action.CREATE, ms)
+        and nc.state in services.ACTIONABLE
+        and not nc.is_retired,
+        "actions_editable": nc.state in services.ACTIONABLE and not nc.is_retired,
         "can_plan_review": can_edit and nc.state in services.REVIEWABLE and not nc.is_retired,
         "steps": _steps(request, nc, transition),
         "transition_refusal": _unshown_errors(transition, nc),
