@@ -89,8 +89,16 @@ class LinkedRecordSerializer(serializers.Serializer):
     reference = serializers.CharField()
 
 
+DECISIONS = ["report", "do_not_report"]
+
+
 class IncidentSerializer(RegisterSerializer):
     reporter = serializers.SerializerMethodField(help_text="Who reported it; null for an anonymous concern.")
+    # Plain strings: the choice sets are named once, where they are written (transition, decide-reporting).
+    status = serializers.CharField(read_only=True, help_text="reported, triaged, resolved or closed.")
+    report_decision = serializers.CharField(
+        read_only=True, help_text="Leadership's signed decision: report, do_not_report, or empty (none yet)."
+    )
     obligations = ObligationSerializer(many=True, read_only=True)
     nonconformities = LinkedRecordSerializer(many=True, read_only=True)
     overdue = serializers.SerializerMethodField(help_text="A reporting obligation is past its deadline, unsettled.")
@@ -137,8 +145,14 @@ class TransitionSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=100)
 
 
+@extend_schema_field({"type": "string", "enum": DECISIONS, "description": "Report the incident, or not."})
+class DecisionField(serializers.ChoiceField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=DECISIONS, **kwargs)
+
+
 class DecisionSerializer(SignOffRequestSerializer):
-    decision = serializers.ChoiceField(choices=[("report", "Report"), ("do_not_report", "Do not report")])
+    decision = DecisionField()
     reason = serializers.CharField(max_length=2000, help_text="The reason for the decision, signed with it.")
 
 
@@ -217,7 +231,7 @@ class IncidentViewSet(RetireMixin, RegisterViewSet):
         """Link the incident to its outcome (a nonconformity is raised here: officers and owners only)."""
         incident = self.get_object()
         version = expected_version(request, incident.version)
-        body = TriageSerializer(data=request.data)
+        body = TriageSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
         if data["outcome"] == Incident.Outcome.NONCONFORMITY:

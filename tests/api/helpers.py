@@ -10,6 +10,7 @@ from aims.models import Membership
 from aims.services import api_token_create
 from assessments.signoffs import CRITERIA_APPROVAL
 from controls.models import Applicability, Control
+from improvement.incidents.services import incident_create
 from packs.models import AuditPack
 from tests.factories import (
     DatasetRecordFactory,
@@ -57,6 +58,7 @@ def one_of_everything(world: Any) -> dict[str, Any]:
             role="auditor",
             absolute_url=lambda path: f"http://testserver{path}",
         ),
+        "incidents": incident_create(management_system=acme, user=officer, title="Odd answer", description="D"),
         # The officer's own token: the API shows each member only their own.
         "api-tokens": api_token_create(user=officer, name="one of everything")[0],
     }

@@ -11,6 +11,7 @@ from aims.models import SignOff
 from controls.catalog import CLAUSES
 from controls.models import Control
 from improvement.models import Incident, Nonconformity, ReportingObligation, TimelineEntry
+from tests.assessments.helpers import make_risk
 from tests.factories import make_ai_system
 from tests.improvement.incidents.conftest import high_risk_system, make_incident
 from tests.kit import listed_by_api, listed_on_page, otp_header
@@ -81,6 +82,18 @@ def test_triage_to_a_nonconformity_through_the_api_links_both_ways(world, api_as
     nc = Nonconformity.objects.get()
     assert response.json()["nonconformities"] == [{"id": nc.pk, "reference": nc.reference}]
     assert nc.source_incident_id == incident.pk
+
+
+def test_triage_to_a_risk_through_the_api_takes_only_a_risk_the_user_may_see(world, api_as):
+    incident = make_incident(world.acme, world.officer)
+    foreign = make_risk(world.northwind, world.outsider)
+    client = api_as("officer")
+    url = f"{API}{incident.pk}/triage/"
+    hidden = post(client, url, {"outcome": "risk", "reason": "R", "risk": foreign.pk}, version=1)
+    assert hidden.status_code == 400 and "risk" in hidden.json()
+    risk = make_risk(world.acme, world.officer)
+    linked = post(client, url, {"outcome": "risk", "reason": "Raises it.", "risk": risk.pk}, version=1)
+    assert linked.status_code == 200 and linked.json()["outcome_risk"] == risk.pk
 
 
 def test_timeline_is_appended_and_read_but_never_changed_through_the_api(world, api_as):

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.utils import timezone
 
 from aims import ledger
@@ -340,3 +341,22 @@ def test_a_named_concern_records_its_reporter(world):
     )
     assert incident.reporter == world.contributor and not incident.anonymous
     assert incident.history.get().history_user == world.contributor
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the triggers are PostgreSQL's")
+def test_on_postgresql_the_database_refuses_to_change_or_delete_a_timeline_entry(world):
+    from django.db import DatabaseError, transaction
+
+    from improvement.incidents.append_only import CREATE
+
+    with connection.cursor() as cursor:
+        cursor.execute(CREATE)  # as the migration does
+    incident = make_incident(world.acme, world.officer)
+    entry = services.timeline_append(incident, user=world.officer, text="Vendor informed.")
+    for sql in ("UPDATE improvement_timelineentry SET text = 'x' WHERE id = %s",
+                "DELETE FROM improvement_timelineentry WHERE id = %s"):  # fmt: skip
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [entry.pk])
+    with connection.cursor() as cursor:  # a removed account leaves the entry without its author
+        cursor.execute("UPDATE improvement_timelineentry SET author_id = NULL WHERE id = %s", [entry.pk])
+    assert TimelineEntry.objects.get(pk=entry.pk).author_id is None
