@@ -119,26 +119,33 @@ class Incident(RetirableModel):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.REPORTED, editable=False)
+    # The handling's fields below are written only by the services (triage, transition, decision): they are
+    # not in editable_fields, so no form or serializer writes them, yet editable, so History shows their changes.
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.REPORTED)
     outcome = models.CharField(
-        "triage outcome", max_length=20, choices=Outcome.choices, blank=True, default=Outcome.PENDING, editable=False
+        "triage outcome", max_length=20, choices=Outcome.choices, blank=True, default=Outcome.PENDING
     )
-    outcome_reason = models.TextField(blank=True, editable=False)
+    outcome_reason = models.TextField("why this outcome", blank=True)
     outcome_risk = models.ForeignKey(
-        Risk, on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="+"
+        Risk, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="risk raised or updated"
     )
     outcome_impact_assessment = models.ForeignKey(
-        ImpactAssessment, on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="+"
+        ImpactAssessment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="impact assessment to re-assess",
     )
     report_decision = models.CharField(
+        "reporting decision",
         max_length=20,
         blank=True,
-        editable=False,
         choices=[("report", "Report"), ("do_not_report", "Do not report")],
         help_text="Leadership's decision for a possibly serious incident (signed).",
     )
-    report_decision_reason = models.TextField(blank=True, editable=False)
-    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    report_decision_reason = models.TextField("reason for the reporting decision", blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
 
     _history_m2m_fields = ["ai_systems"]
 

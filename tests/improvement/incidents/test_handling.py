@@ -360,3 +360,14 @@ def test_on_postgresql_the_database_refuses_to_change_or_delete_a_timeline_entry
     with connection.cursor() as cursor:  # a removed account leaves the entry without its author
         cursor.execute("UPDATE improvement_timelineentry SET author_id = NULL WHERE id = %s", [entry.pk])
     assert TimelineEntry.objects.get(pk=entry.pk).author_id is None
+
+
+def test_history_shows_each_step_of_the_handling_as_a_field_change(world):
+    from aims.history import versions_of
+    from improvement.incidents.selectors import history_of
+
+    incident = move(triage_none(make_incident(world.acme, world.officer), world.officer), world.officer, "resolved")
+    resolved, triaged, _created = versions_of(history_of(incident), Incident)
+    assert {(c.field, c.old, c.new) for c in resolved.changes} == {("status", "Triaged", "Resolved")}
+    assert ("outcome", "Not triaged yet", "No further action") in {(c.field, c.old, c.new) for c in triaged.changes}
+    assert ("status", "Reported", "Triaged") in {(c.field, c.old, c.new) for c in triaged.changes}
