@@ -238,6 +238,9 @@ def _closed_nc_after_second_review(ms, users: dict, controls: dict, systems: dic
         containment="Low-confidence messages routed to a nurse until the model was revalidated.",
         root_cause_method=Nonconformity.RootCauseMethod.FISHBONE,
         root_cause="No named owner for the alerts; the mailbox was set up during the project and never handed over.",
+        risks_reassessed=list(Risk.objects.filter(management_system=ms, ai_systems__name=TRIAGE).order_by("pk")[:1]),
+        document_changes="On-call handbook, version 3: drift alerts, who answers them and within what time.",
+        training_given="On-call data scientists briefed on drift alerts at the team meeting.",
     )
     nc = ncs.nonconformity_transition(nc, user=officer, to="contained", reason="Messages re-triaged by nurses")
     nc = ncs.nonconformity_transition(nc, user=officer, to="analysed", reason="Root cause agreed with the team")
