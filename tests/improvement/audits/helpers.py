@@ -117,3 +117,10 @@ def finding_fields(audit=None, finding_type="minor", **fields: Any) -> dict[str,
 
 
 KINDS = (signoffs.PROGRAMME_APPROVAL, signoffs.REPORT, signoffs.REPORT_ACKNOWLEDGEMENT)
+
+
+def api_rows(world) -> dict[str, Any]:
+    """One row of each internal audit resource of the API, in Acme (for tests that walk every endpoint)."""
+    audit = make_audit(world)
+    finding = services.finding_create(management_system=world.acme, user=world.officer, **finding_fields(audit=audit))
+    return {"audit-programmes": audit.programme, "internal-audits": audit, "findings": finding}
