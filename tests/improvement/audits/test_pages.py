@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from improvement.audits import services
+from improvement.audits import finding_services, services
 from improvement.models import AuditProgramme
 from tests.factories import EvidenceFactory, make_ai_system
 from tests.improvement.audits.helpers import (
@@ -39,8 +39,8 @@ def test_audit_filters_mean_the_same_on_the_page_and_the_api(world, client_as, a
 
 
 def test_finding_filters_mean_the_same_on_the_page_and_the_api(world, client_as, api_as):
-    minor = services.finding_create(management_system=world.acme, user=world.officer, **finding_fields())
-    observation = services.finding_create(
+    minor = finding_services.finding_create(management_system=world.acme, user=world.officer, **finding_fields())
+    observation = finding_services.finding_create(
         management_system=world.acme, user=world.officer, **finding_fields(title="Obs", finding_type="observation")
     )
     page, api = reverse("improvement:finding_list", args=[world.acme.pk]), "/api/v1/findings/"
@@ -110,7 +110,9 @@ def test_a_programme_nothing_refers_to_is_deleted_and_one_with_audits_retired(wo
 
 def test_evidence_links_to_an_audit_and_a_finding_and_shows_on_their_pages(world, client_as):
     audit = make_audit(world)
-    finding = services.finding_create(management_system=world.acme, user=world.officer, **finding_fields(audit=audit))
+    finding = finding_services.finding_create(
+        management_system=world.acme, user=world.officer, **finding_fields(audit=audit)
+    )
     evidence = EvidenceFactory(
         management_system=world.acme, user=world.officer, title="Audit working papers",
         links={"internal_audits": [audit], "findings": [finding]},
