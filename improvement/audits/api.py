@@ -36,7 +36,7 @@ from aims.api_common import (
     step_up,
 )
 from aims.models import ManagementSystem, SignOff
-from improvement.audits import rules, selectors, services, signoffs
+from improvement.audits import finding_services, rules, selectors, services, signoffs
 from improvement.audits.filters import AuditFilterSet, FindingFilterSet, ProgrammeFilterSet
 from improvement.models import AuditCheck, AuditProgramme, Finding, InternalAudit, ProgrammeItem
 from registers.models import AISystem
@@ -448,20 +448,20 @@ class FindingViewSet(RetireMixin, RegisterViewSet):
     ) -> Finding:
         if not rules.may_record_finding(user, management_system, data.get("audit")):
             raise PermissionDenied("Owners, compliance officers and the audit's team record its findings.")
-        return services.finding_create(management_system=management_system, user=user, reason=reason, **data)
+        return finding_services.finding_create(management_system=management_system, user=user, reason=reason, **data)
 
     def update_object(
         self, obj: Finding, *, user: Any, expected_version: int, reason: str, data: dict[str, Any]
     ) -> Finding:
         if not rules.may_edit_finding(user, obj):
             raise PermissionDenied("Owners, compliance officers and the audit's team change its findings.")
-        return services.finding_update(obj, user=user, expected_version=expected_version, reason=reason, **data)
+        return finding_services.finding_update(obj, user=user, expected_version=expected_version, reason=reason, **data)
 
     def delete_object(self, obj: Finding, *, user: Any, expected_version: int, reason: str) -> None:
-        services.finding_delete(obj, user=user, expected_version=expected_version, reason=reason)
+        finding_services.finding_delete(obj, user=user, expected_version=expected_version, reason=reason)
 
     def retire_object(self, obj: Finding, *, user: Any, expected_version: int, reason: str) -> Finding:
-        return services.finding_withdraw(obj, user=user, expected_version=expected_version, reason=reason)
+        return finding_services.finding_withdraw(obj, user=user, expected_version=expected_version, reason=reason)
 
 
 def register(router: BaseRouter) -> None:

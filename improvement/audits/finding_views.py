@@ -21,7 +21,7 @@ from aims.history import versions_of
 from aims.limits import parse_id
 from aims.models import ManagementSystem
 from aims.pages import confirm_remove, open_management_system, open_record, removal_verb, save_or_conflict
-from improvement.audits import rules, selectors, services
+from improvement.audits import finding_services, rules, selectors
 from improvement.audits.filters import FindingFilterSet
 from improvement.audits.forms import FindingForm
 from improvement.models import Finding, InternalAudit
@@ -118,9 +118,9 @@ def _form_page(request: HttpRequest, ms: ManagementSystem, finding: Finding | No
         saved, conflict = save_or_conflict(
             form,
             lambda: (
-                services.finding_create(management_system=ms, user=request.user, reason=form.reason(), **fields)
+                finding_services.finding_create(management_system=ms, user=request.user, reason=form.reason(), **fields)
                 if finding is None
-                else services.finding_update(
+                else finding_services.finding_update(
                     finding,
                     user=request.user,
                     expected_version=form.cleaned_data["version"],
@@ -163,8 +163,8 @@ def finding_delete(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     return confirm_remove(
         request,
         finding,
-        delete=services.finding_delete,
-        retire=services.finding_withdraw,
+        delete=finding_services.finding_delete,
+        retire=finding_services.finding_withdraw,
         cancel_url=reverse("improvement:finding_detail", args=[ms_id, finding.pk]),
         done_url=reverse("improvement:finding_list", args=[ms_id]),
     )

@@ -1,4 +1,5 @@
-"""Writes of the internal audit programme, internal audits with their checks, and findings (9.2).
+"""Writes of the internal audit programme and internal audits with their checks (9.2); findings are in
+``finding_services``.
 
 Every write records the acting user and a reason; a programme's planned items and an audit's
 checks are its child rows, saved with history in the same transaction as their parent, and
@@ -22,7 +23,6 @@ from aims.services import (
     StaleVersionError,
     StillReferencedError,
     check_assignee,
-    next_reference,
     references_to,
     register_create,
     register_delete,
@@ -31,11 +31,9 @@ from aims.services import (
 )
 from controls.catalog import ANNEX_A, CLAUSES
 from improvement.audits import independence, rules, signoffs
-from improvement.models import AuditCheck, AuditProgramme, Finding, InternalAudit, Nonconformity, ProgrammeItem
-from improvement.nonconformities.services import nonconformity_create
+from improvement.models import AuditCheck, AuditProgramme, InternalAudit, ProgrammeItem
 
 AUDIT_LINKS = InternalAudit.link_fields()
-FINDING_LINKS = Finding.link_fields()
 REQUIREMENT_FRAMEWORKS = (CLAUSES, ANNEX_A)
 
 
@@ -52,7 +50,8 @@ class CheckChanged(StaleVersionError):
         )
 
 
-def _split(fields: dict[str, Any], names: Iterable[str]) -> dict[str, list[Any]]:
+def split(fields: dict[str, Any], names: Iterable[str]) -> dict[str, list[Any]]:
+    """Take the many-to-many links out of a service's fields."""
     return {name: list(fields.pop(name)) for name in names if name in fields}
 
 
@@ -67,7 +66,8 @@ def _one_line(reason: str) -> str:
     return " ".join((reason or "").split())
 
 
-def _check_requirements(requirements: Iterable[Any], field: str) -> None:
+def check_requirements(requirements: Iterable[Any], field: str) -> None:
+    """Refuse requirements outside the clauses 4 to 10 and Annex A."""
     foreign = [r for r in requirements if r.framework.key not in REQUIREMENT_FRAMEWORKS]
     if foreign:
         raise ValidationError(
@@ -75,7 +75,8 @@ def _check_requirements(requirements: Iterable[Any], field: str) -> None:
         )
 
 
-def _check_systems(management_system: ManagementSystem, systems: Iterable[Any], field: str) -> None:
+def check_systems(management_system: ManagementSystem, systems: Iterable[Any], field: str) -> None:
+    """Refuse AI systems of another management system."""
     foreign = [s for s in systems if s is not None and s.management_system_id != management_system.pk]
     if foreign:
         raise ValidationError({field: f"{', '.join(str(s) for s in foreign)} belongs to another management system."})
@@ -100,9 +101,9 @@ def _replace_items(
             continue
         for name, value in values.items():
             setattr(item, name, value)
-        _check_systems(programme.management_system, [item.ai_system], "items")
+        check_systems(programme.management_system, [item.ai_system], "items")
         if item.requirement is not None:
-            _check_requirements([item.requirement], "items")
+            check_requirements([item.requirement], "items")
         try:
             item.full_clean(exclude=["programme"])
         except ValidationError as exc:
@@ -184,7 +185,8 @@ def _required_reason(reason: str, what: str) -> str:
     return reason
 
 
-def _check_version(obj: Any, expected_version: int | None) -> None:
+def check_version(obj: Any, expected_version: int | None) -> None:
+    """Refuse a write based on a version that is no longer the record's."""
     if expected_version is not None and int(expected_version) != obj.version:
         raise StaleVersionError(obj, expected_version)
 
@@ -203,7 +205,7 @@ def programme_approve(
     """Leadership approves the programme as it stands (9.2.2); a draft becomes approved."""
     with transaction.atomic():
         current = AuditProgramme.objects.select_for_update().get(pk=programme.pk)
-        _check_version(current, expected_version)
+        check_version(current, expected_version)
         signoff = ledger.sign_off(
             kind=signoffs.PROGRAMME_APPROVAL,
             subject=current,
@@ -232,7 +234,7 @@ def programme_activate(
     reason = _required_reason(reason, "activate the programme")
     with transaction.atomic():
         current = AuditProgramme.objects.select_for_update().get(pk=programme.pk)
-        _check_version(current, expected_version)
+        check_version(current, expected_version)
         if current.is_retired:
             raise ValidationError(f"{current.reference} is retired.")
         if current.status != AuditProgramme.Status.APPROVED:
@@ -255,7 +257,7 @@ def programme_close(
     reason = _required_reason(reason, "close the programme")
     with transaction.atomic():
         current = AuditProgramme.objects.select_for_update().get(pk=programme.pk)
-        _check_version(current, expected_version)
+        check_version(current, expected_version)
         if current.status != AuditProgramme.Status.ACTIVE:
             raise ValidationError(
                 f"{current.reference} is {current.get_status_display().lower()}: only an active programme is closed."
@@ -372,11 +374,11 @@ def internal_audit_create(
 ) -> InternalAudit:
     """Plan an internal audit: its scope, criteria and auditors, one check per requirement in scope."""
     with transaction.atomic():
-        m2m = _split(fields, AUDIT_LINKS)
+        m2m = split(fields, AUDIT_LINKS)
         lead, team = fields.get("lead_auditor"), m2m.get("team", [])
         _check_auditors(management_system, lead, team)
         _check_programme(management_system, fields.get("programme"))
-        _check_requirements(m2m.get("scope_requirements", []), "scope_requirements")
+        check_requirements(m2m.get("scope_requirements", []), "scope_requirements")
         _check_override_allowed(user, management_system, "", independence_override)
         _check_independence(
             management_system,
@@ -412,8 +414,8 @@ def internal_audit_update(
     """Change an audit (scope, auditors, dates, conclusion); checks follow the scope, grants follow the team."""
     with transaction.atomic():
         current = InternalAudit.objects.select_for_update().get(pk=audit.pk)
-        _check_version(current, expected_version)
-        m2m = _split(fields, AUDIT_LINKS)
+        check_version(current, expected_version)
+        m2m = split(fields, AUDIT_LINKS)
         lead = fields["lead_auditor"] if "lead_auditor" in fields else current.lead_auditor
         team = m2m["team"] if "team" in m2m else list(current.team.all())
         requirements = m2m.get("scope_requirements", list(current.scope_requirements.all()))
@@ -421,7 +423,7 @@ def internal_audit_update(
         if "lead_auditor" in fields or "team" in m2m:
             _check_auditors(current.management_system, fields.get("lead_auditor"), m2m.get("team", []))
         _check_programme(current.management_system, fields.get("programme"))
-        _check_requirements(requirements, "scope_requirements")
+        check_requirements(requirements, "scope_requirements")
         override = current.independence_override if independence_override is None else independence_override
         _check_override_allowed(user, current.management_system, current.independence_override, override)
         _check_independence(
@@ -453,7 +455,7 @@ def internal_audit_start(
     """Start a planned audit: it needs a lead auditor, a scope and an approved (or active) programme."""
     with transaction.atomic():
         current = InternalAudit.objects.select_for_update().select_related("programme").get(pk=audit.pk)
-        _check_version(current, expected_version)
+        check_version(current, expected_version)
         problems = []
         if current.is_retired:
             problems.append(f"{current.reference} is withdrawn.")
@@ -486,7 +488,7 @@ def _sign(kind: str, audit: InternalAudit, *, then: tuple[str, str] | None, **si
     expected_version = signing.pop("expected_version", None)
     with transaction.atomic():
         current = InternalAudit.objects.select_for_update().get(pk=audit.pk)
-        _check_version(current, expected_version)
+        check_version(current, expected_version)
         signoff = ledger.sign_off(kind=kind, subject=current, **signing)
         if then is not None and current.status == then[0]:
             label = ledger.signable(kind).label
@@ -537,7 +539,7 @@ def internal_audit_withdraw(
     return register_retire(audit, user=user, expected_version=expected_version, reason=reason)
 
 
-def _touch_audit(audit: InternalAudit | None, user: AbstractBaseUser | None, reason: str) -> None:
+def touch_audit(audit: InternalAudit | None, user: AbstractBaseUser | None, reason: str) -> None:
     """A change to an audit's checks or findings is a version of the audit (its report changes)."""
     if audit is not None:
         register_update(audit, user=user, expected_version=None, reason=reason)
@@ -566,141 +568,5 @@ def check_record(
         current.full_clean(exclude=["audit"])
         note = _one_line(reason) or f"result {current.get_result_display().lower()}"
         _save_child(current, user, f"Check {current.requirement.key}: {note}")
-        _touch_audit(audit, user, f"Check {current.requirement.key}: {note}")
+        touch_audit(audit, user, f"Check {current.requirement.key}: {note}")
     return current
-
-
-# --- findings -------------------------------------------------------------------------------------------
-
-GRADE_OF = {Finding.Type.MAJOR: Nonconformity.Grade.MAJOR, Finding.Type.MINOR: Nonconformity.Grade.MINOR}
-
-
-def _statement(fields: Mapping[str, Any]) -> str:
-    return (
-        f"Requirement: {fields.get('requirement_statement', '')}\n\n"
-        f"Evidence: {fields.get('evidence_statement', '')}\n\n"
-        f"Found: {fields.get('found_statement', '')}"
-    )
-
-
-def _raise_nonconformity(
-    management_system: ManagementSystem,
-    user: AbstractBaseUser | None,
-    reference: str,
-    fields: Mapping[str, Any],
-    m2m: Mapping[str, list[Any]],
-) -> Nonconformity:
-    """The nonconformity a major or minor finding is: source finding, graded by the finding's type."""
-    audit = fields.get("audit")
-    detail = f"Finding {reference}" + (f" of internal audit {audit.reference}" if audit is not None else "")
-    return nonconformity_create(
-        management_system=management_system,
-        user=user,
-        reason=f"Raised by finding {reference}",
-        title=fields["title"],
-        source=Nonconformity.Source.FINDING,
-        source_detail=detail[:300],
-        grade=GRADE_OF[fields["finding_type"]],
-        requirements=m2m.get("requirements", []),
-        ai_systems=m2m.get("ai_systems", []),
-        nature=_statement(fields),
-    )
-
-
-def _check_finding(
-    management_system: ManagementSystem, fields: Mapping[str, Any], m2m: Mapping[str, list[Any]]
-) -> None:
-    audit = fields.get("audit")
-    if audit is not None and audit.management_system_id != management_system.pk:
-        raise ValidationError({"audit": "This audit belongs to another management system."})
-    _check_requirements(m2m.get("requirements", []), "requirements")
-    _check_systems(management_system, m2m.get("ai_systems", []), "ai_systems")
-    candidate = Finding(management_system=management_system, **fields)
-    candidate.full_clean(exclude=["reference", "nonconformity"])
-
-
-def finding_create(
-    *, management_system: ManagementSystem, user: AbstractBaseUser | None, reason: str = "Created", **fields: Any
-) -> Finding:
-    """Record a finding; a major or minor one creates its nonconformity in the same transaction, linked both ways."""
-    with transaction.atomic():
-        ManagementSystem.objects.select_for_update().filter(pk=management_system.pk).exists()
-        m2m = _split(fields, FINDING_LINKS)
-        _check_finding(management_system, fields, m2m)
-        if fields["finding_type"] in Finding.NONCONFORMING:
-            # The management system is locked: the finding gets the reference the nonconformity names.
-            reference = next_reference(Finding, management_system)
-            fields["nonconformity"] = _raise_nonconformity(management_system, user, reference, fields, m2m)
-        finding = register_create(
-            Finding, management_system=management_system, user=user, reason=reason, m2m=m2m, **fields
-        )
-        _touch_audit(finding.audit, user, f"Finding {finding.reference} recorded")
-    return finding
-
-
-def finding_update(
-    finding: Finding,
-    *,
-    user: AbstractBaseUser | None,
-    expected_version: int | None,
-    reason: str = "Updated",
-    **fields: Any,
-) -> Finding:
-    """Change a finding; one that becomes major or minor raises its nonconformity then. A raised one keeps its type."""
-    with transaction.atomic():
-        current = Finding.objects.select_for_update().select_related("nonconformity", "audit").get(pk=finding.pk)
-        _check_version(current, expected_version)
-        new_type = fields.get("finding_type", current.finding_type)
-        if current.nonconformity_id and new_type != current.finding_type:
-            raise ValidationError(
-                {
-                    "finding_type": f"{current.reference} raised {current.nonconformity.reference}: its grade is "
-                    "managed on the nonconformity now, so the finding's type stays. Withdraw the finding if it was "
-                    "wrong."
-                }
-            )
-        m2m = _split(fields, FINDING_LINKS)
-        merged = {name: getattr(current, name) for name in Finding.editable_fields if name not in FINDING_LINKS}
-        merged.update(fields)
-        links = {name: m2m.get(name, list(getattr(current, name).all())) for name in FINDING_LINKS}
-        _check_finding(current.management_system, merged, links)
-        if new_type in Finding.NONCONFORMING and not current.nonconformity_id:
-            fields["nonconformity"] = _raise_nonconformity(
-                current.management_system, user, current.reference, merged, links
-            )
-        previous_audit = current.audit
-        updated = register_update(
-            current, user=user, expected_version=expected_version, reason=reason, m2m=m2m, **fields
-        )
-        _touch_audit(updated.audit, user, f"Finding {updated.reference} changed")
-        if previous_audit is not None and previous_audit != updated.audit:
-            _touch_audit(previous_audit, user, f"Finding {updated.reference} moved to another audit")
-    return updated
-
-
-def finding_withdraw(
-    finding: Finding, *, user: AbstractBaseUser | None, expected_version: int | None, reason: str
-) -> Finding:
-    """Withdraw a finding recorded in error; a nonconformity it raised is withdrawn on its own page."""
-    with transaction.atomic():
-        withdrawn = register_retire(finding, user=user, expected_version=expected_version, reason=reason)
-        _touch_audit(withdrawn.audit, user, f"Finding {withdrawn.reference} withdrawn")
-    return withdrawn
-
-
-def finding_references(record: Any) -> list[str]:
-    """A finding that raised a nonconformity is referred to by it (it is withdrawn, never deleted)."""
-    if isinstance(record, Finding) and record.nonconformity_id:
-        return [f"nonconformity {record.nonconformity.reference} (raised by it)"]
-    return []
-
-
-def finding_delete(
-    finding: Finding, *, user: AbstractBaseUser | None, expected_version: int | None, reason: str = "Deleted"
-) -> None:
-    """Delete a finding that raised no nonconformity and nothing refers to; its history stays."""
-    with transaction.atomic():
-        current = Finding.objects.select_related("audit").get(pk=finding.pk)
-        audit = current.audit
-        register_delete(current, user=user, expected_version=expected_version, reason=reason)
-        _touch_audit(audit, user, f"Finding {current.reference} deleted")

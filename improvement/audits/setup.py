@@ -7,7 +7,7 @@ def register() -> None:
     """Called from ImprovementConfig.ready()."""
     import evidence
     from aims import hooks
-    from improvement.audits import panels, services, signoffs
+    from improvement.audits import finding_services, panels, signoffs
     from improvement.models import Finding, InternalAudit
 
     signoffs.register()
@@ -15,7 +15,7 @@ def register() -> None:
         InternalAudit, key="internal_audits", label="Internal audits", order=60, url=panels.audit_url
     )
     evidence.register_linkable(Finding, key="findings", label="Audit findings", order=61, url=panels.finding_url)
-    hooks.register_reference_finder(services.finding_references)
+    hooks.register_reference_finder(finding_services.finding_references)
     hooks.register_overview_panel(
         "internal_audits", template="improvement/audits/partials/overview_panel.html", context=panels.overview, order=60
     )

@@ -234,6 +234,9 @@ def register() -> None:
         may_sign=rules.may_acknowledge_report,
         blockers=acknowledgement_blockers,
         diff_url=_audit_url,
+        subject_url=lambda signoff: reverse(
+            "improvement:audit_detail", args=[signoff.management_system_id, signoff.subject_id]
+        ),
         refusal=lambda audit: "Leadership or the programme's owner acknowledges the report.",
         verb="Acknowledge",
         done_label="Acknowledged",

@@ -54,7 +54,9 @@ class AuditProgramme(RetirableModel):
         blank=True,
         help_text="To whom audit results are reported (for example the AI governance board).",
     )
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False)
+    # Not in ``editable_fields``: states change through their transitions only. Left editable so
+    # that the History tab shows each transition's change of state.
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
 
     class Meta(RegisterModel.Meta):
         verbose_name = "audit programme"
@@ -138,10 +140,9 @@ class InternalAudit(RetirableModel):
     conclusion = models.TextField(blank=True)
     independence_override = models.TextField(
         blank=True,
-        editable=False,
         help_text="Why an auditor who owns something in scope audits it anyway (shown in the report).",
     )
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNED, editable=False)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLANNED)  # see the programme's
 
     _history_m2m_fields = ["scope_requirements", "scope_ai_systems", "team"]
 
@@ -262,7 +263,6 @@ class Finding(RetirableModel):
         on_delete=models.PROTECT,
         null=True,
         blank=True,
-        editable=False,
         related_name="finding",
     )
 

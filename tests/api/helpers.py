@@ -20,6 +20,7 @@ from tests.factories import (
     RiskFactory,
     SupplierFactory,
 )
+from tests.improvement.audits.helpers import api_rows as audit_rows
 from tests.packs.helpers import make_ready_pack
 
 
@@ -61,4 +62,5 @@ def one_of_everything(world: Any) -> dict[str, Any]:
         "incidents": incident_create(management_system=acme, user=officer, title="Odd answer", description="D"),
         # The officer's own token: the API shows each member only their own.
         "api-tokens": api_token_create(user=officer, name="one of everything")[0],
+        **audit_rows(world),
     }

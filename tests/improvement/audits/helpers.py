@@ -7,7 +7,7 @@ from typing import Any
 
 from controls.catalog import ANNEX_A, CLAUSES
 from controls.models import Control
-from improvement.audits import services, signoffs
+from improvement.audits import finding_services, services, signoffs
 from improvement.models import AuditProgramme, InternalAudit
 from tests.factories import UserFactory
 from tests.kit import sign_data  # noqa: F401  (re-exported for the tests)
@@ -117,3 +117,12 @@ def finding_fields(audit=None, finding_type="minor", **fields: Any) -> dict[str,
 
 
 KINDS = (signoffs.PROGRAMME_APPROVAL, signoffs.REPORT, signoffs.REPORT_ACKNOWLEDGEMENT)
+
+
+def api_rows(world) -> dict[str, Any]:
+    """One row of each internal audit resource of the API, in Acme (for tests that walk every endpoint)."""
+    audit = make_audit(world)
+    finding = finding_services.finding_create(
+        management_system=world.acme, user=world.officer, **finding_fields(audit=audit)
+    )
+    return {"audit-programmes": audit.programme, "internal-audits": audit, "findings": finding}

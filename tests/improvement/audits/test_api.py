@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from aims.models import SignOff
-from improvement.audits import signoffs
+from improvement.audits import finding_services, signoffs
 from improvement.models import AuditProgramme, Finding, InternalAudit, Nonconformity
 from tests.factories import make_ai_system
 from tests.improvement.audits.helpers import (
@@ -241,7 +241,7 @@ def test_api_reads_are_for_members_and_404_outside(world, api_as, persona, where
     audit = services.internal_audit_create(
         management_system=ms, user=author, programme=programme, title="A", scope_requirements=[clause("9.2.2")]
     )
-    finding = services.finding_create(
+    finding = finding_services.finding_create(
         management_system=ms, user=author, title="F", finding_type="observation", source="monitoring", **STATEMENT
     )
     api = api_as(persona)

@@ -313,3 +313,16 @@ def test_record_all_helper_records_every_check(world):
     audit = start(make_audit(world, requirements=("9.2.2", "10.2"), lead_auditor=world.contributor), world.officer)
     assert set(record_all(audit, world.contributor).checks.values_list("result", flat=True)) == {"conforming"}
     assert assessment_services  # the risk helpers above write through the assessments services
+
+
+def test_the_history_shows_each_transition_and_the_independence_override(world, client_as):
+    system = make_ai_system(world.acme, user=world.officer, owner=world.contributor)
+    audit = make_audit(world, lead_auditor=world.contributor, scope_ai_systems=[system], independence_override="First.")
+    audit = services.internal_audit_update(
+        audit, user=world.officer, expected_version=audit.version, independence_override="Only trained auditor."
+    )
+    start(audit, world.officer)
+    page = client_as("auditor").get(reverse("improvement:audit_history", args=[world.acme.pk, audit.pk]))
+    body = page.content.decode()
+    assert "Independence override" in body and "Only trained auditor." in body
+    assert "Planned" in body and "In progress" in body and "Started" in body

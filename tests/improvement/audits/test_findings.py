@@ -8,14 +8,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from aims.services import StillReferencedError
-from improvement.audits import rules, services, signoffs
+from improvement.audits import finding_services, rules, signoffs
 from improvement.models import Finding, InternalAudit, Nonconformity
 from tests.factories import make_ai_system
 from tests.improvement.audits.helpers import clause, finding_fields, make_audit, reportable_audit, sign_report
 
 
 def create(world, user=None, **fields):
-    return services.finding_create(management_system=world.acme, user=user or world.officer, **finding_fields(**fields))
+    return finding_services.finding_create(
+        management_system=world.acme, user=user or world.officer, **finding_fields(**fields)
+    )
 
 
 @pytest.mark.parametrize("finding_type, grade", [("major", "major"), ("minor", "minor")])
@@ -61,7 +63,7 @@ def test_an_internal_audit_finding_names_its_audit(world):
 
 def test_an_observation_upgraded_to_minor_raises_its_nonconformity_then(world):
     finding = create(world, finding_type="observation")
-    finding = services.finding_update(
+    finding = finding_services.finding_update(
         finding, user=world.officer, expected_version=finding.version, finding_type="minor"
     )
     assert (
@@ -72,7 +74,7 @@ def test_an_observation_upgraded_to_minor_raises_its_nonconformity_then(world):
 def test_the_type_of_a_finding_that_raised_a_nonconformity_does_not_change(world):
     finding = create(world, finding_type="minor")
     with pytest.raises(ValidationError, match="grade is managed on the nonconformity"):
-        services.finding_update(
+        finding_services.finding_update(
             finding, user=world.officer, expected_version=finding.version, finding_type="observation"
         )
     assert Finding.objects.get(pk=finding.pk).finding_type == "minor"
@@ -81,8 +83,10 @@ def test_the_type_of_a_finding_that_raised_a_nonconformity_does_not_change(world
 def test_a_finding_that_raised_a_nonconformity_is_withdrawn_not_deleted(world):
     finding = create(world, finding_type="minor")
     with pytest.raises(StillReferencedError, match=finding.nonconformity.reference):
-        services.finding_delete(finding, user=world.officer, expected_version=finding.version)
-    withdrawn = services.finding_withdraw(finding, user=world.officer, expected_version=finding.version, reason="Error")
+        finding_services.finding_delete(finding, user=world.officer, expected_version=finding.version)
+    withdrawn = finding_services.finding_withdraw(
+        finding, user=world.officer, expected_version=finding.version, reason="Error"
+    )
     assert withdrawn.is_retired and Nonconformity.objects.filter(pk=finding.nonconformity_id).exists()
 
 

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from aims import services as aims_services
 from aims.models import Membership, Role, SignOff
-from improvement.audits import services, signoffs
+from improvement.audits import finding_services, services, signoffs
 from improvement.models import AuditProgramme, Finding, InternalAudit
 from tests.factories import UserFactory, make_ai_system
 from tests.improvement.audits.helpers import (
@@ -83,7 +83,7 @@ def records(world, where: str) -> Records:
     audit, reported = ready("Ready audit"), ready("Reported audit")
     sign_report(reported, c.contributor)
     reported = InternalAudit.objects.get(pk=reported.pk)
-    finding = services.finding_create(management_system=c.ms, user=c.officer, **finding_fields(audit=audit))
+    finding = finding_services.finding_create(management_system=c.ms, user=c.officer, **finding_fields(audit=audit))
     return Records(draft, programme, InternalAudit.objects.get(pk=audit.pk), reported, finding)
 
 

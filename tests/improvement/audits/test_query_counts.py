@@ -6,7 +6,7 @@ from itertools import count
 
 from django.urls import reverse
 
-from improvement.audits import services
+from improvement.audits import finding_services, services
 from tests.factories import make_ai_system
 from tests.improvement.audits.helpers import (
     approve,
@@ -50,7 +50,7 @@ def add_audits(world, programme, n: int) -> None:
             lead_auditor=world.contributor, team=[world.officer], scope_ai_systems=[system], conclusion="Fine.",
         )  # fmt: skip
         audit = record_all(start(audit, world.officer), world.officer)
-        services.finding_create(management_system=world.acme, user=world.officer, **finding_fields(audit=audit))
+        finding_services.finding_create(management_system=world.acme, user=world.officer, **finding_fields(audit=audit))
         if i % 2:
             sign_report(type(audit).objects.get(pk=audit.pk), world.contributor)
 
@@ -60,7 +60,7 @@ def add_findings(world, n: int) -> None:
     for _ in range(n):
         i = next(serial)
         finding_type = "minor" if i % 2 else "observation"
-        services.finding_create(
+        finding_services.finding_create(
             management_system=world.acme, user=world.officer,
             **finding_fields(title=f"Finding {i}", finding_type=finding_type, ai_systems=[system],
                              requirements=[clause("9.2.2"), control("A.6.2.8")]),
@@ -136,7 +136,9 @@ def test_the_audit_page_and_report_queries_do_not_grow_with_checks_and_findings(
             scope_requirements=[clause(k) for k in ("9.2.2", "9.1", "10.2", "7.2")] + [control("A.6.2.8")],
         )  # fmt: skip
         for _ in range(3):
-            services.finding_create(management_system=world.acme, user=world.officer, **finding_fields(audit=current))
+            finding_services.finding_create(
+                management_system=world.acme, user=world.officer, **finding_fields(audit=current)
+            )
 
     client = client_as("auditor")
     urls = [
