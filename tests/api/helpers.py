@@ -19,6 +19,7 @@ from tests.factories import (
     RiskFactory,
     SupplierFactory,
 )
+from tests.improvement.nonconformities.helpers import add_action, analyse, contain, make_nc
 from tests.packs.helpers import make_ready_pack
 
 
@@ -34,6 +35,7 @@ def one_of_everything(world: Any) -> dict[str, Any]:
         statement="Approved.",
         verification="recovery code",
     )
+    nonconformity = analyse(contain(make_nc(acme, officer), officer), officer)
     return {
         "management-systems": acme,
         "memberships": Membership.objects.filter(management_system=acme, user=world.contributor).get(),
@@ -59,4 +61,6 @@ def one_of_everything(world: Any) -> dict[str, Any]:
         ),
         # The officer's own token: the API shows each member only their own.
         "api-tokens": api_token_create(user=officer, name="one of everything")[0],
+        "nonconformities": nonconformity,
+        "corrective-actions": add_action(nonconformity, officer, world.contributor),
     }
