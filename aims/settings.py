@@ -219,6 +219,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RiskLevelEnum": "assessments.models.Level",
         "RiskEvaluationEnum": "assessments.models.Risk.Evaluation",
+        "NonconformityStateEnum": "improvement.models.Nonconformity.State",
+        "CorrectiveActionStatusEnum": "improvement.models.CorrectiveAction.Status",
     },
 }
 

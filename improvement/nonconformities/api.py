@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
@@ -59,6 +60,7 @@ class ActionSummarySerializer(serializers.ModelSerializer):
     class Meta:
         model = CorrectiveAction
         fields = ["id", "reference", "iteration", *CorrectiveAction.editable_fields, "is_overdue"]
+        read_only_fields = fields
 
 
 class ReviewSerializer(serializers.ModelSerializer):
@@ -80,6 +82,7 @@ class ReviewSerializer(serializers.ModelSerializer):
             "notes",
             "is_overdue",
         ]
+        read_only_fields = fields
 
 
 class NonconformitySerializer(RegisterSerializer):
@@ -138,14 +141,22 @@ class CorrectiveActionSerializer(RegisterSerializer):
 
 
 class TransitionSerializer(serializers.Serializer):
-    to = serializers.ChoiceField(choices=Nonconformity.State.choices, help_text="The state to move to.")
+    # Plain text, checked by the transition table, which names the states it may go to from here.
+    to = serializers.CharField(
+        max_length=30, help_text=f"The state to move to: one of {', '.join(Nonconformity.State.values)}."
+    )
     reason = serializers.CharField(max_length=services.TRANSITION_REASON_MAX, help_text="Why (kept in history).")
 
 
 class ReviewPlanSerializer(TextLimitsMixin, serializers.Serializer):
     method = serializers.CharField(max_length=TEXT_MAX, help_text="How effectiveness will be judged.")
     planned_on = serializers.DateField()
-    reviewer = MemberField(required=False, allow_null=True, help_text="Someone who owns none of the actions.")
+    reviewer = MemberField(
+        queryset=get_user_model().objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="A member's id: someone who owns none of the actions.",
+    )
 
 
 class ReviewReplanSerializer(ReviewPlanSerializer):
