@@ -20,11 +20,8 @@ from tests.factories import (
     RiskFactory,
     SupplierFactory,
 )
-<<<<<<< HEAD
 from tests.improvement.audits.helpers import api_rows as audit_rows
-=======
 from tests.improvement.nonconformities.helpers import add_action, analyse, contain, make_nc
->>>>>>> i11-nc
 from tests.packs.helpers import make_ready_pack
 
 
@@ -67,10 +64,7 @@ def one_of_everything(world: Any) -> dict[str, Any]:
         "incidents": incident_create(management_system=acme, user=officer, title="Odd answer", description="D"),
         # The officer's own token: the API shows each member only their own.
         "api-tokens": api_token_create(user=officer, name="one of everything")[0],
-<<<<<<< HEAD
         **audit_rows(world),
-=======
         "nonconformities": nonconformity,
         "corrective-actions": add_action(nonconformity, officer, world.contributor),
->>>>>>> i11-nc
     }
