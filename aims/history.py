@@ -68,10 +68,7 @@ def versions_of(history_rows: list[Any], model: type[models.Model]) -> list[Vers
         previous = rows[index + 1] if index + 1 < len(rows) else None
         changes: list[tuple[str, Any, Any]] = []
         if previous is not None:
-            # Every tracked field, those no form edits included (a state, a retirement): simple-history
-            # compares only editable fields unless told which.
-            included = {f.name for f in row.tracked_fields} | set(m2m_fields)
-            for change in row.diff_against(previous, excluded_fields=skip, included_fields=included).changes:
+            for change in row.diff_against(previous, excluded_fields=skip).changes:
                 if change.field in m2m_fields:
                     target = m2m_fields[change.field].m2m_reverse_field_name()
                     old = [r[target] for r in change.old]
