@@ -19,6 +19,7 @@ from aims.demo import Demo
 from assessments.models import Risk
 from controls.catalog import ANNEX_A, CLAUSES
 from controls.models import Control
+from improvement.audits import finding_services
 from improvement.audits import services as audits
 from improvement.incidents import services as incidents
 from improvement.models import AuditCheck, AuditProgramme, Finding, Incident, Nonconformity
@@ -127,7 +128,7 @@ def _audit(ms, users: dict, programme: AuditProgramme, controls: dict, systems: 
             sample="AIS-001, AIS-002, AIS-005; RISK-001, RISK-004; IA-001, IA-002",
             result=results.get(key, AuditCheck.Result.CONFORMING),
         )
-    finding = audits.finding_create(
+    finding = finding_services.finding_create(
         management_system=ms,
         user=users["owner"],
         reason="Recorded at the closing meeting",
@@ -142,7 +143,7 @@ def _audit(ms, users: dict, programme: AuditProgramme, controls: dict, systems: 
         found_statement="The chatbot is in deployment for patients, but its impact assessment is a draft that "
         "leadership has not approved.",
     )
-    audits.finding_create(
+    finding_services.finding_create(
         management_system=ms,
         user=users["owner"],
         reason="Recorded at the closing meeting",
