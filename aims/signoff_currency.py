@@ -144,9 +144,11 @@ def currencies(
 
 def _changed_fields(label: str, before: dict[str, Any], after: dict[str, Any]) -> tuple[str, ...]:
     model = ledger.history_model(label).instance_type
+    # A record's move through its workflow (a status, a closure date) is not a change of what was signed.
+    workflow = {model._meta.get_field(name).attname for name in getattr(model, "workflow_fields", ())}
     names = []
     for key in sorted(set(before) | set(after)):
-        if key in _NOT_CONTENT or before.get(key) == after.get(key):
+        if key in _NOT_CONTENT or key in workflow or before.get(key) == after.get(key):
             continue
         names.append(_verbose(model, key))
     return tuple(dict.fromkeys(names))

@@ -21,6 +21,8 @@ class AuditProgramme(RetirableModel):
     """The internal audit programme of a cycle (9.2.2): what is audited when, why that often, by whom."""
 
     reference_prefix = "IAP"
+    # Moved by the workflow services; a sign-off's "changed since" in packs does not count them.
+    workflow_fields = ("status",)
     owned_children = ("items",)
     editable_fields = (
         "title", "period_start", "period_end", "objectives", "criteria", "method", "frequency_rationale",
@@ -104,6 +106,8 @@ class InternalAudit(RetirableModel):
     """One internal audit (9.2): scope, criteria, auditors, dates, checks, conclusion and signed report."""
 
     reference_prefix = "IA"
+    # Moved by the workflow services; a sign-off's "changed since" in packs does not count them.
+    workflow_fields = ("status",)
     owned_children = ("checks",)
     editable_fields = (
         "title", "programme", "scope_requirements", "scope_ai_systems", "criteria", "lead_auditor",

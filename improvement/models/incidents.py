@@ -17,6 +17,8 @@ class Incident(RetirableModel):
     """An AI incident or concern (INC): what happened, to whom, what was told, and where it led."""
 
     reference_prefix = "INC"
+    # Moved by the workflow services; a sign-off's "changed since" in packs does not count them.
+    workflow_fields = ("status", "closed_at", "outcome", "outcome_reason", "outcome_risk", "outcome_impact_assessment")
     owned_children = ("timeline", "obligations")
     editable_fields = (
         "title", "description", "ai_systems", "model_record", "model_version", "occurred_at", "detected_at",

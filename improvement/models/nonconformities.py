@@ -19,6 +19,8 @@ class Nonconformity(RetirableModel):
     """A nonconformity (NC): nature, correction, root cause, corrective actions, effectiveness, closure."""
 
     reference_prefix = "NC"
+    # Moved by the workflow services; a sign-off's "changed since" in packs does not count them.
+    workflow_fields = ("state", "closed_at")
     owned_children = ("reviews",)
     editable_fields = (
         "title", "source", "source_detail", "requirements", "grade", "ai_systems", "owner", "nature", "correction",
