@@ -97,8 +97,9 @@ def _audit(ms, users: dict, programme: AuditProgramme, controls: dict, systems: 
         management_system=ms,
         user=users["officer"],
         reason="First internal audit of the cycle planned",
-        independence_override="The Trust's only trained internal auditor owns the no-show prediction system, "
-        "which is in scope; its records were sampled by the compliance officer and reviewed by the audit team.",
+        independence_override="The Trust has two trained internal auditors and both own records in scope (treatment "
+        "actions, a system, corrective actions). Their own records were sampled and judged by the compliance officer, "
+        "and the external auditor contracted for the next cycle takes over this scope.",
         title="Impact assessment and operation of AI systems",
         programme=programme,
         scope_requirements=scope,
