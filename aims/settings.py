@@ -221,6 +221,9 @@ SPECTACULAR_SETTINGS = {
         "RiskEvaluationEnum": "assessments.models.Risk.Evaluation",
         "NonconformityStateEnum": "improvement.models.Nonconformity.State",
         "CorrectiveActionStatusEnum": "improvement.models.CorrectiveAction.Status",
+        "NonconformityGradeEnum": "improvement.models.Nonconformity.Grade",
+        "AuditCheckResultEnum": "improvement.models.AuditCheck.Result",
+        "EffectivenessReviewResultEnum": "improvement.models.EffectivenessReview.Result",
     },
 }
 

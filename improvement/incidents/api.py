@@ -85,8 +85,8 @@ class TimelineEntrySerializer(serializers.ModelSerializer):
 
 
 class LinkedRecordSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    reference = serializers.CharField()
+    id = serializers.IntegerField(read_only=True)
+    reference = serializers.CharField(read_only=True)
 
 
 DECISIONS = ["report", "do_not_report"]
@@ -140,7 +140,7 @@ class TriageSerializer(serializers.Serializer):
     nc_grade = serializers.ChoiceField(choices=Nonconformity.Grade.choices, required=False)
 
 
-class TransitionSerializer(serializers.Serializer):
+class IncidentTransitionSerializer(serializers.Serializer):
     to = serializers.ChoiceField(choices=Incident.Status.choices)
     reason = serializers.CharField(max_length=100)
 
@@ -239,13 +239,13 @@ class IncidentViewSet(RetireMixin, RegisterViewSet):
         updated = services.incident_triage(incident, user=request.user, expected_version=version, **data)
         return self._respond(updated)
 
-    @extend_schema(request=TransitionSerializer, responses=IncidentSerializer, parameters=[IF_MATCH_HEADER])
+    @extend_schema(request=IncidentTransitionSerializer, responses=IncidentSerializer, parameters=[IF_MATCH_HEADER])
     @action(detail=True, methods=["post"])
     def transition(self, request: Request, pk: Any = None) -> Response:
         """Move the incident to ``to`` (resolved, closed, or back to triaged) with a reason."""
         incident = self.get_object()
         version = expected_version(request, incident.version)
-        body = TransitionSerializer(data=request.data)
+        body = IncidentTransitionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         updated = services.incident_transition(
             incident, user=request.user, expected_version=version, **body.validated_data

@@ -40,18 +40,20 @@ def test_the_history_tab_shows_each_transition_with_its_reason_and_the_analysis(
     assert '<th scope="row">Analysis</th>' in html
 
 
-def test_the_detail_page_shows_the_source_finding_and_incident_without_their_pages(world, client_as):
+def test_the_detail_page_links_the_source_finding_and_incident(world, client_as):
     incident = register_create(
         Incident, management_system=world.acme, user=world.officer, title="Wrong triage", description="Urgent case low"
     )
     nc = make_nc(world.acme, world.officer, source="incident", source_incident=incident)
     register_create(
         Finding, management_system=world.acme, user=world.officer, title="Card outdated", finding_type="minor",
-        requirement_statement="7.5.3", evidence_statement="Card v2", found_statement="Model v3", nonconformity=nc,
+        source="monitoring", requirement_statement="7.5.3", evidence_statement="Card v2", found_statement="Model v3", nonconformity=nc,
     )  # fmt: skip
     html = page(client_as("auditor"), "nc_detail", world.acme.pk, nc.pk)
-    assert "From finding FND-001 Card outdated" in html
-    assert "From incident INC-001 Wrong triage" in html
+    finding = Finding.objects.get(nonconformity=nc)
+    assert reverse("improvement:finding_detail", args=[world.acme.pk, finding.pk]) in html
+    assert reverse("improvement:incident_detail", args=[world.acme.pk, incident.pk]) in html
+    assert "FND-001 Card outdated" in html and "INC-001 Wrong triage" in html
 
 
 def test_overdue_actions_and_reviews_are_flagged_on_lists_the_page_and_the_overview(world, client_as):
