@@ -14,6 +14,10 @@
 - ``HistoryMixin``: ``GET .../<id>/history/`` for any model with simple-history.
 - ``RetireMixin``: ``POST .../<id>/retire/`` with a ``reason`` and ``If-Match``, for records
   that are retired (or withdrawn) rather than deleted once anything refers to them.
+- ``RegisterViewSet.change_with`` / ``sign_with``: the body of a custom action that moves a
+  record (If-Match, a request body, a service, the record back) or signs it (201 with the sign-off).
+- ``SignedStateMixin`` / ``SignedPageMixin``: a record's latest sign-off of one kind, on the
+  serializer, annotated per page of a list.
 
 Errors (the exception handler, 409, 412 and 428) are in ``aims.api_errors``.
 """
@@ -29,6 +33,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import models, transaction
 from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, extend_schema_serializer
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -92,6 +97,20 @@ def step_up(request: Request) -> Any:
     """
     answer = request.headers.get("X-OTP", "")
     return lambda: mfa.verify_step_up(request.user, answer, field="X-OTP")
+
+
+def validated(request: Request, serializer_class: type[serializers.Serializer], **kwargs: Any) -> dict[str, Any]:
+    """The request body checked by ``serializer_class`` (400 with the reasons otherwise)."""
+    body = serializer_class(data=request.data, **kwargs)
+    body.is_valid(raise_exception=True)
+    return dict(body.validated_data)
+
+
+def etag_response(data: Any, version: int | str, status_code: int = status.HTTP_200_OK) -> Response:
+    """A response carrying ``ETag: "<version>"`` (a child row's own version, say)."""
+    response = Response(data, status=status_code)
+    response["ETag"] = etag(version)
+    return response
 
 
 X_OTP_HEADER = OpenApiParameter(
@@ -460,9 +479,7 @@ class RegisterViewSet(HistoryMixin, viewsets.ModelViewSet):
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         obj = self.get_object()
-        response = Response(self.get_serializer(obj).data)
-        response["ETag"] = etag(obj.version)
-        return response
+        return etag_response(self.get_serializer(obj).data, obj.version)
 
     @extend_schema(parameters=[CHANGE_REASON_HEADER])
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -500,6 +517,31 @@ class RegisterViewSet(HistoryMixin, viewsets.ModelViewSet):
     @extend_schema(parameters=[IF_MATCH_HEADER, CHANGE_REASON_HEADER])
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self.update(request, *args, partial=True, **kwargs)
+
+    # --- custom actions ---
+
+    def read_for_change(
+        self, request: Request, body_class: type[serializers.Serializer], obj: Any = None
+    ) -> tuple[Any, int, dict]:
+        """The record (``obj`` if already read), the version named in If-Match (428/412 first), then the body (400)."""
+        obj = self.get_object() if obj is None else obj
+        version = expected_version(request, obj.version)
+        return obj, version, validated(request, body_class, context=self.get_serializer_context())
+
+    def change_with(
+        self, request: Request, service: Any, body_class: type[serializers.Serializer], obj: Any = None
+    ) -> Response:
+        """A custom action that moves the record: ``service(obj, user=, expected_version=, **body)``, then the record."""
+        obj, version, data = self.read_for_change(request, body_class, obj)
+        return self._respond(service(obj, user=request.user, expected_version=version, **data))
+
+    def sign_with(
+        self, request: Request, service: Any, body_class: type[serializers.Serializer] | None = None
+    ) -> Response:
+        """A custom action that signs the record (If-Match, X-OTP) through ``service``; 201 with the sign-off."""
+        obj, version, data = self.read_for_change(request, body_class or SignOffRequestSerializer)
+        signoff = service(obj, user=request.user, expected_version=version, verification=step_up(request), **data)
+        return signed_response(signoff)
 
     @extend_schema(parameters=[IF_MATCH_HEADER, CHANGE_REASON_HEADER])
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -573,6 +615,53 @@ class SignOffSerializer(serializers.ModelSerializer):
         # The content type cache answers this without a query per row.
         subject_type = ContentType.objects.get_for_id(obj.subject_type_id)
         return f"{subject_type.app_label}.{subject_type.model}"
+
+
+def signed_response(signoff: SignOff) -> Response:
+    """201 with the sign-off just made."""
+    return Response(SignOffSerializer(signoff).data, status=status.HTTP_201_CREATED)
+
+
+class SignedStateMixin(serializers.Serializer):
+    """Sign-off state read from ``ledger.annotate_sign_offs`` (annotated per page, or here for one row)."""
+
+    # The docstring above is the schema's description of every serializer using this mixin: keep it.
+    # ``sign_off_kind`` names the kind; an area may judge "changed since signed" otherwise (``annotate_signed``).
+
+    sign_off_kind = ""
+    annotate_signed = staticmethod(ledger.annotate_sign_offs)
+    latest_sign_off = serializers.SerializerMethodField()
+    signed_version = serializers.SerializerMethodField()
+    changed_since_signed = serializers.SerializerMethodField()
+
+    def _annotated(self, obj: Any) -> Any:
+        if not hasattr(obj, "latest_sign_off"):
+            self.annotate_signed([obj], self.sign_off_kind)
+        return obj
+
+    @extend_schema_field(SignOffSerializer(allow_null=True))
+    def get_latest_sign_off(self, obj: Any) -> dict | None:
+        latest = self._annotated(obj).latest_sign_off
+        return SignOffSerializer(latest).data if latest else None
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_signed_version(self, obj: Any) -> int | None:
+        return self._annotated(obj).signed_version
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_changed_since_signed(self, obj: Any) -> bool:
+        return self._annotated(obj).changed_since_signed
+
+
+class SignedPageMixin:
+    """Annotate each page of a list with its sign-off state (``sign_off_kind``) in a fixed number of queries."""
+
+    sign_off_kind = ""
+    annotate_signed = staticmethod(ledger.annotate_sign_offs)
+
+    def paginate_queryset(self, queryset: QuerySet) -> list | None:
+        page = super().paginate_queryset(queryset)
+        return self.annotate_signed(page, self.sign_off_kind) if page is not None else None
 
 
 class ApproveMixin:

@@ -9,14 +9,14 @@ from django.db.models import QuerySet
 from django.urls import path
 from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
-from aims import access, ledger
+from aims import access
 from aims.access import Action
 from aims.api_common import (
     IF_MATCH_HEADER,
@@ -27,14 +27,14 @@ from aims.api_common import (
     RegisterSerializer,
     RegisterViewSet,
     RetireMixin,
+    SignedPageMixin,
+    SignedStateMixin,
     SignOffRequestSerializer,
     SignOffSerializer,
     TextLimitsMixin,
-    expected_version,
     register_fields,
-    step_up,
 )
-from aims.models import ManagementSystem, SignOff
+from aims.models import ManagementSystem
 from assessments import selectors, services, signoffs
 from assessments.filters import ImpactFilterSet, RiskFilterSet
 from assessments.heatmap import heatmap
@@ -63,33 +63,6 @@ class RiskCriteriaSerializer(RegisterSerializer):
             "rationale",
         )
         read_only_fields = ["number"]
-
-
-class SignedStateMixin(serializers.Serializer):
-    """Sign-off state read from ``ledger.annotate_sign_offs`` (annotated per page, or here for one row)."""
-
-    sign_off_kind = ""
-    latest_sign_off = serializers.SerializerMethodField()
-    signed_version = serializers.SerializerMethodField()
-    changed_since_signed = serializers.SerializerMethodField()
-
-    def _annotated(self, obj: Any) -> Any:
-        if not hasattr(obj, "latest_sign_off"):
-            ledger.annotate_sign_offs([obj], self.sign_off_kind)
-        return obj
-
-    @extend_schema_field(SignOffSerializer(allow_null=True))
-    def get_latest_sign_off(self, obj: Any) -> dict | None:
-        latest = self._annotated(obj).latest_sign_off
-        return SignOffSerializer(latest).data if latest else None
-
-    @extend_schema_field(OpenApiTypes.INT)
-    def get_signed_version(self, obj: Any) -> int | None:
-        return self._annotated(obj).signed_version
-
-    @extend_schema_field(OpenApiTypes.BOOL)
-    def get_changed_since_signed(self, obj: Any) -> bool:
-        return self._annotated(obj).changed_since_signed
 
 
 class TreatmentActionSerializer(TextLimitsMixin, serializers.ModelSerializer):
@@ -170,20 +143,6 @@ class ImpactAssessmentSerializer(SignedStateMixin, RegisterSerializer):
 
 
 # --- viewsets ----------------------------------------------------------------------------
-
-
-class SignedPageMixin:
-    """Annotate each page of a list with its sign-off state in a fixed number of queries."""
-
-    sign_off_kind = ""
-
-    def paginate_queryset(self, queryset: QuerySet) -> list | None:
-        page = super().paginate_queryset(queryset)
-        return ledger.annotate_sign_offs(page, self.sign_off_kind) if page is not None else None
-
-
-def _sign_off_response(sign_off: SignOff) -> Response:
-    return Response(SignOffSerializer(sign_off).data, status=status.HTTP_201_CREATED)
 
 
 class RiskCriteriaViewSet(ApproveMixin, RegisterViewSet):
@@ -280,15 +239,7 @@ class RiskViewSet(SignedPageMixin, RetireMixin, RegisterViewSet):
     )
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, pk: Any = None) -> Response:
-        risk = self.get_object()
-        version = expected_version(request, risk.version)
-        body = SignOffRequestSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        return _sign_off_response(
-            services.risk_accept(
-                risk, user=request.user, expected_version=version, verification=step_up(request), **body.validated_data
-            )
-        )
+        return self.sign_with(request, services.risk_accept)
 
 
 class ImpactAssessmentViewSet(SignedPageMixin, RetireMixin, RegisterViewSet):
@@ -340,19 +291,7 @@ class ImpactAssessmentViewSet(SignedPageMixin, RetireMixin, RegisterViewSet):
     )
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: Any = None) -> Response:
-        assessment = self.get_object()
-        version = expected_version(request, assessment.version)
-        body = SignOffRequestSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        return _sign_off_response(
-            services.impact_assessment_approve(
-                assessment,
-                user=request.user,
-                expected_version=version,
-                verification=step_up(request),
-                **body.validated_data,
-            )
-        )
+        return self.sign_with(request, services.impact_assessment_approve)
 
 
 def _as_of(raw: str) -> Any:

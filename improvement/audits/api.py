@@ -10,13 +10,13 @@ from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
-from aims import access
+from aims import access, api_common
 from aims.access import Action
 from aims.api_common import (
     IF_MATCH_HEADER,
@@ -30,12 +30,11 @@ from aims.api_common import (
     SignOffRequestSerializer,
     SignOffSerializer,
     TextLimitsMixin,
-    etag,
+    etag_response,
     expected_version,
     register_fields,
-    step_up,
 )
-from aims.models import ManagementSystem, SignOff
+from aims.models import ManagementSystem
 from improvement.audits import finding_services, rules, selectors, services, signoffs
 from improvement.audits.filters import AuditFilterSet, FindingFilterSet, ProgrammeFilterSet
 from improvement.models import AuditCheck, AuditProgramme, Finding, InternalAudit, ProgrammeItem
@@ -44,51 +43,16 @@ from registers.models import AISystem
 # --- shared ---------------------------------------------------------------------------------------
 
 
-class SignedStateMixin(serializers.Serializer):
+class SignedStateMixin(api_common.SignedStateMixin):
     """The latest sign-off and whether the content changed since (transitions are not changes)."""
 
-    sign_off_kind = ""
-    latest_sign_off = serializers.SerializerMethodField()
-    signed_version = serializers.SerializerMethodField()
-    changed_since_signed = serializers.SerializerMethodField()
-
-    def _annotated(self, obj: Any) -> Any:
-        if not hasattr(obj, "latest_sign_off"):
-            signoffs.annotate_signed([obj], self.sign_off_kind)
-        return obj
-
-    @extend_schema_field(SignOffSerializer(allow_null=True))
-    def get_latest_sign_off(self, obj: Any) -> dict | None:
-        latest = self._annotated(obj).latest_sign_off
-        return SignOffSerializer(latest).data if latest else None
-
-    @extend_schema_field(OpenApiTypes.INT)
-    def get_signed_version(self, obj: Any) -> int | None:
-        return self._annotated(obj).signed_version
-
-    @extend_schema_field(OpenApiTypes.BOOL)
-    def get_changed_since_signed(self, obj: Any) -> bool:
-        return self._annotated(obj).changed_since_signed
+    annotate_signed = staticmethod(signoffs.annotate_signed)
 
 
-class SignedPageMixin:
+class SignedPageMixin(api_common.SignedPageMixin):
     """Annotate each page of a list with its sign-off state in a fixed number of queries."""
 
-    sign_off_kind = ""
-
-    def paginate_queryset(self, queryset: QuerySet) -> list | None:
-        page = super().paginate_queryset(queryset)
-        return signoffs.annotate_signed(page, self.sign_off_kind) if page is not None else None
-
-
-def _signed(signoff: SignOff) -> Response:
-    return Response(SignOffSerializer(signoff).data, status=status.HTTP_201_CREATED)
-
-
-def _sign_off_body(request: Request) -> dict[str, Any]:
-    body = SignOffRequestSerializer(data=request.data)
-    body.is_valid(raise_exception=True)
-    return dict(body.validated_data)
+    annotate_signed = staticmethod(signoffs.annotate_signed)
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -196,26 +160,13 @@ class AuditProgrammeViewSet(SignedPageMixin, RetireMixin, RegisterViewSet):
     )
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: Any = None) -> Response:
-        programme = self.get_object()
-        version = expected_version(request, programme.version)
-        return _signed(
-            services.programme_approve(
-                programme,
-                user=request.user,
-                expected_version=version,
-                verification=step_up(request),
-                **_sign_off_body(request),
-            )
-        )
+        return self.sign_with(request, services.programme_approve)
 
     def _move(self, request: Request, service: Any) -> Response:
         programme = self.get_object()
         if not rules.may_run_programme(request.user, programme):
             raise PermissionDenied("Owners, compliance officers and the programme's owner move a programme along.")
-        version = expected_version(request, programme.version)
-        body = ReasonSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        return self._respond(service(programme, user=request.user, expected_version=version, **body.validated_data))
+        return self.change_with(request, service, ReasonSerializer, programme)
 
     @extend_schema(request=ReasonSerializer, responses={200: AuditProgrammeSerializer}, parameters=[IF_MATCH_HEADER])
     @action(detail=True, methods=["post"])
@@ -334,41 +285,21 @@ class InternalAuditViewSet(SignedPageMixin, RetireMixin, RegisterViewSet):
     )
     @action(detail=True, methods=["post"])
     def start(self, request: Request, pk: Any = None) -> Response:
-        audit = self.get_object()
-        version = expected_version(request, audit.version)
-        body = OptionalReasonSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        reason = body.validated_data.get("reason", "")
-        return self._respond(
-            services.internal_audit_start(audit, user=request.user, expected_version=version, reason=reason)
-        )
-
-    def _sign(self, request: Request, service: Any) -> Response:
-        audit = self.get_object()
-        version = expected_version(request, audit.version)
-        return _signed(
-            service(
-                audit,
-                user=request.user,
-                expected_version=version,
-                verification=step_up(request),
-                **_sign_off_body(request),
-            )
-        )
+        return self.change_with(request, services.internal_audit_start, OptionalReasonSerializer)
 
     @extend_schema(
         request=SignOffRequestSerializer, responses={201: SignOffSerializer}, parameters=[IF_MATCH_HEADER, X_OTP_HEADER]
     )
     @action(detail=True, methods=["post"], url_path="sign-report")
     def sign_report(self, request: Request, pk: Any = None) -> Response:
-        return self._sign(request, services.audit_report_sign)
+        return self.sign_with(request, services.audit_report_sign)
 
     @extend_schema(
         request=SignOffRequestSerializer, responses={201: SignOffSerializer}, parameters=[IF_MATCH_HEADER, X_OTP_HEADER]
     )
     @action(detail=True, methods=["post"])
     def acknowledge(self, request: Request, pk: Any = None) -> Response:
-        return self._sign(request, services.audit_report_acknowledge)
+        return self.sign_with(request, services.audit_report_acknowledge)
 
     @extend_schema(responses={200: AuditCheckSerializer(many=True)}, filters=False)
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
@@ -409,9 +340,7 @@ class InternalAuditViewSet(SignedPageMixin, RetireMixin, RegisterViewSet):
                 **body.validated_data,
             )
         scope = {r.pk for r in InternalAudit.objects.get(pk=audit.pk).scope_requirements.all()}
-        response = Response(AuditCheckSerializer(check, context={"scope": scope}).data)
-        response["ETag"] = etag(check.version)
-        return response
+        return etag_response(AuditCheckSerializer(check, context={"scope": scope}).data, check.version)
 
 
 # --- findings -----------------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -17,7 +16,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from aims import access
 from aims.access import Action
-from aims.history import versions_of
 from aims.limits import parse_id
 from aims.models import ManagementSystem
 from aims.pages import confirm_remove, open_management_system, open_record, removal_verb, save_or_conflict
@@ -25,8 +23,8 @@ from improvement.audits import finding_services, rules, selectors
 from improvement.audits.filters import FindingFilterSet
 from improvement.audits.forms import FindingForm
 from improvement.models import Finding, InternalAudit
+from improvement.pages import form_status, history_page, list_page
 
-PAGE_SIZE = 25
 REFUSED = "Owners, compliance officers and the audit's team record its findings."
 
 
@@ -50,15 +48,12 @@ def finding_list(request: HttpRequest, ms_id: int) -> HttpResponse:
     filterset = FindingFilterSet(
         request.GET, selectors.finding_list(user=request.user, management_system=ms), management_system=ms
     )
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {
-        "ms": ms,
-        "filterset": filterset,
-        "page_obj": page,
-        "filtered": filterset.is_filtered,
-        "can_create": rules.may_record_finding(request.user, ms, None) or _audits_for(request, ms).exists(),
-    }
-    return render(request, "improvement/audits/finding_list.html", context)
+    return list_page(
+        request,
+        "improvement/audits/finding_list.html",
+        filterset,
+        can_create=rules.may_record_finding(request.user, ms, None) or _audits_for(request, ms).exists(),
+    )
 
 
 def _context(request: HttpRequest, finding: Finding, **extra: Any) -> dict[str, Any]:
@@ -83,9 +78,9 @@ def finding_detail(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
 @require_GET
 def finding_history(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     finding = _finding(request, ms_id, pk, Action.VIEW_HISTORY)
-    versions = versions_of(selectors.history_of(finding), Finding)
-    context = _context(request, finding, tab="history", versions=versions)
-    return render(request, "improvement/audits/finding_detail.html", context)
+    return history_page(
+        request, "improvement/audits/finding_detail.html", finding, selectors.history_of(finding), _context
+    )
 
 
 def _initial(request: HttpRequest, audits: QuerySet[InternalAudit]) -> dict[str, Any]:
@@ -134,7 +129,7 @@ def _form_page(request: HttpRequest, ms: ManagementSystem, finding: Finding | No
             messages.success(request, f"{saved.reference} was saved.{raised}")
             return redirect("improvement:finding_detail", ms_id=ms.pk, pk=saved.pk)
     context = {"ms": ms, "form": form, "finding": finding, "conflict": conflict}
-    status = 409 if conflict else (400 if request.method == "POST" else 200)
+    status = form_status(conflict, request.method == "POST")
     return render(request, "improvement/audits/finding_form.html", context, status=status)
 
 

@@ -9,7 +9,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,7 +17,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from aims import access
 from aims.access import Action
-from aims.history import versions_of
 from aims.pages import (
     confirm_remove,
     open_management_system,
@@ -32,8 +30,8 @@ from improvement.audits import rules, selectors, services, signoffs
 from improvement.audits.filters import ProgrammeFilterSet
 from improvement.audits.forms import ProgrammeForm, TransitionForm, formset_items, item_formset
 from improvement.models import AuditProgramme
+from improvement.pages import form_status, history_page, list_page
 
-PAGE_SIZE = 25
 TEMPLATE = "improvement/audits/programme_detail.html"
 
 
@@ -48,16 +46,13 @@ def programme_list(request: HttpRequest, ms_id: int) -> HttpResponse:
     filterset = ProgrammeFilterSet(
         request.GET, selectors.programme_list(user=request.user, management_system=ms), management_system=ms
     )
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = signoffs.annotate_signed(list(page.object_list), signoffs.PROGRAMME_APPROVAL)
-    context = {
-        "ms": ms,
-        "filterset": filterset,
-        "page_obj": page,
-        "filtered": filterset.is_filtered,
-        "can_create": access.can(request.user, Action.CREATE, ms),
-    }
-    return render(request, "improvement/audits/programme_list.html", context)
+    return list_page(
+        request,
+        "improvement/audits/programme_list.html",
+        filterset,
+        annotate=lambda rows: signoffs.annotate_signed(rows, signoffs.PROGRAMME_APPROVAL),
+        can_create=access.can(request.user, Action.CREATE, ms),
+    )
 
 
 def _transition_form(request: HttpRequest, programme: AuditProgramme, name: str, bound: Any = None) -> Any:
@@ -123,11 +118,14 @@ def programme_coverage(request: HttpRequest, ms_id: int, pk: int) -> HttpRespons
 @require_GET
 def programme_history(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     programme = _programme(request, ms_id, pk, Action.VIEW_HISTORY)
-    versions = versions_of(selectors.history_of(programme), AuditProgramme)
-    context = _context(
-        request, programme, tab="history", versions=versions, item_history=selectors.item_history(programme)
+    return history_page(
+        request,
+        TEMPLATE,
+        programme,
+        selectors.history_of(programme),
+        _context,
+        item_history=selectors.item_history(programme),
     )
-    return render(request, TEMPLATE, context)
 
 
 @login_required
@@ -207,7 +205,7 @@ def _form_page(request: HttpRequest, ms: Any, programme: AuditProgramme | None) 
             messages.success(request, f"{saved.reference} was saved.")
             return redirect("improvement:programme_detail", ms_id=ms.pk, pk=saved.pk)
     context = {"ms": ms, "form": form, "formset": formset, "programme": programme, "conflict": conflict}
-    status = 409 if conflict else (400 if request.method == "POST" else 200)
+    status = form_status(conflict, request.method == "POST")
     return render(request, "improvement/audits/programme_form.html", context, status=status)
 
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,7 +15,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from aims import access, ledger
 from aims.access import Action
-from aims.history import versions_of
 from aims.pages import (
     confirm_remove,
     open_management_system,
@@ -30,8 +28,8 @@ from improvement.audits import rules, selectors, services, signoffs
 from improvement.audits.filters import AuditFilterSet
 from improvement.audits.forms import CheckForm, InternalAuditForm, TransitionForm
 from improvement.models import InternalAudit
+from improvement.pages import form_status, history_page, list_page
 
-PAGE_SIZE = 25
 TEMPLATE = "improvement/audits/audit_detail.html"
 
 
@@ -46,16 +44,13 @@ def audit_list(request: HttpRequest, ms_id: int) -> HttpResponse:
     filterset = AuditFilterSet(
         request.GET, selectors.audit_list(user=request.user, management_system=ms), management_system=ms
     )
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = signoffs.annotate_signed(list(page.object_list), signoffs.REPORT)
-    context = {
-        "ms": ms,
-        "filterset": filterset,
-        "page_obj": page,
-        "filtered": filterset.is_filtered,
-        "can_create": access.can(request.user, Action.CREATE, ms),
-    }
-    return render(request, "improvement/audits/audit_list.html", context)
+    return list_page(
+        request,
+        "improvement/audits/audit_list.html",
+        filterset,
+        annotate=lambda rows: signoffs.annotate_signed(rows, signoffs.REPORT),
+        can_create=access.can(request.user, Action.CREATE, ms),
+    )
 
 
 def _start_form(audit: InternalAudit, data: Any = None) -> TransitionForm:
@@ -125,9 +120,9 @@ def audit_detail(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
 @require_GET
 def audit_history(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     audit = _audit(request, ms_id, pk, Action.VIEW_HISTORY)
-    versions = versions_of(selectors.history_of(audit), InternalAudit)
-    context = _context(request, audit, tab="history", versions=versions, check_history=selectors.check_history(audit))
-    return render(request, TEMPLATE, context)
+    return history_page(
+        request, TEMPLATE, audit, selectors.history_of(audit), _context, check_history=selectors.check_history(audit)
+    )
 
 
 @login_required
@@ -232,7 +227,7 @@ def _form_page(request: HttpRequest, ms: Any, audit: InternalAudit | None) -> Ht
             messages.success(request, f"{saved.reference} was saved.")
             return redirect("improvement:audit_detail", ms_id=ms.pk, pk=saved.pk)
     context = {"ms": ms, "form": form, "audit": audit, "conflict": conflict}
-    status = 409 if conflict else (400 if request.method == "POST" else 200)
+    status = form_status(conflict, request.method == "POST")
     return render(request, "improvement/audits/audit_form.html", context, status=status)
 
 
@@ -289,5 +284,5 @@ def check_edit(request: HttpRequest, ms_id: int, pk: int, check_id: int) -> Http
             messages.success(request, f"Check {check.requirement.key} recorded: {saved.get_result_display().lower()}.")
             return redirect(reverse("improvement:audit_detail", args=[ms_id, audit.pk]) + f"#check-{check.pk}")
     context = {"ms": audit.management_system, "audit": audit, "check": check, "form": form, "conflict": conflict}
-    status = 409 if conflict else (400 if request.method == "POST" else 200)
+    status = form_status(conflict, request.method == "POST")
     return render(request, "improvement/audits/check_form.html", context, status=status)

@@ -37,10 +37,10 @@ from aims.api_common import (
     ScopedRelatedField,
     SignOffRequestSerializer,
     SignOffSerializer,
-    etag,
+    etag_response,
     expected_version,
     register_fields,
-    step_up,
+    validated,
 )
 from aims.limits import TEXT_MAX
 from aims.models import ManagementSystem
@@ -229,11 +229,7 @@ class IncidentViewSet(RetireMixin, RegisterViewSet):
     @action(detail=True, methods=["post"])
     def triage(self, request: Request, pk: Any = None) -> Response:
         """Link the incident to its outcome (a nonconformity is raised here: officers and owners only)."""
-        incident = self.get_object()
-        version = expected_version(request, incident.version)
-        body = TriageSerializer(data=request.data, context=self.get_serializer_context())
-        body.is_valid(raise_exception=True)
-        data = dict(body.validated_data)
+        incident, version, data = self.read_for_change(request, TriageSerializer)
         if data["outcome"] == Incident.Outcome.NONCONFORMITY:
             access.require(request.user, Action.CREATE, incident.management_system)
         updated = services.incident_triage(incident, user=request.user, expected_version=version, **data)
@@ -243,14 +239,7 @@ class IncidentViewSet(RetireMixin, RegisterViewSet):
     @action(detail=True, methods=["post"])
     def transition(self, request: Request, pk: Any = None) -> Response:
         """Move the incident to ``to`` (resolved, closed, or back to triaged) with a reason."""
-        incident = self.get_object()
-        version = expected_version(request, incident.version)
-        body = IncidentTransitionSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        updated = services.incident_transition(
-            incident, user=request.user, expected_version=version, **body.validated_data
-        )
-        return self._respond(updated)
+        return self.change_with(request, services.incident_transition, IncidentTransitionSerializer)
 
     @extend_schema(
         request=DecisionSerializer, responses={201: SignOffSerializer}, parameters=[IF_MATCH_HEADER, X_OTP_HEADER]
@@ -258,15 +247,7 @@ class IncidentViewSet(RetireMixin, RegisterViewSet):
     @action(detail=True, methods=["post"], url_path="decide-reporting")
     def decide_reporting(self, request: Request, pk: Any = None) -> Response:
         """Leadership decides whether a possibly serious incident is reported, with a reason, and signs it."""
-        incident = self.get_object()
-        version = expected_version(request, incident.version)
-        body = DecisionSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        signoff = services.incident_decide_reporting(
-            incident, user=request.user, expected_version=version, verification=step_up(request),
-            **body.validated_data,
-        )  # fmt: skip
-        return Response(SignOffSerializer(signoff).data, status=status.HTTP_201_CREATED)
+        return self.sign_with(request, services.incident_decide_reporting, DecisionSerializer)
 
     @extend_schema(request=ObligationSettleSerializer, responses=ObligationSerializer, parameters=[IF_MATCH_HEADER])
     @action(detail=True, methods=["post"], url_path=r"obligations/(?P<obligation_id>[0-9]+)")
@@ -277,22 +258,15 @@ class IncidentViewSet(RetireMixin, RegisterViewSet):
         if obligation is None:
             raise exceptions.NotFound("This incident has no such reporting obligation.")
         version = expected_version(request, obligation.version)
-        body = ObligationSettleSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        settled = services.obligation_settle(
-            obligation, user=request.user, expected_version=version, **body.validated_data
-        )
-        response = Response(ObligationSerializer(settled).data)
-        response["ETag"] = etag(settled.version)
-        return response
+        data = validated(request, ObligationSettleSerializer)
+        settled = services.obligation_settle(obligation, user=request.user, expected_version=version, **data)
+        return etag_response(ObligationSerializer(settled).data, settled.version)
 
     @extend_schema(request=ConcernSerializer, responses={201: IncidentSerializer})
     @action(detail=False, methods=["post"])
     def concern(self, request: Request) -> Response:
         """Raise a concern (A.3.3): any member but an auditor; ``anonymous`` leaves no name in the register."""
-        body = ConcernSerializer(data=request.data, context=self.get_serializer_context())
-        body.is_valid(raise_exception=True)
-        data = dict(body.validated_data)
+        data = validated(request, ConcernSerializer, context=self.get_serializer_context())
         management_system = data.pop("management_system")
         if not selectors.may_raise_concern(request.user, management_system):
             raise exceptions.PermissionDenied("Auditors record what they observe as audit findings, not concerns.")

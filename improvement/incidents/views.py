@@ -9,7 +9,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,7 +18,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from aims import access, mfa
 from aims.access import Action
 from aims.forms import RetireForm, add_service_errors
-from aims.history import versions_of
 from aims.pages import open_management_system, open_record, save_or_conflict, signoff_panel
 from aims.services import StaleVersionError
 from improvement.incidents import selectors, services, signoffs
@@ -34,8 +32,7 @@ from improvement.incidents.forms import (
     TriageForm,
 )
 from improvement.models import Incident
-
-PAGE_SIZE = 25
+from improvement.pages import form_status, history_page, list_page
 
 
 def _incident(request: HttpRequest, ms_id: int, pk: int, action: Action = Action.VIEW) -> Incident:
@@ -52,16 +49,13 @@ def incident_list(request: HttpRequest, ms_id: int) -> HttpResponse:
     ms = open_management_system(request, ms_id)
     incidents = selectors.incident_list(user=request.user, management_system=ms)
     filterset = IncidentFilterSet(request.GET, incidents, request=request, management_system=ms)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {
-        "ms": ms,
-        "filterset": filterset,
-        "page_obj": page,
-        "filtered": filterset.is_filtered,
-        "can_create": access.can(request.user, Action.CREATE, ms),
-        "can_raise_concern": selectors.may_raise_concern(request.user, ms),
-    }
-    return render(request, "improvement/incidents/incident_list.html", context)
+    return list_page(
+        request,
+        "improvement/incidents/incident_list.html",
+        filterset,
+        can_create=access.can(request.user, Action.CREATE, ms),
+        can_raise_concern=selectors.may_raise_concern(request.user, ms),
+    )
 
 
 # --- one incident ----------------------------------------------------------------------------------
@@ -126,14 +120,14 @@ def incident_detail(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
 @require_GET
 def incident_history(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     incident = _incident(request, ms_id, pk, Action.VIEW_HISTORY)
-    context = _context(
+    return history_page(
         request,
+        "improvement/incidents/incident_detail.html",
         incident,
-        tab="history",
-        versions=versions_of(selectors.history_of(incident), Incident),
+        selectors.history_of(incident),
+        _context,
         obligation_history=selectors.obligation_history(incident),
     )
-    return render(request, "improvement/incidents/incident_detail.html", context)
 
 
 @login_required
@@ -244,7 +238,7 @@ def _form_page(request: HttpRequest, ms: Any, incident: Incident | None) -> Http
             messages.success(request, f"{saved.reference} was saved.")
             return _detail(saved)
     context = {"ms": ms, "form": form, "incident": incident, "conflict": conflict}
-    status = 409 if conflict else (400 if form.is_bound and form.errors else 200)
+    status = form_status(conflict, bool(form.is_bound and form.errors))
     return render(request, "improvement/incidents/incident_form.html", context, status=status)
 
 
@@ -289,7 +283,7 @@ def incident_withdraw(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse
             return redirect(cancel)
     context = {"ms": incident.management_system, "obj": incident, "references": [], "delete_form": None,
                "retire_form": form, "conflict": conflict, "cancel_url": cancel}  # fmt: skip
-    status = 409 if conflict else (400 if form is not None and form.is_bound and form.errors else 200)
+    status = form_status(conflict, bool(form is not None and form.is_bound and form.errors))
     return render(request, "aims/confirm_remove.html", context, status=status)
 
 
@@ -325,7 +319,7 @@ def incident_triage(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
             return _detail(done)
     context = {"ms": ms, "incident": incident, "form": form, "conflict": conflict,
                "can_raise_nc": access.can(request.user, Action.CREATE, ms)}  # fmt: skip
-    status = 409 if conflict else (400 if form.is_bound and form.errors else 200)
+    status = form_status(conflict, bool(form.is_bound and form.errors))
     return render(request, "improvement/incidents/incident_triage.html", context, status=status)
 
 
@@ -357,7 +351,7 @@ def incident_obligation(request: HttpRequest, ms_id: int, pk: int, obligation_id
             return _detail(incident)
     context = {"ms": incident.management_system, "incident": incident, "obligation": obligation, "form": form,
                "conflict": conflict}  # fmt: skip
-    status = 409 if conflict else (400 if form.is_bound and form.errors else 200)
+    status = form_status(conflict, bool(form.is_bound and form.errors))
     return render(request, "improvement/incidents/obligation_form.html", context, status=status)
 
 

@@ -8,20 +8,19 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from aims import access
 from aims.access import Action
-from aims.history import versions_of
 from aims.pages import open_management_system, open_record, save_or_conflict
 from improvement.models import CorrectiveAction, EffectivenessReview, Nonconformity
 from improvement.nonconformities import selectors, services
 from improvement.nonconformities.filters import CorrectiveActionFilterSet
 from improvement.nonconformities.forms import CorrectiveActionForm, ReviewPerformForm, ReviewPlanForm
-from improvement.nonconformities.views import PAGE_SIZE, open_nc
+from improvement.nonconformities.views import open_nc
+from improvement.pages import form_status, history_page, list_page
 
 TEMPLATES = "improvement/nonconformities"
 
@@ -36,13 +35,7 @@ def ca_list(request: HttpRequest, ms_id: int) -> HttpResponse:
     ms = open_management_system(request, ms_id)
     actions = selectors.action_list(user=request.user, management_system=ms)
     filterset = CorrectiveActionFilterSet(request.GET, actions, request=request, management_system=ms)
-    context = {
-        "ms": ms,
-        "filterset": filterset,
-        "page_obj": Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page")),
-        "filtered": filterset.is_filtered,
-    }
-    return render(request, f"{TEMPLATES}/ca_list.html", context)
+    return list_page(request, f"{TEMPLATES}/ca_list.html", filterset)
 
 
 def _ca_context(request: HttpRequest, action: CorrectiveAction, **extra: Any) -> dict[str, Any]:
@@ -71,10 +64,7 @@ def ca_detail(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
 @require_GET
 def ca_history(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     action = open_action(request, ms_id, pk, Action.VIEW_HISTORY)
-    versions = versions_of(selectors.history_of(action), CorrectiveAction)
-    return render(
-        request, f"{TEMPLATES}/ca_detail.html", _ca_context(request, action, tab="history", versions=versions)
-    )
+    return history_page(request, f"{TEMPLATES}/ca_detail.html", action, selectors.history_of(action), _ca_context)
 
 
 def _ca_form_page(request: HttpRequest, nc: Nonconformity, action: CorrectiveAction | None) -> HttpResponse:
@@ -101,7 +91,7 @@ def _ca_form_page(request: HttpRequest, nc: Nonconformity, action: CorrectiveAct
             messages.success(request, f"{saved.reference} was saved.")
             return redirect("improvement:nc_detail", ms_id=ms.pk, pk=nc.pk)
     context = {"ms": ms, "nc": nc, "action": action, "form": form, "conflict": conflict}
-    status = 409 if conflict else (400 if form.errors else 200)
+    status = form_status(conflict, bool(form.errors))
     return render(request, f"{TEMPLATES}/ca_form.html", context, status=status)
 
 
@@ -191,5 +181,5 @@ def review_perform(request: HttpRequest, ms_id: int, pk: int, review_id: int) ->
             return redirect("improvement:nc_detail", ms_id=nc.management_system_id, pk=nc.pk)
     context = {"ms": nc.management_system, "nc": nc, "review": review, "form": form, "mode": "perform",
                "conflict": conflict}  # fmt: skip
-    status = 409 if conflict else (400 if form.errors else 200)
+    status = form_status(conflict, bool(form.errors))
     return render(request, f"{TEMPLATES}/review_form.html", context, status=status)

@@ -33,12 +33,12 @@ from aims.api_common import (
     RegisterViewSet,
     RetireMixin,
     ScopedRelatedField,
+    SignedPageMixin,
     SignOffRequestSerializer,
     SignOffSerializer,
     TextLimitsMixin,
-    expected_version,
     register_fields,
-    step_up,
+    validated,
 )
 from aims.limits import TEXT_MAX
 from aims.models import ManagementSystem
@@ -173,13 +173,14 @@ class ReviewPerformSerializer(serializers.Serializer):
 # --- viewsets ----------------------------------------------------------------------------
 
 
-class NonconformityViewSet(RetireMixin, RegisterViewSet):
+class NonconformityViewSet(SignedPageMixin, RetireMixin, RegisterViewSet):
     """The nonconformity register (10.2). Its state moves through ``.../transition/``, an effectiveness
     review's result (``.../reviews/<rid>/perform/``) and the closure sign-off (``.../close/``); records are
     withdrawn with a reason (``.../retire/``), never deleted."""
 
     serializer_class = NonconformitySerializer
     filterset_class = NonconformityFilterSet
+    sign_off_kind = CLOSURE
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
     access_actions = {
         "transition": Action.EDIT,
@@ -191,10 +192,6 @@ class NonconformityViewSet(RetireMixin, RegisterViewSet):
 
     def get_base_queryset(self) -> QuerySet[Nonconformity]:
         return selectors.nc_queryset(user=self.request.user)
-
-    def paginate_queryset(self, queryset: QuerySet) -> list | None:
-        page = super().paginate_queryset(queryset)
-        return ledger.annotate_sign_offs(page, CLOSURE) if page is not None else None
 
     def create_object(
         self, *, management_system: ManagementSystem, user: Any, reason: str, data: dict[str, Any]
@@ -213,14 +210,7 @@ class NonconformityViewSet(RetireMixin, RegisterViewSet):
     @action(detail=True, methods=["post"])
     def transition(self, request: Request, pk: Any = None) -> Response:
         """Move the nonconformity to its next state by hand; 400 with the reason when the table refuses."""
-        nc = self.get_object()
-        version = expected_version(request, nc.version)
-        body = TransitionSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        moved = services.nonconformity_transition(
-            nc, user=request.user, expected_version=version, **body.validated_data
-        )
-        return self._respond(moved)
+        return self.change_with(request, services.nonconformity_transition, TransitionSerializer)
 
     @extend_schema(
         request=SignOffRequestSerializer, responses={201: SignOffSerializer}, parameters=[IF_MATCH_HEADER, X_OTP_HEADER]
@@ -228,14 +218,7 @@ class NonconformityViewSet(RetireMixin, RegisterViewSet):
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk: Any = None) -> Response:
         """Close the nonconformity: sign the version read (If-Match), stepped up (X-OTP); it is then closed."""
-        nc = self.get_object()
-        version = expected_version(request, nc.version)
-        body = SignOffRequestSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        signoff = services.nonconformity_close(
-            nc, user=request.user, expected_version=version, verification=step_up(request), **body.validated_data
-        )
-        return Response(SignOffSerializer(signoff).data, status=status.HTTP_201_CREATED)
+        return self.sign_with(request, services.nonconformity_close)
 
     @extend_schema(methods=["get"], responses=ReviewSerializer(many=True), filters=False)
     @extend_schema(methods=["post"], request=ReviewPlanSerializer, responses={201: ReviewSerializer})
@@ -246,9 +229,8 @@ class NonconformityViewSet(RetireMixin, RegisterViewSet):
         if request.method == "GET":
             return Response(ReviewSerializer(nc.reviews.all(), many=True).data)
         access.require(request.user, Action.EDIT, nc)
-        body = ReviewPlanSerializer(data=request.data, context=self.get_serializer_context())
-        body.is_valid(raise_exception=True)
-        review = services.review_plan(nc, user=request.user, **body.validated_data)
+        data = validated(request, ReviewPlanSerializer, context=self.get_serializer_context())
+        review = services.review_plan(nc, user=request.user, **data)
         return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
 
     def _review(self, nc: Nonconformity, review_id: Any) -> EffectivenessReview:
@@ -262,9 +244,8 @@ class NonconformityViewSet(RetireMixin, RegisterViewSet):
     def review_replan(self, request: Request, pk: Any = None, review_id: Any = None) -> Response:
         """Change the method, date or reviewer of a review not yet performed."""
         nc = self.get_object()
-        body = ReviewReplanSerializer(data=request.data, context=self.get_serializer_context(), partial=True)
-        body.is_valid(raise_exception=True)
-        review = services.review_replan(self._review(nc, review_id), user=request.user, **body.validated_data)
+        data = validated(request, ReviewReplanSerializer, context=self.get_serializer_context(), partial=True)
+        review = services.review_replan(self._review(nc, review_id), user=request.user, **data)
         return Response(ReviewSerializer(review).data)
 
     @extend_schema(request=ReviewPerformSerializer, responses=NonconformitySerializer, parameters=[IF_MATCH_HEADER])
@@ -275,11 +256,8 @@ class NonconformityViewSet(RetireMixin, RegisterViewSet):
         review = self._review(nc, review_id)
         if not services.may_perform_review(request.user, review):
             raise PermissionDenied("Whoever may edit the nonconformity, or its planned reviewer, records the review.")
-        version = expected_version(request, nc.version)
-        body = ReviewPerformSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        moved = services.review_perform(review, user=request.user, expected_version=version, **body.validated_data)
-        return self._respond(moved)
+        _, version, data = self.read_for_change(request, ReviewPerformSerializer, nc)
+        return self._respond(services.review_perform(review, user=request.user, expected_version=version, **data))
 
 
 class CorrectiveActionViewSet(RegisterViewSet):

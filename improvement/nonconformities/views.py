@@ -8,7 +8,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,7 +17,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 from aims import access, ledger
 from aims.access import Action
 from aims.forms import RetireForm
-from aims.history import versions_of
 from aims.models import ManagementSystem
 from aims.pages import open_management_system, open_record, save_or_conflict, sign_off_from_post, signoff_panel
 from improvement.models import CorrectiveAction, Nonconformity
@@ -26,8 +24,8 @@ from improvement.nonconformities import selectors, services, trend, workflow
 from improvement.nonconformities.filters import NonconformityFilterSet
 from improvement.nonconformities.forms import NonconformityForm, TransitionForm
 from improvement.nonconformities.signoffs import CLOSURE
+from improvement.pages import form_status, history_page, list_page
 
-PAGE_SIZE = 25
 LIFECYCLE = [value for value in Nonconformity.State.values]
 
 
@@ -43,15 +41,13 @@ def nc_list(request: HttpRequest, ms_id: int) -> HttpResponse:
     filterset = NonconformityFilterSet(
         request.GET, selectors.nc_list(user=request.user, management_system=ms), request=request, management_system=ms
     )
-    context = {
-        "ms": ms,
-        "filterset": filterset,
-        "page_obj": Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page")),
-        "can_create": access.can(request.user, Action.CREATE, ms),
-        "filtered": filterset.is_filtered,
-        "chart": trend.chart(trend.nc_trend(ms)),
-    }
-    return render(request, "improvement/nonconformities/nc_list.html", context)
+    return list_page(
+        request,
+        "improvement/nonconformities/nc_list.html",
+        filterset,
+        can_create=access.can(request.user, Action.CREATE, ms),
+        chart=trend.chart(trend.nc_trend(ms)),
+    )
 
 
 def _steps(request: HttpRequest, nc: Nonconformity, bound: TransitionForm | None) -> list[dict[str, Any]]:
@@ -147,15 +143,15 @@ def nc_detail(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
 @require_GET
 def nc_history(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     nc = open_nc(request, ms_id, pk, Action.VIEW_HISTORY)
-    context = nc_context(
+    return history_page(
         request,
+        "improvement/nonconformities/nc_detail.html",
         nc,
-        tab="history",
-        versions=versions_of(selectors.history_of(nc), Nonconformity),
+        selectors.history_of(nc),
+        nc_context,
         action_history=selectors.action_history(nc),
         review_history=selectors.review_history(nc),
     )
-    return render(request, "improvement/nonconformities/nc_detail.html", context)
 
 
 @login_required
@@ -220,7 +216,7 @@ def _form_page(request: HttpRequest, ms: ManagementSystem, nc: Nonconformity | N
             messages.success(request, f"{saved.reference} was saved.")
             return redirect("improvement:nc_detail", ms_id=ms.pk, pk=saved.pk)
     context = {"ms": ms, "form": form, "nc": nc, "conflict": conflict}
-    status = 409 if conflict else (400 if form.errors else 200)
+    status = form_status(conflict, bool(form.errors))
     return render(request, "improvement/nonconformities/nc_form.html", context, status=status)
 
 
@@ -268,5 +264,5 @@ def nc_withdraw(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
         "conflict": conflict,
         "cancel_url": detail,
     }
-    status = 409 if conflict else (400 if form.errors else 200)
+    status = form_status(conflict, bool(form.errors))
     return render(request, "aims/confirm_remove.html", context, status=status)
