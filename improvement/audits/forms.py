@@ -7,19 +7,13 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
-from aims.forms import VersionedFormMixin, user_label
+from aims.forms import VersionedFormMixin
 from aims.limits import TextLimitsFormMixin
 from aims.models import ManagementSystem
-from aims.selectors import owner_candidates
 from improvement.audits import selectors
+from improvement.forms_common import DATE, people_field, rows
 from improvement.models import AuditCheck, AuditProgramme, Finding, InternalAudit, ProgrammeItem
 from registers.forms import RegisterForm
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def _rows(n: int = 3) -> forms.Textarea:
-    return forms.Textarea(attrs={"rows": n})
 
 
 def _requirement_field(field: forms.Field) -> None:
@@ -27,11 +21,6 @@ def _requirement_field(field: forms.Field) -> None:
     field.queryset = selectors.requirements()
     grouped = selectors.grouped_requirement_choices()
     field.choices = grouped if isinstance(field, forms.ModelMultipleChoiceField) else [("", "—"), *grouped]
-
-
-def _people_field(field: forms.Field, management_system: ManagementSystem) -> None:
-    field.queryset = owner_candidates(management_system)
-    field.label_from_instance = user_label
 
 
 class SectionsMixin:
@@ -49,10 +38,10 @@ class ProgrammeForm(SectionsMixin, RegisterForm):
         model = AuditProgramme
         fields = AuditProgramme.editable_fields
         widgets = {
-            "objectives": _rows(3),
-            "criteria": _rows(2),
-            "method": _rows(2),
-            "frequency_rationale": _rows(3),
+            "objectives": rows(3),
+            "criteria": rows(2),
+            "method": rows(2),
+            "frequency_rationale": rows(3),
             "period_start": DATE,
             "period_end": DATE,
         }
@@ -65,7 +54,7 @@ class ProgrammeForm(SectionsMixin, RegisterForm):
 
     def __init__(self, *args: Any, management_system: ManagementSystem, **kwargs: Any) -> None:
         super().__init__(*args, management_system=management_system, **kwargs)
-        _people_field(self.fields["owner"], management_system)
+        people_field(self.fields["owner"], management_system)
 
 
 class ItemForm(forms.Form):
@@ -131,7 +120,7 @@ class TransitionForm(TextLimitsFormMixin, forms.Form):
     """Move a record to its next state, as the version the user saw, saying why."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
-    reason = forms.CharField(max_length=100, widget=_rows(2), help_text="Recorded in the history.")
+    reason = forms.CharField(max_length=100, widget=rows(2), help_text="Recorded in the history.")
 
 
 # --- internal audits ------------------------------------------------------------------------------
@@ -140,7 +129,7 @@ class TransitionForm(TextLimitsFormMixin, forms.Form):
 class InternalAuditForm(SectionsMixin, RegisterForm):
     independence_override = forms.CharField(
         required=False,
-        widget=_rows(2),
+        widget=rows(2),
         label="Independence override",
         help_text="Only when an auditor owns something in scope: why they audit it anyway (for example, nobody "
         "else is qualified). Shown on the audit page and in the report.",
@@ -150,9 +139,9 @@ class InternalAuditForm(SectionsMixin, RegisterForm):
         model = InternalAudit
         fields = InternalAudit.editable_fields
         widgets = {
-            "criteria": _rows(2),
-            "sampling_note": _rows(3),
-            "conclusion": _rows(4),
+            "criteria": rows(2),
+            "sampling_note": rows(3),
+            "conclusion": rows(4),
             "scope_requirements": forms.CheckboxSelectMultiple,
             "scope_ai_systems": forms.CheckboxSelectMultiple,
             "team": forms.CheckboxSelectMultiple,
@@ -183,8 +172,8 @@ class InternalAuditForm(SectionsMixin, RegisterForm):
         _requirement_field(self.fields["scope_requirements"])
         self.fields["scope_requirements"].label = "Clauses and controls in scope"
         self.fields["scope_ai_systems"].queryset = selectors.ai_systems(management_system)
-        _people_field(self.fields["lead_auditor"], management_system)
-        _people_field(self.fields["team"], management_system)
+        people_field(self.fields["lead_auditor"], management_system)
+        people_field(self.fields["team"], management_system)
         if may_override:
             self.initial.setdefault("independence_override", self.instance.independence_override)
         else:
@@ -203,7 +192,7 @@ class CheckForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = AuditCheck
         fields = ["tested", "sample", "result", "notes"]
-        widgets = {"tested": _rows(3), "sample": _rows(2), "notes": _rows(3)}
+        widgets = {"tested": rows(3), "sample": rows(2), "notes": rows(3)}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -218,9 +207,9 @@ class FindingForm(SectionsMixin, RegisterForm):
         model = Finding
         fields = Finding.editable_fields
         widgets = {
-            "requirement_statement": _rows(2),
-            "evidence_statement": _rows(3),
-            "found_statement": _rows(3),
+            "requirement_statement": rows(2),
+            "evidence_statement": rows(3),
+            "found_statement": rows(3),
             "requirements": forms.CheckboxSelectMultiple,
             "ai_systems": forms.CheckboxSelectMultiple,
         }

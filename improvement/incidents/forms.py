@@ -6,22 +6,18 @@ from typing import Any
 
 from django import forms
 
-from aims.forms import DATETIME_LOCAL, DateTimeLocalInput, SignOffForm, user_label
+from aims.forms import DATETIME_LOCAL, DateTimeLocalInput, SignOffForm
 from aims.limits import TextLimitsFormMixin
 from aims.models import ManagementSystem
-from aims.selectors import owner_candidates
 from assessments.models import ImpactAssessment, Risk
 from controls.catalog import ANNEX_A, CLAUSES
 from controls.models import Control
+from improvement.forms_common import people_field, rows
 from improvement.models import Incident, Nonconformity
 from registers.forms import RegisterForm
 from registers.models import AISystem, ModelRecord
 
 INPUT_FORMATS = [DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%d"]
-
-
-def _rows(n: int = 3) -> forms.Textarea:
-    return forms.Textarea(attrs={"rows": n})
 
 
 def _moment(label: str, *, required: bool = False, help_text: str = "") -> forms.DateTimeField:
@@ -42,9 +38,9 @@ class IncidentForm(RegisterForm):
         model = Incident
         fields = Incident.editable_fields
         widgets = {
-            "description": _rows(4),
-            "harm": _rows(3),
-            "user_communication": _rows(3),
+            "description": rows(4),
+            "harm": rows(3),
+            "user_communication": rows(3),
             "ai_systems": forms.CheckboxSelectMultiple,
         }
         help_texts = {
@@ -75,8 +71,7 @@ class IncidentForm(RegisterForm):
         self.fields["detected_at"].help_text = self._meta.help_texts["detected_at"]
         self.fields["ai_systems"].queryset = _systems(management_system)
         self.fields["model_record"].queryset = ModelRecord.objects.filter(management_system=management_system)
-        self.fields["owner"].queryset = owner_candidates(management_system)
-        self.fields["owner"].label_from_instance = user_label
+        people_field(self.fields["owner"], management_system)
 
     def sections(self) -> list[tuple[str, list]]:
         """The form's fields grouped under headings for the page."""
@@ -89,7 +84,7 @@ class ConcernForm(TextLimitsFormMixin, forms.Form):
     title = forms.CharField(label="Your concern in a few words", max_length=200)
     description = forms.CharField(
         label="What happened, or what worries you",
-        widget=_rows(6),
+        widget=rows(6),
         help_text="What you saw, where and when, and who may be affected. Leave out personal data you do not need.",
     )
     ai_systems = forms.ModelMultipleChoiceField(
@@ -113,7 +108,7 @@ class ConcernForm(TextLimitsFormMixin, forms.Form):
 
 class TimelineEntryForm(TextLimitsFormMixin, forms.Form):
     at = _moment("When", help_text="When it happened; leave empty for now.")
-    text = forms.CharField(label="What happened", widget=_rows(2))
+    text = forms.CharField(label="What happened", widget=rows(2))
 
 
 class TriageForm(TextLimitsFormMixin, forms.Form):
@@ -125,7 +120,7 @@ class TriageForm(TextLimitsFormMixin, forms.Form):
     )
     reason = forms.CharField(
         label="Why this outcome",
-        widget=_rows(3),
+        widget=rows(3),
         help_text="Kept with the incident and in its history; required for every outcome.",
     )
     requirements = forms.ModelMultipleChoiceField(
@@ -178,7 +173,7 @@ class ObligationForm(TextLimitsFormMixin, forms.Form):
     submission_reference = forms.CharField(label="Reference given by the authority", max_length=200, required=False)
     waived_reason = forms.CharField(
         label="Or: why it is not reported",
-        widget=_rows(3),
+        widget=rows(3),
         required=False,
         help_text="For example: the breach is unlikely to result in a risk to people's rights and freedoms.",
     )
@@ -198,7 +193,7 @@ class DecisionForm(SignOffForm):
     )
     decision_reason = forms.CharField(
         label="Reason for the decision",
-        widget=_rows(3),
+        widget=rows(3),
         max_length=2000,
         help_text="Signed with the decision. A “do not report” waives the open reporting obligations with it.",
     )

@@ -8,23 +8,16 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from aims.forms import user_label
 from aims.limits import TextLimitsFormMixin
 from aims.models import ManagementSystem
-from aims.selectors import owner_candidates
 from assessments.models import ImpactAssessment, Risk
 from controls.catalog import ANNEX_A, CLAUSES
 from controls.models import Applicability, Control
+from improvement.forms_common import DATE, people_field, rows
 from improvement.models import CorrectiveAction, EffectivenessReview, Nonconformity
 from improvement.nonconformities.services import TRANSITION_REASON_MAX
 from registers.forms import RegisterForm
 from registers.models import AISystem
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def _rows(n: int = 3) -> forms.Textarea:
-    return forms.Textarea(attrs={"rows": n})
 
 
 def requirement_choices() -> QuerySet[Control]:
@@ -43,13 +36,13 @@ class NonconformityForm(RegisterForm):
         model = Nonconformity
         fields = Nonconformity.editable_fields
         widgets = {
-            "nature": _rows(4),
-            "correction": _rows(3),
-            "containment": _rows(3),
-            "root_cause": _rows(4),
-            "similar_cases": _rows(2),
-            "document_changes": _rows(2),
-            "training_given": _rows(2),
+            "nature": rows(4),
+            "correction": rows(3),
+            "containment": rows(3),
+            "root_cause": rows(4),
+            "similar_cases": rows(2),
+            "document_changes": rows(2),
+            "training_given": rows(2),
             "requirements": forms.CheckboxSelectMultiple,
             "ai_systems": forms.CheckboxSelectMultiple,
             "risks_reassessed": forms.CheckboxSelectMultiple,
@@ -87,8 +80,7 @@ class NonconformityForm(RegisterForm):
         )
         self.fields["soa_changes"].label_from_instance = lambda row: f"{row.control.key} {row.control.title}"
         self.fields["impact_assessments"].queryset = ImpactAssessment.objects.filter(**mine).order_by("reference")
-        self.fields["owner"].queryset = owner_candidates(management_system)
-        self.fields["owner"].label_from_instance = user_label
+        people_field(self.fields["owner"], management_system)
         if self.instance.pk is None:
             self.set_default_reason("Recorded via the web")
 
@@ -102,15 +94,14 @@ class CorrectiveActionForm(RegisterForm):
     class Meta:
         model = CorrectiveAction
         fields = CorrectiveAction.editable_fields
-        widgets = {"description": _rows(3), "due_date": DATE, "completed_on": DATE}
+        widgets = {"description": rows(3), "due_date": DATE, "completed_on": DATE}
         help_texts = {
             "owner": "Who carries it out; a contributor who owns it may update it.",
         }
 
     def __init__(self, *args: Any, management_system: ManagementSystem, **kwargs: Any) -> None:
         super().__init__(*args, management_system=management_system, **kwargs)
-        self.fields["owner"].queryset = owner_candidates(management_system)
-        self.fields["owner"].label_from_instance = user_label
+        people_field(self.fields["owner"], management_system)
         self.fields["owner"].empty_label = "Nobody yet"
         self.fields["cancel_reason"].required_note = "when cancelled"
         self.fields["completed_on"].required_note = "when done"
@@ -120,7 +111,7 @@ class ReviewPlanForm(TextLimitsFormMixin, forms.Form):
     """How and when the effectiveness of the corrective actions will be reviewed, and by whom (10.2 d)."""
 
     method = forms.CharField(
-        widget=_rows(3), help_text="How effectiveness will be judged: what is checked, against what, on which sample."
+        widget=rows(3), help_text="How effectiveness will be judged: what is checked, against what, on which sample."
     )
     planned_on = forms.DateField(label="Planned for", widget=DATE)
     reviewer = forms.ModelChoiceField(
@@ -132,8 +123,7 @@ class ReviewPlanForm(TextLimitsFormMixin, forms.Form):
 
     def __init__(self, *args: Any, management_system: ManagementSystem, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["reviewer"].queryset = owner_candidates(management_system)
-        self.fields["reviewer"].label_from_instance = user_label
+        people_field(self.fields["reviewer"], management_system)
 
 
 class ReviewPerformForm(TextLimitsFormMixin, forms.Form):
@@ -146,7 +136,7 @@ class ReviewPerformForm(TextLimitsFormMixin, forms.Form):
     performed_on = forms.DateField(label="Performed on", widget=DATE, initial=timezone.localdate)
     notes = forms.CharField(
         label="What the review found",
-        widget=_rows(4),
+        widget=rows(4),
         required=False,
         help_text="Link the evidence to the nonconformity.",
     )
