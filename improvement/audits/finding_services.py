@@ -94,7 +94,9 @@ def finding_update(
 ) -> Finding:
     """Change a finding; one that becomes major or minor raises its nonconformity then. A raised one keeps its type."""
     with transaction.atomic():
-        current = Finding.objects.select_for_update().select_related("nonconformity", "audit").get(pk=finding.pk)
+        current = (
+            Finding.objects.select_for_update(of=("self",)).select_related("nonconformity", "audit").get(pk=finding.pk)
+        )
         check_version(current, expected_version)
         new_type = fields.get("finding_type", current.finding_type)
         if current.nonconformity_id and new_type != current.finding_type:

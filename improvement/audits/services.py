@@ -454,7 +454,7 @@ def internal_audit_start(
 ) -> InternalAudit:
     """Start a planned audit: it needs a lead auditor, a scope and an approved (or active) programme."""
     with transaction.atomic():
-        current = InternalAudit.objects.select_for_update().select_related("programme").get(pk=audit.pk)
+        current = InternalAudit.objects.select_for_update(of=("self",)).select_related("programme").get(pk=audit.pk)
         check_version(current, expected_version)
         problems = []
         if current.is_retired:
@@ -556,7 +556,7 @@ def check_record(
     """Record what was tested for one requirement, on which sample, and the result."""
     with transaction.atomic():
         audit = InternalAudit.objects.select_for_update().get(pk=check.audit_id)
-        current = AuditCheck.objects.select_for_update().select_related("requirement").get(pk=check.pk)
+        current = AuditCheck.objects.select_for_update(of=("self",)).select_related("requirement").get(pk=check.pk)
         if expected_version is not None and int(expected_version) != current.version:
             raise CheckChanged(current, expected_version)
         if audit.status == InternalAudit.Status.PLANNED:

@@ -165,7 +165,9 @@ def obligation_settle(
     """Record that an obligation was met (submitted on, with the authority's reference) or waived with a reason."""
     submission_reference, waived_reason = _text(submission_reference), _text(waived_reason)
     with transaction.atomic():
-        current = ReportingObligation.objects.select_for_update().select_related("incident").get(pk=obligation.pk)
+        current = (
+            ReportingObligation.objects.select_for_update(of=("self",)).select_related("incident").get(pk=obligation.pk)
+        )
         if expected_version is not None and int(expected_version) != current.version:
             raise StaleVersionError(current, expected_version)
         incident = current.incident

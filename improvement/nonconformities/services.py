@@ -60,7 +60,7 @@ def nonconformity_create(
 
 
 def _locked(nc: Nonconformity) -> Nonconformity:
-    return Nonconformity.objects.select_for_update().select_related("management_system").get(pk=nc.pk)
+    return Nonconformity.objects.select_for_update(of=("self",)).select_related("management_system").get(pk=nc.pk)
 
 
 def _check_version(obj: Any, expected_version: int | None) -> None:
