@@ -128,3 +128,18 @@ def test_an_incident_shows_its_timeline_and_obligations_as_they_stood_and_hides_
     record = late[late.index("INC-001 Concern about triage Status") :]
     assert "Anonymous" in record and "contributor" not in record.split("Reporting obligations")[0]
     assert "Anonymous I saw it twice this week." in record
+
+
+def test_a_programme_activated_after_its_approval_stays_approved_as_it_stands_in_the_pack(world, improvement_kinds):
+    """A move through the workflow (the status: workflow_fields) is not a change of what leadership approved."""
+    programme = make_programme(world, status="draft")
+    programme = update(programme, world.officer, "Approved by the board", status="approved")
+    sign(world, improvement_pack.PROGRAMME_APPROVAL, programme)
+    programme = update(programme, world.officer, "Cycle started", status="active")
+
+    activated = gather.gather_pack(make_pack(world, kind=AuditPack.Kind.STAGE1)).parts["audit_programme"]
+    assert activated.status == "active" and activated.approval.state == "current"
+
+    update(programme, world.officer, "Objectives reworded", objectives="Check the AIMS works.")
+    changed = gather.gather_pack(make_pack(world, kind=AuditPack.Kind.STAGE1)).parts["audit_programme"]
+    assert changed.approval.state == "changed"
