@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "assessments",
     "controls",
     "improvement",
+    "governance",
     "packs.apps.PacksConfig",
     "csp",  # Content-Security-Policy; its decorators relax it for one view (issue 9)
 ]

@@ -1,0 +1,3 @@
+"""HTML routes of the context family."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""HTML routes of the documents family."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Scope records (filled in by its family)."""
+
+__all__: list[str] = []

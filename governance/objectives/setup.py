@@ -1,0 +1,5 @@
+"""Wiring of the objectives family into the kit (sign-off kinds, evidence links, pack sections)."""
+
+
+def register() -> None:
+    """Called from GovernanceConfig.ready()."""

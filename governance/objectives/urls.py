@@ -1,0 +1,3 @@
+"""HTML routes of the objectives family."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""HTML routes of the people family."""
+
+urlpatterns: list = []

@@ -1,0 +1,12 @@
+"""HTML routes of the management system's records (under ms/<ms_id>/governance/): one module per family."""
+
+from django.urls import include, path
+
+app_name = "governance"
+urlpatterns = [
+    path("", include("governance.documents.urls")),
+    path("", include("governance.people.urls")),
+    path("", include("governance.context.urls")),
+    path("", include("governance.scope.urls")),
+    path("", include("governance.objectives.urls")),
+]
