@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from aims import access
+from django.urls import reverse
+
+from aims import access, hooks
 
 
 def navigation(request) -> dict:
@@ -18,4 +20,15 @@ def navigation(request) -> dict:
         context["current_role"] = access.role_of(user, current)
         context["nav_can_manage_members"] = access.can(user, access.Action.MANAGE_MEMBERS, current)
         context["nav_can_request_pack"] = access.can(user, access.Action.REQUEST_PACK, current)
+        context["nav_menus"] = [_menu(menu, current.pk, request.path) for menu in hooks.nav_menus()]
     return context
+
+
+def _menu(menu: hooks.NavMenu, management_system_id: int, path: str) -> dict:
+    url = reverse(menu.url_name, args=[management_system_id])
+    return {
+        "label": menu.label,
+        "url": url,
+        "current": path.startswith(f"/ms/{management_system_id}/{menu.path_prefix}"),
+        "entries": menu.entries(management_system_id),
+    }

@@ -7,6 +7,8 @@ The core (``aims``) imports no feature app. Instead each app declares here what 
 - ``register_overview_panel(key, ...)``: a panel on a management system's overview page.
 - ``register_demo_step(module, order=...)``: a module whose ``load(demo)`` adds the app's
   demo records; imported only by ``load_demo``, never at start-up.
+- ``register_nav_menu(key, ...)``: a menu in the site's navigation (the management system's
+  own records, by clause), its entries resolved for the current management system.
 - ``register_reference_finder(fn)``: ``fn(record) -> [str]`` names what refers to a record
   (evidence linked to it, for example), so a referenced record is retired, not deleted.
 
@@ -72,6 +74,42 @@ def overview_panels(request: Any, management_system: Any) -> list[tuple[Overview
         if context is not None:
             shown.append((panel, context))
     return shown
+
+
+# --- menus in the navigation ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NavMenu:
+    key: str
+    label: str
+    order: int
+    url_name: str  # the menu's index page, reversed with the management system's id
+    path_prefix: str  # pages under this path (after /ms/<id>/) mark the menu as current
+    entries: Callable[[int], list[dict[str, str]]]  # (management system id) -> [{"url", "title", ...}]
+
+
+_MENUS: dict[str, NavMenu] = {}
+
+
+def register_nav_menu(
+    key: str,
+    *,
+    label: str,
+    url_name: str,
+    path_prefix: str,
+    entries: Callable[[int], list[dict[str, str]]],
+    order: int = 100,
+) -> NavMenu:
+    """Add a menu to the navigation (registering a key again replaces it)."""
+    menu = NavMenu(key, label, order, url_name, path_prefix, entries)
+    _MENUS[key] = menu
+    return menu
+
+
+def nav_menus() -> list[NavMenu]:
+    """The registered menus, in order."""
+    return sorted(_MENUS.values(), key=lambda m: (m.order, m.key))
 
 
 # --- demo steps ----------------------------------------------------------------------------------

@@ -17,3 +17,13 @@ class GovernanceConfig(AppConfig):
         from aims import hooks
 
         hooks.register_demo_step("governance.demo", order=35)
+        from governance import menu
+
+        hooks.register_nav_menu(
+            "management_system",
+            label="Management system",
+            url_name="governance:home",
+            path_prefix="governance/",
+            entries=menu.entries,
+            order=10,
+        )

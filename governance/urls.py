@@ -2,8 +2,11 @@
 
 from django.urls import include, path
 
+from governance import views
+
 app_name = "governance"
 urlpatterns = [
+    path("", views.home, name="home"),
     path("", include("governance.documents.urls")),
     path("", include("governance.people.urls")),
     path("", include("governance.context.urls")),

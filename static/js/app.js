@@ -17,6 +17,18 @@
     switcher.addEventListener("change", function () { switcher.form.submit(); });
   }
 
+  // A navigation menu closes when the user clicks elsewhere or presses Escape.
+  var menus = document.querySelectorAll(".nav-menu details");
+  function closeMenus(except) {
+    menus.forEach(function (menu) { if (menu !== except) { menu.removeAttribute("open"); } });
+  }
+  document.addEventListener("click", function (event) {
+    closeMenus(event.target.closest ? event.target.closest(".nav-menu details") : null);
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") { closeMenus(null); }
+  });
+
   // Move focus to the first error summary so screen-reader users hear what went wrong.
   var summary = document.querySelector(".error-summary, .notice--conflict");
   if (summary) {
