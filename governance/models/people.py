@@ -190,9 +190,7 @@ class CompetenceRecord(RetirableModel):
     def is_valid_on(self, day: date) -> bool:
         """Achieved by the day and not expired (a withdrawn record is never valid)."""
         return (
-            self.retired_at is None
-            and self.achieved_on <= day
-            and (self.expires_on is None or self.expires_on >= day)
+            self.retired_at is None and self.achieved_on <= day and (self.expires_on is None or self.expires_on >= day)
         )
 
 

@@ -62,7 +62,11 @@ class RoleForm(PeopleForm):
     class Meta:
         model = AimsRole
         fields = AimsRole.editable_fields
-        widgets = {"responsibilities": rows(5), "authorities": rows(4), "required_competences": forms.CheckboxSelectMultiple}
+        widgets = {
+            "responsibilities": rows(5),
+            "authorities": rows(4),
+            "required_competences": forms.CheckboxSelectMultiple,
+        }
 
     def __init__(self, *args: Any, management_system: ManagementSystem, **kwargs: Any) -> None:
         super().__init__(*args, management_system=management_system, **kwargs)

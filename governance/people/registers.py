@@ -48,8 +48,8 @@ class Register:
     update: Callable[..., Any]
     retire: Callable[..., Any] | None
     columns: tuple[Column, ...]
-    extra: Callable[[Any], dict[str, Any]] = lambda obj: {}
-    extra_template: str = ""
+    more: Callable[[Any], dict[str, Any]] = lambda obj: {}
+    more_template: str = ""
     create_label: str = "Add"
     retire_label: str = ""
     closed_label: str = ""
@@ -115,8 +115,8 @@ PEOPLE = Register(
         Column("Department", lambda p: p.department or "–"),
         Column("Account", lambda p: p.account.get_username() if p.account else "No account"),
     ),
-    extra=lambda p: {"assignments": selectors.assignments_of(p), "records": selectors.records_of(p)},
-    extra_template="governance/people/partials/person_extra.html",
+    more=lambda p: {"assignments": selectors.assignments_of(p), "records": selectors.records_of(p)},
+    more_template="governance/people/partials/person_extra.html",
 )
 
 ROLES = Register(
@@ -135,12 +135,14 @@ ROLES = Register(
     create_label="Add a role",
     columns=(
         Column("Role", lambda r: r.name),
-        Column("Reports to", lambda r: r.reports_to.name if r.reports_to else "–", lambda r: _url("role")(r.reports_to)),
+        Column(
+            "Reports to", lambda r: r.reports_to.name if r.reports_to else "–", lambda r: _url("role")(r.reports_to)
+        ),
         Column("Mandatory", lambda r: "Yes" if r.mandatory else "No"),
         Column("Required competences", lambda r: ", ".join(c.name for c in r.required_competences.all()) or "–"),
     ),
-    extra=lambda r: {"holders": selectors.holders_of(r)},
-    extra_template="governance/people/partials/role_extra.html",
+    more=lambda r: {"holders": selectors.holders_of(r)},
+    more_template="governance/people/partials/role_extra.html",
 )
 
 ASSIGNMENTS = Register(
@@ -233,8 +235,8 @@ PLAN = Register(
         Column("Who", lambda i: i.communicator.name if i.communicator else "–"),
         Column("AI literacy", lambda i: "Yes" if i.ai_literacy else "No"),
     ),
-    extra=lambda i: {"deliveries": selectors.records_of_plan_item(i)},
-    extra_template="governance/people/partials/plan_item_extra.html",
+    more=lambda i: {"deliveries": selectors.records_of_plan_item(i)},
+    more_template="governance/people/partials/plan_item_extra.html",
 )
 
 COMMUNICATIONS = Register(
@@ -255,7 +257,9 @@ COMMUNICATIONS = Register(
     columns=(
         Column("Delivered", lambda r: _date(r.delivered_on)),
         Column("Audience", lambda r: r.audience),
-        Column("Plan item", lambda r: r.plan_item.subject if r.plan_item else "–", lambda r: _url("plan_item")(r.plan_item)),
+        Column(
+            "Plan item", lambda r: r.plan_item.subject if r.plan_item else "–", lambda r: _url("plan_item")(r.plan_item)
+        ),
         Column("AI literacy", lambda r: "Yes" if r.ai_literacy else "No"),
         Column("Acknowledgements", lambda r: r.acknowledgements),
     ),

@@ -130,9 +130,7 @@ def seed_aims_roles(
         have: dict[str, AimsRole] = {}
         if not fresh:
             ManagementSystem.objects.select_for_update().filter(pk=management_system.pk).exists()
-            have = {
-                r.key: r for r in AimsRole.objects.filter(management_system=management_system).exclude(key="")
-            }
+            have = {r.key: r for r in AimsRole.objects.filter(management_system=management_system).exclude(key="")}
         number = _first_number(management_system, fresh)
         created: list[AimsRole] = []
         now = timezone.now()
@@ -163,7 +161,9 @@ def seed_aims_roles(
 
 
 def _insert(rows: list[AimsRole], management_system: ManagementSystem, user, now) -> list[AimsRole]:
-    saved = bulk_create_with_history(rows, AimsRole, default_user=user, default_change_reason=SEED_REASON, default_date=now)
+    saved = bulk_create_with_history(
+        rows, AimsRole, default_user=user, default_change_reason=SEED_REASON, default_date=now
+    )
     if any(row.pk is None for row in saved):  # databases that return no ids from a bulk insert
         by_ref = {
             r.reference: r

@@ -162,9 +162,7 @@ def competence_gaps(management_system: ManagementSystem, on: date | None = None)
     role_ids = {a.role_id for a in assignments}
     required: dict[int, list[int]] = {}
     competences: dict[int, Competence] = {}
-    links = AimsRole.required_competences.through.objects.filter(aimsrole_id__in=role_ids).select_related(
-        "competence"
-    )
+    links = AimsRole.required_competences.through.objects.filter(aimsrole_id__in=role_ids).select_related("competence")
     for link in links:
         required.setdefault(link.aimsrole_id, []).append(link.competence_id)
         competences[link.competence_id] = link.competence

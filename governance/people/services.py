@@ -8,7 +8,6 @@ AI systems, a record's person ...) must belong to the record's own management sy
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -158,9 +157,10 @@ def role_retire(role: AimsRole, *, user: User, expected_version: int | None, rea
 
 def _check_assignment(fields: dict[str, Any]) -> None:
     person, role = fields.get("person"), fields.get("role")
-    if person is not None and person.is_retired:
+    # Read again: the caller's copy may predate a departure or a retirement.
+    if person is not None and Person.objects.filter(pk=person.pk, retired_at__isnull=False).exists():
         raise ValidationError({"person": f"{person.name} has left: they cannot be given a role."})
-    if role is not None and role.is_retired:
+    if role is not None and AimsRole.objects.filter(pk=role.pk, retired_at__isnull=False).exists():
         raise ValidationError({"role": f"{role.name} is retired: nobody can be given it."})
 
 
@@ -307,7 +307,3 @@ def retire(obj: Any, *, user: User, expected_version: int | None, reason: str) -
     """Retire (withdraw) a competence, competence record, plan item or communication record with a reason."""
     return register_retire(obj, user=user, expected_version=expected_version, reason=reason)
 
-
-def acknowledged_people(people: Iterable[Person]) -> list[Person]:
-    """The people named as acknowledging, in name order."""
-    return sorted(people, key=lambda p: p.name)

@@ -72,7 +72,7 @@ def _context(request: HttpRequest, register: Register, obj: Any, **extra: Any) -
         "can_end": can_edit and is_assignment and obj.ends_on is None,
         "linkable": evidence.linkable_for(register.model) is not None,
         "tab": "details",
-        **register.extra(obj),
+        **register.more(obj),
         **extra,
     }
 
@@ -145,7 +145,11 @@ def _form_page(request: HttpRequest, spec: Register, ms: Any, obj: Any) -> HttpR
 
 def _initial(request: HttpRequest, spec: Register) -> dict[str, Any]:
     """A new record may start from the page it was asked from (``?person=3``, ``?role=2``)."""
-    return {name: request.GET[name] for name in ("person", "role", "competence", "plan_item") if request.GET.get(name, "").isdigit()}
+    return {
+        name: request.GET[name]
+        for name in ("person", "role", "competence", "plan_item")
+        if request.GET.get(name, "").isdigit()
+    }
 
 
 @login_required
@@ -215,9 +219,7 @@ def assignment_end(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
             messages.success(request, f"{assignment.reference} ends on {done.ends_on:%d %b %Y}.")
             return redirect(detail)
     context = {"ms": assignment.management_system, "obj": assignment, "form": form, "conflict": conflict}
-    return render(
-        request, f"{TEMPLATES}/assignment_end.html", context, status=form_status(conflict, bool(form.errors))
-    )
+    return render(request, f"{TEMPLATES}/assignment_end.html", context, status=form_status(conflict, bool(form.errors)))
 
 
 @login_required
