@@ -112,11 +112,15 @@ class PeopleViewSet(RegisterViewSet):
     def update_object(self, obj: Any, *, user: Any, expected_version: int, reason: str, data: dict[str, Any]) -> Any:
         return self.spec.update(obj, user=user, expected_version=expected_version, reason=reason, **data)
 
+
+class RetirableViewSet(RetireMixin, PeopleViewSet):
+    """A register whose records are retired (withdrawn, marked as left) with a reason: ``POST .../<id>/retire/``."""
+
     def retire_object(self, obj: Any, *, user: Any, expected_version: int, reason: str) -> Any:
         return self.spec.retire(obj, user=user, expected_version=expected_version, reason=reason)
 
 
-class PersonViewSet(RetireMixin, PeopleViewSet):
+class PersonViewSet(RetirableViewSet):
     """People with a part in the AIMS (5.3); ``retire`` marks a person as left and ends their assignments."""
 
     spec = REGISTERS["person"]
@@ -124,7 +128,7 @@ class PersonViewSet(RetireMixin, PeopleViewSet):
     filterset_class = filters.PersonFilterSet
 
 
-class AimsRoleViewSet(RetireMixin, PeopleViewSet):
+class AimsRoleViewSet(RetirableViewSet):
     """AIMS roles with responsibilities, authorities and required competences (5.3, A.3.2); six are seeded."""
 
     spec = REGISTERS["role"]
@@ -147,7 +151,7 @@ class RoleAssignmentViewSet(PeopleViewSet):
         return self.change_with(request, services.assignment_end, EndSerializer)
 
 
-class CompetenceViewSet(RetireMixin, PeopleViewSet):
+class CompetenceViewSet(RetirableViewSet):
     """Competences roles require (7.2)."""
 
     spec = REGISTERS["competence"]
@@ -155,7 +159,7 @@ class CompetenceViewSet(RetireMixin, PeopleViewSet):
     filterset_class = filters.CompetenceFilterSet
 
 
-class CompetenceRecordViewSet(RetireMixin, PeopleViewSet):
+class CompetenceRecordViewSet(RetirableViewSet):
     """Competence records (7.2 d): an expiry left out is derived from the competence's validity."""
 
     spec = REGISTERS["competence_record"]
@@ -163,7 +167,7 @@ class CompetenceRecordViewSet(RetireMixin, PeopleViewSet):
     filterset_class = filters.CompetenceRecordFilterSet
 
 
-class PlanItemViewSet(RetireMixin, PeopleViewSet):
+class PlanItemViewSet(RetirableViewSet):
     """The communication plan (7.4): what, when, with whom, how, who."""
 
     spec = REGISTERS["plan_item"]
@@ -171,7 +175,7 @@ class PlanItemViewSet(RetireMixin, PeopleViewSet):
     filterset_class = filters.PlanItemFilterSet
 
 
-class CommunicationViewSet(RetireMixin, PeopleViewSet):
+class CommunicationViewSet(RetirableViewSet):
     """Communication records (7.3, 7.4); AI literacy training carries ``ai_literacy``."""
 
     spec = REGISTERS["communication"]

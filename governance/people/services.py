@@ -306,4 +306,3 @@ def communication_update(
 def retire(obj: Any, *, user: User, expected_version: int | None, reason: str) -> Any:
     """Retire (withdraw) a competence, competence record, plan item or communication record with a reason."""
     return register_retire(obj, user=user, expected_version=expected_version, reason=reason)
-

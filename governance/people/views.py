@@ -15,11 +15,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-import evidence
 from aims import access
 from aims.access import Action
 from aims.forms import RetireForm
 from aims.pages import open_management_system, open_record, save_or_conflict
+from evidence.linkables import linkable_for
 from governance.models import RoleAssignment
 from governance.people import selectors, services
 from governance.people.forms import EndAssignmentForm
@@ -70,7 +70,7 @@ def _context(request: HttpRequest, register: Register, obj: Any, **extra: Any) -
         "can_edit": can_edit,
         "can_retire": can_edit and register.retire is not None,
         "can_end": can_edit and is_assignment and obj.ends_on is None,
-        "linkable": evidence.linkable_for(register.model) is not None,
+        "linkable": linkable_for(register.model) is not None,
         "tab": "details",
         **register.more(obj),
         **extra,

@@ -121,9 +121,7 @@ def test_role_rules_stale_versions_and_retiring(world):
     acme, officer = world.acme, world.officer
     aims_manager = role(acme, AimsRole.AIMS_MANAGER)
     with pytest.raises(ValidationError):  # a loop in the line of reporting
-        services.role_update(
-            role(acme, TOP), user=officer, expected_version=1, reports_to=aims_manager
-        )
+        services.role_update(role(acme, TOP), user=officer, expected_version=1, reports_to=aims_manager)
     with pytest.raises(StaleVersionError):
         services.role_update(aims_manager, user=officer, expected_version=7, name="AIMS lead")
     appoint_user(acme, officer, world.officer, AimsRole.AIMS_MANAGER)
