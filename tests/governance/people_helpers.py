@@ -73,3 +73,31 @@ def make_record(
         achieved_on=achieved_on or timezone.localdate() - timedelta(days=30),
         **fields,
     )
+
+
+def api_rows(world: Any) -> dict[str, Any]:
+    """One row of each people endpoint in Acme, for the tests that walk every API resource."""
+    acme, officer = world.acme, world.officer
+    person = make_person(acme, officer, name="Tom Reyes", account=world.contributor)
+    literacy = make_competence(acme, officer, "AI literacy", validity_months=12)
+    item = services.plan_item_create(
+        management_system=acme, user=officer, subject="AI literacy induction", timing="At induction",
+        audience="New staff", channel="E-learning", communicator=person, ai_literacy=True,
+    )  # fmt: skip
+    return {
+        "people": person,
+        "aims-roles": role(acme, AimsRole.AI_SYSTEM_OWNER),
+        "role-assignments": appoint(acme, officer, person, AimsRole.AI_SYSTEM_OWNER),
+        "competences": literacy,
+        "competence-records": make_record(person, literacy, officer),
+        "communication-plan": item,
+        "communications": services.communication_create(
+            management_system=acme,
+            user=officer,
+            plan_item=item,
+            delivered_on=timezone.localdate(),
+            audience="Ward 3",
+            summary="AI literacy session",
+            acknowledged_by=[person],
+        ),  # fmt: skip
+    }

@@ -76,6 +76,10 @@ def _read_urls(ms: Any, records: dict[str, Any]) -> list[str]:
     return urls
 
 
+# Every page is opened by these personas; the others, whose answers the same access rule gives, get a sample.
+FULL_CHECK = ("officer", "leader", "outsider")
+
+
 def test_pages_permission_matrix(world, client_as):
     mine, theirs = make_records(world.acme, world.officer), make_records(world.northwind, world.outsider)
     for where, ms, records in (("acme", world.acme, mine), ("northwind", world.northwind, theirs)):
@@ -84,12 +88,13 @@ def test_pages_permission_matrix(world, client_as):
         forms += [reverse(f"governance:{name}_edit", args=[ms.pk, obj.pk]) for name, obj in records.items()]
         forms += [reverse("governance:assignment_end", args=[ms.pk, records["assignment"].pk])]
         forms += [reverse("governance:person_retire", args=[ms.pk, records["person"].pk])]
-        for persona in ALL:
+        for index, persona in enumerate(ALL):
             client = client_as(persona)
             who = standing(persona, where)
-            for url in reads:
+            full = persona in FULL_CHECK
+            for url in reads if full else reads[index % 3 :: 5]:
                 assert client.get(url).status_code == READ[who], (persona, where, url)
-            for url in forms:
+            for url in forms if full else forms[index % 2 :: 5]:
                 assert client.get(url).status_code == FORM[who], (persona, where, url)
 
 
