@@ -7,12 +7,14 @@ Every member reads; officers and owners edit; the records of other management sy
 from __future__ import annotations
 
 import copy
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from aims import access
@@ -49,6 +51,8 @@ def _display(obj: Any, name: str) -> tuple[str, Any, str | None]:
     value = getattr(obj, name)
     if isinstance(value, bool):
         return label, "Yes" if value else "No", None
+    if isinstance(value, date):
+        return label, f"{value.day} {value:%b %Y}", None
     if field.is_relation:
         if value is None:
             return label, "–", None
@@ -69,7 +73,7 @@ def _context(request: HttpRequest, register: Register, obj: Any, **extra: Any) -
         "facts": [_display(obj, name) for name in register.model.editable_fields],
         "can_edit": can_edit,
         "can_retire": can_edit and register.retire is not None,
-        "can_end": can_edit and is_assignment and obj.ends_on is None,
+        "can_end": can_edit and is_assignment and (obj.ends_on is None or obj.ends_on > timezone.localdate()),
         "linkable": linkable_for(register.model) is not None,
         "tab": "details",
         **register.more(obj),
