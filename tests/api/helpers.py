@@ -20,6 +20,7 @@ from tests.factories import (
     RiskFactory,
     SupplierFactory,
 )
+from tests.governance.context_helpers import context_rows
 from tests.improvement.audits.helpers import api_rows as audit_rows
 from tests.improvement.nonconformities.helpers import add_action, analyse, contain, make_nc
 from tests.packs.helpers import make_ready_pack
@@ -67,4 +68,5 @@ def one_of_everything(world: Any) -> dict[str, Any]:
         **audit_rows(world),
         "nonconformities": nonconformity,
         "corrective-actions": add_action(nonconformity, officer, world.contributor),
+        **context_rows(world),
     }
