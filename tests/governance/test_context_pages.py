@@ -58,7 +58,10 @@ def test_permission_matrix_of_pages_and_api(world, client_as, api_as):
             assert api.get(f"/api/v1/{endpoint}/{row.pk}/").status_code == API_READ[persona], (persona, endpoint)
             version = type(row).objects.get(pk=row.pk).version
             patch = api.patch(
-                f"/api/v1/{endpoint}/{row.pk}/", {"change_reason": "Matrix"}, format="json", HTTP_IF_MATCH=f'"{version}"'
+                f"/api/v1/{endpoint}/{row.pk}/",
+                {"change_reason": "Matrix"},
+                format="json",
+                HTTP_IF_MATCH=f'"{version}"',
             )
             assert patch.status_code == API_EDIT[persona], (persona, endpoint, patch.content)
         if persona in ("anonymous", "outsider"):
@@ -97,7 +100,10 @@ def test_officer_records_edits_and_retires_through_the_pages(world, client_as):
     assert refused.status_code == 400 and "Say how" in refused.content.decode()
     assert client.post(create, {**data, "how_addressed": "Leaflets"}).status_code == 302
     requirement = Requirement.objects.get(management_system=ms)
-    stale = client.post(reverse("governance:requirement_edit", args=[ms.pk, requirement.pk]), {**data, "how_addressed": "Leaflets", "version": 9})
+    stale = client.post(
+        reverse("governance:requirement_edit", args=[ms.pk, requirement.pk]),
+        {**data, "how_addressed": "Leaflets", "version": 9},
+    )
     assert stale.status_code == 409
     detail = client.get(reverse("governance:interested_party_detail", args=[ms.pk, party.pk])).content.decode()
     assert "Tell patients about AI" in detail and "Addressed" in detail
