@@ -26,7 +26,7 @@ class AISystemAdmin(RegisterAdmin):
         "lifecycle_stage",
         "eu_ai_act_risk_class",
         "in_scope",
-        "ai_role",
+        "roles__role",
         "human_oversight",
     )
     search_fields = ("reference", "name", "purpose", "owner__username")

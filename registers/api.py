@@ -9,20 +9,44 @@ from rest_framework import serializers
 from rest_framework.routers import BaseRouter
 
 from aims.api_common import RegisterSerializer, RegisterViewSet, RetireMixin, register_fields
+from aims.limits import TEXT_MAX
 from aims.models import ManagementSystem
 from registers import selectors, services
 from registers.filters import AISystemFilterSet, RecordFilterSet
-from registers.models import AISystem, DatasetRecord, ModelRecord, Supplier
+from registers.models import AISystem, AISystemRole, DatasetRecord, ModelRecord, Supplier
 
 # --- serializers -------------------------------------------------------------------------
 
 
+class AISystemRoleSerializer(serializers.ModelSerializer):
+    """A role the organisation holds for the system; ``scheme`` follows from the role when left out."""
+
+    scheme = serializers.ChoiceField(choices=AISystemRole.Scheme.choices, required=False)
+    basis = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True, default="")
+
+    class Meta:
+        model = AISystemRole
+        fields = ["scheme", "role", "basis"]
+
+
 class AISystemSerializer(RegisterSerializer):
     owner_username = serializers.CharField(source="owner.username", read_only=True, default=None)
+    roles = AISystemRoleSerializer(
+        many=True,
+        required=False,
+        help_text="Every role the organisation holds for the system (ISO/IEC 22989 and EU AI Act), each with its "
+        "basis. Given on a write, it replaces the roles.",
+    )
+    ai_role = serializers.CharField(
+        read_only=True,
+        allow_null=True,
+        help_text="Deprecated, read-only: the earlier single role (provider, developer, deployer, user, importer, "
+        "distributor) the roles imply, if any. Write ``roles`` instead.",
+    )
 
     class Meta:
         model = AISystem
-        fields = register_fields(*AISystem.editable_fields, "owner_username")
+        fields = register_fields(*AISystem.editable_fields, "roles", "ai_role", "owner_username")
 
 
 class ModelRecordSerializer(RegisterSerializer):

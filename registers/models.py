@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from aims.history import RegisterHistory
 from aims.models import RegisterModel, RetirableModel
 
 
@@ -86,9 +87,11 @@ class AISystem(RetirableModel):
 
     reference_prefix = "AIS"
     editable_fields = (
-        "name", "purpose", "intended_use", "owner", "lifecycle_stage", "in_scope", "ai_role", "eu_ai_act_risk_class",
-        "human_oversight", "notes", "model_records", "dataset_records", "suppliers",
+        "name", "purpose", "intended_use", "owner", "lifecycle_stage", "in_scope", "eu_ai_act_risk_class",
+        "eu_ai_act_basis", "human_oversight", "notes", "model_records", "dataset_records", "suppliers",
     )  # fmt: skip
+    # The organisation's roles for the system are child rows (``AISystemRole``), written with it.
+    owned_children = ("roles",)
 
     class LifecycleStage(models.TextChoices):
         CONCEPT = "concept", "Concept"
@@ -98,21 +101,17 @@ class AISystem(RetirableModel):
         OPERATION = "operation", "Operation and monitoring"
         RETIRED = "retired", "Retired"
 
-    class AIRole(models.TextChoices):
-        PROVIDER = "provider", "Provider"
-        DEVELOPER = "developer", "Developer"
-        DEPLOYER = "deployer", "Deployer"
-        USER = "user", "User"
-        IMPORTER = "importer", "Importer"
-        DISTRIBUTOR = "distributor", "Distributor"
-
     class RiskClass(models.TextChoices):
-        UNASSESSED = "unassessed", "Not yet assessed"
-        PROHIBITED = "prohibited", "Prohibited practice"
-        HIGH = "high", "High risk"
-        LIMITED = "limited", "Limited risk (transparency)"
+        """The classes of Regulation (EU) 2024/1689 (the EU AI Act)."""
+
+        UNASSESSED = "unassessed", "Not assessed"
+        PROHIBITED = "prohibited", "Prohibited practice (Art. 5)"
+        HIGH = "high", "High-risk (Art. 6(2) and Annex III)"
+        HIGH_PRODUCT = "high_product", "High-risk as safety component of a product (Art. 6(1), Annex I)"
+        LIMITED = "limited", "Transparency obligations (Art. 50)"
         MINIMAL = "minimal", "Minimal risk"
         GPAI = "gpai", "General-purpose AI model"
+        GPAI_SYSTEMIC = "gpai_systemic", "General-purpose AI model with systemic risk"
 
     class HumanOversight(models.TextChoices):
         IN_THE_LOOP = "in_the_loop", "Human in the loop"
@@ -132,9 +131,13 @@ class AISystem(RetirableModel):
     )
     lifecycle_stage = models.CharField(max_length=20, choices=LifecycleStage.choices, default=LifecycleStage.CONCEPT)
     in_scope = models.BooleanField("in scope of the AIMS", default=True)
-    ai_role = models.CharField("organisation's AI role", max_length=20, choices=AIRole.choices, default=AIRole.DEPLOYER)
     eu_ai_act_risk_class = models.CharField(
         "EU AI Act risk class", max_length=20, choices=RiskClass.choices, default=RiskClass.UNASSESSED
+    )
+    eu_ai_act_basis = models.TextField(
+        "basis of the EU AI Act class",
+        blank=True,
+        help_text="Why the system is in this class: the article or Annex III point, or why none applies.",
     )
     human_oversight = models.CharField(
         max_length=20, choices=HumanOversight.choices, default=HumanOversight.IN_THE_LOOP
@@ -150,6 +153,75 @@ class AISystem(RetirableModel):
 
     class Meta(RegisterModel.Meta):
         verbose_name = "AI system"
+
+    @property
+    def role_codes(self) -> frozenset[str]:
+        """The organisation's roles for the system (from ``roles``, prefetched where a list shows them)."""
+        return frozenset(role.role for role in self.roles.all())
+
+    @property
+    def ai_role(self) -> str | None:
+        """The one role of the earlier single-choice field this set of roles implies, if any (read-only)."""
+        codes = self.role_codes
+        for role, legacy in AISystemRole.LEGACY:
+            if role in codes:
+                return legacy
+        return None
+
+
+class AISystemRole(models.Model):
+    """One role the organisation holds for an AI system, in ISO/IEC 22989 or EU AI Act terms, with its basis."""
+
+    class Scheme(models.TextChoices):
+        ISO_22989 = "iso_22989", "ISO/IEC 22989"
+        EU_AI_ACT = "eu_ai_act", "EU AI Act"
+
+    class Role(models.TextChoices):
+        # ISO/IEC 22989:2022, 5.17 (AI stakeholder roles)
+        AI_PROVIDER = "ai_provider", "AI provider"
+        AI_PRODUCER = "ai_producer", "AI producer"
+        AI_CUSTOMER = "ai_customer", "AI customer"
+        AI_PARTNER = "ai_partner", "AI partner"
+        AI_SUBJECT = "ai_subject", "AI subject"
+        RELEVANT_AUTHORITY = "relevant_authority", "Relevant authority"
+        # Regulation (EU) 2024/1689, Art. 3(3) to 3(8)
+        PROVIDER = "provider", "Provider"
+        DEPLOYER = "deployer", "Deployer"
+        IMPORTER = "importer", "Importer"
+        DISTRIBUTOR = "distributor", "Distributor"
+        AUTHORISED_REPRESENTATIVE = "authorised_representative", "Authorised representative"
+        PRODUCT_MANUFACTURER = "product_manufacturer", "Product manufacturer"
+
+    ISO_ROLES = ("ai_provider", "ai_producer", "ai_customer", "ai_partner", "ai_subject", "relevant_authority")
+    EU_ROLES = ("provider", "deployer", "importer", "distributor", "authorised_representative", "product_manufacturer")
+    # The earlier single choice (provider, developer, deployer, user, importer, distributor) each role maps back to.
+    LEGACY = (
+        ("provider", "provider"),
+        ("deployer", "deployer"),
+        ("importer", "importer"),
+        ("distributor", "distributor"),
+        ("ai_producer", "developer"),
+        ("ai_customer", "user"),
+    )
+
+    ai_system = models.ForeignKey(AISystem, on_delete=models.CASCADE, related_name="roles")
+    scheme = models.CharField(max_length=20, choices=Scheme.choices)
+    role = models.CharField(max_length=30, choices=Role.choices)
+    basis = models.TextField(blank=True, help_text="Why the organisation holds this role for the system.")
+    history = RegisterHistory()
+
+    class Meta:
+        ordering = ["ai_system", "scheme", "role"]
+        verbose_name = "AI system role"
+        constraints = [models.UniqueConstraint(fields=["ai_system", "role"], name="registers_aisystemrole_unique_role")]
+
+    def __str__(self) -> str:
+        return f"{self.get_scheme_display()} {self.get_role_display()}"
+
+    @classmethod
+    def scheme_of(cls, role: str) -> str:
+        """The scheme a role code belongs to."""
+        return cls.Scheme.ISO_22989 if role in cls.ISO_ROLES else cls.Scheme.EU_AI_ACT
 
 
 class AISystemUserObjectPermission(UserObjectPermissionBase):

@@ -7,7 +7,7 @@ from typing import Any
 from aims.history import by_id, links_as_of, rows_as_of, split_closed
 from aims.pack_sections import ALL_KINDS, PackData, register_pack_section
 from evidence.pack import attach_pack_evidence
-from registers.models import AISystem, DatasetRecord, ModelRecord, Supplier
+from registers.models import AISystem, AISystemRole, DatasetRecord, ModelRecord, Supplier
 
 LINKED = {"model_records": ModelRecord, "dataset_records": DatasetRecord, "suppliers": Supplier}
 
@@ -21,6 +21,11 @@ def _read_inventory(data: PackData) -> dict[str, Any]:
         links = links_as_of(AISystem, name, systems)
         for system in systems:
             setattr(system, f"linked_{name}", [rows[i] for i in sorted(links.get(system.id, [])) if i in rows])
+    roles: dict[int, list[Any]] = {}
+    for role in rows_as_of(AISystemRole, as_of, ai_system_id__in=[system.id for system in systems]):
+        roles.setdefault(role.ai_system_id, []).append(role)
+    for system in systems:
+        system.role_rows = sorted(roles.get(system.id, []), key=lambda r: (r.scheme, r.role))
     attach_pack_evidence(data, AISystem, systems)
     return {
         "systems": systems,

@@ -9,7 +9,7 @@ from django.db.models import Count, QuerySet
 
 from aims import access
 from aims.models import ManagementSystem
-from registers.models import AISystem, DatasetRecord, ModelRecord, Supplier
+from registers.models import AISystem, AISystemRole, DatasetRecord, ModelRecord, Supplier
 
 
 def ai_system_list(*, user: AbstractBaseUser, management_system: ManagementSystem | None = None) -> QuerySet[AISystem]:
@@ -23,7 +23,7 @@ def ai_system_list(*, user: AbstractBaseUser, management_system: ManagementSyste
 def ai_system_detail_queryset(*, user: AbstractBaseUser) -> QuerySet[AISystem]:
     """AI systems with everything their detail page and API show."""
     return access.scope(user, AISystem.objects.select_related("owner", "management_system")).prefetch_related(
-        "model_records", "dataset_records", "suppliers"
+        "model_records", "dataset_records", "suppliers", "roles"
     )
 
 
@@ -33,6 +33,15 @@ def record_list(model: type, *, user: AbstractBaseUser, management_system: Manag
     if management_system is not None:
         qs = qs.filter(management_system=management_system)
     return qs.order_by("reference")
+
+
+def role_history(system: AISystem) -> QuerySet:
+    """Every change to an AI system's roles, newest first."""
+    return (
+        AISystemRole.history.filter(ai_system_id=system.pk)
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")
+    )
 
 
 def history_of(obj) -> QuerySet:

@@ -21,8 +21,8 @@ from aims.history import Version, versions_of
 from aims.pages import confirm_remove, open_management_system, open_record, removal_verb, save_or_conflict
 from registers import selectors, services
 from registers.filters import AISystemFilterSet, RecordFilterSet
-from registers.forms import AISystemForm, record_form_class
-from registers.models import AISystem, DatasetRecord, ModelRecord, Supplier
+from registers.forms import AISystemForm, record_form_class, role_formset
+from registers.models import AISystem, AISystemRole, DatasetRecord, ModelRecord, Supplier
 
 PAGE_SIZE = 25
 AI_SYSTEM_TABS = {
@@ -147,6 +147,7 @@ def ai_system_history(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse
         "tab": "history",
         "tabs": AI_SYSTEM_TABS,
         "versions": versions,
+        "role_versions": versions_of(selectors.role_history(system), AISystemRole),
     }
     context.update(_system_controls(request, system))
     return render(request, "registers/aisystem_detail.html", context)
@@ -157,17 +158,22 @@ def ai_system_history(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse
 def ai_system_create(request: HttpRequest, ms_id: int) -> HttpResponse:
     ms = open_management_system(request, ms_id, Action.CREATE)
     form = AISystemForm(request.POST or None, management_system=ms)
-    if request.method == "POST" and form.is_valid():
+    roles = role_formset(request.POST or None)
+    if request.method == "POST" and form.is_valid() and roles.is_valid():
         system, _conflict = save_or_conflict(
             form,
             lambda: services.ai_system_create(
-                management_system=ms, user=request.user, reason=form.reason(), **form.register_fields()
+                management_system=ms,
+                user=request.user,
+                reason=form.reason(),
+                roles=roles.roles(),
+                **form.register_fields(),
             ),
         )
         if system is not None:
             messages.success(request, f"{system.reference} was added to the inventory.")
             return redirect("registers:ai_system_detail", ms_id=ms.pk, pk=system.pk)
-    return render(request, "registers/aisystem_form.html", {"ms": ms, "form": form})
+    return render(request, "registers/aisystem_form.html", {"ms": ms, "form": form, "roles": roles})
 
 
 @login_required
@@ -180,8 +186,9 @@ def ai_system_edit(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     form = AISystemForm(
         request.POST or None, instance=copy.copy(system), management_system=ms, initial={"version": system.version}
     )
+    roles = role_formset(request.POST or None, system)
     conflict = None
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and roles.is_valid():
         saved, conflict = save_or_conflict(
             form,
             lambda: services.ai_system_update(
@@ -189,13 +196,14 @@ def ai_system_edit(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
                 user=request.user,
                 expected_version=form.cleaned_data["version"],
                 reason=form.reason(),
+                roles=roles.roles(),
                 **form.register_fields(),
             ),
         )
         if saved is not None:
             messages.success(request, f"{system.reference} was saved.")
             return redirect("registers:ai_system_detail", ms_id=ms.pk, pk=system.pk)
-    context = {"ms": ms, "form": form, "system": system, "conflict": conflict}
+    context = {"ms": ms, "form": form, "roles": roles, "system": system, "conflict": conflict}
     return render(request, "registers/aisystem_form.html", context, status=409 if conflict else 200)
 
 

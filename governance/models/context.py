@@ -39,6 +39,11 @@ class ContextIssue(RetirableModel):
     risks = models.ManyToManyField(Risk, blank=True, related_name="+")
     review_on = models.DateField("review date", null=True, blank=True)
 
+    _history_m2m_fields = ["risks"]
+
+    class Meta(RetirableModel.Meta):
+        verbose_name = "context issue"
+
 
 class InterestedParty(RetirableModel):
     """A party with needs and expectations relevant to the AIMS (4.2): a regulator, patients, a customer."""
@@ -96,3 +101,8 @@ class Requirement(RetirableModel):
     controls = models.ManyToManyField(Control, blank=True, related_name="+")
     documents = models.ManyToManyField("governance.Document", blank=True, related_name="+")
     risks = models.ManyToManyField(Risk, blank=True, related_name="+")
+
+    _history_m2m_fields = ["ai_systems", "controls", "documents", "risks"]
+
+    class Meta(RetirableModel.Meta):
+        verbose_name = "requirement"

@@ -30,7 +30,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
 from improvement.models import Incident
-from registers.models import AISystem
+from registers.models import AISystem, AISystemRole
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "reporting_rules.yaml"
 AI_SYSTEM_PREFIX = "ai_system."
@@ -58,8 +58,13 @@ class Facts:
     def of(cls, incident: Incident, ai_systems: Iterable[AISystem]) -> Facts:
         return cls(
             incident={name: getattr(incident, name) for name in INCIDENT_KEYS},
-            ai_systems=tuple({name: getattr(system, name) for name in AI_SYSTEM_KEYS} for system in ai_systems),
+            ai_systems=tuple(_system_facts(system) for system in ai_systems),
         )
+
+
+def _system_facts(system: AISystem) -> dict[str, Any]:
+    # An AI system holds a set of roles: ``ai_role`` is that set, and a condition holds when one of them matches.
+    return {name: system.role_codes if name == "ai_role" else getattr(system, name) for name in AI_SYSTEM_KEYS}
 
 
 @dataclass(frozen=True)
@@ -72,8 +77,14 @@ class Condition:
     def holds(self, facts: Facts) -> bool:
         if self.name.startswith(AI_SYSTEM_PREFIX):
             key = self.name.removeprefix(AI_SYSTEM_PREFIX)
-            return any(system.get(key) in self.values for system in facts.ai_systems)
+            return any(_matches(system.get(key), self.values) for system in facts.ai_systems)
         return facts.incident.get(self.name) in self.values
+
+
+def _matches(value: Any, values: tuple[Any, ...]) -> bool:
+    if isinstance(value, frozenset):
+        return not value.isdisjoint(values)
+    return value in values
 
 
 @dataclass(frozen=True)
@@ -278,6 +289,8 @@ def _condition(name: str, value: Any, where: str) -> Condition:
 def _field(name: str, where: str) -> models.Field:
     if name.startswith(AI_SYSTEM_PREFIX):
         key = name.removeprefix(AI_SYSTEM_PREFIX)
+        if key == "ai_role":
+            return AISystemRole._meta.get_field("role")
         if key in AI_SYSTEM_KEYS:
             return AISystem._meta.get_field(key)
     elif name in INCIDENT_KEYS:

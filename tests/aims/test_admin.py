@@ -22,7 +22,6 @@ def _ai_system_form(system: AISystem, **changes) -> dict:
         "intended_use": system.intended_use,
         "owner": system.owner_id or "",
         "lifecycle_stage": system.lifecycle_stage,
-        "ai_role": system.ai_role,
         "eu_ai_act_risk_class": system.eu_ai_act_risk_class,
         "human_oversight": system.human_oversight,
         "notes": system.notes,

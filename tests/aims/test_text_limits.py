@@ -86,7 +86,7 @@ def test_free_text_over_the_limit_is_refused_on_the_form(world, client_as):
     url = f"/ms/{world.acme.pk}/registers/ai-systems/{system.pk}/edit/"
     data = {
         "version": system.version, "name": system.name, "purpose": system.purpose, "notes": "x" * (TEXT_MAX + 1),
-        "lifecycle_stage": system.lifecycle_stage, "ai_role": system.ai_role,
+        "lifecycle_stage": system.lifecycle_stage, "roles-TOTAL_FORMS": "0", "roles-INITIAL_FORMS": "0",
         "eu_ai_act_risk_class": system.eu_ai_act_risk_class, "human_oversight": system.human_oversight,
     }  # fmt: skip
 

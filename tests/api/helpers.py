@@ -21,6 +21,7 @@ from tests.factories import (
     SupplierFactory,
 )
 from tests.governance.people_helpers import api_rows as people_rows
+from tests.governance.context_helpers import context_rows
 from tests.improvement.audits.helpers import api_rows as audit_rows
 from tests.improvement.nonconformities.helpers import add_action, analyse, contain, make_nc
 from tests.packs.helpers import make_ready_pack
@@ -69,4 +70,5 @@ def one_of_everything(world: Any) -> dict[str, Any]:
         "nonconformities": nonconformity,
         "corrective-actions": add_action(nonconformity, officer, world.contributor),
         **people_rows(world),
+        **context_rows(world),
     }

@@ -20,7 +20,10 @@ def form_data(system: AISystem | None = None, **changes) -> dict:
         "purpose": "Summarises chats for the service desk.",
         "lifecycle_stage": "design",
         "in_scope": "on",
-        "ai_role": "deployer",
+        "roles-TOTAL_FORMS": "1",
+        "roles-INITIAL_FORMS": "0",
+        "roles-0-role": "deployer",
+        "roles-0-basis": "Used by our service desk.",
         "eu_ai_act_risk_class": "limited",
         "human_oversight": "on_the_loop",
     }
