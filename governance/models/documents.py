@@ -57,6 +57,8 @@ class Document(RetirableModel):
         max_length=300, blank=True, help_text="For a document of external origin: who issued it, where it is kept."
     )
 
+    _history_m2m_fields = ["requirements"]
+
     class Meta(RetirableModel.Meta):
         constraints = [
             *RetirableModel.Meta.constraints,
