@@ -76,11 +76,12 @@ def _link_requirements(wanted: list[Any], by_key: dict[str, Document]) -> None:
     if not pairs:
         return
     through = Document.requirements.through
-    through.objects.bulk_create([through(document_id=doc, control_id=control) for doc, control in pairs])
+    rows = through.objects.bulk_create([through(document_id=doc, control_id=control) for doc, control in pairs])
     # The links are part of the documents' first version, as a service's save records them.
     history = Document.history.model
     first = dict(history.objects.filter(id__in={doc for doc, _c in pairs}).values_list("id", "history_id"))
     versioned = history._meta.get_field("historicaldocument_requirements").related_model
     versioned.objects.bulk_create(
-        [versioned(history_id=first[doc], document_id=doc, control_id=control) for doc, control in pairs]
+        [versioned(id=row.pk, history_id=first[row.document_id], document_id=row.document_id, control_id=row.control_id)
+         for row in rows]
     )
