@@ -14,14 +14,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from aims import access
+from aims import access, ledger
 from aims.access import Action
 from aims.forms import add_service_errors
 from aims.pages import open_record, save_or_conflict, sign_off_page, signoff_panel
 from governance.documents import selectors, services
 from governance.documents.forms import ReturnForm, StepForm, VersionForm
 from governance.documents.markdown import render_markdown
-from governance.documents.signoffs import APPROVAL, needs_top_management
+from governance.documents.signoffs import APPROVAL, approval_refusal, needs_top_management
 from governance.models import DocumentVersion
 from improvement.pages import form_status, history_page
 
@@ -64,7 +64,11 @@ def version_context(
     if version.status in (Status.APPROVED, Status.SUPERSEDED):
         panel.blockers = []  # nothing left to sign: the box shows the approval
     can_edit = access.can(request.user, Action.EDIT, version) and not version.document.is_retired
+    refusal = ""
+    if version.status == Status.IN_REVIEW and access.can(request.user, Action.SIGN_OFF, version) and not panel.may_sign:
+        refusal = approval_refusal(version)
     return {
+        "approval_refusal": refusal,
         "ms": ms,
         "version": version,
         "document": version.document,
@@ -178,6 +182,8 @@ def version_return(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
 def version_approve(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     """The approval sign-off: signed, the version is approved and the one before superseded, in one transaction."""
     version = open_version(request, ms_id, pk)
+    if not ledger.may_sign(APPROVAL, request.user, version):  # the version page, saying why
+        return render(request, TEMPLATE, version_context(request, version), status=403)
     return sign_off_page(
         request,
         APPROVAL,

@@ -48,8 +48,9 @@ def in_review(world: Any, key: str = "ai_policy", body: str | None = None, check
     return services.version_submit(version, user=world.officer, expected_version=version.version)
 
 
-def approve(world: Any, version: DocumentVersion, signer: Any = None) -> DocumentVersion:
+def approve(world: Any, version: DocumentVersion, signer: Any = None, override_reason: str = "") -> DocumentVersion:
     services.version_approve(
-        version, user=signer or world.leader, statement="Approved.", verification="recovery code"
-    )
+        version, user=signer or world.leader, statement="Approved.", verification="recovery code",
+        override_reason=override_reason,
+    )  # fmt: skip
     return DocumentVersion.objects.get(pk=version.pk)
