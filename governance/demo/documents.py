@@ -70,7 +70,9 @@ def _top_management(demo: Demo) -> None:
     )  # fmt: skip
 
 
-def _approve(version: DocumentVersion, users: dict[str, Any], body: str | None = None, **fields: Any) -> DocumentVersion:
+def _approve(
+    version: DocumentVersion, users: dict[str, Any], body: str | None = None, **fields: Any
+) -> DocumentVersion:
     """The officer writes and submits the version; the Chief Executive approves it."""
     officer, leader = users["officer"], users["leader"]
     if body is not None:
@@ -91,7 +93,10 @@ def _policy(ms: Any, users: dict[str, Any]) -> None:
     _approve(first, users, body=text, change_summary="First issue of the Trust's AI policy.", **CHECKLIST)
     second = services.version_new(policy, user=users["officer"], reason="Annual review: generative AI")
     second = _approve(
-        second, users, body=text + V2_ADDITION, change_summary="Adds section 7 on generative AI after the annual review."
+        second,
+        users,
+        body=text + V2_ADDITION,
+        change_summary="Adds section 7 on generative AI after the annual review.",
     )
     for name in ("officer", "contributor"):
         services.acknowledge(second, user=users[name])

@@ -47,4 +47,3 @@ class DocumentVersionFilterSet(RegisterFilterSet):
     q = SearchFilter("reference", "change_summary", "document__identifier", "document__title")
     document = RecordChoiceFilter(Document, label="Document")
     status = django_filters.ChoiceFilter(label="Status", choices=Status.choices, empty_label=ANY)
-

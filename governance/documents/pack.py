@@ -138,7 +138,9 @@ def gather_ai_policy(data: PackData) -> None:
         return
     policy = AiPolicy(document=row.document, owner=row.owner, approved=row.approved, expected=_expected(data))
     published = [
-        v for v in register.versions_by_document.get(row.document.id, []) if v.status in (Status.APPROVED, Status.SUPERSEDED)
+        v
+        for v in register.versions_by_document.get(row.document.id, [])
+        if v.status in (Status.APPROVED, Status.SUPERSEDED)
     ]
     counts = Counter(
         DocumentAcknowledgement.objects.filter(

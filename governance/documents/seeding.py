@@ -31,9 +31,7 @@ def _number(reference: str) -> int:
 def seed_required_documents(management_system: ManagementSystem, user: Any = None) -> list[Document]:
     """Add the required documents the management system lacks (by key); return those added."""
     with transaction.atomic():
-        have = set(
-            Document.objects.filter(management_system=management_system).values_list("key", "identifier")
-        )
+        have = set(Document.objects.filter(management_system=management_system).values_list("key", "identifier"))
         keys, identifiers = {k for k, _i in have}, {i for _k, i in have}
         wanted = [spec for spec in REQUIRED if spec.key not in keys and spec.identifier not in identifiers]
         if not wanted:
@@ -42,18 +40,29 @@ def seed_required_documents(management_system: ManagementSystem, user: Any = Non
         first_version = _number(next_reference(DocumentVersion, management_system))
         documents = [
             Document(
-                management_system=management_system, reference=f"DOC-{first_doc + i:03d}", key=spec.key,
-                identifier=spec.identifier, title=spec.title, doc_type=spec.doc_type,
+                management_system=management_system,
+                reference=f"DOC-{first_doc + i:03d}",
+                key=spec.key,
+                identifier=spec.identifier,
+                title=spec.title,
+                doc_type=spec.doc_type,
                 review_cycle_months=spec.review_cycle_months,
             )  # fmt: skip
             for i, spec in enumerate(wanted)
         ]
         _bulk(Document, documents, user)
-        by_key = {d.key: d for d in Document.objects.filter(management_system=management_system, key__in=[s.key for s in wanted])}
+        by_key = {
+            d.key: d
+            for d in Document.objects.filter(management_system=management_system, key__in=[s.key for s in wanted])
+        }
         versions = [
             DocumentVersion(
-                management_system=management_system, reference=f"DV-{first_version + i:03d}", document=by_key[spec.key],
-                number=1, body=spec.starter_text, sha256=content_digest(spec.starter_text, None),
+                management_system=management_system,
+                reference=f"DV-{first_version + i:03d}",
+                document=by_key[spec.key],
+                number=1,
+                body=spec.starter_text,
+                sha256=content_digest(spec.starter_text, None),
             )  # fmt: skip
             for i, spec in enumerate(wanted)
         ]
@@ -82,6 +91,10 @@ def _link_requirements(wanted: list[Any], by_key: dict[str, Document]) -> None:
     first = dict(history.objects.filter(id__in={doc for doc, _c in pairs}).values_list("id", "history_id"))
     versioned = history._meta.get_field("historicaldocument_requirements").related_model
     versioned.objects.bulk_create(
-        [versioned(id=row.pk, history_id=first[row.document_id], document_id=row.document_id, control_id=row.control_id)
-         for row in rows]
+        [
+            versioned(
+                id=row.pk, history_id=first[row.document_id], document_id=row.document_id, control_id=row.control_id
+            )
+            for row in rows
+        ]
     )

@@ -28,9 +28,7 @@ def has_version(*statuses: str) -> Q:
 
 
 def _versions() -> Prefetch:
-    return Prefetch(
-        "versions", queryset=DocumentVersion.objects.select_related("approved_by").order_by("-number")
-    )
+    return Prefetch("versions", queryset=DocumentVersion.objects.select_related("approved_by").order_by("-number"))
 
 
 def with_versions(documents: list[Document]) -> list[Document]:
@@ -40,7 +38,9 @@ def with_versions(documents: list[Document]) -> list[Document]:
         versions = list(document.versions.all())
         document.approved_version = next((v for v in versions if v.status == Status.APPROVED), None)
         document.open_version = next((v for v in versions if v.status in OPEN), None)
-        document.is_overdue = bool(document.next_review_on and document.next_review_on < today and not document.is_retired)
+        document.is_overdue = bool(
+            document.next_review_on and document.next_review_on < today and not document.is_retired
+        )
     return documents
 
 

@@ -183,7 +183,9 @@ def version_submit(
         current = _locked(DocumentVersion, version)
         _check_version(current, expected_version)
         if current.status != Status.DRAFT:
-            raise ValidationError(f"Only a draft is submitted for review; this one is {current.get_status_display().lower()}.")
+            raise ValidationError(
+                f"Only a draft is submitted for review; this one is {current.get_status_display().lower()}."
+            )
         if not current.body.strip() and current.evidence_id is None:
             raise ValidationError("Write the text, or attach a file, before submitting it for review.")
         return register_update(
@@ -240,9 +242,11 @@ def version_approve(
 def record_approval(version: DocumentVersion, *, user: AbstractBaseUser, signoff: SignOff) -> DocumentVersion:
     """The consequences of an approval: approved, the previous approved version superseded, next review set."""
     now = signoff.signed_at
-    for previous in DocumentVersion.objects.select_for_update().filter(
-        document_id=version.document_id, status=Status.APPROVED
-    ).exclude(pk=version.pk):
+    for previous in (
+        DocumentVersion.objects.select_for_update()
+        .filter(document_id=version.document_id, status=Status.APPROVED)
+        .exclude(pk=version.pk)
+    ):
         register_update(
             previous, user=user, expected_version=None, reason=f"Superseded by version {version.number}",
             status=Status.SUPERSEDED, superseded_at=now,

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from aims import access, ledger
 from aims.access import Action
 from aims.forms import add_service_errors
-from aims.pages import open_record, save_or_conflict, sign_off_page, signoff_panel
+from aims.pages import SignOffPanel, open_record, save_or_conflict, sign_off_page, signoff_panel
 from governance.documents import selectors, services
 from governance.documents.forms import ReturnForm, StepForm, VersionForm
 from governance.documents.markdown import render_markdown
@@ -27,6 +27,14 @@ from improvement.pages import form_status, history_page
 
 TEMPLATE = "governance/documents/version_detail.html"
 Status = DocumentVersion.Status
+
+
+class VersionPanel(SignOffPanel):
+    """The approval box, naming the document's version number rather than the record's edit counter."""
+
+    @property
+    def current_version(self) -> int | None:
+        return self.subject.number
 
 
 def open_version(request: HttpRequest, ms_id: Any, pk: Any, action: Action = Action.VIEW) -> DocumentVersion:
@@ -61,6 +69,9 @@ def version_context(
         request, APPROVAL, version, action_url=reverse("governance:version_approve", args=[ms.pk, version.pk]),
         form=form, conflict=conflict,
     )  # fmt: skip
+    panel = VersionPanel(**vars(panel))
+    if panel.status.latest is not None:
+        panel.signed_version = version.number  # a version is approved once, as it stands
     if version.status in (Status.APPROVED, Status.SUPERSEDED):
         panel.blockers = []  # nothing left to sign: the box shows the approval
     can_edit = access.can(request.user, Action.EDIT, version) and not version.document.is_retired

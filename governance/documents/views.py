@@ -125,7 +125,9 @@ def _form_page(request: HttpRequest, ms: ManagementSystem, document: Document | 
             messages.success(request, f"{saved.identifier} was saved.")
             return redirect("governance:document_detail", ms_id=ms.pk, pk=saved.pk)
     context = {"ms": ms, "form": form, "document": document, "conflict": conflict}
-    return render(request, "governance/documents/document_form.html", context, status=form_status(conflict, bool(form.errors)))
+    return render(
+        request, "governance/documents/document_form.html", context, status=form_status(conflict, bool(form.errors))
+    )
 
 
 @login_required

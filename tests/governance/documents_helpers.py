@@ -22,7 +22,9 @@ def make_top_management(world: Any, user: Any, ms: Any = None) -> RoleAssignment
         role = aims_services.register_create(
             AimsRole, management_system=ms, user=world.owner, name="Top management", key=AimsRole.TOP_MANAGEMENT
         )
-    person = aims_services.register_create(Person, management_system=ms, user=world.owner, name=user.username, account=user)
+    person = aims_services.register_create(
+        Person, management_system=ms, user=world.owner, name=user.username, account=user
+    )
     return aims_services.register_create(
         RoleAssignment, management_system=ms, user=world.owner, person=person, role=role,
         starts_on=timezone.localdate() - timedelta(days=1),
