@@ -10,6 +10,7 @@ from aims.models import Membership
 from aims.services import api_token_create
 from assessments.signoffs import CRITERIA_APPROVAL
 from controls.models import Applicability, Control
+from governance.models import Document
 from improvement.incidents.services import incident_create
 from packs.models import AuditPack
 from tests.factories import (
@@ -71,4 +72,6 @@ def one_of_everything(world: Any) -> dict[str, Any]:
         "corrective-actions": add_action(nonconformity, officer, world.contributor),
         **people_rows(world),
         **context_rows(world),
+        "documents": Document.objects.get(management_system=acme, key="ai_policy"),
+        "document-versions": Document.objects.get(management_system=acme, key="ai_policy").versions.get(number=1),
     }
