@@ -68,6 +68,9 @@ class Scope(RegisterModel):
         help_text="The requirements of interested parties (4.2) this scope considers (4.3 b).",
     )
 
+    # Versioned links: each version of the scope records its AI systems, issues and requirements.
+    _history_m2m_fields = ["ai_systems", "context_issues", "requirements"]
+
     class Meta(RegisterModel.Meta):
         constraints = [
             *RegisterModel.Meta.constraints,

@@ -89,7 +89,10 @@ class ScopeSerializer(SignedStateMixin, RegisterSerializer):
 
     class Meta:
         model = Scope
-        fields = register_fields("title", *Scope.editable_fields, "ai_systems", "exclusions", "systems", "document")
+        fields = register_fields(
+            "title", *Scope.editable_fields, "ai_systems", "exclusions", "systems", "document", "latest_sign_off",
+            "signed_version", "changed_since_signed",
+        )
         read_only_fields = ["title"]
 
     @extend_schema_field(SystemsSerializer)
