@@ -13,17 +13,25 @@ from typing import Any
 from django.urls import reverse
 
 from aims import ledger
-from governance.models import Scope
+from governance.models import Scope, ScopeExclusion
 
 SCOPE_APPROVAL = "scope_approval"
 FREEZE_REASON = "AI systems in scope frozen at approval"
 
 
+def _exclusion_rows(scope: Scope) -> list[Any]:
+    """The latest version of each of the scope's exclusions (one query, whatever their number)."""
+    ids = [exclusion.pk for exclusion in scope.exclusions.all()]
+    if not ids:
+        return []
+    rows = ScopeExclusion.history.filter(id__in=ids).latest_of_each()
+    return sorted(rows, key=lambda row: row.id)
+
+
 def scope_versions(scope: Scope) -> list[Any]:
     """The scope's latest version and those of its exclusions."""
-    rows = [scope.history.order_by("-history_id").first()]
-    rows += [exclusion.history.order_by("-history_id").first() for exclusion in scope.exclusions.all()]
-    return [row for row in rows if row is not None]
+    own = scope.history.order_by("-history_id").first()
+    return [row for row in [own, *_exclusion_rows(scope)] if row is not None]
 
 
 def scope_blockers(scope: Scope) -> list[str]:
@@ -44,7 +52,7 @@ def scope_blockers(scope: Scope) -> list[str]:
 def scope_last_editor(scope: Scope) -> int | None:
     """Who last changed the scope's content: the approval's own freezing of the AI systems does not count."""
     own = scope.history.exclude(history_change_reason=FREEZE_REASON).order_by("-history_id").first()
-    rows = [own, *(e.history.order_by("-history_id").first() for e in scope.exclusions.all())]
+    rows = [own, *_exclusion_rows(scope)]
     newest = max((r for r in rows if r is not None), key=lambda r: (r.history_date, r.history_id), default=None)
     return getattr(newest, "history_user_id", None)
 

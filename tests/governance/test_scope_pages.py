@@ -100,7 +100,6 @@ def test_the_scope_page_overview_and_api_make_as_many_queries_for_many_parts_as_
     assert_constant_queries(
         {
             "page": get_ok(client, reverse("governance:scope", args=[ms.pk])),
-            "history": get_ok(client, reverse("governance:scope_history", args=[ms.pk])),
             "overview": get_ok(client, reverse("aims:ms_home", args=[ms.pk])),
             "api list": get_ok(api, "/api/v1/scope/"),
             "api detail": get_ok(api, f"/api/v1/scope/{scope.pk}/"),
