@@ -38,7 +38,6 @@ from aims.api_common import (
     etag_response,
     expected_version,
     register_fields,
-    validated,
 )
 from aims.models import ManagementSystem
 from governance.models import Scope, ScopeExclusion
@@ -90,8 +89,15 @@ class ScopeSerializer(SignedStateMixin, RegisterSerializer):
     class Meta:
         model = Scope
         fields = register_fields(
-            "title", *Scope.editable_fields, "ai_systems", "exclusions", "systems", "document", "latest_sign_off",
-            "signed_version", "changed_since_signed",
+            "title",
+            *Scope.editable_fields,
+            "ai_systems",
+            "exclusions",
+            "systems",
+            "document",
+            "latest_sign_off",
+            "signed_version",
+            "changed_since_signed",
         )
         read_only_fields = ["title"]
 

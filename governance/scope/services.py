@@ -51,7 +51,9 @@ def scope_create(
             raise ValidationError("This management system already has its scope: change it instead.")
         fields.setdefault("statement", management_system.scope_statement)
         values, links = _split(dict(fields))
-        return register_create(Scope, management_system=management_system, user=user, reason=reason, m2m=links, **values)
+        return register_create(
+            Scope, management_system=management_system, user=user, reason=reason, m2m=links, **values
+        )
 
 
 def scope_update(
@@ -81,7 +83,9 @@ def scope_save(
 # --- exclusions (rows owned by the scope) ------------------------------------------------------------
 
 
-def _write_exclusion(exclusion: ScopeExclusion, user: AbstractBaseUser | None, reason: str, *, delete: bool = False) -> None:
+def _write_exclusion(
+    exclusion: ScopeExclusion, user: AbstractBaseUser | None, reason: str, *, delete: bool = False
+) -> None:
     exclusion._history_user = user
     exclusion._change_reason = reason
     if delete:
@@ -122,7 +126,9 @@ def exclusion_update(
     return current
 
 
-def exclusion_remove(exclusion: ScopeExclusion, *, user: AbstractBaseUser | None, expected_version: int | None) -> Scope:
+def exclusion_remove(
+    exclusion: ScopeExclusion, *, user: AbstractBaseUser | None, expected_version: int | None
+) -> Scope:
     """Take an exclusion out of the scope (its history stays, and so does any approval that signed it)."""
     with transaction.atomic():
         reason = f"Exclusion removed: {exclusion.excluded}"

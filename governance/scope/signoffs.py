@@ -72,7 +72,9 @@ def register() -> None:
         last_editor=scope_last_editor,
         diff_url=lambda scope, signoff: scope_url(scope.management_system_id, "scope_history"),
         subject_url=lambda signoff: scope_url(signoff.management_system_id),
-        rule=lambda scope: "Top management (leadership or an owner) approves the scope (4.3). The AI systems in "
-        "scope are taken from the inventory and frozen at approval.",
+        rule=lambda scope: (
+            "Top management (leadership or an owner) approves the scope (4.3). The AI systems in "
+            "scope are taken from the inventory and frozen at approval."
+        ),
         statement="I approve this scope of the AI management system, with its exclusions and the AI systems in scope.",
     )

@@ -69,9 +69,7 @@ def scope_history(request: HttpRequest, ms_id: int) -> HttpResponse:
         raise Http404("This management system has no scope yet.")
     versions = versions_of(selectors.history_of(scope), Scope)
     exclusion_versions = versions_of(selectors.exclusion_history(scope), ScopeExclusion)
-    context = scope_context(
-        request, ms, scope, tab="history", versions=versions, exclusion_versions=exclusion_versions
-    )
+    context = scope_context(request, ms, scope, tab="history", versions=versions, exclusion_versions=exclusion_versions)
     return render(request, PAGE, context)
 
 
@@ -115,7 +113,9 @@ def scope_edit(request: HttpRequest, ms_id: int) -> HttpResponse:
         version = form.cleaned_data.get("version")
         saved, conflict = save_or_conflict(
             form,
-            lambda: services.scope_save(ms, user=request.user, expected_version=version, reason=form.reason(), **fields),
+            lambda: services.scope_save(
+                ms, user=request.user, expected_version=version, reason=form.reason(), **fields
+            ),
         )
         if saved is not None:
             messages.success(request, f"{saved.reference} was saved (version {saved.version}).")
@@ -146,7 +146,9 @@ def scope_refresh(request: HttpRequest, ms_id: int) -> HttpResponse:
     if conflict:
         messages.error(request, conflict)
     elif refreshed is not None and refreshed.version != before:
-        messages.success(request, f"The AI systems in scope were taken from the inventory (version {refreshed.version}).")
+        messages.success(
+            request, f"The AI systems in scope were taken from the inventory (version {refreshed.version})."
+        )
     else:
         messages.info(request, "The AI systems in scope already match the inventory: nothing changed.")
     return redirect(_scope_url(ms))

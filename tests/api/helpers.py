@@ -10,6 +10,7 @@ from aims.models import Membership
 from aims.services import api_token_create
 from assessments.signoffs import CRITERIA_APPROVAL
 from controls.models import Applicability, Control
+from governance.scope.services import scope_create
 from improvement.incidents.services import incident_create
 from packs.models import AuditPack
 from tests.factories import (
@@ -67,4 +68,7 @@ def one_of_everything(world: Any) -> dict[str, Any]:
         **audit_rows(world),
         "nonconformities": nonconformity,
         "corrective-actions": add_action(nonconformity, officer, world.contributor),
+        "scope": scope_create(
+            management_system=acme, user=officer, units="Clinical", sites="Riverside", activities="Deploying AI"
+        ),
     }

@@ -63,7 +63,9 @@ def test_approve_answers_400_with_the_blockers_then_signs_and_freezes(world, api
     scope = services.scope_update(scope, user=world.officer, expected_version=scope.version, units="A", sites="B",
                                   activities="C")  # fmt: skip
     assert post(scope.version - 1).status_code == 412
-    assert client.post(url, {"statement": "Approved."}, format="json", HTTP_IF_MATCH=f'"{scope.version}"').status_code in (400, 403)
+    assert client.post(
+        url, {"statement": "Approved."}, format="json", HTTP_IF_MATCH=f'"{scope.version}"'
+    ).status_code in (400, 403)
     signed = post(scope.version)
     assert signed.status_code == 201, signed.content
     assert SignOff.objects.get(kind="scope_approval").pk == signed.json()["id"]

@@ -18,7 +18,12 @@ def test_the_officer_writes_the_scope_edits_it_and_a_stale_form_is_refused(world
     assert empty.status_code == 200 and "Write the scope" in empty.content.decode()
     assert client.get(url).status_code == 200
     issue, requirement = make_issue_and_requirement(ms, world.officer)
-    data = {**PARTS, "statement": "All AI in patient care.", "context_issues": [issue.pk], "requirements": [requirement.pk]}
+    data = {
+        **PARTS,
+        "statement": "All AI in patient care.",
+        "context_issues": [issue.pk],
+        "requirements": [requirement.pk],
+    }
     assert client.post(url, data).status_code == 302
     scope = Scope.objects.get(management_system=ms)
     assert scope.reference == "SCO-001" and list(scope.context_issues.all()) == [issue]
@@ -40,7 +45,10 @@ def test_exclusions_are_added_edited_and_removed_with_the_scope_version(world, c
     assert "Office tools" in page and "No rationale" in page
     edit = reverse("governance:scope_exclusion_edit", args=[ms.pk, exclusion.pk])
     assert client.post(edit, {"version": scope.version - 1, "excluded": "X", "rationale": "Y"}).status_code == 409
-    assert client.post(edit, {"version": scope.version, "excluded": "Office tools", "rationale": "No data."}).status_code == 302
+    assert (
+        client.post(edit, {"version": scope.version, "excluded": "Office tools", "rationale": "No data."}).status_code
+        == 302
+    )
     remove = reverse("governance:scope_exclusion_remove", args=[ms.pk, exclusion.pk])
     assert client.get(remove).status_code == 200
     assert client.post(remove, {"version": scope.version + 1}).status_code == 302

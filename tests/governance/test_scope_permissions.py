@@ -44,7 +44,10 @@ def test_scope_access_by_role(world, status_as, persona, where, expected):
         "edit_form": status_as(persona, "get", reverse("governance:scope_edit", args=[ms.pk])),
     }
     statuses["approve"] = status_as(
-        persona, "post", reverse("governance:scope_approve", args=[ms.pk]), sign_data("scope_approval", scope, signer=signer)
+        persona,
+        "post",
+        reverse("governance:scope_approve", args=[ms.pk]),
+        sign_data("scope_approval", scope, signer=signer),
     )
     version = Scope.objects.get(pk=scope.pk).version
     statuses["api_patch"] = status_as(persona, "patch", api, {"sites": "Riverside"}, api=True, version=version)
@@ -68,5 +71,7 @@ def test_scope_access_by_role(world, status_as, persona, where, expected):
 def test_the_api_approval_needs_the_sign_off_right(world, api_as):
     scope = make_scope(world.acme, world.officer)
     headers = {"HTTP_IF_MATCH": f'"{scope.version}"', "HTTP_X_OTP": otp_header(world, "officer")["x-otp"]}
-    response = api_as("officer").post(f"/api/v1/scope/{scope.pk}/approve/", {"statement": "Ok"}, format="json", **headers)
+    response = api_as("officer").post(
+        f"/api/v1/scope/{scope.pk}/approve/", {"statement": "Ok"}, format="json", **headers
+    )
     assert response.status_code == 403
