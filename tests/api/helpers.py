@@ -11,6 +11,7 @@ from aims.services import api_token_create
 from assessments.signoffs import CRITERIA_APPROVAL
 from controls.models import Applicability, Control
 from governance.models import Document
+from governance.scope.services import scope_create
 from improvement.incidents.services import incident_create
 from packs.models import AuditPack
 from tests.factories import (
@@ -74,4 +75,7 @@ def one_of_everything(world: Any) -> dict[str, Any]:
         **context_rows(world),
         "documents": Document.objects.get(management_system=acme, key="ai_policy"),
         "document-versions": Document.objects.get(management_system=acme, key="ai_policy").versions.get(number=1),
+        "scope": scope_create(
+            management_system=acme, user=officer, units="Clinical", sites="Riverside", activities="Deploying AI"
+        ),
     }
