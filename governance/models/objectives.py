@@ -58,11 +58,25 @@ class Metric(RetirableModel):
     )
     source = models.CharField(max_length=20, choices=Source.choices, default=Source.MANUAL)
     measured_by = models.ForeignKey(
-        "governance.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="measured by"
+        "governance.Person",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="measured by",
     )
     analysed_by = models.ForeignKey(
-        "governance.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="analysed by"
+        "governance.Person",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="analysed by",
     )
+
+    def clean(self) -> None:
+        super().clean()
+        check_same_system(self, ("measured_by", "analysed_by"))
 
     def meets(self, value: Decimal) -> bool:
         """Whether a value meets the metric's target."""
@@ -127,14 +141,7 @@ class Objective(RetirableModel):
 
     def clean(self) -> None:
         super().clean()
-        errors = {}
-        ms_id = self.management_system_id
-        for name in ("policy", "metric", "responsible"):
-            linked = getattr(self, name, None) if getattr(self, f"{name}_id") else None
-            if linked is not None and linked.management_system_id != ms_id:
-                errors[name] = f"{linked} belongs to another management system."
-        if errors:
-            raise ValidationError(errors)
+        check_same_system(self, ("policy", "metric", "responsible"))
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -159,9 +166,7 @@ class Measurement(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     note = models.TextField(blank=True)
-    evidence = models.ForeignKey(
-        "evidence.Evidence", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    evidence = models.ForeignKey("evidence.Evidence", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     corrects = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -196,6 +201,10 @@ class Measurement(models.Model):
     def is_correction(self) -> bool:
         return self.corrects_id is not None
 
+    @property
+    def display_value(self) -> str:
+        return format_value(self.value)
+
 
 class ObjectiveNonconformity(models.Model):
     """A nonconformity raised from an objective's missed target (source: monitoring), and the measurement it missed."""
@@ -216,6 +225,17 @@ class ObjectiveNonconformity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.objective.reference} → {self.nonconformity.reference}"
+
+
+def check_same_system(obj: models.Model, names: tuple[str, ...]) -> None:
+    """Refuse links to records of another management system."""
+    errors = {}
+    for name in names:
+        linked = getattr(obj, name) if getattr(obj, f"{name}_id") else None
+        if linked is not None and linked.management_system_id != obj.management_system_id:
+            errors[name] = f"{linked} belongs to another management system."
+    if errors:
+        raise ValidationError(errors)
 
 
 def format_value(value: Decimal | None) -> str:
