@@ -24,6 +24,7 @@ from aims.forms import RetireForm
 from aims.models import ManagementSystem
 from aims.pages import open_management_system, open_record, save_or_conflict
 from governance.models import Measurement, Metric, Objective
+from governance.models.objectives import format_value
 from governance.objectives import selectors, services
 from governance.objectives.chart import chart
 from governance.objectives.filters import MetricFilterSet, ObjectiveFilterSet
@@ -77,6 +78,7 @@ def objective_context(request: HttpRequest, objective: Objective, **extra: Any) 
         "standing": standing,
         "results": results,
         "chart": chart(objective.metric, standing.results, threshold=objective.threshold),
+        "threshold_text": format_value(objective.threshold),
         "can_edit": access.can(request.user, Action.EDIT, objective) and not objective.is_retired,
         "can_withdraw": access.can(request.user, Action.DELETE, objective) and not objective.is_retired,
         "can_record": can_create and not objective.metric.is_retired,
