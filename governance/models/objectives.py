@@ -228,7 +228,9 @@ class ObjectiveNonconformity(models.Model):
 
 
 def check_same_system(obj: models.Model, names: tuple[str, ...]) -> None:
-    """Refuse links to records of another management system."""
+    """Refuse links to records of another management system (once the record has one: forms check before)."""
+    if obj.management_system_id is None:
+        return
     errors = {}
     for name in names:
         linked = getattr(obj, name) if getattr(obj, f"{name}_id") else None
