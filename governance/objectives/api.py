@@ -70,15 +70,17 @@ class ObjectiveSerializer(RegisterSerializer):
     def get_standing(self, objective: Objective) -> dict[str, Any]:
         s = selectors.standing_of(objective)
         latest = s.latest
-        return {
-            "latest_period": latest.period if latest else None,
-            "latest_value": latest.value if latest else None,
-            "latest_met": latest.met if latest else None,
-            "missing_measurement": s.missing,
-            "due_period": s.due_period,
-            "target_missed": s.missed,
-            "nonconformities": sorted(nc.pk for nc in s.nonconformities.values()),
-        }
+        return StandingSerializer(
+            {
+                "latest_period": latest.period if latest else None,
+                "latest_value": latest.value if latest else None,
+                "latest_met": latest.met if latest else None,
+                "missing_measurement": s.missing,
+                "due_period": s.due_period,
+                "target_missed": s.missed,
+                "nonconformities": sorted(nc.pk for nc in s.nonconformities.values()),
+            }
+        ).data
 
 
 class MeasurementSerializer(TextLimitsMixin, serializers.ModelSerializer):

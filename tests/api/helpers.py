@@ -20,6 +20,7 @@ from tests.factories import (
     RiskFactory,
     SupplierFactory,
 )
+from tests.governance.objectives_helpers import make_objective, record
 from tests.improvement.audits.helpers import api_rows as audit_rows
 from tests.improvement.nonconformities.helpers import add_action, analyse, contain, make_nc
 from tests.packs.helpers import make_ready_pack
@@ -38,6 +39,7 @@ def one_of_everything(world: Any) -> dict[str, Any]:
         verification="recovery code",
     )
     nonconformity = analyse(contain(make_nc(acme, officer), officer), officer)
+    objective = make_objective(acme, officer)
     return {
         "management-systems": acme,
         "memberships": Membership.objects.filter(management_system=acme, user=world.contributor).get(),
@@ -67,4 +69,7 @@ def one_of_everything(world: Any) -> dict[str, Any]:
         **audit_rows(world),
         "nonconformities": nonconformity,
         "corrective-actions": add_action(nonconformity, officer, world.contributor),
+        "objectives": objective,
+        "metrics": objective.metric,
+        "measurements": record(objective.metric, officer, "96")[0],
     }

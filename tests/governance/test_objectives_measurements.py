@@ -122,7 +122,9 @@ def test_the_chart_draws_each_value_against_a_dashed_labelled_target(world):
     metric = make_metric(world.acme, world.officer, name="Accuracy <sampled>")
     record(metric, world.officer, "96", "93.5", "97")
     results = period_results(metric, Measurement.objects.filter(metric=metric))
-    svg = render_to_string("governance/objectives/partials/chart_svg.html", {"chart": chart(metric, results, threshold=Decimal("97"))})
+    svg = render_to_string(
+        "governance/objectives/partials/chart_svg.html", {"chart": chart(metric, results, threshold=Decimal("97"))}
+    )
 
     assert svg.count('class="objective-chart__met"') == 2 and svg.count('class="objective-chart__missed"') == 1
     assert "<circle" in svg and "<path" in svg  # met and missed differ in shape, not only colour

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from governance.models import Measurement, Metric, Objective, ObjectiveNonconformity
-from tests.governance.objectives_helpers import make_metric, make_objective, months_back, record
+from tests.governance.objectives_helpers import make_objective, months_back, record
 from tests.kit import SYSTEMS, assert_constant_queries, get_ok, matrix
 
 pytestmark = pytest.mark.django_db
@@ -158,7 +158,9 @@ def test_the_objective_page_shows_flags_corrections_and_raises_a_nonconformity_i
     assert link.nonconformity.reference in page and "Raise a nonconformity" not in page
     assert "measurement-row--superseded" in page and "Recounted" in page
     # The second submission of the button is refused with a message, nothing new.
-    client.post(reverse("governance:objective_raise_nc", args=[world.acme.pk, objective.pk]), {"measurement": rows[1].pk})
+    client.post(
+        reverse("governance:objective_raise_nc", args=[world.acme.pk, objective.pk]), {"measurement": rows[1].pk}
+    )
     assert ObjectiveNonconformity.objects.count() == 1
 
 
