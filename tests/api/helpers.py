@@ -24,6 +24,7 @@ from tests.factories import (
 )
 from tests.governance.people_helpers import api_rows as people_rows
 from tests.governance.context_helpers import context_rows
+from tests.governance.objectives_helpers import make_objective, record
 from tests.improvement.audits.helpers import api_rows as audit_rows
 from tests.improvement.nonconformities.helpers import add_action, analyse, contain, make_nc
 from tests.packs.helpers import make_ready_pack
@@ -42,6 +43,7 @@ def one_of_everything(world: Any) -> dict[str, Any]:
         verification="recovery code",
     )
     nonconformity = analyse(contain(make_nc(acme, officer), officer), officer)
+    objective = make_objective(acme, officer)
     return {
         "management-systems": acme,
         "memberships": Membership.objects.filter(management_system=acme, user=world.contributor).get(),
@@ -78,4 +80,7 @@ def one_of_everything(world: Any) -> dict[str, Any]:
         "scope": scope_create(
             management_system=acme, user=officer, units="Clinical", sites="Riverside", activities="Deploying AI"
         ),
+        "objectives": objective,
+        "metrics": objective.metric,
+        "measurements": record(objective.metric, officer, "96")[0],
     }
