@@ -22,9 +22,9 @@ from tests.factories import (
     RiskFactory,
     SupplierFactory,
 )
-from tests.governance.people_helpers import api_rows as people_rows
 from tests.governance.context_helpers import context_rows
 from tests.governance.objectives_helpers import make_objective, record
+from tests.governance.people_helpers import api_rows as people_rows
 from tests.improvement.audits.helpers import api_rows as audit_rows
 from tests.improvement.nonconformities.helpers import add_action, analyse, contain, make_nc
 from tests.packs.helpers import make_ready_pack
