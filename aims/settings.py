@@ -225,6 +225,8 @@ SPECTACULAR_SETTINGS = {
         "NonconformityGradeEnum": "improvement.models.Nonconformity.Grade",
         "AuditCheckResultEnum": "improvement.models.AuditCheck.Result",
         "EffectivenessReviewResultEnum": "improvement.models.EffectivenessReview.Result",
+        "AISystemRoleEnum": "registers.models.AISystemRole.Role",
+        "RoleEnum": "aims.models.Role",
     },
 }
 

@@ -7,7 +7,6 @@ Records are retired with a reason, never deleted: the legal register is document
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -169,8 +168,3 @@ def requirement_retire(
 ) -> Requirement:
     """Retire a requirement that no longer applies (a law repealed, a contract ended), with the reason."""
     return register_retire(requirement, user=user, expected_version=expected_version, reason=reason)
-
-
-def linked_ids(values: Iterable[Any]) -> list[int]:
-    """The ids of linked records (for tests and the API)."""
-    return sorted(value.pk for value in values)

@@ -42,6 +42,7 @@ def test_the_form_records_a_set_of_roles_and_the_eu_ai_act_class_with_its_basis(
     assert system.eu_ai_act_basis.startswith("Annex I")
 
     edit = reverse("registers:ai_system_edit", args=[ms.pk, system.pk])
+    data["roles-INITIAL_FORMS"] = "2"  # the two rows the edit page shows filled in
     twice = {**data, "version": 1, "roles-1-role": "deployer"}
     page = client.post(edit, twice)
     assert page.status_code == 200 and "given twice" in page.content.decode()
@@ -105,5 +106,6 @@ def test_the_data_migration_turns_each_old_single_role_into_a_role_row(world):
     for name, system in old.items():
         assert roles_of(system) == {expected[name]: (AISystemRole.scheme_of(expected[name]), migration.BASIS)}
         assert AISystem.objects.get(pk=system.pk).ai_role == name  # the derived field gives the old value back
-        assert AISystemRole.history.filter(ai_system_id=system.pk, history_type="+").count() == 1
+        carried = AISystemRole.history.filter(ai_system_id=system.pk, history_change_reason=migration.REASON)
+        assert carried.count() == 1 and carried.get().history_type == "+"
     assert django_apps.get_model("registers", "AISystemRole") is AISystemRole
