@@ -7,6 +7,7 @@ from governance import views
 app_name = "governance"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("ai-policy/", views.ai_policy, name="ai_policy"),
     path("", include("governance.documents.urls")),
     path("", include("governance.people.urls")),
     path("", include("governance.context.urls")),

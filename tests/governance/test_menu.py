@@ -33,3 +33,16 @@ def test_every_page_carries_the_management_system_menu_with_its_entries(world, c
 def test_the_menu_marks_itself_current_on_a_page_of_the_management_system(world, client_as):
     page = client_as("officer").get(reverse("governance:home", args=[world.acme.pk])).content.decode()
     assert '<summary aria-current="page">Management system</summary>' in page
+
+
+def test_the_ai_policy_entry_leads_to_the_policy_before_and_after_its_approval(world, client_as):
+    from governance.models import Document, DocumentVersion
+
+    url = reverse("governance:ai_policy", args=[world.acme.pk])
+    policy = Document.objects.get(management_system=world.acme, key="ai_policy")
+    draft = policy.versions.get()
+    response = client_as("auditor").get(url)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("governance:version_detail", args=[world.acme.pk, draft.pk])
+    assert client_as("outsider").get(url).status_code == 404
+    assert draft.status == DocumentVersion.Status.DRAFT
