@@ -4,7 +4,16 @@ from importlib import import_module
 
 from rest_framework.routers import DefaultRouter
 
-AREAS = ["aims.api", "evidence.api", "registers.api", "controls.api", "assessments.api", "improvement.api", "governance.api", "packs.api"]
+AREAS = [
+    "aims.api",
+    "evidence.api",
+    "registers.api",
+    "controls.api",
+    "assessments.api",
+    "improvement.api",
+    "governance.api",
+    "packs.api",
+]
 
 router = DefaultRouter()
 extra_urlpatterns: list = []

@@ -17,7 +17,9 @@ def test_two_objectives_with_six_months_each_one_missing_its_target(world):
     demo_objectives.load(demo)
     demo_objectives.load(demo)  # idempotent
 
-    objectives = selectors.attach_standing(list(selectors.objective_list(user=world.officer, management_system=world.acme)))
+    objectives = selectors.attach_standing(
+        list(selectors.objective_list(user=world.officer, management_system=world.acme))
+    )
     assert len(objectives) == 2 and Objective.objects.count() == 2
     standings = {o.title: o.standing for o in objectives}
     assert [len(s.results) for s in standings.values()] == [6, 6]
