@@ -225,6 +225,10 @@ SPECTACULAR_SETTINGS = {
         "NonconformityGradeEnum": "improvement.models.Nonconformity.Grade",
         "AuditCheckResultEnum": "improvement.models.AuditCheck.Result",
         "EffectivenessReviewResultEnum": "improvement.models.EffectivenessReview.Result",
+        "MetricCadenceEnum": "governance.models.Metric.Cadence",
+        "MetricDirectionEnum": "governance.models.Metric.Direction",
+        "MetricSourceEnum": "governance.models.Metric.Source",
+        "ObjectiveStatusEnum": "governance.models.Objective.Status",
     },
 }
 
