@@ -227,6 +227,10 @@ SPECTACULAR_SETTINGS = {
         "EffectivenessReviewResultEnum": "improvement.models.EffectivenessReview.Result",
         "AISystemRoleEnum": "registers.models.AISystemRole.Role",
         "RoleEnum": "aims.models.Role",
+        "MetricCadenceEnum": "governance.models.Metric.Cadence",
+        "MetricDirectionEnum": "governance.models.Metric.Direction",
+        "MetricSourceEnum": "governance.models.Metric.Source",
+        "ObjectiveStatusEnum": "governance.models.Objective.Status",
     },
 }
 

@@ -41,7 +41,17 @@ from governance.objectives.filters import MeasurementFilterSet, MetricFilterSet,
 # --- serializers -------------------------------------------------------------------------
 
 
-class MetricSerializer(RegisterSerializer):
+class DecimalsAsNumbersMixin:
+    """Values, targets and thresholds are JSON numbers (bounded by their digits), not strings."""
+
+    def build_standard_field(self, field_name: str, model_field: Any) -> tuple[type, dict]:
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if issubclass(field_class, serializers.DecimalField):
+            kwargs["coerce_to_string"] = False
+        return field_class, kwargs
+
+
+class MetricSerializer(DecimalsAsNumbersMixin, RegisterSerializer):
     class Meta:
         model = Metric
         fields = register_fields(*Metric.editable_fields)
@@ -51,7 +61,7 @@ class StandingSerializer(serializers.Serializer):
     """Where an objective stands today: its latest result and its flags."""
 
     latest_period = serializers.DateField(allow_null=True)
-    latest_value = serializers.DecimalField(max_digits=14, decimal_places=4, allow_null=True)
+    latest_value = serializers.DecimalField(max_digits=14, decimal_places=4, allow_null=True, coerce_to_string=False)
     latest_met = serializers.BooleanField(allow_null=True)
     missing_measurement = serializers.BooleanField(help_text="No measurement for the last completed period.")
     due_period = serializers.DateField(help_text="The last completed period.")
@@ -59,7 +69,7 @@ class StandingSerializer(serializers.Serializer):
     nonconformities = serializers.ListField(child=serializers.IntegerField(), help_text="Ids of NCs raised from it.")
 
 
-class ObjectiveSerializer(RegisterSerializer):
+class ObjectiveSerializer(DecimalsAsNumbersMixin, RegisterSerializer):
     standing = serializers.SerializerMethodField()
 
     class Meta:
@@ -83,7 +93,7 @@ class ObjectiveSerializer(RegisterSerializer):
         ).data
 
 
-class MeasurementSerializer(TextLimitsMixin, serializers.ModelSerializer):
+class MeasurementSerializer(DecimalsAsNumbersMixin, TextLimitsMixin, serializers.ModelSerializer):
     """One value of a metric for one period; recorded once (``recorded_at``, ``recorded_by`` by the server)."""
 
     metric = ScopedRelatedField(queryset=Metric.objects.all(), required=False, help_text="The metric measured.")

@@ -48,6 +48,8 @@ def _scale(values: list[float]) -> tuple[float, float, float]:
     lo, hi = min(values), max(values)
     if lo == hi:
         lo, hi = lo - (abs(lo) * 0.1 or 1), hi + (abs(hi) * 0.1 or 1)
+    margin = (hi - lo) * 0.08  # no value or target line on the plot's edge
+    lo, hi = lo - margin, hi + margin
     step = _step(hi - lo)
     return math.floor(lo / step) * step, math.ceil(hi / step) * step, step
 
@@ -106,7 +108,7 @@ def chart(
         "label_y": TOP + plot_h + 18,
         "axis_title_y": HEIGHT - 22,
         "legend_y": HEIGHT - 6,
-        "y_title": f"{metric.name}{f' ({metric.unit})' if metric.unit else ''}",
+        "y_title": f"Value ({metric.unit})" if metric.unit else "Value",
         "title": f"{metric.reference} {metric.name}: values against the target, by period",
         "summary": f"{target_text}. {summary}",
         "empty": not points,

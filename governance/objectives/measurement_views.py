@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -65,7 +65,8 @@ def measurement_correct(request: HttpRequest, ms_id: int, pk: int) -> HttpRespon
     metric = measurement.metric
     access.require(request.user, Action.CREATE, metric.management_system)
     if measurement.corrections.all():
-        raise Http404("This value was corrected already: correct the latest one.")
+        messages.info(request, "This value was corrected already: correct the latest one.")
+        return redirect(_back(request, metric))
     form = CorrectionForm(request.POST or None, management_system=metric.management_system,
                           initial={"value": measurement.value})  # fmt: skip
     if request.method == "POST" and form.is_valid():
