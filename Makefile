@@ -44,7 +44,7 @@ beat: venv
 	$(VENV)/bin/celery -A aims beat --loglevel=INFO
 
 test: venv
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadfile
 
 lint: venv
 	$(VENV)/bin/ruff check .

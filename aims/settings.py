@@ -260,6 +260,14 @@ CACHES = (
     if REDIS_URL
     else {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 )
+# The suite runs in parallel processes (pytest-xdist sets PYTEST_XDIST_WORKER to gw0, gw1, ...):
+# each keeps its cache in a Redis database of its own, because a test empties the cache
+# (FLUSHDB), which must not touch another process's cache or the broker's queues.
+if REDIS_URL and os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
+    from urllib.parse import urlsplit, urlunsplit
+
+    _worker = int(os.environ["PYTEST_XDIST_WORKER"][2:] or 0)
+    CACHES["default"]["LOCATION"] = urlunsplit(urlsplit(REDIS_URL)._replace(path=f"/{1 + _worker % 15}"))
 
 LOGGING = {
     "version": 1,
