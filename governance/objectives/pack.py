@@ -14,12 +14,14 @@ from django.utils import timezone
 
 from aims.history import by_id, rows_as_of
 from aims.pack_sections import FULL, STAGE1, PackData, register_pack_section
+from governance.documents.selectors import approved_version_as_of
 from governance.models import Document, Measurement, Metric, Objective, ObjectiveNonconformity, Person
 from governance.models.objectives import format_value
 from governance.objectives.chart import chart
 from governance.objectives.results import standing
 
 KEY = "objectives"
+PLAN_KEY = "ai_objectives"  # the seeded required document of clause 6.2
 
 
 def gather_objectives(data: PackData) -> None:
@@ -59,12 +61,16 @@ def gather_objectives(data: PackData) -> None:
         shown.append(objective)
     data.parts["objectives"] = [o for o in shown if o.retired_at is None]
     data.parts["objectives_withdrawn"] = [o for o in shown if o.retired_at is not None]
-    register_document = next((d for d in documents.values() if d.key == KEY), None)
+    # The objectives and their plans are a controlled document (the seeded "AI objectives" plan);
+    # the results below are records kept in the register.
+    plan = next((d for d in documents.values() if d.key == PLAN_KEY and d.retired_at is None), None)
+    approved = approved_version_as_of(plan, as_of) if plan else None
     data.document_control(
         KEY,
-        identifier=register_document.identifier if register_document else f"AIMS{ms_id}-OBJ",
-        version=f"Record as of {day:%d %b %Y}",
-        note="A record of objectives and their results (9.1): kept, not approved.",
+        identifier=plan.identifier if plan else f"AIMS{ms_id}-OBJ",
+        version=(f"Plan version {approved.number} approved; " if approved else "Plan not approved; ")
+        + f"results as of {day:%d %b %Y}",
+        note="The objectives' plan is a controlled document; their results (9.1) are records, kept, not approved.",
     )
 
 
