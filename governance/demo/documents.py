@@ -14,7 +14,7 @@ from aims.services import register_create
 from governance.documents import services
 from governance.documents.seeding import seed_required_documents
 from governance.models import AimsRole, Document, DocumentVersion, Person, RoleAssignment
-from governance.people.selectors import holds_aims_role
+from governance.people.selectors import holds_aims_role, person_for_user
 
 ORG = "Acme Health Hospitals Trust"
 CHECKLIST = {name: True for name, _text in DocumentVersion.CHECKLIST}
@@ -41,7 +41,8 @@ V2_ADDITION = (
     "patient-identifiable data in tools that are not approved, and check every generated output before it is used "
     "in care or sent to a patient.\n"
 )
-PROCESSES = ("risk_assessment_process", "risk_treatment_process", "internal_audit_procedure")
+# The scope statement is approved too: the structured scope (SCO-001) names it as its document.
+PROCESSES = ("scope", "risk_assessment_process", "risk_treatment_process", "internal_audit_procedure")
 OVERDUE = "internal_audit_procedure"
 
 
@@ -117,10 +118,23 @@ def _processes(ms: Any, users: dict[str, Any]) -> None:
             )  # fmt: skip
 
 
+def _owners(ms: Any, users: dict[str, Any]) -> None:
+    """Give every document an owner: the AI policy the Chief Executive, the rest the AIMS manager."""
+    leader = person_for_user(users["leader"], ms)
+    manager = person_for_user(users["officer"], ms) or leader
+    for document in Document.objects.filter(management_system=ms, owner__isnull=True):
+        owner = leader if document.key == "ai_policy" else manager
+        if owner is not None:
+            services.document_update(
+                document, user=users["officer"], expected_version=document.version, reason="Owner named", owner=owner
+            )
+
+
 def load(demo: Demo) -> None:
     """Create the demo records once (idempotent)."""
     ms, users = demo.acme, demo.acme_users
     seed_required_documents(ms, users["owner"])
     _top_management(demo)
+    _owners(ms, users)
     _policy(ms, users)
     _processes(ms, users)
