@@ -20,6 +20,7 @@ ORG = "Acme Health Hospitals Trust"
 CHECKLIST = {name: True for name, _text in DocumentVersion.CHECKLIST}
 POLICY_FILL = {
     "[organisation name]": ORG,
+    "[Organisation name]": ORG,
     "[name, role in top management]": "Helen Marsh, Chief Executive",
     "[state the purpose: for example help clinicians prioritise cases, answer customer questions, detect fraud]": (
         "help clinicians triage patients, support diagnosis and plan our services"
@@ -28,7 +29,7 @@ POLICY_FILL = {
     "[for example the EU AI Act, data protection law, sector rules]": (
         "the EU AI Act, UK GDPR and the Medical Devices Regulations"
     ),
-    "[name or role]": "Priya Shah, Head of AI Governance",
+    "[name or role]": "Sam Okafor, AI compliance officer",
     "[channel]": "the AI concerns form on the intranet",
     "[information security policy, data protection policy, procurement policy, code of conduct, quality policy]": (
         "information security policy, data protection policy, clinical safety policy and procurement policy"
