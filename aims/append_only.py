@@ -1,4 +1,8 @@
-"""Append-only tables in the database itself: a statement-level trigger that refuses TRUNCATE.
+"""Append-only tables in the database itself: row triggers refusing UPDATE and DELETE, and a
+statement-level trigger that refuses TRUNCATE.
+
+``refuse_row_changes`` adds the row triggers of an append-only table whose rows may change in one
+column only (the acting user's id, set to NULL when a user account is removed).
 
 Row-level triggers (one migration per app) refuse UPDATE and DELETE on sign-offs, evidence,
 downloads and every other append-only table, but row triggers never fire for ``TRUNCATE``.
@@ -55,5 +59,42 @@ def refuse_truncate(*tables: str) -> migrations.RunPython:
         if schema_editor.connection.vendor == "postgresql":
             drops = "\n".join(f"DROP TRIGGER IF EXISTS {trigger_name(table)} ON {table};" for table in tables)
             schema_editor.execute(drops, params=None)
+
+    return migrations.RunPython(forwards, backwards)
+
+
+def refuse_row_changes(table: str, *, function: str, nullable_user: str, hint: str) -> migrations.RunPython:
+    """A migration operation refusing DELETE, and any UPDATE but ``nullable_user``'s, on ``table`` (PostgreSQL only).
+
+    ``function`` names the trigger function, ``hint`` ends the refusal's message ("add an entry
+    instead"). Reversible.
+    """
+    trigger = f"{table}_append_only"
+    create = f"""
+CREATE OR REPLACE FUNCTION {function}() RETURNS trigger AS $$
+BEGIN
+    IF TG_OP = 'DELETE' OR (to_jsonb(NEW) - '{nullable_user}') IS DISTINCT FROM (to_jsonb(OLD) - '{nullable_user}') THEN
+        RAISE EXCEPTION '% is append-only: % refused ({hint})', TG_TABLE_NAME, TG_OP
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END;
+$$ LANGUAGE plpgsql;
+DROP TRIGGER IF EXISTS {trigger} ON {table};
+CREATE TRIGGER {trigger} BEFORE UPDATE OR DELETE ON {table}
+    FOR EACH ROW EXECUTE FUNCTION {function}();
+"""
+    drop = f"""
+DROP TRIGGER IF EXISTS {trigger} ON {table};
+DROP FUNCTION IF EXISTS {function}();
+"""
+
+    def forwards(apps, schema_editor) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(create, params=None)
+
+    def backwards(apps, schema_editor) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(drop, params=None)
 
     return migrations.RunPython(forwards, backwards)

@@ -18,38 +18,13 @@ from __future__ import annotations
 
 from django.db import migrations
 
+from aims.append_only import refuse_row_changes
+
 TABLE = "improvement_timelineentry"
-TRIGGER = f"{TABLE}_append_only"
-CREATE = f"""
-CREATE OR REPLACE FUNCTION improvement_timeline_immutable() RETURNS trigger AS $$
-BEGIN
-    IF TG_OP = 'DELETE' OR (to_jsonb(NEW) - 'author_id') IS DISTINCT FROM (to_jsonb(OLD) - 'author_id') THEN
-        RAISE EXCEPTION '% is append-only: % refused (add an entry instead)', TG_TABLE_NAME, TG_OP
-            USING ERRCODE = 'insufficient_privilege';
-    END IF;
-    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
-END;
-$$ LANGUAGE plpgsql;
-DROP TRIGGER IF EXISTS {TRIGGER} ON {TABLE};
-CREATE TRIGGER {TRIGGER} BEFORE UPDATE OR DELETE ON {TABLE}
-    FOR EACH ROW EXECUTE FUNCTION improvement_timeline_immutable();
-"""
-DROP = f"""
-DROP TRIGGER IF EXISTS {TRIGGER} ON {TABLE};
-DROP FUNCTION IF EXISTS improvement_timeline_immutable();
-"""
-
-
-def _forwards(apps, schema_editor) -> None:
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE, params=None)
-
-
-def _backwards(apps, schema_editor) -> None:
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP, params=None)
 
 
 def timeline_append_only() -> migrations.RunPython:
     """A migration operation adding the timeline's row triggers (PostgreSQL only; reversible)."""
-    return migrations.RunPython(_forwards, _backwards)
+    return refuse_row_changes(
+        TABLE, function="improvement_timeline_immutable", nullable_user="author_id", hint="add an entry instead"
+    )
