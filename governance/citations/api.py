@@ -47,6 +47,7 @@ class SoaCitationSerializer(RegisterSerializer):
     class Meta:
         model = SoaCitation
         fields = register_fields(*SoaCitation.editable_fields, "control_key", "label")
+        validators: list = []  # duplicates are the service's refusal (one message, on the target's field)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
