@@ -10,6 +10,7 @@ from simple_history.models import SIMPLE_HISTORY_REVERSE_ATTR_NAME
 from aims.pack_gather import latest_sign_offs_as_of
 from aims.pack_sections import ALL_KINDS, PackData, register_pack_section
 from aims.signoff_currency import currencies
+from controls.justification import attach_justifications
 from controls.models import Applicability
 from controls.selectors import control_list, soa_rows_as_of
 from controls.signoffs import SOA
@@ -27,6 +28,7 @@ def gather_soa(data: PackData) -> None:
     for row in rows:
         row.linked_risks = by_control.get(row.control_id, [])
     attach_pack_evidence(data, Applicability, rows)
+    attach_justifications(rows, data.pack.management_system, as_of=data.as_of)
     data.parts["soa_rows"] = rows
     approval = data.parts["soa_approval"] = _soa_approval(data, rows)
     data.document_control(

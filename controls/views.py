@@ -22,6 +22,7 @@ from aims.models import ManagementSystem, SignOff
 from aims.pages import open_management_system, open_record, save_or_conflict, sign_off_from_post, signoff_panel
 from controls import exports, selectors, services
 from controls.forms import ApplicabilityForm, SoAFilterForm
+from controls.justification import attach_justifications
 from controls.models import Applicability
 from controls.signoffs import SOA
 from registers.models import AISystem
@@ -68,6 +69,7 @@ def _render_soa(
             is_bound = bound is not None and bound.row.pk == row.pk
             row.form = bound if is_bound else ApplicabilityForm(row=row, owners=owners, systems=systems)
             row.conflict = conflict if is_bound else None
+    attach_justifications(shown, ms, as_of=as_of, editable=not as_of and access.can(request.user, Action.CREATE, ms))
     groups = selectors.soa_by_area(all_rows, shown)
     context = {
         "ms": ms,
@@ -132,6 +134,9 @@ def soa_row_edit(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
 def soa_row_history(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     row = _row(request, ms_id, pk, Action.VIEW_HISTORY)
     versions = versions_of(selectors.soa_row_history(row), Applicability)
+    attach_justifications(
+        [row], row.management_system, editable=access.can(request.user, Action.CREATE, row.management_system)
+    )
     return render(
         request, "controls/applicability_history.html", {"ms": row.management_system, "row": row, "versions": versions}
     )

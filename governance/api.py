@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework.routers import BaseRouter
 
+from governance.citations import api as citations
 from governance.context import api as context
 from governance.documents import api as documents
 from governance.objectives import api as objectives
@@ -17,3 +18,4 @@ def register(router: BaseRouter) -> None:
     context.register(router)
     scope.register(router)
     objectives.register(router)
+    citations.register(router)

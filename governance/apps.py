@@ -14,6 +14,7 @@ class GovernanceConfig(AppConfig):
 
         for family in FAMILIES:
             importlib.import_module(f"governance.{family}.setup").register()
+        importlib.import_module("governance.citations.setup").register()
         from aims import hooks
 
         hooks.register_demo_step("governance.demo", order=35)

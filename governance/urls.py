@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("governance.context.urls")),
     path("", include("governance.scope.urls")),
     path("", include("governance.objectives.urls")),
+    path("", include("governance.citations.urls")),
 ]

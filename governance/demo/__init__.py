@@ -12,7 +12,7 @@ from aims.demo import Demo
 from governance.documents.seeding import seed_required_documents
 from governance.people.seed import seed_aims_roles
 
-ORDER = ("people", "context", "documents", "scope", "objectives")
+ORDER = ("people", "context", "documents", "scope", "objectives", "citations")
 
 
 def load(demo: Demo) -> None:

@@ -10,6 +10,7 @@ from aims.models import Membership
 from aims.services import api_token_create
 from assessments.signoffs import CRITERIA_APPROVAL
 from controls.models import Applicability, Control
+from governance.citations.services import citation_add
 from governance.models import Document
 from governance.scope.services import scope_create
 from improvement.incidents.services import incident_create
@@ -83,4 +84,10 @@ def one_of_everything(world: Any) -> dict[str, Any]:
         "objectives": objective,
         "metrics": objective.metric,
         "measurements": record(objective.metric, officer, "96")[0],
+        "soa-citations": citation_add(
+            applicability=Applicability.objects.filter(management_system=acme).order_by("pk").first(),
+            user=officer,
+            reason_type="risk_treatment",
+            risk=risk,
+        ),
     }
