@@ -12,6 +12,7 @@ AREAS = [
     "assessments.api",
     "improvement.api",
     "governance.api",
+    "reviews.api",
     "packs.api",
 ]
 

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "controls",
     "improvement",
     "governance",
+    "reviews",
     "packs.apps.PacksConfig",
     "csp",  # Content-Security-Policy; its decorators relax it for one view (issue 9)
 ]

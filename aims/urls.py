@@ -25,6 +25,7 @@ urlpatterns = [
     path("ms/<int:ms_id>/assessments/", include("assessments.urls")),
     path("ms/<int:ms_id>/improvement/", include("improvement.urls")),
     path("ms/<int:ms_id>/governance/", include("governance.urls")),
+    path("ms/<int:ms_id>/reviews/", include("reviews.urls")),
     path("ms/<int:ms_id>/ledger/", include("aims.ledger_urls")),
     path("ms/<int:ms_id>/packs/", include("packs.urls")),
     path("tools/", include("packs.tool_urls")),  # the standalone pack verifier

@@ -33,3 +33,7 @@ class AssessmentsConfig(AppConfig):
         )
         pack.register()
         hooks.register_demo_step("assessments.demo", order=30)
+        from assessments import readiness, work
+
+        readiness.register()
+        work.register()

@@ -35,3 +35,7 @@ class ControlsConfig(AppConfig):
         )
         pack.register()
         hooks.register_demo_step("controls.demo", order=20)
+        from controls import readiness, work
+
+        readiness.register()
+        work.register()

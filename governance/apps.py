@@ -28,3 +28,7 @@ class GovernanceConfig(AppConfig):
             entries=menu.entries,
             order=10,
         )
+        from governance import readiness, work
+
+        readiness.register()
+        work.register()

@@ -20,3 +20,7 @@ class ImprovementConfig(AppConfig):
         from aims import hooks
 
         hooks.register_demo_step("improvement.demo", order=40)
+        from improvement import readiness, work
+
+        readiness.register()
+        work.register()

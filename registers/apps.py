@@ -24,3 +24,7 @@ class RegistersConfig(AppConfig):
             "inventory", template="registers/partials/inventory_panel.html", context=panels.inventory, order=10
         )
         hooks.register_demo_step("registers.demo", order=10)
+        from registers import readiness, work
+
+        readiness.register()
+        work.register()

@@ -1,0 +1,84 @@
+"""What waits for a member: the items of "my work" and of the reminder e-mails, contributed by every app.
+
+An app declares a provider from its ``AppConfig.ready()``::
+
+    from aims.work import SIGNATURE, WorkItem, register_work_provider
+
+    def soa_to_sign(user, management_system, today):
+        ...
+        return [WorkItem(key=f"soa_approval:{soa.pk}:{head}", kind=SIGNATURE, title="Approve the SoA ...",
+                         url=..., due=None)]
+
+    register_work_provider("soa_approval", soa_to_sign, order=10)
+
+A provider answers, for one member of one management system, the items waiting for that member
+now, reading only that management system (a provider never lists another's records) in a fixed
+number of queries. ``key`` names the item stably: the same thing waiting for the same person gives
+the same key on every run, so that a reminder is sent once per item and state, not once per run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+SIGNATURE = "signature"  # a sign-off this member may give
+ACTION = "action"  # an action, corrective action or task this member owns
+REVIEW = "review"  # a review or re-assessment this member owns (a document's review, a management review)
+CHECK = "check"  # a failing readiness check this member can fix
+KINDS = {SIGNATURE: "To sign", ACTION: "Actions", REVIEW: "Reviews", CHECK: "Readiness checks to fix"}
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    key: str  # stable identity of the item, e.g. "document_version_approval:DV-004:17"
+    kind: str
+    title: str  # what to do, in words: "Approve version 3 of AIMS-POL-001 AI policy"
+    url: str
+    due: date | None = None
+    detail: str = ""
+    management_system_id: int = 0
+
+    def state(self, today: date) -> str:
+        """``overdue``, ``due`` (due today) or ``open``."""
+        if self.due is None or self.due > today:
+            return "open"
+        return "due" if self.due == today else "overdue"
+
+
+Provider = Callable[[Any, Any, date], list[WorkItem]]  # (user, management system, today) -> items
+
+
+@dataclass(frozen=True)
+class WorkProvider:
+    key: str
+    provide: Provider
+    order: int
+
+
+_PROVIDERS: dict[str, WorkProvider] = {}
+
+
+def register_work_provider(key: str, provide: Provider, *, order: int = 100) -> WorkProvider:
+    """Declare where some of a member's work comes from (registering a key again replaces it)."""
+    provider = WorkProvider(key, provide, order)
+    _PROVIDERS[key] = provider
+    return provider
+
+
+def work_providers() -> list[WorkProvider]:
+    return sorted(_PROVIDERS.values(), key=lambda p: (p.order, p.key))
+
+
+def work_for(user: Any, management_system: Any, today: date) -> list[WorkItem]:
+    """Everything waiting for the member in one management system: signatures first, then by due date."""
+    items: list[WorkItem] = []
+    for provider in work_providers():
+        for item in provider.provide(user, management_system, today):
+            if not item.management_system_id:
+                item = WorkItem(**{**item.__dict__, "management_system_id": management_system.pk})
+            items.append(item)
+    kinds = list(KINDS)
+    return sorted(items, key=lambda i: (kinds.index(i.kind), i.due or date.max, i.title))

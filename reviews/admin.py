@@ -1,0 +1,1 @@
+"""Admin: read-only views of the app's records (each family adds its own)."""

@@ -1,0 +1,1 @@
+"""The meetings family of the reviews app."""

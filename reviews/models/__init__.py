@@ -1,0 +1,1 @@
+"""The models of every family of the app (one module per family)."""

@@ -1,0 +1,1 @@
+"""The mywork family of the reviews app."""

@@ -1,0 +1,5 @@
+"""HTML routes of the mywork family."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,1 @@
+"""The readiness family of the reviews app."""

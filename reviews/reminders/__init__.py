@@ -1,0 +1,1 @@
+"""The reminders family of the reviews app."""
