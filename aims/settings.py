@@ -371,6 +371,11 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "AIMS register <aims@localhost>")
+# Reminders (reviews.reminders): the daily digest of what became due or overdue is sent at this
+# hour (TIME_ZONE) and its links start with AIMS_BASE_URL, the address members open the site at
+# (a worker has no request to build links from).
+AIMS_BASE_URL = os.environ.get("AIMS_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+AIMS_REMINDER_HOUR = int(os.environ.get("AIMS_REMINDER_HOUR", "7"))
 
 # --- Signing key and ledger anchors (issues 9 and 10) -----------------------------------------
 # The register's Ed25519 key signs every sign-off digest, every anchored chain head and every
@@ -425,6 +430,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Each day the signed head of every sign-off chain is appended to anchors/<id>.jsonl in
     # default_storage (aims.anchors).
     "anchor-ledgers-daily": {"task": "aims.anchor_ledgers", "schedule": crontab(hour=2, minute=15)},
+    # Each morning every member gets one e-mail listing what became due or overdue for them
+    # since the last one (reviews.reminders): each item once when due, once when overdue.
+    "send-reminders-daily": {"task": "reviews.send_reminders", "schedule": crontab(hour=AIMS_REMINDER_HOUR, minute=0)},
 }
 # --- end of CELERY_BEAT_SCHEDULE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

@@ -1,1 +1,3 @@
 """The models of every family of the app (one module per family)."""
+
+from reviews.models.reminders import *  # noqa: F403

@@ -1,5 +1,9 @@
-"""HTML routes of the reminders family."""
+"""HTML routes of the reminders family (under ms/<ms_id>/reviews/)."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from reviews.reminders import views
+
+urlpatterns = [
+    path("reminders/", views.reminders, name="reminders"),
+]
