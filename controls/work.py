@@ -28,7 +28,9 @@ def soa_to_approve(user: Any, management_system: ManagementSystem, today: date) 
         title, detail = "Approve the Statement of Applicability", "It has never been approved."
     else:
         title = "Approve the Statement of Applicability again"
-        detail = f"{len(status.changed)} row(s) changed since it was approved on {status.latest.signed_at:%d %b %Y}."
+        rows = len(status.changed)
+        when = f"{status.latest.signed_at:%d %b %Y}"
+        detail = f"{rows} row{'s' if rows != 1 else ''} changed since it was approved on {when}."
     if ledger.signs_own_change(SOA, user, management_system):
         detail = f"{detail} {OWN_CHANGE_NOTE}"
     url = reverse("controls:soa_approve", args=[management_system.pk])
