@@ -29,6 +29,7 @@ def _menu(menu: hooks.NavMenu, management_system_id: int, path: str) -> dict:
     return {
         "label": menu.label,
         "url": url,
+        "index_label": menu.index_label,
         "current": path.startswith(f"/ms/{management_system_id}/{menu.path_prefix}"),
         "entries": menu.entries(management_system_id),
     }

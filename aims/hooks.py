@@ -9,6 +9,8 @@ The core (``aims``) imports no feature app. Instead each app declares here what 
   demo records; imported only by ``load_demo``, never at start-up.
 - ``register_nav_menu(key, ...)``: a menu in the site's navigation (the management system's
   own records, by clause), its entries resolved for the current management system.
+- ``register_member_home(url_name)``: the page a member of one management system lands on
+  (``url_name`` reversed with its id; by default the overview, ``aims:ms_home``).
 - ``register_reference_finder(fn)``: ``fn(record) -> [str]`` names what refers to a record
   (evidence linked to it, for example), so a referenced record is retired, not deleted.
 
@@ -87,6 +89,7 @@ class NavMenu:
     url_name: str  # the menu's index page, reversed with the management system's id
     path_prefix: str  # pages under this path (after /ms/<id>/) mark the menu as current
     entries: Callable[[int], list[dict[str, str]]]  # (management system id) -> [{"url", "title", ...}]
+    index_label: str = "All, by clause"  # the link to the menu's index page ("" when an entry is that page)
 
 
 _MENUS: dict[str, NavMenu] = {}
@@ -100,9 +103,10 @@ def register_nav_menu(
     path_prefix: str,
     entries: Callable[[int], list[dict[str, str]]],
     order: int = 100,
+    index_label: str = "All, by clause",
 ) -> NavMenu:
     """Add a menu to the navigation (registering a key again replaces it)."""
-    menu = NavMenu(key, label, order, url_name, path_prefix, entries)
+    menu = NavMenu(key, label, order, url_name, path_prefix, entries, index_label)
     _MENUS[key] = menu
     return menu
 
@@ -110,6 +114,22 @@ def register_nav_menu(
 def nav_menus() -> list[NavMenu]:
     """The registered menus, in order."""
     return sorted(_MENUS.values(), key=lambda m: (m.order, m.key))
+
+
+# --- the member's home -------------------------------------------------------------------------
+
+MEMBER_HOME_DEFAULT = "aims:ms_home"
+_MEMBER_HOME: dict[str, str] = {}
+
+
+def register_member_home(url_name: str) -> None:
+    """Make ``url_name`` (reversed with a management system's id) the page its members land on."""
+    _MEMBER_HOME["url_name"] = url_name
+
+
+def member_home_url_name() -> str:
+    """The page a member lands on in a management system (the overview unless an app registered another)."""
+    return _MEMBER_HOME.get("url_name", MEMBER_HOME_DEFAULT)
 
 
 # --- demo steps ----------------------------------------------------------------------------------

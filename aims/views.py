@@ -9,10 +9,12 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 import aims
-from aims import access, hooks, invitations, selectors, services, signing
+from aims import access, hooks, invitations, selectors, services, signing, work
 from aims.access import Action
 from aims.forms import (
     InvitationForm,
@@ -24,6 +26,17 @@ from aims.forms import (
 from aims.models import Invitation, ManagementSystem, Membership, Role
 from aims.pages import open_management_system, save_or_conflict
 
+# The home list counts what waits for the member in at most this many management systems (each costs queries).
+HOME_COUNTS_UP_TO = 5
+
+
+def _member_home(ms_id: int) -> str:
+    """Where a member lands in a management system: the registered member home, else the overview."""
+    try:
+        return reverse(hooks.member_home_url_name(), args=[ms_id])
+    except NoReverseMatch:
+        return reverse("aims:ms_home", args=[ms_id])
+
 
 @login_required
 @require_GET
@@ -31,11 +44,15 @@ def home(request: HttpRequest) -> HttpResponse:
     systems = list(access.visible_management_systems(request.user).order_by("organisation", "name"))
     pending = list(invitations.pending_invitations_for(request.user))
     may_create = access.may_create_management_system(request.user)
-    # Straight to the only management system, unless there is something to do here.
+    # Straight to the member's home in the only management system, unless there is something to do here.
     if len(systems) == 1 and not pending and not may_create:
-        return redirect("aims:ms_home", ms_id=systems[0].pk)
+        return redirect(_member_home(systems[0].pk))
     roles = {ms.pk: access.membership_for(request.user, ms.pk).get_role_display() for ms in systems}
-    rows = [(ms, roles[ms.pk]) for ms in systems]
+    today = timezone.localdate()
+    rows = [
+        (ms, roles[ms.pk], _member_home(ms.pk), len(work.work_for(request.user, ms, today)))
+        for ms in systems[:HOME_COUNTS_UP_TO]
+    ] + [(ms, roles[ms.pk], _member_home(ms.pk), None) for ms in systems[HOME_COUNTS_UP_TO:]]
     context = {"rows": rows, "invitations": pending, "may_create": may_create}
     return render(request, "aims/home.html", context)
 

@@ -21,14 +21,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
+
+from aims import access
 
 SIGNATURE = "signature"  # a sign-off this member may give
 ACTION = "action"  # an action, corrective action or task this member owns
 REVIEW = "review"  # a review or re-assessment this member owns (a document's review, a management review)
 CHECK = "check"  # a failing readiness check this member can fix
 KINDS = {SIGNATURE: "To sign", ACTION: "Actions", REVIEW: "Reviews", CHECK: "Readiness checks to fix"}
+# A review or re-assessment shows up this many days before its date (an action shows up as soon as it is owned).
+REVIEW_NOTICE = timedelta(days=30)
+# Shown on a sign-off waiting for the member who made the change it would approve (four eyes).
+OWN_CHANGE_NOTE = "You made the last change: a second person should sign it, or record why you sign your own change."
 
 
 @dataclass(frozen=True)
@@ -82,3 +88,34 @@ def work_for(user: Any, management_system: Any, today: date) -> list[WorkItem]:
             items.append(item)
     kinds = list(KINDS)
     return sorted(items, key=lambda i: (kinds.index(i.kind), i.due or date.max, i.title))
+
+
+@dataclass(frozen=True)
+class WorkGroup:
+    kind: str
+    label: str
+    items: list[WorkItem]
+
+
+def group_by_kind(items: list[WorkItem]) -> list[WorkGroup]:
+    """The items in groups of one kind each, in the order of ``KINDS`` (empty groups left out)."""
+    return [
+        WorkGroup(kind, label, [item for item in items if item.kind == kind])
+        for kind, label in KINDS.items()
+        if any(item.kind == kind for item in items)
+    ]
+
+
+def review_is_near(due: date | None, today: date) -> bool:
+    """Whether a review dated ``due`` belongs in "my work" now: overdue, due, or due within ``REVIEW_NOTICE``."""
+    return due is not None and due <= today + REVIEW_NOTICE
+
+
+def signoff_anchor(kind: str) -> str:
+    """The fragment of a record's page at which the one sign-off panel of ``kind`` stands."""
+    return f"#signoff-heading-{kind}"
+
+
+def is_member(user: Any, management_system: Any) -> bool:
+    """Whether the user is an active member of the management system (providers list nothing otherwise)."""
+    return access.membership_for(user, management_system.pk) is not None

@@ -1,5 +1,9 @@
 """HTML routes of the mywork family."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from reviews.mywork import views
+
+urlpatterns: list[URLPattern] = [
+    path("my-work/", views.my_work, name="my_work"),
+]

@@ -20,10 +20,10 @@ def members_url(ms: ManagementSystem) -> str:
 # --- home and switcher -----------------------------------------------------------------------
 
 
-def test_home_redirects_to_the_only_management_system(world, client_as):
+def test_home_redirects_to_the_members_work_in_the_only_management_system(world, client_as):
     response = client_as("officer").get(reverse("aims:home"))
     assert response.status_code == 302
-    assert response["Location"] == reverse("aims:ms_home", args=[world.acme.pk])
+    assert response["Location"] == reverse("reviews:my_work", args=[world.acme.pk])
 
 
 def test_home_lists_every_management_system_of_a_member_of_several(world, client_as):
