@@ -425,6 +425,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Each day the signed head of every sign-off chain is appended to anchors/<id>.jsonl in
     # default_storage (aims.anchors).
     "anchor-ledgers-daily": {"task": "aims.anchor_ledgers", "schedule": crontab(hour=2, minute=15)},
+    # Each day every management system's readiness is evaluated and kept (reviews.readiness), so that a
+    # pack dated later shows the self-assessment of its date.
+    "readiness-snapshots-daily": {"task": "reviews.readiness_snapshots", "schedule": crontab(hour=2, minute=45)},
 }
 # --- end of CELERY_BEAT_SCHEDULE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

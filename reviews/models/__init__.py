@@ -1,1 +1,5 @@
 """The models of every family of the app (one module per family)."""
+
+from reviews.models.readiness import ReadinessSnapshot
+
+__all__ = ["ReadinessSnapshot"]
