@@ -121,9 +121,15 @@ class CheckResult:
 
     @property
     def fix_url(self) -> str:
+        """The record at fault when a finding names one, else the page where the check is fixed."""
         for finding in self.findings:
             if finding.fix_url:
                 return finding.fix_url
+        return self.check_url
+
+    @property
+    def check_url(self) -> str:
+        """The page where the check is fixed (the register it reads)."""
         return self.check.fix_url(self.check_ms_id)
 
     check_ms_id: int = 0

@@ -41,9 +41,7 @@ def assessments(ctx: ReadinessContext) -> list[ImpactAssessment]:
 
     def load(c: ReadinessContext) -> list[ImpactAssessment]:
         rows = list(
-            ImpactAssessment.objects.filter(management_system_id=c.ms_id, retired_at__isnull=True).order_by(
-                "reference"
-            )
+            ImpactAssessment.objects.filter(management_system_id=c.ms_id, retired_at__isnull=True).order_by("reference")
         )
         return ledger.annotate_sign_offs(rows, APPROVAL)
 

@@ -55,7 +55,9 @@ def check_soa(ctx: ReadinessContext) -> list[Finding]:
     unjustified = [r for r in rows if r.is_decided and not r.is_justified]
     findings = []
     if undecided:
-        findings.append(Finding(f"{len(undecided)} control(s) not decided yet: {_keys(undecided)}.", row_url(undecided[0])))
+        findings.append(
+            Finding(f"{len(undecided)} control(s) not decided yet: {_keys(undecided)}.", row_url(undecided[0]))
+        )
     if unjustified:
         findings.append(
             Finding(f"{len(unjustified)} decision(s) without a justification: {_keys(unjustified)}.",
@@ -85,9 +87,7 @@ def group_check(group: str) -> Callable[[ReadinessContext], list[Finding]]:
         if unowned:
             findings.append(Finding(f"Included controls without an owner: {_keys(unowned)}.", row_url(unowned[0])))
         if not_started:
-            findings.append(
-                Finding(f"Included controls not started: {_keys(not_started)}.", row_url(not_started[0]))
-            )
+            findings.append(Finding(f"Included controls not started: {_keys(not_started)}.", row_url(not_started[0])))
         return findings
 
     return check

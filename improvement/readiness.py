@@ -30,11 +30,13 @@ from improvement.models import (
     AuditProgramme,
     CorrectiveAction,
     EffectivenessReview,
-    Finding as AuditFinding,
     Incident,
     InternalAudit,
     Nonconformity,
     ReportingObligation,
+)
+from improvement.models import (
+    Finding as AuditFinding,
 )
 
 YEAR = timedelta(days=365)

@@ -46,7 +46,9 @@ class ReadinessClauseSerializer(serializers.Serializer):
 class ReadinessSerializer(serializers.Serializer):
     ready = serializers.BooleanField(help_text="Ready for Stage 1: no failing Stage 1 blocker.")
     evaluated_at = serializers.DateTimeField()
-    counts = serializers.DictField(child=serializers.IntegerField(), help_text="passing, blockers, stage2_risks, advice.")
+    counts = serializers.DictField(
+        child=serializers.IntegerField(), help_text="passing, blockers, stage2_risks, advice."
+    )
     clauses = ReadinessClauseSerializer(many=True)
 
 

@@ -8,14 +8,15 @@ statement that no self-assessment was recorded by then.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from aims.models import ManagementSystem, SignOff
+from aims.pack_gather import tracked_models
 from aims.pack_sections import FULL, STAGE1, PackData, register_pack_section
 from aims.readiness import SEVERITIES
-from aims.models import ManagementSystem
 from reviews.models import ReadinessSnapshot
 from reviews.readiness import selectors, services
 
@@ -23,9 +24,22 @@ KEY = "readiness"
 RECENT = timedelta(minutes=10)  # a pack dated this close to now is "as of now": evaluate and keep a snapshot
 
 
+def changed_since(management_system_id: int, moment: datetime) -> bool:
+    """Whether any register of the management system changed after ``moment`` (one query per tracked model)."""
+    for model in tracked_models():
+        key = "id" if model is ManagementSystem else "management_system_id"
+        if model.history.filter(**{key: management_system_id}, history_date__gt=moment).exists():
+            return True
+    return SignOff.objects.filter(management_system_id=management_system_id, signed_at__gt=moment).exists()
+
+
 def snapshot_for(data: PackData) -> ReadinessSnapshot | None:
-    """The snapshot the pack shows: taken now for a recent as-of, else the latest at or before it."""
-    if abs(timezone.now() - data.as_of) <= RECENT:
+    """The snapshot the pack shows: taken now for a recent as-of (nothing changed since), else the latest before it.
+
+    The checks read the registers as they are now: that is the pack's date only if nothing changed since.
+    """
+    recent = abs(timezone.now() - data.as_of) <= RECENT
+    if recent and not changed_since(data.management_system_id, data.as_of):
         management_system = ManagementSystem.objects.get(pk=data.management_system_id)
         return services.snapshot_take(management_system=management_system, source=ReadinessSnapshot.Source.PACK)
     return selectors.snapshot_at(data.management_system_id, data.as_of)

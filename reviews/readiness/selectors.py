@@ -70,7 +70,9 @@ def page_rows(readiness: Readiness) -> list[PageRow]:
 def snapshot_at(management_system: ManagementSystem | int, moment: datetime) -> ReadinessSnapshot | None:
     """The latest snapshot taken at or before ``moment``, or None."""
     ms_id = management_system if isinstance(management_system, int) else management_system.pk
-    return ReadinessSnapshot.objects.filter(management_system_id=ms_id, taken_at__lte=moment).order_by("-taken_at").first()
+    return (
+        ReadinessSnapshot.objects.filter(management_system_id=ms_id, taken_at__lte=moment).order_by("-taken_at").first()
+    )
 
 
 def readiness_document(readiness: Readiness) -> dict[str, Any]:

@@ -19,7 +19,10 @@ def snapshot_digest(management_system_id: int, taken_at: datetime, results: dict
 
 
 def snapshot_take(
-    *, management_system: ManagementSystem, source: str = ReadinessSnapshot.Source.DAILY, readiness: Readiness | None = None
+    *,
+    management_system: ManagementSystem,
+    source: str = ReadinessSnapshot.Source.DAILY,
+    readiness: Readiness | None = None,
 ) -> ReadinessSnapshot:
     """Evaluate every readiness check now (or keep the evaluation given) and record it as a snapshot."""
     readiness = readiness or evaluate(management_system)

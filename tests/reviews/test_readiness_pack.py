@@ -15,6 +15,7 @@ from reviews.readiness import pack as readiness_pack
 from reviews.readiness.services import snapshot_digest
 from reviews.readiness.tasks import readiness_snapshots
 from tests.packs.helpers import make_pack
+from tests.reviews.readiness_helpers import live_system
 
 
 def gathered(pack) -> PackData:
@@ -65,3 +66,10 @@ def test_daily_task_snapshots_every_management_system_and_is_scheduled(world):
 def test_whole_pack_gathers_with_the_readiness_section(world):
     data = gather_pack(make_pack(world, kind="stage1"))
     assert data.readiness_snapshot is not None and data.readiness_rows
+
+
+def test_a_recent_pack_after_which_the_registers_changed_does_not_show_them_as_they_are_now(world):
+    pack = make_pack(world)
+    live_system(world)  # changed after the pack's moment: evaluating now would show it
+    data = gathered(pack)
+    assert data.readiness_snapshot is None and not ReadinessSnapshot.objects.exists()
