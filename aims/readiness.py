@@ -29,10 +29,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.utils import timezone
+
+from aims.models import SignOff
 
 BLOCKER = "stage1_blocker"
 STAGE2_RISK = "stage2_risk"
@@ -59,6 +61,10 @@ class ReadinessContext:
     @property
     def ms_id(self) -> int:
         return self.management_system.pk
+
+    @property
+    def today(self) -> date:
+        return timezone.localdate(self.now)
 
     def once(self, key: str, loader: Callable[[ReadinessContext], Any]) -> Any:
         """Read something several checks need only once: the loader's result is kept under ``key``."""
@@ -115,12 +121,31 @@ class CheckResult:
 
     @property
     def fix_url(self) -> str:
+        """The record at fault when a finding names one, else the page where the check is fixed."""
         for finding in self.findings:
             if finding.fix_url:
                 return finding.fix_url
+        return self.check_url
+
+    @property
+    def check_url(self) -> str:
+        """The page where the check is fixed (the register it reads)."""
         return self.check.fix_url(self.check_ms_id)
 
     check_ms_id: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        """The result as the API and the snapshots give it."""
+        return {
+            "id": self.id,
+            "clause": self.check.clause,
+            "title": self.check.title,
+            "severity": self.severity,
+            "ok": self.ok,
+            "message": self.message,
+            "fix_url": self.fix_url,
+            "findings": [{"message": f.message, "fix_url": f.fix_url} for f in self.findings],
+        }
 
 
 @dataclass
@@ -164,6 +189,22 @@ class Readiness:
         """Ready for Stage 1: no failing blocker."""
         return not any(not r.ok and r.severity == BLOCKER for r in self.results)
 
+    @property
+    def blockers(self) -> list[CheckResult]:
+        return [r for r in self.results if not r.ok and r.severity == BLOCKER]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The verdict and every row's checks, as the API answers and a snapshot stores them."""
+        return {
+            "ready": self.ready,
+            "evaluated_at": self.evaluated_at.isoformat(),
+            "counts": self.counts(),
+            "clauses": [
+                {"clause": row.clause, "status": row.status, "checks": [r.as_dict() for r in row.results]}
+                for row in self.rows
+            ],
+        }
+
     def counts(self) -> dict[str, int]:
         results = self.results
         return {
@@ -204,6 +245,33 @@ def _group_key(group: str) -> tuple[int, tuple[int, ...]]:
     annex = group.startswith("A.")
     numbers = tuple(int(p) for p in group.removeprefix("A.").split(".") if p.isdigit())
     return (1 if annex else 0, numbers)
+
+
+def sign_offs(ctx: ReadinessContext) -> list[SignOff]:
+    """Every sign-off of the management system in chain order, read once per evaluation."""
+    return ctx.once(
+        "aims.signoffs",
+        lambda c: list(SignOff.objects.filter(management_system_id=c.ms_id).order_by("sequence")),
+    )
+
+
+def latest_sign_offs(ctx: ReadinessContext, kind: str) -> dict[int, SignOff]:
+    """The latest sign-off of each subject of one kind, by subject id."""
+    latest: dict[int, SignOff] = {}
+    for signoff in sign_offs(ctx):
+        if signoff.kind == kind:
+            latest[signoff.subject_id] = signoff
+    return latest
+
+
+def references(records: Any, limit: int = 8) -> str:
+    """Name records by reference in a sentence: "RISK-001, RISK-004 and 3 more"."""
+    names = [getattr(r, "reference", None) or str(r) for r in records]
+    if len(names) > limit:
+        return ", ".join(names[:limit]) + f" and {len(names) - limit} more"
+    if len(names) > 1:
+        return ", ".join(names[:-1]) + " and " + names[-1]
+    return names[0] if names else ""
 
 
 def evaluate(management_system: Any, *, now: datetime | None = None) -> Readiness:

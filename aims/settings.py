@@ -433,6 +433,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Each morning every member gets one e-mail listing what became due or overdue for them
     # since the last one (reviews.reminders): each item once when due, once when overdue.
     "send-reminders-daily": {"task": "reviews.send_reminders", "schedule": crontab(hour=AIMS_REMINDER_HOUR, minute=0)},
+    # Each day every management system's readiness is evaluated and kept (reviews.readiness), so that a
+    # pack dated later shows the self-assessment of its date.
+    "readiness-snapshots-daily": {"task": "reviews.readiness_snapshots", "schedule": crontab(hour=2, minute=45)},
 }
 # --- end of CELERY_BEAT_SCHEDULE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

@@ -1,5 +1,9 @@
 """HTML routes of the readiness family."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from reviews.readiness import views
+
+urlpatterns = [
+    path("readiness/", views.readiness, name="readiness"),
+]
