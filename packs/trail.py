@@ -22,6 +22,9 @@ SECTION = "ai_system_trails"
 LIVE_STAGES = {AISystem.LifecycleStage.DEPLOYMENT, AISystem.LifecycleStage.OPERATION}
 
 
+_IN_A_SENTENCE = {"Statement of Applicability": "Statement of Applicability rows"}
+
+
 @dataclass(frozen=True)
 class Entry:
     """One record in a system's trail: what it is, and where it stood on the pack's date."""
@@ -43,7 +46,8 @@ class Trail:
 
     @property
     def missing(self) -> list[str]:
-        return [kind for kind, entries in self.groups if not entries]
+        """The kinds of record that name the system nowhere, as a sentence names them."""
+        return [_IN_A_SENTENCE.get(kind, kind.lower()) for kind, entries in self.groups if not entries]
 
     @property
     def found(self) -> list[tuple[str, list[Entry]]]:
@@ -64,7 +68,7 @@ def _sign_off(currency: Any, done: str) -> tuple[str, str, str]:
     number = currency.signoff.sequence
     if currency.changed_since:
         noun = {"accepted": "acceptance", "approved": "approval"}[done]
-        return f"sign-off #{number}, changed since", "warn", f"Changed since {noun}"
+        return f"sign-off #{number}", "warn", f"Changed since {noun}"
     return f"sign-off #{number}", "ok", done.capitalize()
 
 
@@ -92,12 +96,33 @@ def _risk_entry(r: Any) -> Entry:
     return Entry(r.reference, r.title, _joined(f"{level} ({which})", signed), tag, tag_text)
 
 
-def _soa_entry(row: Any) -> Entry:
-    implemented = row.implementation_status == "implemented"
-    return Entry(
-        row.control.key, row.control.title, row.get_applicable_display(), "ok" if implemented else "",
-        row.get_implementation_status_display(),
-    )  # fmt: skip
+_IMPLEMENTATION_ORDER = ("implemented", "partial", "planned", "not_started", "not_applicable")
+
+
+def _soa_entries(rows: list[Any]) -> list[Entry]:
+    """The SoA rows naming a system, one line per decision and implementation status (the controls by key)."""
+    groups: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    for row in rows:
+        groups[(row.applicable, row.implementation_status)].append(row)
+    entries = []
+    for (_decision, status), group in sorted(groups.items(), key=lambda item: _soa_rank(*item[0])):
+        first = group[0]
+        count = f"{len(group)} control{'s' if len(group) != 1 else ''}"
+        keys = ", ".join(row.control.key for row in sorted(group, key=lambda r: r.control.position))
+        tag = "ok" if status == "implemented" else ""
+        entries.append(
+            Entry(count, keys, first.get_applicable_display(), tag, first.get_implementation_status_display())
+        )
+    return entries
+
+
+def _soa_rank(decision: str, status: str) -> tuple[int, int]:
+    rank = _IMPLEMENTATION_ORDER.index(status) if status in _IMPLEMENTATION_ORDER else len(_IMPLEMENTATION_ORDER)
+    return (decision != "included", rank)
+
+
+def _each(entry: Any) -> Any:
+    return lambda rows: [entry(row) for row in rows]
 
 
 def _incident_entry(i: Any) -> Entry:
@@ -156,11 +181,11 @@ def _records_by_system(data: PackData) -> dict[str, dict[int, list[Any]]]:
 
 
 KINDS = (
-    ("impact", "Impact assessments", _impact_entry),
-    ("risks", "Risks", _risk_entry),
-    ("soa", "Statement of Applicability", _soa_entry),
-    ("incidents", "Incidents and concerns", _incident_entry),
-    ("ncs", "Nonconformities", _nc_entry),
+    ("impact", "Impact assessments", _each(_impact_entry)),
+    ("risks", "Risks", _each(_risk_entry)),
+    ("soa", "Statement of Applicability", _soa_entries),
+    ("incidents", "Incidents and concerns", _each(_incident_entry)),
+    ("ncs", "Nonconformities", _each(_nc_entry)),
 )
 
 
@@ -170,8 +195,8 @@ def trails_as_of(data: PackData) -> list[Trail]:
     trails = []
     for system in sorted(inventory_as_of(data)["systems"], key=_order):
         trail = Trail(system)
-        for kind, label, entry in KINDS:
-            trail.groups.append((label, [entry(row) for row in records[kind].get(system.id, [])]))
+        for kind, label, entries in KINDS:
+            trail.groups.append((label, entries(records[kind].get(system.id, []))))
         trail.groups.append(("Evidence", [_evidence_entry(e) for e in system.pack_evidence]))
         trail.gaps = _gaps(system, records["impact"].get(system.id, []), records["risks"].get(system.id, []))
         trails.append(trail)

@@ -71,7 +71,10 @@ def test_each_system_lists_the_records_that_name_it_with_their_status_on_the_pac
     assert ">Implemented</span>" in triage_part and ">Open</span>" in triage_part  # SoA row, nonconformity
     assert "In use without an approved impact assessment" in triage_part
     idle_part = _system_part(html, idle.reference)
-    assert "None by this date: impact assessments, risks," in idle_part and "No open risk names this system" in idle_part
+    assert (
+        "None by this date: impact assessments, risks, Statement of Applicability rows," in idle_part
+        and "No open risk names this system" in idle_part
+    )
 
 
 def test_gathering_the_trails_does_not_grow_with_systems_and_their_records(world):
