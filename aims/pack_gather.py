@@ -26,11 +26,18 @@ def gather_scope(data: PackData) -> None:
     data.parts.setdefault("scope_facts", [])
 
 
+def memberships_as_of(data: PackData) -> list[Any]:
+    """The memberships that gave access to the register at the as-of moment (read once per pack)."""
+
+    def read(d: PackData) -> list[Any]:
+        rows = rows_as_of(Membership, d.as_of, management_system_id=d.management_system_id)
+        return [row for row in rows if row.expires_at is None or row.expires_at > d.as_of]
+
+    return data.once("memberships_as_of", read)
+
+
 def gather_members(data: PackData) -> None:
-    as_of = data.as_of
-    rows = rows_as_of(Membership, as_of, management_system_id=data.management_system_id)
-    members = [row for row in rows if row.expires_at is None or row.expires_at > as_of]
-    data.parts["members"] = sorted(members, key=lambda m: (m.role, m.user_id))
+    data.parts["members"] = sorted(memberships_as_of(data), key=lambda m: (m.role, m.user_id))
 
 
 # --- sign-offs --------------------------------------------------------------------------------
@@ -164,7 +171,7 @@ def register() -> None:
         title="Scope and organisation",
         clause="4.3",
         kinds=ALL_KINDS,
-        order=10,
+        order=11,
         gather=gather_scope,
         template="aims/pack/section_scope.html",
     )
@@ -173,7 +180,7 @@ def register() -> None:
         title="Register access",
         clause="",
         kinds={STAGE1, FULL},
-        order=20,
+        order=93,
         gather=gather_members,
         template="aims/pack/section_members.html",
     )
@@ -182,7 +189,7 @@ def register() -> None:
         title="Sign-off chain",
         clause="5.1, 6.1.3",
         kinds=ALL_KINDS,
-        order=90,
+        order=92,
         gather=gather_signoffs,
         template="aims/pack/section_signoffs.html",
     )

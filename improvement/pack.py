@@ -573,10 +573,10 @@ def register() -> None:
         ("audit_programme", "Internal audit programme", "9.2.2", {STAGE1, FULL}, 82, gather_audit_programme),
         ("audit_conclusions", "Internal audit results", "9.2", {STAGE1}, 83, gather_audit_conclusions),
         ("audit_reports", "Internal audit reports", "9.2", {STAGE2, FULL}, 83, gather_audit_reports),
-        ("nc_summary", "Nonconformity register summary", "10.2", {STAGE1, FULL}, 84, gather_nc_summary),
-        ("nonconformities", "Nonconformities and corrective actions", "10.2", {STAGE2, FULL}, 85,
+        ("nc_summary", "Nonconformity register summary", "10.2", {STAGE1, FULL}, 88, gather_nc_summary),
+        ("nonconformities", "Nonconformities and corrective actions", "10.2", {STAGE2, FULL}, 88,
          gather_nonconformities),
-        ("incidents", "AI incidents and concerns", "A.3.3, A.8.4", {STAGE2, FULL}, 86, gather_incidents),
+        ("incidents", "AI incidents and concerns", "A.3.3, A.8.4", {STAGE2, FULL}, 89, gather_incidents),
     ]  # fmt: skip
     for key, title, clause, kinds, order, gather in sections:
         register_pack_section(

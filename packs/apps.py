@@ -9,6 +9,7 @@ class PacksConfig(AppConfig):
 
     def ready(self) -> None:
         from aims import hooks
-        from packs import checks  # noqa: F401 -- registers the system check
+        from packs import checks, trail  # noqa: F401 -- checks registers the system check
 
         hooks.register_demo_step("packs.demo", order=90)
+        trail.register()

@@ -3,7 +3,8 @@
 The sections come from the registry in ``aims.pack_sections``: every app contributes its
 own, each with a gatherer that reads the registers' history tables as of the pack's
 moment. The number of queries is fixed by the number of sections, not by the size of the
-registers; people are loaded by id in one query at the end.
+registers; people are loaded by id in one query at the end. The cover's sizing facts are read
+last (``packs.cover``), from what the sections already read where they can.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from aims.history import rows_as_of
-from aims.models import ManagementSystem, Membership, Role
+from aims.models import ManagementSystem, Role
+from aims.pack_gather import memberships_as_of
 from aims.pack_sections import DocumentControl, PackData, sections_for
+from packs.cover import gather_cover
 from packs.models import AuditPack
 
 
@@ -50,10 +53,9 @@ def gather_pack(pack: AuditPack) -> PackData:
     data.parts["previous_pack"] = previous_pack(pack)
     for section in data.sections:
         section.gather(data)
+    gather_cover(data)
     # The owners of the management system on the date own its documents (named by _load_users).
-    data.parts["document_owners"] = rows_as_of(
-        Membership, pack.as_of, management_system_id=pack.management_system_id, role=Role.OWNER
-    )
+    data.parts["document_owners"] = [m for m in memberships_as_of(data) if m.role == Role.OWNER]
     _load_users(data)
     _document_controls(data)
     return data

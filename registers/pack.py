@@ -61,7 +61,7 @@ def register() -> None:
         title="AI system inventory",
         clause="4.1, 4.3, A.4",
         kinds=ALL_KINDS,
-        order=30,
+        order=12,
         gather=gather_inventory,
         template="registers/pack/section_inventory.html",
     )

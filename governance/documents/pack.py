@@ -177,7 +177,7 @@ def register() -> None:
         title="Document register",
         clause="7.5",
         kinds={STAGE1, FULL},
-        order=11,
+        order=5,
         gather=gather_document_register,
         template="governance/documents/pack/section_document_register.html",
     )

@@ -110,7 +110,7 @@ def register() -> None:
         title="AIMS scope",
         clause="4.3",
         kinds=ALL_KINDS,
-        order=12,
+        order=10,
         gather=gather_scope,
         template="governance/scope/pack/section_scope.html",
     )

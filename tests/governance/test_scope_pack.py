@@ -24,10 +24,10 @@ def _section_html(pack: AuditPack) -> str:
     return html[start : html.index("</section>", start)]
 
 
-def test_the_section_is_in_every_pack_under_clause_4_3_after_the_scope_statement():
+def test_the_section_is_in_every_pack_under_clause_4_3_before_the_scope_statement():
     section = pack_section("aims_scope")
     assert section.clause == "4.3" and section.kinds == ALL_KINDS and section.title == "AIMS scope"
-    assert pack_section("scope").order < section.order < pack_section("members").order
+    assert pack_section("document_register").order < section.order < pack_section("scope").order
 
 
 def test_the_pack_shows_the_approved_scope_as_of_its_date_and_what_changed_since_approval(world):
