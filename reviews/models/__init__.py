@@ -1,6 +1,6 @@
 """The models of every family of the app (one module per family)."""
 
-from reviews.models.reminders import *  # noqa: F403
 from reviews.models.readiness import ReadinessSnapshot
+from reviews.models.reminders import ReminderPreference, ReminderSent
 
-__all__ = ["ReadinessSnapshot"]
+__all__ = ["ReadinessSnapshot", "ReminderPreference", "ReminderSent"]
