@@ -75,7 +75,7 @@ def annotate_minutes(records: list[Any], kind: str) -> list[Any]:
     return records
 
 
-class InputSerializer(TextLimitsMixin, serializers.ModelSerializer):
+class ReviewInputSerializer(TextLimitsMixin, serializers.ModelSerializer):
     """An input (9.3.2): its kind, the frozen snapshot with its SHA-256, its discussion notes and mark."""
 
     label = serializers.SerializerMethodField()
@@ -97,19 +97,19 @@ class InputSerializer(TextLimitsMixin, serializers.ModelSerializer):
         return bool(row.key in KINDS and KINDS[row.key].required)
 
 
-class DecisionSerializer(TextLimitsMixin, serializers.ModelSerializer):
+class ReviewDecisionSerializer(TextLimitsMixin, serializers.ModelSerializer):
     class Meta:
         model = ReviewDecision
         fields = ["id", "decision_type", "text", "version"]
         read_only_fields = ["version"]
 
 
-class DecisionChangeSerializer(DecisionSerializer):
-    class Meta(DecisionSerializer.Meta):
+class ReviewDecisionChangeSerializer(ReviewDecisionSerializer):
+    class Meta(ReviewDecisionSerializer.Meta):
         extra_kwargs = {"decision_type": {"required": False}, "text": {"required": False}}
 
 
-class ActionSerializer(TextLimitsMixin, serializers.ModelSerializer):
+class ReviewActionSerializer(TextLimitsMixin, serializers.ModelSerializer):
     """An action of the review: owner (a member who may own records), due date, status, records it created."""
 
     owner = MemberField(queryset=ReviewAction._meta.get_field("owner").related_model.objects.all())
@@ -126,27 +126,27 @@ class ActionSerializer(TextLimitsMixin, serializers.ModelSerializer):
         read_only_fields = ["reference", "status", "completed_on", "version"]
 
 
-class ActionChangeSerializer(ActionSerializer):
-    class Meta(ActionSerializer.Meta):
+class ReviewActionChangeSerializer(ReviewActionSerializer):
+    class Meta(ReviewActionSerializer.Meta):
         extra_kwargs = {"title": {"required": False}, "owner": {"required": False}}
 
 
-class ActionStatusSerializer(serializers.Serializer):
+class ReviewActionStatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ReviewAction.Status.choices)
 
 
-class HeldSerializer(serializers.Serializer):
+class ReviewHeldSerializer(serializers.Serializer):
     held_on = serializers.DateField(required=False, help_text="The day it was held (today when not given).")
 
 
-class ReviewSerializer(SignedStateMixin, RegisterSerializer):
+class ManagementReviewSerializer(SignedStateMixin, RegisterSerializer):
     """A management review (9.3) with its inputs, decisions and actions, and the minutes' signature."""
 
     sign_off_kind = MINUTES
     annotate_signed = staticmethod(annotate_minutes)
-    inputs = InputSerializer(many=True, read_only=True)
-    decisions = DecisionSerializer(many=True, read_only=True)
-    actions = ActionSerializer(many=True, read_only=True)
+    inputs = ReviewInputSerializer(many=True, read_only=True)
+    decisions = ReviewDecisionSerializer(many=True, read_only=True)
+    actions = ReviewActionSerializer(many=True, read_only=True)
     status = serializers.CharField(read_only=True)
     inputs_frozen_by = serializers.SerializerMethodField()
 
@@ -164,10 +164,10 @@ class ReviewSerializer(SignedStateMixin, RegisterSerializer):
         return review.inputs_frozen_by.get_username() if review.inputs_frozen_by else None
 
 
-class ReviewViewSet(SignedPageMixin, RegisterViewSet):
+class ManagementReviewViewSet(SignedPageMixin, RegisterViewSet):
     """Management reviews (9.3): planned, inputs frozen, held, minutes signed by the chair. Never deleted."""
 
-    serializer_class = ReviewSerializer
+    serializer_class = ManagementReviewSerializer
     filterset_class = selectors.ReviewFilterSet
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
     sign_off_kind = MINUTES
@@ -208,7 +208,7 @@ class ReviewViewSet(SignedPageMixin, RegisterViewSet):
         services.require_may_run(self.request.user, review)
         return review
 
-    @extend_schema(request=None, responses=ReviewSerializer, parameters=[IF_MATCH_HEADER])
+    @extend_schema(request=None, responses=ManagementReviewSerializer, parameters=[IF_MATCH_HEADER])
     @action(detail=True, methods=["post"], url_path="freeze-inputs")
     def freeze_inputs(self, request: Request, pk: Any = None) -> Response:
         """Freeze the inputs as gathered now (If-Match: the review's version)."""
@@ -216,11 +216,11 @@ class ReviewViewSet(SignedPageMixin, RegisterViewSet):
         version = expected_version(request, review.version)
         return self._respond(services.review_freeze_inputs(review, user=request.user, expected_version=version))
 
-    @extend_schema(request=HeldSerializer, responses=ReviewSerializer, parameters=[IF_MATCH_HEADER])
+    @extend_schema(request=ReviewHeldSerializer, responses=ManagementReviewSerializer, parameters=[IF_MATCH_HEADER])
     @action(detail=True, methods=["post"])
     def held(self, request: Request, pk: Any = None) -> Response:
         """Record the review as held (If-Match), once its inputs are frozen."""
-        return self.change_with(request, services.review_mark_held, HeldSerializer, self._running())
+        return self.change_with(request, services.review_mark_held, ReviewHeldSerializer, self._running())
 
     @extend_schema(
         request=SignOffRequestSerializer, responses={201: SignOffSerializer}, parameters=[IF_MATCH_HEADER, X_OTP_HEADER]
@@ -236,38 +236,40 @@ class ReviewViewSet(SignedPageMixin, RegisterViewSet):
             raise NotFound(f"No such {what} in this review.")
         return found
 
-    @extend_schema(request=InputSerializer, responses=InputSerializer, parameters=[IF_MATCH_HEADER])
+    @extend_schema(request=ReviewInputSerializer, responses=ReviewInputSerializer, parameters=[IF_MATCH_HEADER])
     @action(detail=True, methods=["patch"], url_path=r"inputs/(?P<input_id>[0-9]+)")
     def input(self, request: Request, pk: Any = None, input_id: Any = None) -> Response:
         """Write an input's discussion notes or mark it discussed (If-Match: the input's version)."""
         review = self._running()
         row = self._child(review.inputs.all(), input_id, "input")
         version = expected_version(request, row.version)
-        body = InputSerializer(row, data=request.data, partial=True)
+        body = ReviewInputSerializer(row, data=request.data, partial=True)
         body.is_valid(raise_exception=True)
         fields = {k: v for k, v in body.validated_data.items() if k in ReviewInput.editable_fields}
         row = services.input_update(row, user=request.user, expected_version=version, **fields)
-        return etag_response(InputSerializer(row).data, row.version)
+        return etag_response(ReviewInputSerializer(row).data, row.version)
 
-    @extend_schema(request=DecisionSerializer, responses={201: DecisionSerializer})
+    @extend_schema(request=ReviewDecisionSerializer, responses={201: ReviewDecisionSerializer})
     @action(detail=True, methods=["post"])
     def decisions(self, request: Request, pk: Any = None) -> Response:
         """Record a decision of the review."""
         review = self._running()
-        data = validated(request, DecisionSerializer)
+        data = validated(request, ReviewDecisionSerializer)
         decision = services.decision_add(review, user=request.user, **data)
-        return etag_response(DecisionSerializer(decision).data, decision.version, status.HTTP_201_CREATED)
+        return etag_response(ReviewDecisionSerializer(decision).data, decision.version, status.HTTP_201_CREATED)
 
-    @extend_schema(request=DecisionChangeSerializer, responses=DecisionSerializer, parameters=[IF_MATCH_HEADER])
+    @extend_schema(
+        request=ReviewDecisionChangeSerializer, responses=ReviewDecisionSerializer, parameters=[IF_MATCH_HEADER]
+    )
     @action(detail=True, methods=["patch"], url_path=r"decisions/(?P<decision_id>[0-9]+)")
     def decision(self, request: Request, pk: Any = None, decision_id: Any = None) -> Response:
         """Change a decision (If-Match: the decision's version)."""
         review = self._running()
         decision = self._child(review.decisions.all(), decision_id, "decision")
         version = expected_version(request, decision.version)
-        data = validated(request, DecisionChangeSerializer)
+        data = validated(request, ReviewDecisionChangeSerializer)
         decision = services.decision_update(decision, user=request.user, expected_version=version, **data)
-        return etag_response(DecisionSerializer(decision).data, decision.version)
+        return etag_response(ReviewDecisionSerializer(decision).data, decision.version)
 
     @extend_schema(request=None, responses={204: None}, parameters=[IF_MATCH_HEADER])
     @action(detail=True, methods=["post"], url_path=r"decisions/(?P<decision_id>[0-9]+)/remove")
@@ -279,38 +281,38 @@ class ReviewViewSet(SignedPageMixin, RegisterViewSet):
         services.decision_remove(decision, user=request.user, expected_version=version)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(request=ActionSerializer, responses={201: ActionSerializer})
+    @extend_schema(request=ReviewActionSerializer, responses={201: ReviewActionSerializer})
     @action(detail=True, methods=["post"])
     def actions(self, request: Request, pk: Any = None) -> Response:
         """Record an action of the review."""
         review = self._running()
-        data = validated(request, ActionSerializer, context=self.get_serializer_context())
+        data = validated(request, ReviewActionSerializer, context=self.get_serializer_context())
         created = services.action_add(review, user=request.user, **data)
-        return etag_response(ActionSerializer(created).data, created.version, status.HTTP_201_CREATED)
+        return etag_response(ReviewActionSerializer(created).data, created.version, status.HTTP_201_CREATED)
 
-    @extend_schema(request=ActionChangeSerializer, responses=ActionSerializer, parameters=[IF_MATCH_HEADER])
+    @extend_schema(request=ReviewActionChangeSerializer, responses=ReviewActionSerializer, parameters=[IF_MATCH_HEADER])
     @action(detail=True, methods=["patch"], url_path=r"actions/(?P<action_id>[0-9]+)")
     def action_change(self, request: Request, pk: Any = None, action_id: Any = None) -> Response:
         """Change an action (If-Match: the action's version)."""
         review = self._running()
         found = self._child(review.actions.all(), action_id, "action")
         version = expected_version(request, found.version)
-        data = validated(request, ActionChangeSerializer, context=self.get_serializer_context())
+        data = validated(request, ReviewActionChangeSerializer, context=self.get_serializer_context())
         changed = services.action_update(found, user=request.user, expected_version=version, **data)
-        return etag_response(ActionSerializer(changed).data, changed.version)
+        return etag_response(ReviewActionSerializer(changed).data, changed.version)
 
-    @extend_schema(request=ActionStatusSerializer, responses=ActionSerializer, parameters=[IF_MATCH_HEADER])
+    @extend_schema(request=ReviewActionStatusSerializer, responses=ReviewActionSerializer, parameters=[IF_MATCH_HEADER])
     @action(detail=True, methods=["post"], url_path=r"actions/(?P<action_id>[0-9]+)/status")
     def action_status(self, request: Request, pk: Any = None, action_id: Any = None) -> Response:
         """Follow an action up: open, done or cancelled (If-Match: the action's version)."""
         review = self._running()
         found = self._child(review.actions.all(), action_id, "action")
         version = expected_version(request, found.version)
-        data = validated(request, ActionStatusSerializer)
+        data = validated(request, ReviewActionStatusSerializer)
         changed = services.action_set_status(found, user=request.user, expected_version=version, **data)
-        return etag_response(ActionSerializer(changed).data, changed.version)
+        return etag_response(ReviewActionSerializer(changed).data, changed.version)
 
 
 def register(router: BaseRouter) -> None:
     """Register the family's viewsets."""
-    router.register("management-reviews", ReviewViewSet, basename="management-review")
+    router.register("management-reviews", ManagementReviewViewSet, basename="management-review")

@@ -169,7 +169,9 @@ def gather_nonconformities(since: Since) -> dict[str, Any]:
     closed = [n for n in ncs if n.closed_at and (moment is None or n.closed_at >= moment)]
     open_now = [n for n in ncs if n.state != Nonconformity.State.CLOSED and not n.retired_at]
     open_then = [
-        n for n in ncs if moment is not None and n.created_at < moment and (n.closed_at is None or n.closed_at >= moment)
+        n
+        for n in ncs
+        if moment is not None and n.created_at < moment and (n.closed_at is None or n.closed_at >= moment)
     ]
     actions = CorrectiveAction.objects.filter(**_ms(since))
     open_actions = actions.filter(status__in=[CorrectiveAction.Status.PLANNED, CorrectiveAction.Status.IN_PROGRESS])

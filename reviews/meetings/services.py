@@ -132,7 +132,9 @@ def review_freeze_inputs(
         current = ManagementReview.objects.select_for_update().get(pk=review.pk)
         _check_version(current, expected_version)
         if current.is_frozen:
-            raise ValidationError(f"The inputs of {current.reference} were frozen on {current.inputs_frozen_at:%d %b %Y}.")
+            raise ValidationError(
+                f"The inputs of {current.reference} were frozen on {current.inputs_frozen_at:%d %b %Y}."
+            )
         since, gathered = gather_all(current)
         reason = "Inputs frozen"
         digests = {}
@@ -150,7 +152,11 @@ def review_freeze_inputs(
 
 
 def review_mark_held(
-    review: ManagementReview, *, user: AbstractBaseUser | None, expected_version: int | None, held_on: date | None = None
+    review: ManagementReview,
+    *,
+    user: AbstractBaseUser | None,
+    expected_version: int | None,
+    held_on: date | None = None,
 ) -> ManagementReview:
     """Record that the review was held (on ``held_on``, today by default), once its inputs are frozen."""
     _refuse_if_signed(review)
@@ -213,7 +219,9 @@ def input_update(
     return current
 
 
-def decision_add(review: ManagementReview, *, user: AbstractBaseUser | None, decision_type: str, text: str) -> ReviewDecision:
+def decision_add(
+    review: ManagementReview, *, user: AbstractBaseUser | None, decision_type: str, text: str
+) -> ReviewDecision:
     """Record a decision of the review (9.3.3)."""
     _refuse_if_signed(review)
     decision = ReviewDecision(review=review, decision_type=decision_type, text=text)

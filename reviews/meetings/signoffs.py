@@ -100,7 +100,8 @@ def minutes_blockers(review: ManagementReview) -> list[str]:
     if not review.decisions.exists():
         missing.append("Record at least one decision (9.3.3), if only that no change is needed.")
     if review.held_on is None or review.status not in (
-        ManagementReview.Status.HELD, ManagementReview.Status.MINUTES_SIGNED
+        ManagementReview.Status.HELD,
+        ManagementReview.Status.MINUTES_SIGNED,
     ):
         missing.append("Record the review as held, with its date.")
     return missing

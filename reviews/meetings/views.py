@@ -79,7 +79,11 @@ def review_context(
     action_url = reverse("reviews:review_sign", args=[ms.pk, review.pk])
     inputs = selectors.inputs_of(review) if tab == "details" else []
     for item in inputs:
-        item.form = InputForm(instance=item.row, initial={"version": item.row.version}, prefix=f"i{item.row.pk}") if open_ else None
+        item.form = (
+            InputForm(instance=item.row, initial={"version": item.row.version}, prefix=f"i{item.row.pk}")
+            if open_
+            else None
+        )
     return {
         "ms": ms,
         "review": review,
@@ -93,7 +97,8 @@ def review_context(
         "freeze_form": VersionForm(initial={"version": review.version}) if open_ and not review.is_frozen else None,
         "held_form": (
             HeldForm(initial={"version": review.version, "held_on": review.held_on})
-            if open_ and review.is_frozen and review.status == ManagementReview.Status.INPUTS_FROZEN else None
+            if open_ and review.is_frozen and review.status == ManagementReview.Status.INPUTS_FROZEN
+            else None
         ),  # fmt: skip
         "decision_form": extra.pop("decision_form", None) or (DecisionForm() if open_ else None),
         "status_form": ActionStatusForm() if runs else None,
@@ -141,7 +146,9 @@ def review_create(request: HttpRequest, ms_id: int) -> HttpResponse:
             messages.success(request, f"{saved.reference} was planned for {saved.planned_on:%d %b %Y}.")
             return redirect(detail_url(saved))
     context = {"ms": ms, "review": None, "form": form, "conflict": conflict}
-    return render(request, "reviews/meetings/review_form.html", context, status=form_status(conflict, bool(form.errors)))
+    return render(
+        request, "reviews/meetings/review_form.html", context, status=form_status(conflict, bool(form.errors))
+    )
 
 
 @login_required
@@ -166,10 +173,14 @@ def review_edit(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
             messages.success(request, f"{saved.reference} was saved (version {saved.version}).")
             return redirect(detail_url(saved))
     context = {"ms": ms, "review": review, "form": form, "conflict": conflict}
-    return render(request, "reviews/meetings/review_form.html", context, status=form_status(conflict, bool(form.errors)))
+    return render(
+        request, "reviews/meetings/review_form.html", context, status=form_status(conflict, bool(form.errors))
+    )
 
 
-def _post_and_back(request: HttpRequest, review: ManagementReview, form: Any, call: Any, done: str, anchor: str = "") -> HttpResponse:
+def _post_and_back(
+    request: HttpRequest, review: ManagementReview, form: Any, call: Any, done: str, anchor: str = ""
+) -> HttpResponse:
     """Run a small POST of the review page: its message, then back to the review."""
     if not form.is_valid():
         messages.error(request, "That was not saved: " + " ".join(e for errs in form.errors.values() for e in errs))
@@ -290,7 +301,9 @@ def _action_page(request: HttpRequest, review: ManagementReview, action: ReviewA
             messages.success(request, f"Action {saved.reference} was saved.")
             return redirect(detail_url(review, "actions"))
     context = {"ms": ms, "review": review, "action": action, "form": form, "conflict": conflict}
-    return render(request, "reviews/meetings/action_form.html", context, status=form_status(conflict, bool(form.errors)))
+    return render(
+        request, "reviews/meetings/action_form.html", context, status=form_status(conflict, bool(form.errors))
+    )
 
 
 @login_required
@@ -317,4 +330,6 @@ def action_status(request: HttpRequest, ms_id: int, pk: int, action_id: int) -> 
             action, user=request.user, expected_version=data["version"], status=data["status"]
         )
 
-    return _post_and_back(request, review, ActionStatusForm(request.POST), move, f"{action.reference} was updated.", "actions")
+    return _post_and_back(
+        request, review, ActionStatusForm(request.POST), move, f"{action.reference} was updated.", "actions"
+    )

@@ -58,8 +58,11 @@ def action_work(user: Any, management_system: Any, today: date) -> list[WorkItem
     ).select_related("review")
     return [
         WorkItem(
-            key=f"management_review_action:{a.reference}", kind=ACTION, title=f"{a.reference} {a.title}",
-            url=_url(management_system.pk, a.review_id, "actions"), due=a.due_on,
+            key=f"management_review_action:{a.reference}",
+            kind=ACTION,
+            title=f"{a.reference} {a.title}",
+            url=_url(management_system.pk, a.review_id, "actions"),
+            due=a.due_on,
             detail=f"Decided by the management review {a.review.reference}.",
         )  # fmt: skip
         for a in actions.order_by("due_on", "reference")

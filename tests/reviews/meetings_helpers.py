@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from governance.models import AimsRole, Person
 from reviews.meetings import services
+from reviews.meetings.signoffs import top_management_ids
 from reviews.models import ManagementReview, ReviewDecision
 from tests.governance.people_helpers import appoint_user
 
@@ -16,10 +17,9 @@ from tests.governance.people_helpers import appoint_user
 def chair_person(world: Any) -> Person:
     """The leader's person, holding the top-management AIMS role (created once)."""
     person = Person.objects.filter(management_system=world.acme, account=world.leader).first()
-    if person is None:
+    if person is None or not top_management_ids(world.acme.pk, [person.pk]):
         appoint_user(world.acme, world.officer, world.leader, AimsRole.TOP_MANAGEMENT)
-        person = Person.objects.get(management_system=world.acme, account=world.leader)
-    return person
+    return Person.objects.get(management_system=world.acme, account=world.leader)
 
 
 def make_review(world: Any, *, planned_on: date | None = None, attend: bool = True, **fields: Any) -> ManagementReview:

@@ -35,7 +35,9 @@ def test_frozen_inputs_keep_what_the_registers_said_when_frozen(world, client_as
     assert frozen.digest == ledger.digest_of(frozen.content)
     assert review.inputs_digest and review.status == ManagementReview.Status.INPUTS_FROZEN
 
-    nc_services.nonconformity_update(nc, user=world.officer, expected_version=nc.version, title="Renamed after freezing")
+    nc_services.nonconformity_update(
+        nc, user=world.officer, expected_version=nc.version, title="Renamed after freezing"
+    )
     make_nc(world.acme, world.officer, title="Raised after freezing")
 
     assert _input(review, "nonconformities").content == frozen.content
@@ -58,7 +60,9 @@ def test_before_freezing_the_page_shows_the_registers_now(world, client_as):
 
 def test_open_actions_of_an_earlier_review_are_input_a_of_the_next(world):
     first = make_review(world, planned_on=timezone.localdate() - timedelta(days=90))
-    open_action = services.action_add(first, user=world.officer, title="Train the triage nurses", owner=world.contributor)
+    open_action = services.action_add(
+        first, user=world.officer, title="Train the triage nurses", owner=world.contributor
+    )
     done = services.action_add(first, user=world.officer, title="Publish the minutes", owner=world.officer)
     services.action_set_status(done, user=world.officer, expected_version=done.version, status="done")
     nxt = make_review(world)
