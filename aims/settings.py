@@ -232,6 +232,8 @@ SPECTACULAR_SETTINGS = {
         "MetricDirectionEnum": "governance.models.Metric.Direction",
         "MetricSourceEnum": "governance.models.Metric.Source",
         "ObjectiveStatusEnum": "governance.models.Objective.Status",
+        "ManagementReviewActionStatusEnum": "reviews.models.ReviewAction.Status",
+        "ManagementReviewDecisionTypeEnum": "reviews.models.ReviewDecision.Type",
     },
 }
 

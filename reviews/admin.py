@@ -1,1 +1,2 @@
-"""Admin: read-only views of the app's records (each family adds its own)."""
+"""Management reviews are written through their services (history, sign-offs); the admin shows none of them,
+as for the governance and improvement registers."""

@@ -29,6 +29,7 @@ from tests.governance.people_helpers import api_rows as people_rows
 from tests.improvement.audits.helpers import api_rows as audit_rows
 from tests.improvement.nonconformities.helpers import add_action, analyse, contain, make_nc
 from tests.packs.helpers import make_ready_pack
+from tests.reviews.meetings_helpers import make_review
 
 
 def one_of_everything(world: Any) -> dict[str, Any]:
@@ -90,4 +91,5 @@ def one_of_everything(world: Any) -> dict[str, Any]:
             reason_type="risk_treatment",
             risk=risk,
         ),
+        "management-reviews": make_review(world),
     }
