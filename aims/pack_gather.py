@@ -180,7 +180,7 @@ def register() -> None:
         title="Register access",
         clause="",
         kinds={STAGE1, FULL},
-        order=93,
+        order=16,  # after roles and competence (15), sorted before the objectives (16) by key
         gather=gather_members,
         template="aims/pack/section_members.html",
     )

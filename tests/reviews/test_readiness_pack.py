@@ -28,10 +28,10 @@ def rendered(data: PackData) -> str:
     return render_to_string("reviews/readiness/pack/section_readiness.html", {"data": data, "pack": data.pack})
 
 
-def test_section_is_in_stage1_and_full_packs_after_the_sign_off_chain(world):
+def test_section_is_in_stage1_and_full_packs_just_before_the_sign_off_chain(world):
     for kind in ("stage1", "full"):
         keys = [s.key for s in sections_for(kind)]
-        assert keys.index("readiness") == keys.index("signoffs") + 1
+        assert keys.index("readiness") == keys.index("signoffs") - 1
     assert "readiness" not in [s.key for s in sections_for("stage2")]
 
 
