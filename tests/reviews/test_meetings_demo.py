@@ -72,7 +72,8 @@ def test_my_work_has_the_minutes_to_sign_my_actions_and_the_reviews_i_chair(worl
     }
     assert (SIGNATURE, review.reference) in leader and (REVIEW, planned.planned_on) in leader
     assert [i.kind for i in work_for(world.contributor, world.acme, today)] == [ACTION]
-    assert work_for(world.outsider, world.northwind, today) == []
+    northwind = work_for(world.outsider, world.northwind, today)
+    assert not [i for i in northwind if i.key.startswith("management_review")]  # Acme's reviews stay in Acme
     services.review_sign_minutes(fresh(review), user=world.leader, statement="Signed.", verification="demo")
     assert SIGNATURE not in {i.kind for i in work_for(world.leader, world.acme, today)}
     few = count_queries(lambda: work_for(world.leader, world.acme, today))
