@@ -137,7 +137,7 @@ def register() -> None:
         may_sign=may_sign_minutes,
         blockers=minutes_blockers,
         refusal=minutes_refusal,
-        verb="Sign the minutes",
+        verb="Approve the minutes",
         done_label="Signed",
         rule=lambda review: (
             f"The chair, {review.chair.name}, signs the minutes once the inputs are frozen and the required ones "
