@@ -184,10 +184,12 @@ def check_impact(ctx: ReadinessContext) -> list[Finding]:
 
 
 def check_impact_reviews(ctx: ReadinessContext) -> list[Finding]:
+    # An assessment whose re-assessment is approved was reviewed: the re-assessment's date is the one that counts.
+    reviewed = {a.predecessor_id for a in assessments(ctx) if a.predecessor_id and _is_approved(a)}
     return [
         Finding(f"{a.reference} {a.title} was due for review on {a.next_review:%d %b %Y}.", _url("impact_detail", a))
         for a in assessments(ctx)
-        if _is_approved(a) and a.next_review and a.next_review < ctx.today
+        if _is_approved(a) and a.pk not in reviewed and a.next_review and a.next_review < ctx.today
     ]
 
 
