@@ -122,8 +122,8 @@ def check_datasets(ctx: ReadinessContext) -> list[Finding]:
                    if not text.strip()]  # fmt: skip
         if missing:
             findings.append(
-                Finding(f"{dataset.reference} {dataset.name}: its {' and '.join(missing)} is not recorded.",
-                        record_url("dataset-records", dataset))
+                Finding(f"{dataset.reference} {dataset.name}: its {' and '.join(missing)} "
+                        f"{'are' if len(missing) > 1 else 'is'} not recorded.", record_url("dataset-records", dataset))
             )  # fmt: skip
     return findings
 
