@@ -104,7 +104,16 @@ def document_update(
 def document_retire(
     document: Document, *, user: AbstractBaseUser | None, expected_version: int | None, reason: str
 ) -> Document:
-    """Withdraw a document from use with a reason: it stays readable with its versions."""
+    """Withdraw a document from use with a reason: it stays readable with its versions.
+
+    A document the standard requires (a seeded one, with a ``key``) is never withdrawn: the
+    management system must keep it, so its content is replaced by a new version instead.
+    """
+    if document.key:
+        raise ValidationError(
+            f"{document.identifier} {document.title} is documented information ISO/IEC 42001 requires: it cannot be "
+            "withdrawn. Start a new version to replace its content."
+        )
     return register_retire(document, user=user, expected_version=expected_version, reason=reason)
 
 

@@ -157,3 +157,14 @@ def test_filters_agree_between_the_page_and_the_api(world, client_as, api_as):
     assert listed == {row["identifier"] for row in api["results"]} == {approved.document.identifier}
     by_type = api_as("officer").get("/api/v1/documents/", {"doc_type": "policy", "management_system": ms}).json()
     assert [row["key"] for row in by_type["results"]] == ["ai_policy"]
+
+
+def test_a_required_document_cannot_be_withdrawn_through_the_api(world, api_as):
+    policy = document(world)
+    response = api_as("officer").post(
+        f"/api/v1/documents/{policy.pk}/retire/", {"reason": "Obsolete"}, headers={"if-match": f'"{policy.version}"'},
+        **JSON,
+    )  # fmt: skip
+    assert response.status_code == 400 and "cannot be withdrawn" in response.content.decode()
+    policy.refresh_from_db()
+    assert policy.retired_at is None
