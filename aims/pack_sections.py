@@ -18,6 +18,10 @@ The ``packs`` app renders, for a pack of one kind, every section that kind inclu
 ``order``. A gatherer reads the registers as they were at ``data.as_of`` (see
 ``aims.history.rows_as_of``) and puts what its template shows into ``data.parts``. Reads
 that several sections share are done once with ``data.once(key, loader)``.
+
+A section that shows something the history tables cannot give back later (the readiness
+checks read the registers as they are now) declares ``prepare(pack)``: it runs when the pack is
+requested, inside the request's transaction, to record what the gatherer reads afterwards.
 """
 
 from __future__ import annotations
@@ -101,6 +105,7 @@ class PackSection:
     order: int
     gather: Callable[[PackData], None]
     template: str
+    prepare: Callable[[Any], None] | None = None  # (pack) -> None, when the pack is requested
 
 
 _SECTIONS: dict[str, PackSection] = {}
@@ -115,13 +120,14 @@ def register_pack_section(
     order: int,
     gather: Callable[[PackData], None],
     template: str,
+    prepare: Callable[[Any], None] | None = None,
 ) -> PackSection:
     """Declare a pack section (registering a key again replaces it)."""
     kinds = frozenset(kinds)
     unknown = kinds - ALL_KINDS
     if unknown:
         raise ValueError(f"Unknown pack kinds for section {key!r}: {sorted(unknown)}")
-    section = PackSection(key, title, clause, kinds, order, gather, template)
+    section = PackSection(key, title, clause, kinds, order, gather, template, prepare)
     _SECTIONS[key] = section
     return section
 
@@ -129,6 +135,13 @@ def register_pack_section(
 def sections_for(kind: str) -> list[PackSection]:
     """The sections a kind of pack contains, in the auditor's order."""
     return sorted((s for s in _SECTIONS.values() if kind in s.kinds), key=lambda s: (s.order, s.key))
+
+
+def prepare_sections(pack: Any) -> None:
+    """Let the sections of the pack's kind record, when it is requested, what they will show."""
+    for section in sections_for(pack.kind):
+        if section.prepare is not None:
+            section.prepare(pack)
 
 
 def pack_section(key: str) -> PackSection:

@@ -32,6 +32,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 
 from aims.files import confined_path
 from aims.models import ManagementSystem
+from aims.pack_sections import prepare_sections
 from packs.gather import gather_pack
 from packs.models import AuditPack, PackDownload
 from packs.render import bundle_name, html_to_pdf, pdf_name, render_pack_html, write_bundle
@@ -81,6 +82,7 @@ def pack_request(
         )
         pack.full_clean(exclude=["sha256", "bundle_sha256"])
         _save(pack, user=user, reason="Pack requested")
+        prepare_sections(pack)
         transaction.on_commit(lambda: pack_enqueue(pack, user=user))
     return pack
 

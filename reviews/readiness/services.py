@@ -23,9 +23,10 @@ def snapshot_take(
     management_system: ManagementSystem,
     source: str = ReadinessSnapshot.Source.DAILY,
     readiness: Readiness | None = None,
+    now: datetime | None = None,
 ) -> ReadinessSnapshot:
-    """Evaluate every readiness check now (or keep the evaluation given) and record it as a snapshot."""
-    readiness = readiness or evaluate(management_system)
+    """Evaluate every readiness check now (or at ``now``, or keep the evaluation given) and record it as a snapshot."""
+    readiness = readiness or evaluate(management_system, now=now)
     results = selectors.readiness_document(readiness)
     return ReadinessSnapshot.objects.create(
         management_system=management_system,

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_officer_creates_edits_and_sees_the_change_in_history(world, page, live_url, login):
     login(page, "officer")
-    expect(page.get_by_role("heading", name="Acme AIMS")).to_be_visible()
+    expect(page.get_by_role("heading", name="My work")).to_be_visible()  # the member's home page
 
     page.get_by_role("link", name="AI systems", exact=True).first.click()
     page.get_by_role("link", name="New AI system").click()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from unittest import mock
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -10,6 +11,7 @@ from django.utils import timezone
 
 from aims.pack_sections import PackData, sections_for
 from packs.gather import gather_pack
+from packs.services import pack_request
 from reviews.models import ReadinessSnapshot
 from reviews.readiness import pack as readiness_pack
 from reviews.readiness.services import snapshot_digest
@@ -35,10 +37,18 @@ def test_section_is_in_stage1_and_full_packs_just_before_the_sign_off_chain(worl
     assert "readiness" not in [s.key for s in sections_for("stage2")]
 
 
-def test_a_pack_as_of_now_evaluates_and_keeps_a_snapshot(world):
-    data = gathered(make_pack(world))
+def requested(world, **kwargs):
+    """A pack requested as the page does (its rendering not queued)."""
+    with mock.patch("packs.services.pack_enqueue"):
+        return pack_request(management_system=world.acme, user=world.officer, **{"kind": "stage1", **kwargs})
+
+
+def test_requesting_a_pack_as_of_now_evaluates_and_keeps_a_snapshot_of_that_moment(world):
+    pack = requested(world)
     snapshot = ReadinessSnapshot.objects.get(management_system=world.acme)
-    assert data.readiness_snapshot == snapshot and snapshot.source == "pack" and snapshot.ready is False
+    assert snapshot.taken_at == pack.as_of and snapshot.source == "pack" and snapshot.ready is False
+    data = gathered(pack)
+    assert data.readiness_snapshot == snapshot
     assert snapshot.sha256 == snapshot_digest(world.acme.pk, snapshot.taken_at, snapshot.results)
     text = rendered(data)
     assert "This is a self-assessment" in text and "Not ready for Stage 1" in text and "scope-approved" in text
@@ -64,12 +74,21 @@ def test_daily_task_snapshots_every_management_system_and_is_scheduled(world):
 
 
 def test_whole_pack_gathers_with_the_readiness_section(world):
-    data = gather_pack(make_pack(world, kind="stage1"))
+    data = gather_pack(requested(world))
     assert data.readiness_snapshot is not None and data.readiness_rows
 
 
-def test_a_recent_pack_after_which_the_registers_changed_does_not_show_them_as_they_are_now(world):
-    pack = make_pack(world)
-    live_system(world)  # changed after the pack's moment: evaluating now would show it
-    data = gathered(pack)
-    assert data.readiness_snapshot is None and not ReadinessSnapshot.objects.exists()
+def test_registers_changing_after_the_request_do_not_change_the_statement(world):
+    pack = requested(world)
+    before = rendered(gathered(pack))
+    system = live_system(world)  # changed after the pack's moment: evaluating now would name it
+    after = rendered(gathered(pack))
+    assert system.reference not in after and after == before
+    assert ReadinessSnapshot.objects.count() == 1
+
+
+def test_a_pack_requested_for_an_earlier_day_takes_no_snapshot(world):
+    world.acme.created_at = timezone.now() - timedelta(days=10)
+    world.acme.save(update_fields=["created_at"])
+    requested(world, as_of_date=timezone.localdate() - timedelta(days=2))
+    assert not ReadinessSnapshot.objects.exists()
