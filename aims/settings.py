@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "improvement",
     "governance",
     "reviews",
+    "gateway",
     "packs.apps.PacksConfig",
     "csp",  # Content-Security-Policy; its decorators relax it for one view (issue 9)
 ]

@@ -1,0 +1,1 @@
+"""The models of the gateway (one module per family)."""
