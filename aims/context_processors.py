@@ -26,10 +26,13 @@ def navigation(request) -> dict:
 
 def _menu(menu: hooks.NavMenu, management_system_id: int, path: str) -> dict:
     url = reverse(menu.url_name, args=[management_system_id])
+    current = path.startswith(f"/ms/{management_system_id}/{menu.path_prefix}") and not any(
+        path == reverse(name, args=[management_system_id]) for name in menu.not_current_on
+    )
     return {
         "label": menu.label,
         "url": url,
         "index_label": menu.index_label,
-        "current": path.startswith(f"/ms/{management_system_id}/{menu.path_prefix}"),
+        "current": current,
         "entries": menu.entries(management_system_id),
     }

@@ -90,6 +90,8 @@ class NavMenu:
     path_prefix: str  # pages under this path (after /ms/<id>/) mark the menu as current
     entries: Callable[[int], list[dict[str, str]]]  # (management system id) -> [{"url", "title", ...}]
     index_label: str = "All, by clause"  # the link to the menu's index page ("" when an entry is that page)
+    # Pages (URL names) under the prefix that do not mark the menu as current: they have a link of their own.
+    not_current_on: tuple[str, ...] = ()
 
 
 _MENUS: dict[str, NavMenu] = {}
@@ -104,9 +106,10 @@ def register_nav_menu(
     entries: Callable[[int], list[dict[str, str]]],
     order: int = 100,
     index_label: str = "All, by clause",
+    not_current_on: tuple[str, ...] = (),
 ) -> NavMenu:
     """Add a menu to the navigation (registering a key again replaces it)."""
-    menu = NavMenu(key, label, order, url_name, path_prefix, entries, index_label)
+    menu = NavMenu(key, label, order, url_name, path_prefix, entries, index_label, not_current_on)
     _MENUS[key] = menu
     return menu
 

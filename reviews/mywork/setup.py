@@ -39,4 +39,5 @@ def register() -> None:
         entries=menu_entries,
         order=200,
         index_label="",  # its first entry, My work, is the menu's index page
+        not_current_on=(MY_WORK,),  # the navigation's own "My work" link is the current one there
     )
