@@ -4,8 +4,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The mock OpenAI-compatible provider behind the governed gateway (gateway/mock_upstream.py), local only.
+GATEWAY_MOCK_PORT ?= 8099
 
-.PHONY: run test venv lint format demo worker beat clean
+.PHONY: run test venv lint format demo worker beat mock-upstream clean
 
 venv: $(VENV)/.installed
 
@@ -20,9 +22,10 @@ demo: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo --url http://$(HOST):$(PORT)/
 
-# The web server in the foreground, one worker and Celery beat (the periodic tasks, e.g.
-# re-queueing a pack whose worker died) in the background; Ctrl-C (or the server exiting)
-# stops both. Beat keeps its schedule in var/ (CELERY_BEAT_SCHEDULE_FILENAME).
+# The web server in the foreground, one worker, Celery beat (the periodic tasks, e.g.
+# re-queueing a pack whose worker died) and the gateway's mock model provider in the
+# background; Ctrl-C (or the server exiting) stops all three. Beat keeps its schedule in
+# var/ (CELERY_BEAT_SCHEDULE_FILENAME).
 run: demo
 	@echo
 	@echo "  AIMS register: http://$(HOST):$(PORT)/"
@@ -30,10 +33,12 @@ run: demo
 	@echo "  Password for every demo user: $$($(PY) manage.py shell --no-imports -c 'from aims.demo import DEMO_PASSWORD; print(DEMO_PASSWORD)')"
 	@echo "  Then the authenticator code: $(PY) manage.py demo_otp USERNAME prints it"
 	@echo "  (or add the key $$($(PY) manage.py shell --no-imports -c 'from aims.demo import DEMO_TOTP_SECRET; print(DEMO_TOTP_SECRET)') to an authenticator app)"
+	@echo "  Mock model provider (OpenAI API) behind the gateway: http://127.0.0.1:$(GATEWAY_MOCK_PORT)/v1"
 	@echo
 	@$(VENV)/bin/celery -A aims worker --loglevel=INFO --concurrency=1 & worker=$$!; \
 	$(VENV)/bin/celery -A aims beat --loglevel=INFO & beat=$$!; \
-	trap 'kill -TERM $$worker $$beat 2>/dev/null; wait $$worker $$beat 2>/dev/null' EXIT; \
+	$(PY) manage.py gateway_mock_upstream --host 127.0.0.1 --port $(GATEWAY_MOCK_PORT) & upstream=$$!; \
+	trap 'kill -TERM $$worker $$beat $$upstream 2>/dev/null; wait $$worker $$beat $$upstream 2>/dev/null' EXIT; \
 	trap 'exit 130' INT TERM; \
 	$(PY) manage.py runserver --noreload $(HOST):$(PORT)
 
@@ -42,6 +47,9 @@ worker: venv
 
 beat: venv
 	$(VENV)/bin/celery -A aims beat --loglevel=INFO
+
+mock-upstream: venv
+	$(PY) manage.py gateway_mock_upstream --host 127.0.0.1 --port $(GATEWAY_MOCK_PORT)
 
 test: venv
 	$(PY) -m pytest -n auto --dist loadfile
