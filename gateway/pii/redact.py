@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 
-from gateway.pii.engine import detect
+from gateway.pii.engine import PiiDetectionError, detect
 
 # Short names for placeholders: <EMAIL_1>, <NHS:3f2a...>.
 LABELS = {
@@ -142,7 +142,12 @@ def redact_messages(
 ) -> RedactionResult:
     """Redact every message of one call (every role); raise PiiDetectionError if detection fails."""
     redactor = Redactor(rules, default=default, salt=salt)
-    redacted = [redact_message(message, redactor) for message in messages]
+    try:
+        redacted = [redact_message(message, redactor) for message in messages]
+    except PiiDetectionError:
+        raise
+    except Exception as exc:  # a message we cannot read is one we cannot vouch for
+        raise PiiDetectionError("A message could not be read for personal data") from exc
     return redactor.result(messages=redacted)
 
 

@@ -9,7 +9,7 @@ import pytest
 import tldextract
 
 from gateway.pii import engine, recognizers
-from gateway.pii.engine import BlankSpacyNlpEngine, detect, get_analyzer
+from gateway.pii.engine import BlankSpacyNlpEngine, build_analyzer, detect, get_analyzer
 from gateway.pii.recognizers import nhs_number_is_valid, nino_is_valid
 
 
@@ -46,13 +46,23 @@ def test_detection_builds_and_runs_without_any_network_call(no_network, monkeypa
     assert no_network == []
 
 
-def test_analyzer_uses_a_blank_spacy_pipeline_and_is_built_once_per_process():
+def test_analyzer_uses_a_blank_spacy_pipeline_and_is_built_once_per_process(monkeypatch):
+    builds: list[object] = []
+    monkeypatch.setattr(engine, "_analyzer", None)
+    monkeypatch.setattr(engine, "build_analyzer", lambda: builds.append(object()) or build_analyzer())
+    barrier = threading.Barrier(4)
     analyzers: list[object] = []
-    threads = [threading.Thread(target=lambda: analyzers.append(get_analyzer())) for _ in range(4)]
+
+    def use() -> None:
+        barrier.wait()
+        analyzers.append(get_analyzer())
+
+    threads = [threading.Thread(target=use) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    assert len(builds) == 1
     assert len({id(analyzer) for analyzer in analyzers}) == 1
     nlp_engine = analyzers[0].nlp_engine
     assert isinstance(nlp_engine, BlankSpacyNlpEngine)

@@ -79,3 +79,8 @@ def test_any_failure_inside_detection_raises_one_error(monkeypatch):
         redact_messages([{"role": "user", "content": f"NHS {NHS}"}], {})
     with pytest.raises(PiiDetectionError):
         redact_text("anything", {})
+
+
+def test_a_message_that_cannot_be_read_refuses_the_call():
+    with pytest.raises(PiiDetectionError):
+        redact_messages([{"role": "assistant", "tool_calls": ["not a tool call"]}], {})
