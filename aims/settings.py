@@ -472,3 +472,5 @@ PERMISSIONS_POLICY = {
 SECURE_REDIRECT_EXEMPT = [r"^health/"]
 # The API docs and the OpenAPI schema are for signed-in people (a session or a token).
 SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"] = ["rest_framework.permissions.IsAuthenticated"]
+# Salt for hashed personal-data placeholders in the AI gateway; empty: derived from the secret key.
+GATEWAY_PII_SALT = os.environ.get("AIMS_GATEWAY_PII_SALT", "")

@@ -1,0 +1,171 @@
+"""One Presidio analyzer per process, running offline: pattern recognizers on a blank spaCy pipeline."""
+
+from __future__ import annotations
+
+import threading
+from bisect import bisect_right
+from dataclasses import dataclass
+
+import spacy
+from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
+from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
+from presidio_analyzer.nlp_engine import NlpArtifacts, SlimSpacyNlpEngine
+from presidio_analyzer.predefined_recognizers import CreditCardRecognizer, IbanRecognizer
+from spacy.tokens import Doc
+
+from gateway.pii.recognizers import (
+    IpAddressRecognizer,
+    NhsNumberRecognizer,
+    OfflineEmailRecognizer,
+    PhoneNumberRecognizer,
+    UkNinoRecognizer,
+    WebAddressRecognizer,
+)
+
+ENTITIES = (
+    "EMAIL_ADDRESS",
+    "PHONE_NUMBER",
+    "CREDIT_CARD",
+    "IBAN_CODE",
+    "IP_ADDRESS",
+    "URL",
+    "NHS_NUMBER",
+    "UK_NINO",
+)
+# Pattern matches without a validating checksum or context score below this and are dropped.
+SCORE_THRESHOLD = 0.4
+TRAILING_PUNCTUATION = ".,;:!?)'\""
+
+
+class PiiDetectionError(Exception):
+    """Detection failed: the gateway must refuse the call rather than let personal data through."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One detected span of personal data."""
+
+    entity_type: str
+    start: int
+    end: int
+    score: float
+
+
+class BlankSpacyNlpEngine(SlimSpacyNlpEngine):
+    """Tokenise with ``spacy.blank("en")``: no model is loaded or downloaded, no named entities."""
+
+    def __init__(self) -> None:
+        super().__init__(models=[{"lang_code": "en", "model_name": "blank"}], auto_download=False)
+
+    def load(self) -> None:
+        """Create the blank English pipeline (a tokenizer and nothing else)."""
+        nlp = spacy.blank("en")
+        # The special cases ("don't" -> "do", "n't"; "a.m.") cost fifty times the rest of tokenising a
+        # long prompt, and context words ("NHS", "email") never need them.
+        nlp.tokenizer.rules = {}
+        self.nlp = {"en": nlp}
+
+    def _doc_to_nlp_artifact(self, doc: Doc, language: str) -> NlpArtifacts:
+        """Use lower-cased tokens as lemmas so context words ("NHS", "email") still raise scores."""
+        artifacts = NlpArtifacts(
+            entities=[],
+            tokens=doc,
+            tokens_indices=[token.idx for token in doc],
+            lemmas=[token.lower_ for token in doc],
+            nlp_engine=self,
+            language=language,
+            scores=[],
+        )
+        # Presidio looks each context word up in this list once per finding: a set keeps it linear.
+        artifacts.keywords = frozenset(artifacts.keywords)
+        return artifacts
+
+
+class TokenSearchContextEnhancer(LemmaContextAwareEnhancer):
+    """Presidio's context enhancer, finding a match's token by bisection instead of a scan from the start.
+
+    The stock scan walks the whole document for every finding, which makes a long prompt quadratic.
+    """
+
+    @staticmethod
+    def _find_index_of_match_token(word: str, start: int, tokens: Doc, tokens_indices: list[int]) -> int:
+        index = bisect_right(tokens_indices, start) - 1
+        if index < 0:
+            return 0
+        token = tokens[index]
+        if start < token.idx + len(token.text) or index + 1 >= len(tokens_indices):
+            return index
+        return index + 1
+
+
+def recognizers() -> list[EntityRecognizer]:
+    """Return the recognizers the gateway runs, one per entity type."""
+    return [
+        OfflineEmailRecognizer(),
+        PhoneNumberRecognizer(),
+        CreditCardRecognizer(),
+        IbanRecognizer(),
+        IpAddressRecognizer(),
+        WebAddressRecognizer(),
+        NhsNumberRecognizer(),
+        UkNinoRecognizer(),
+    ]
+
+
+def build_analyzer() -> AnalyzerEngine:
+    """Build an analyzer with only our recognizers on the blank pipeline."""
+    registry = RecognizerRegistry(recognizers=recognizers(), supported_languages=["en"])
+    return AnalyzerEngine(
+        registry=registry,
+        nlp_engine=BlankSpacyNlpEngine(),
+        supported_languages=["en"],
+        default_score_threshold=SCORE_THRESHOLD,
+        context_aware_enhancer=TokenSearchContextEnhancer(),
+    )
+
+
+_analyzer: AnalyzerEngine | None = None
+_lock = threading.Lock()
+
+
+def get_analyzer() -> AnalyzerEngine:
+    """Return the process's analyzer, building it on first use."""
+    global _analyzer
+    if _analyzer is None:
+        with _lock:
+            if _analyzer is None:
+                _analyzer = build_analyzer()
+    return _analyzer
+
+
+def resolve_overlaps(findings: list[Finding]) -> list[Finding]:
+    """Keep the strongest of overlapping findings (then the longest), in text order."""
+    kept: list[Finding] = []  # in text order, never overlapping
+    starts: list[int] = []
+    for finding in sorted(findings, key=lambda f: (-f.score, -(f.end - f.start), f.start)):
+        index = bisect_right(starts, finding.start)
+        before_ends = index == 0 or kept[index - 1].end <= finding.start
+        after_starts = index == len(kept) or finding.end <= kept[index].start
+        if before_ends and after_starts:
+            kept.insert(index, finding)
+            starts.insert(index, finding.start)
+    return kept
+
+
+def trimmed_end(text: str, start: int, end: int) -> int:
+    """Return the end of a span without the sentence punctuation URL patterns swallow."""
+    while end > start + 1 and text[end - 1] in TRAILING_PUNCTUATION:
+        end -= 1
+    return end
+
+
+def detect(text: str) -> list[Finding]:
+    """Return the personal data found in a text, non-overlapping; raise PiiDetectionError on any failure."""
+    if not text:
+        return []
+    try:
+        results = get_analyzer().analyze(text=text, language="en", entities=list(ENTITIES))
+        findings = [Finding(r.entity_type, r.start, trimmed_end(text, r.start, r.end), r.score) for r in results]
+        return resolve_overlaps(findings)
+    except Exception as exc:
+        raise PiiDetectionError("Personal data detection failed") from exc
