@@ -39,6 +39,15 @@ from aims.ledger import plain
 GENESIS_DIGEST = "0" * 64
 _DIGEST_FIELD, _PREVIOUS_FIELD, _SEQUENCE_FIELD = "digest", "previous_digest", "sequence"
 _SIMPLE = (str, int, bool, type(None))
+# Columns whose database values are already their canonical JSON form (verification skips converting them).
+_SIMPLE_COLUMNS = frozenset(
+    {
+        "AutoField", "BigAutoField", "SmallAutoField", "BooleanField", "CharField", "TextField", "IntegerField",
+        "BigIntegerField", "SmallIntegerField", "PositiveIntegerField", "PositiveBigIntegerField",
+        "PositiveSmallIntegerField",
+    }
+)  # fmt: skip
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,16 @@ class Chain:
     def columns(self) -> tuple[str, ...]:
         """The columns verification reads: id, key, sequence, links, then the digested fields."""
         return ("pk", *self.key_fields, _SEQUENCE_FIELD, _PREVIOUS_FIELD, _DIGEST_FIELD, *self.fields)
+
+    def converted_fields(self) -> tuple[str, ...]:
+        """The digested fields whose values need converting to their canonical form (times, JSON, decimals)."""
+        converted = []
+        for name in (*self.key_fields, *self.fields):
+            model_field = self.model._meta.get_field(name)
+            column = getattr(model_field, "target_field", model_field)  # a foreign key stores its target's type
+            if column.get_internal_type() not in _SIMPLE_COLUMNS:
+                converted.append(name)
+        return tuple(converted)
 
 
 @dataclass(frozen=True)
@@ -93,12 +112,7 @@ def _plain_value(value: Any) -> Any:
 
 def encode(entry: dict[str, Any]) -> bytes:
     """Canonical bytes of a flat entry: sorted keys, no whitespace, UTF-8, the ledger's scalar formats."""
-    return json.dumps(
-        {name: _plain_value(value) for name, value in entry.items()},
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-    ).encode("utf-8")
+    return _ENCODER.encode({name: _plain_value(value) for name, value in entry.items()}).encode("utf-8")
 
 
 def entry_digest(entry: dict[str, Any]) -> str:
@@ -156,6 +170,7 @@ def _check(spec: Chain, rows: Iterator[tuple]) -> ChainResult:
     result = ChainResult()
     n_key = len(spec.key_fields)
     names = (*spec.key_fields, *spec.fields, "sequence", "previous")
+    converted = spec.converted_fields()
     current_key: tuple | None = None
     expected_sequence, expected_previous = 1, GENESIS_DIGEST
     for row in rows:
@@ -165,7 +180,10 @@ def _check(spec: Chain, rows: Iterator[tuple]) -> ChainResult:
             result.chains += 1
         result.checked += 1
         payload = dict(zip(names, (*key, *row[4 + n_key :], sequence, previous), strict=True))
-        problem = _problem(spec, sequence, previous, digest, payload, expected_sequence, expected_previous)
+        for name in converted:  # the same bytes as encode(), converting only what is not already plain
+            payload[name] = _plain_value(payload[name])
+        recomputed = hashlib.sha256(_ENCODER.encode(payload).encode("utf-8")).hexdigest()
+        problem = _problem(spec, sequence, previous, digest, recomputed, expected_sequence, expected_previous)
         if problem:
             result.first_broken = BrokenEntry(key, sequence, pk, *problem)
             return result
@@ -178,11 +196,11 @@ def _problem(
     sequence: int,
     previous: str,
     digest: str,
-    payload: dict,
+    recomputed: str,
     expected_sequence: int,
     expected_previous: str,
 ) -> tuple[str, str] | None:
-    if entry_digest(payload) != digest:
+    if recomputed != digest:
         return "digest mismatch", f"The {spec.label} #{sequence} was altered after it was written."
     if sequence != expected_sequence:
         return "sequence gap", (
