@@ -1,1 +1,3 @@
 """The models of the gateway (one module per family)."""
+
+from gateway.models.events import *  # noqa: F403

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from aims import ledger, signing
+from aims import chain, ledger, signing
 from aims.models import ManagementSystem
 
 
@@ -33,6 +33,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"BROKEN after checking {result['checked']} sign-off(s) ({scope}): {ledger.describe_broken(broken)}"
             )
+        chains = self._verify_registered_chains(management_system, scope)
         self.stdout.write(self.style.SUCCESS(f"OK: {result['checked']} sign-off(s) verified ({scope})."))
         self.stdout.write(
             f"Signatures: {result['signed']} signed by the register's key (fingerprint {signing.fingerprint()})"
@@ -47,3 +48,20 @@ class Command(BaseCommand):
                 )
             elif result["checked"]:
                 self.stdout.write("Anchor: none yet (`manage.py anchor_ledger` writes one now).")
+        for name, checked in chains:
+            self.stdout.write(self.style.SUCCESS(f"OK: {checked} {name} verified ({scope})."))
+
+    def _verify_registered_chains(
+        self, management_system: ManagementSystem | None, scope: str
+    ) -> list[tuple[str, int]]:
+        """Verify the chains apps registered (``aims.chain.register_chain_verifier``); raise naming the first break."""
+        checked = []
+        for verifier in chain.chain_verifiers():
+            result = verifier.verify(management_system)
+            if result.first_broken is not None:
+                raise CommandError(
+                    f"BROKEN after checking {result.checked} {verifier.name} ({scope}): "
+                    f"{verifier.describe(result.first_broken)}"
+                )
+            checked.append((verifier.name, result.checked))
+        return checked

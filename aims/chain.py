@@ -1,0 +1,246 @@
+"""Append-only hash chains of flat records, for any model: append under a per-chain lock, verify in constant memory.
+
+A chain is the rows of one model that share the values of its ``key_fields`` (the gateway's
+events of one AI system), numbered from 1 by ``sequence``. Each row holds the ``previous_digest``
+of the row before it (``GENESIS_DIGEST`` for the first) and its own ``digest``: SHA-256 over the
+canonical encoding of its ``fields`` plus the key, the sequence and the previous digest. Changing
+a row breaks its digest, removing one leaves a sequence gap, reordering breaks a chain link.
+
+How a model plugs in (the gateway's event ledger in ``gateway.ledger``)::
+
+    EVENTS = chain.Chain(model=GatewayEvent, key_fields=("ai_system_id",), fields=("type", "occurred_at", ...))
+    event = chain.append(EVENTS, key={"ai_system_id": 7}, values={"type": "call", ...})
+    result = chain.verify(EVENTS, GatewayEvent.objects.filter(management_system=ms))
+
+``append`` takes a transaction-scoped lock on the chain (PostgreSQL: ``pg_advisory_xact_lock`` on
+a hash of the chain's key; SQLite serialises writing transactions itself), reads the head and
+inserts the next row, so concurrent appends to one chain keep one unbroken chain. ``verify``
+streams ``values_list`` rows ordered by key and sequence in chunks and never holds more than one
+chunk. Rows are only ever inserted: the models refuse updates, and each app's migration adds
+PostgreSQL triggers refusing UPDATE and DELETE (``aims.append_only``).
+
+``register_chain_verifier(name, verify)`` lets ``manage.py verify_ledger`` check an app's chains
+without ``aims`` importing the app.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import connection, models, transaction
+
+from aims.ledger import plain
+
+GENESIS_DIGEST = "0" * 64
+_DIGEST_FIELD, _PREVIOUS_FIELD, _SEQUENCE_FIELD = "digest", "previous_digest", "sequence"
+_SIMPLE = (str, int, bool, type(None))
+# Columns whose database values are already their canonical JSON form (verification skips converting them).
+_SIMPLE_COLUMNS = frozenset(
+    {
+        "AutoField", "BigAutoField", "SmallAutoField", "BooleanField", "CharField", "TextField", "IntegerField",
+        "BigIntegerField", "SmallIntegerField", "PositiveIntegerField", "PositiveBigIntegerField",
+        "PositiveSmallIntegerField",
+    }
+)  # fmt: skip
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class Chain:
+    """Which model holds a kind of chain, what identifies one chain in it and which fields each digest covers."""
+
+    model: type[models.Model]
+    key_fields: tuple[str, ...]
+    fields: tuple[str, ...]
+    label: str = "entry"
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The columns verification reads: id, key, sequence, links, then the digested fields."""
+        return ("pk", *self.key_fields, _SEQUENCE_FIELD, _PREVIOUS_FIELD, _DIGEST_FIELD, *self.fields)
+
+    def converted_fields(self) -> tuple[str, ...]:
+        """The digested fields whose values need converting to their canonical form (times, JSON, decimals)."""
+        converted = []
+        for name in (*self.key_fields, *self.fields):
+            model_field = self.model._meta.get_field(name)
+            column = getattr(model_field, "target_field", model_field)  # a foreign key stores its target's type
+            if column.get_internal_type() not in _SIMPLE_COLUMNS:
+                converted.append(name)
+        return tuple(converted)
+
+
+@dataclass(frozen=True)
+class BrokenEntry:
+    """The first entry that does not verify: its chain, sequence, id, why and in words."""
+
+    key: tuple[Any, ...]
+    sequence: int
+    pk: Any
+    reason: str  # "digest mismatch", "chain link mismatch" or "sequence gap"
+    detail: str
+
+
+@dataclass
+class ChainResult:
+    """What verifying chains found: ``ok``, how many entries were ``checked``, the ``first_broken``."""
+
+    checked: int = 0
+    first_broken: BrokenEntry | None = None
+    chains: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.first_broken is None
+
+
+# --- canonical encoding -------------------------------------------------------------------
+
+
+def _plain_value(value: Any) -> Any:
+    if isinstance(value, _SIMPLE):
+        return value
+    if isinstance(value, datetime) and value.tzinfo is UTC:  # the common case, without ledger.plain's checks
+        return f"{value:%Y-%m-%dT%H:%M:%S.%f}Z"
+    return plain(value)
+
+
+def encode(entry: dict[str, Any]) -> bytes:
+    """Canonical bytes of a flat entry: sorted keys, no whitespace, UTF-8, the ledger's scalar formats."""
+    return _ENCODER.encode({name: _plain_value(value) for name, value in entry.items()}).encode("utf-8")
+
+
+def entry_digest(entry: dict[str, Any]) -> str:
+    """SHA-256 hex digest of an entry's canonical encoding."""
+    return hashlib.sha256(encode(entry)).hexdigest()
+
+
+def _payload(spec: Chain, key: dict[str, Any], sequence: int, previous: str, values: dict[str, Any]) -> dict:
+    return {**key, **{name: values.get(name) for name in spec.fields}, "sequence": sequence, "previous": previous}
+
+
+# --- appending ----------------------------------------------------------------------------
+
+
+def lock(spec: Chain, key: dict[str, Any]) -> None:
+    """Hold the chain's lock until the end of the transaction (PostgreSQL; SQLite serialises writers itself)."""
+    if connection.vendor != "postgresql":
+        return
+    name = f"{spec.model._meta.label_lower}:{json.dumps([key[k] for k in spec.key_fields])}"
+    lock_id = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])
+
+
+def append(spec: Chain, *, key: dict[str, Any], values: dict[str, Any]) -> models.Model:
+    """Insert the next entry of the chain named by ``key`` (under the chain's lock) and return it."""
+    with transaction.atomic():
+        lock(spec, key)
+        head = (
+            spec.model._default_manager.filter(**key)
+            .order_by(f"-{_SEQUENCE_FIELD}")
+            .values_list(_SEQUENCE_FIELD, _DIGEST_FIELD)
+            .first()
+        )
+        sequence, previous = (head[0] + 1, head[1]) if head else (1, GENESIS_DIGEST)
+        entry = spec.model(**key, **values, sequence=sequence, previous_digest=previous)
+        # Digest what the database will hand back: values as the model field stores them.
+        stored = {name: spec.model._meta.get_field(name).to_python(getattr(entry, name)) for name in spec.fields}
+        entry.digest = entry_digest(_payload(spec, key, sequence, previous, stored))
+        entry.save(force_insert=True)
+    return entry
+
+
+# --- verifying ----------------------------------------------------------------------------
+
+
+def verify(spec: Chain, queryset: models.QuerySet | None = None, *, chunk_size: int = 5000) -> ChainResult:
+    """Recompute every digest, link and sequence of the chains in ``queryset``, streaming; stop at the first broken."""
+    queryset = spec.model._default_manager.all() if queryset is None else queryset
+    rows = queryset.order_by(*spec.key_fields, _SEQUENCE_FIELD).values_list(*spec.columns)
+    return _check(spec, rows.iterator(chunk_size=chunk_size))
+
+
+def _check(spec: Chain, rows: Iterator[tuple]) -> ChainResult:
+    result = ChainResult()
+    n_key = len(spec.key_fields)
+    names = (*spec.key_fields, *spec.fields, "sequence", "previous")
+    converted = spec.converted_fields()
+    current_key: tuple | None = None
+    expected_sequence, expected_previous = 1, GENESIS_DIGEST
+    for row in rows:
+        pk, key, (sequence, previous, digest) = row[0], row[1 : 1 + n_key], row[1 + n_key : 4 + n_key]
+        if key != current_key:
+            current_key, expected_sequence, expected_previous = key, 1, GENESIS_DIGEST
+            result.chains += 1
+        result.checked += 1
+        payload = dict(zip(names, (*key, *row[4 + n_key :], sequence, previous), strict=True))
+        for name in converted:  # the same bytes as encode(), converting only what is not already plain
+            payload[name] = _plain_value(payload[name])
+        recomputed = hashlib.sha256(_ENCODER.encode(payload).encode("utf-8")).hexdigest()
+        problem = _problem(spec, sequence, previous, digest, recomputed, expected_sequence, expected_previous)
+        if problem:
+            result.first_broken = BrokenEntry(key, sequence, pk, *problem)
+            return result
+        expected_sequence, expected_previous = sequence + 1, digest
+    return result
+
+
+def _problem(
+    spec: Chain,
+    sequence: int,
+    previous: str,
+    digest: str,
+    recomputed: str,
+    expected_sequence: int,
+    expected_previous: str,
+) -> tuple[str, str] | None:
+    if recomputed != digest:
+        return "digest mismatch", f"The {spec.label} #{sequence} was altered after it was written."
+    if sequence != expected_sequence:
+        return "sequence gap", (
+            f"The {spec.label} #{sequence} follows #{expected_sequence - 1}: "
+            f"{sequence - expected_sequence} entr{'y' if sequence - expected_sequence == 1 else 'ies'} missing."
+            if sequence > expected_sequence
+            else f"The {spec.label} #{sequence} is out of order (expected #{expected_sequence})."
+        )
+    if previous != expected_previous:
+        return "chain link mismatch", (
+            f"The {spec.label} #{sequence} does not link to the entry before it "
+            f"(expected {expected_previous[:12]}…): one was rewritten or replaced."
+        )
+    return None
+
+
+# --- verifiers registered by apps ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChainVerifier:
+    """A named check of an app's chains: ``verify(management_system or None) -> ChainResult``; ``describe`` words a break."""
+
+    name: str
+    verify: Callable[[Any], ChainResult]
+    describe: Callable[[BrokenEntry], str] = field(default=lambda broken: f"#{broken.sequence}: {broken.reason}")
+
+
+_VERIFIERS: dict[str, ChainVerifier] = {}
+
+
+def register_chain_verifier(
+    name: str, verify: Callable[[Any], ChainResult], *, describe: Callable[[BrokenEntry], str] | None = None
+) -> ChainVerifier:
+    """Declare a kind of chain ``manage.py verify_ledger`` checks (call from AppConfig.ready(); twice replaces)."""
+    verifier = ChainVerifier(name, verify, describe) if describe else ChainVerifier(name, verify)
+    _VERIFIERS[name] = verifier
+    return verifier
+
+
+def chain_verifiers() -> list[ChainVerifier]:
+    """The registered chain verifiers, in registration order."""
+    return list(_VERIFIERS.values())
