@@ -1,3 +1,7 @@
+"""The governed AI gateway (issue 14): an OpenAI-compatible endpoint that checks every call against the
+register, strips personal data, applies a versioned policy, parks external actions for a human and writes
+every event into an append-only hash-chained ledger."""
+
 from django.apps import AppConfig
 
 
@@ -5,3 +9,8 @@ class GatewayConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "gateway"
     verbose_name = "Governed AI gateway"
+
+    def ready(self) -> None:
+        from gateway.keys import setup as keys_setup
+
+        keys_setup.register()

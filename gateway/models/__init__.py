@@ -1,1 +1,5 @@
 """The models of the gateway (one module per family)."""
+
+from gateway.models.keys import GatewayKey, ModelRoute
+
+__all__ = ["GatewayKey", "ModelRoute"]
