@@ -14,6 +14,7 @@ upstream credential (the credential itself is never stored).
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -122,14 +123,14 @@ class ModelRoute(RegisterModel):
         max_digits=5,
         decimal_places=1,
         default=5,
-        validators=[MinValueValidator(0.1), MaxValueValidator(120)],
+        validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(Decimal(120))],
     )
     read_timeout = models.DecimalField(
         "read timeout (s)",
         max_digits=5,
         decimal_places=1,
         default=60,
-        validators=[MinValueValidator(0.1), MaxValueValidator(600)],
+        validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(Decimal(600))],
     )
     enabled = models.BooleanField(default=True, help_text="Calls to a disabled route are refused.")
 
