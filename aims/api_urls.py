@@ -14,6 +14,7 @@ AREAS = [
     "governance.api",
     "reviews.api",
     "packs.api",
+    "gateway.api",
 ]
 
 router = DefaultRouter()

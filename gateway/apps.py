@@ -1,3 +1,7 @@
+"""The governed AI gateway (issue 14): an OpenAI-compatible endpoint that checks every call against the
+register, strips personal data, applies a versioned policy, parks external actions for a human and writes
+every event into an append-only hash-chained ledger."""
+
 from django.apps import AppConfig
 
 
@@ -11,3 +15,6 @@ class GatewayConfig(AppConfig):
         from gateway import ledger
 
         chain.register_chain_verifier("gateway events", ledger.verify, describe=ledger.describe_broken)
+        from gateway.keys import setup as keys_setup
+
+        keys_setup.register()

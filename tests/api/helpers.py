@@ -23,6 +23,7 @@ from tests.factories import (
     RiskFactory,
     SupplierFactory,
 )
+from tests.gateway.keys_helpers import api_rows as gateway_rows
 from tests.governance.context_helpers import context_rows
 from tests.governance.objectives_helpers import make_objective, record
 from tests.governance.people_helpers import api_rows as people_rows
@@ -92,4 +93,5 @@ def one_of_everything(world: Any) -> dict[str, Any]:
             risk=risk,
         ),
         "management-reviews": make_review(world),
+        **gateway_rows(world),
     }

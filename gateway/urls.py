@@ -1,0 +1,9 @@
+"""HTML routes of the gateway (under ms/<ms_id>/gateway/), one include per family."""
+
+from django.urls import include, path
+
+app_name = "gateway"
+
+urlpatterns = [
+    path("", include("gateway.keys.urls")),
+]
