@@ -1,6 +1,6 @@
 """The models of the gateway (one module per family)."""
 
-from gateway.models.events import *  # noqa: F403
+from gateway.models.events import GatewayBody, GatewayEvent
 from gateway.models.keys import GatewayKey, ModelRoute
 
-__all__ = ["GatewayKey", "ModelRoute"]
+__all__ = ["GatewayBody", "GatewayEvent", "GatewayKey", "ModelRoute"]
