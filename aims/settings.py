@@ -223,6 +223,7 @@ SPECTACULAR_SETTINGS = {
         "RiskLevelEnum": "assessments.models.Level",
         "RiskEvaluationEnum": "assessments.models.Risk.Evaluation",
         "NonconformityStateEnum": "improvement.models.Nonconformity.State",
+        "GatewayKeyStateEnum": ["active", "expired", "revoked"],
         "CorrectiveActionStatusEnum": "improvement.models.CorrectiveAction.Status",
         "NonconformityGradeEnum": "improvement.models.Nonconformity.Grade",
         "AuditCheckResultEnum": "improvement.models.AuditCheck.Result",

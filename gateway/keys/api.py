@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
@@ -87,6 +88,16 @@ class RevokeRequestSerializer(serializers.Serializer):
 
 
 class ModelRouteSerializer(RegisterSerializer):
+    # Seconds as JSON numbers (not decimal strings), bounded as the model bounds them.
+    connect_timeout = serializers.DecimalField(
+        max_digits=5, decimal_places=1, min_value=Decimal("0.1"), max_value=Decimal(120), coerce_to_string=False,
+        required=False,
+    )  # fmt: skip
+    read_timeout = serializers.DecimalField(
+        max_digits=5, decimal_places=1, min_value=Decimal("0.1"), max_value=Decimal(600), coerce_to_string=False,
+        required=False,
+    )  # fmt: skip
+
     class Meta:
         model = ModelRoute
         fields = register_fields("model_record", *ModelRoute.editable_fields)
