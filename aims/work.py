@@ -116,6 +116,17 @@ def signoff_anchor(kind: str) -> str:
     return f"#signoff-heading-{kind}"
 
 
+def signature_item(kind: str, record: Any, *, title: str, page: str, detail: str, own_change: bool = False) -> WorkItem:
+    """A sign-off of ``kind`` waiting on ``record`` as it stands: keyed by its version, linked to its panel on ``page``."""
+    return WorkItem(
+        key=f"{kind}:{record.pk}:{record.version}",
+        kind=SIGNATURE,
+        title=title,
+        url=page + signoff_anchor(kind),
+        detail=f"{detail} {OWN_CHANGE_NOTE}" if own_change else detail,
+    )
+
+
 def is_member(user: Any, management_system: Any) -> bool:
     """Whether the user is an active member of the management system (providers list nothing otherwise)."""
     return access.membership_for(user, management_system.pk) is not None

@@ -19,14 +19,12 @@ from aims.access import Action
 from aims.models import ManagementSystem
 from aims.work import (
     ACTION,
-    OWN_CHANGE_NOTE,
     REVIEW,
-    SIGNATURE,
     WorkItem,
     is_member,
     register_work_provider,
     review_is_near,
-    signoff_anchor,
+    signature_item,
 )
 from assessments import services
 from assessments.models import AUTHORITY_RANK, Authority, ImpactAssessment, Risk, TreatmentAction
@@ -93,15 +91,14 @@ def risks_to_accept(user: Any, management_system: ManagementSystem, today: date)
         detail = f"Residual risk {level}: accepted by {needed}."
         if risk.latest_sign_off is not None:
             detail = f"Changed since it was accepted. {detail}"
-        if editors.get(risk.pk) == user.pk:
-            detail = f"{detail} {OWN_CHANGE_NOTE}"
         items.append(
-            WorkItem(
-                key=f"{ACCEPTANCE}:{risk.pk}:{risk.version}",
-                kind=SIGNATURE,
+            signature_item(
+                ACCEPTANCE,
+                risk,
                 title=f"Accept {risk.reference} {risk.title}",
-                url=_url("risk_detail", management_system.pk, risk.pk) + signoff_anchor(ACCEPTANCE),
+                page=_url("risk_detail", management_system.pk, risk.pk),
                 detail=detail,
+                own_change=editors.get(risk.pk) == user.pk,
             )
         )
     return items
@@ -123,15 +120,14 @@ def impact_assessments_to_approve(user: Any, management_system: ManagementSystem
         detail = f"Decision: {assessment.get_decision_display().lower()}."
         if assessment.latest_sign_off is not None:
             detail = f"Changed since it was approved. {detail}"
-        if editors.get(assessment.pk) == user.pk:
-            detail = f"{detail} {OWN_CHANGE_NOTE}"
         items.append(
-            WorkItem(
-                key=f"{APPROVAL}:{assessment.pk}:{assessment.version}",
-                kind=SIGNATURE,
+            signature_item(
+                APPROVAL,
+                assessment,
                 title=f"Approve {assessment.reference} {assessment.title}",
-                url=_url("impact_detail", management_system.pk, assessment.pk) + signoff_anchor(APPROVAL),
+                page=_url("impact_detail", management_system.pk, assessment.pk),
                 detail=detail,
+                own_change=editors.get(assessment.pk) == user.pk,
             )
         )
     return items
@@ -165,15 +161,14 @@ def criteria_to_approve(user: Any, management_system: ManagementSystem, today: d
         if status.latest is not None and not status.changed_since:
             continue
         detail = "Never approved." if status.latest is None else "Changed since it was approved."
-        if ledger.signs_own_change(kind, user, criteria):
-            detail = f"{detail} {OWN_CHANGE_NOTE}"
         items.append(
-            WorkItem(
-                key=f"{kind}:{criteria.pk}:{criteria.version}",
-                kind=SIGNATURE,
+            signature_item(
+                kind,
+                criteria,
                 title=f"Approve {ledger.kind_label(kind).removesuffix(' approval').lower()} version {criteria.number}",
-                url=_url(url_name, management_system.pk, criteria.pk) + signoff_anchor(kind),
+                page=_url(url_name, management_system.pk, criteria.pk),
                 detail=detail,
+                own_change=ledger.signs_own_change(kind, user, criteria),
             )
         )
     return items

@@ -26,6 +26,7 @@ from aims.work import (
     is_member,
     register_work_provider,
     review_is_near,
+    signature_item,
     signoff_anchor,
 )
 from governance.documents.signoffs import APPROVAL, CONTENT, approval_blockers, needs_top_management
@@ -77,15 +78,14 @@ def versions_to_approve(user: Any, management_system: ManagementSystem, today: d
     for version in versions:
         document = version.document
         detail = version.change_summary or f"{document.get_doc_type_display()} in review."
-        if editors.get(version.pk) == user.pk:
-            detail = f"{detail} {OWN_CHANGE_NOTE}"
         items.append(
-            WorkItem(
-                key=f"{APPROVAL}:{version.pk}:{version.version}",
-                kind=SIGNATURE,
+            signature_item(
+                APPROVAL,
+                version,
                 title=f"Approve version {version.number} of {document.identifier} {document.title}",
-                url=_url("version_detail", management_system.pk, version.pk) + signoff_anchor(APPROVAL),
+                page=_url("version_detail", management_system.pk, version.pk),
                 detail=detail,
+                own_change=editors.get(version.pk) == user.pk,
             )
         )
     return items

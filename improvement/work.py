@@ -22,13 +22,11 @@ from aims.access import Action
 from aims.models import ManagementSystem
 from aims.work import (
     ACTION,
-    OWN_CHANGE_NOTE,
     REVIEW,
-    SIGNATURE,
     WorkItem,
     is_member,
     register_work_provider,
-    signoff_anchor,
+    signature_item,
 )
 from controls.models import Control
 from improvement.audits.signoffs import (
@@ -66,11 +64,11 @@ def closures_and_decisions(user: Any, management_system: ManagementSystem, today
         management_system=management_system, retired_at__isnull=True, state=Nonconformity.State.EFFECTIVENESS_VERIFIED
     ).select_related("management_system")
     items = [
-        WorkItem(
-            key=f"{CLOSURE}:{nc.pk}:{nc.version}",
-            kind=SIGNATURE,
+        signature_item(
+            CLOSURE,
+            nc,
             title=f"Close {nc.reference} {nc.title}",
-            url=_url("nc_detail", ms_id, nc.pk) + signoff_anchor(CLOSURE),
+            page=_url("nc_detail", ms_id, nc.pk),
             detail=f"{nc.get_grade_display()} nonconformity; its corrective actions were verified effective.",
         )
         for nc in ready
@@ -81,11 +79,11 @@ def closures_and_decisions(user: Any, management_system: ManagementSystem, today
             management_system=management_system, retired_at__isnull=True, possibly_serious=True, report_decision=""
         ).exclude(status=Incident.Status.CLOSED)
         items += [
-            WorkItem(
-                key=f"{REPORTING_DECISION}:{incident.pk}:{incident.version}",
-                kind=SIGNATURE,
+            signature_item(
+                REPORTING_DECISION,
+                incident,
                 title=f"Decide whether to report {incident.reference} {incident.title}",
-                url=_url("incident_detail", ms_id, incident.pk) + signoff_anchor(REPORTING_DECISION),
+                page=_url("incident_detail", ms_id, incident.pk),
                 detail=f"Possibly serious {incident.get_severity_display().lower()} incident (A.8.4).",
             )
             for incident in incidents
@@ -141,15 +139,14 @@ def programmes_to_approve(user: Any, management_system: ManagementSystem, today:
     for programme in ready:
         detail = f"Cycle {programme.period_start:%d %b %Y} to {programme.period_end:%d %b %Y}; "
         detail += "never approved." if programme.latest_sign_off is None else "changed since it was approved."
-        if editors.get(programme.pk) == user.pk:
-            detail = f"{detail} {OWN_CHANGE_NOTE}"
         items.append(
-            WorkItem(
-                key=f"{PROGRAMME_APPROVAL}:{programme.pk}:{programme.version}",
-                kind=SIGNATURE,
+            signature_item(
+                PROGRAMME_APPROVAL,
+                programme,
                 title=f"Approve the audit programme {programme.reference} {programme.title}",
-                url=_url("programme_detail", management_system.pk, programme.pk) + signoff_anchor(PROGRAMME_APPROVAL),
+                page=_url("programme_detail", management_system.pk, programme.pk),
                 detail=detail,
+                own_change=editors.get(programme.pk) == user.pk,
             )
         )
     return items
@@ -192,11 +189,11 @@ def reports_to_sign(user: Any, management_system: ManagementSystem, today: date)
         if audit.lead_is_external:
             detail = f"{detail} You sign on behalf of the external lead auditor, {audit.lead_display}."
         items.append(
-            WorkItem(
-                key=f"{REPORT}:{audit.pk}:{audit.version}",
-                kind=SIGNATURE,
+            signature_item(
+                REPORT,
+                audit,
                 title=f"Sign the report of {audit.reference} {audit.title}",
-                url=_url("audit_detail", management_system.pk, audit.pk) + signoff_anchor(REPORT),
+                page=_url("audit_detail", management_system.pk, audit.pk),
                 detail=detail,
             )
         )
@@ -224,15 +221,15 @@ def reports_to_acknowledge(user: Any, management_system: ManagementSystem, today
         detail = f"Report signed by {signer} on {timezone.localtime(signoff.signed_at):%d %b %Y}."
         if audit.latest_sign_off is not None:
             detail = f"Changed since it was acknowledged. {detail}"
-        if signoff.signer_id == user.pk:  # the report's signer is its "last editor" (signoffs.report_signer)
-            detail = f"{detail} {OWN_CHANGE_NOTE}"
         items.append(
-            WorkItem(
-                key=f"{REPORT_ACKNOWLEDGEMENT}:{audit.pk}:{audit.version}",
-                kind=SIGNATURE,
+            signature_item(
+                REPORT_ACKNOWLEDGEMENT,
+                audit,
                 title=f"Acknowledge the report of {audit.reference} {audit.title}",
-                url=_url("audit_detail", management_system.pk, audit.pk) + signoff_anchor(REPORT_ACKNOWLEDGEMENT),
+                page=_url("audit_detail", management_system.pk, audit.pk),
                 detail=detail,
+                own_change=signoff.signer_id
+                == user.pk,  # the report's signer is its "last editor" (signoffs.report_signer)
             )
         )
     return items
