@@ -29,6 +29,7 @@ urlpatterns = [
     path("ms/<int:ms_id>/ledger/", include("aims.ledger_urls")),
     path("ms/<int:ms_id>/packs/", include("packs.urls")),
     path("ms/<int:ms_id>/gateway/", include("gateway.urls")),
+    path("gateway/v1/", include("gateway.v1_urls")),  # the AI systems' OpenAI-compatible gateway (ASGI)
     path("tools/", include("packs.tool_urls")),  # the standalone pack verifier
     path("api/v1/", include("aims.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

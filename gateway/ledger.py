@@ -33,7 +33,7 @@ EVENTS = chain.Chain(
     fields=(
         "management_system_id", "occurred_at", "type", "refers_to_sequence", "key_id", "model_requested",
         "model_served", "decision", "policy_version", "entity_counts", "approver_id", "latency_ms", "tokens_in",
-        "tokens_out", "request_sha256", "response_sha256",
+        "tokens_out", "tool", "connector", "subject", "detail", "request_sha256", "response_sha256",
     ),
     label="gateway event",
 )  # fmt: skip

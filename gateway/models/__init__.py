@@ -2,5 +2,9 @@
 
 from gateway.models.events import GatewayBody, GatewayEvent
 from gateway.models.keys import GatewayKey, ModelRoute
+from gateway.models.policy import EntityAction, Outcome, PolicyRule, PolicyVersion
 
-__all__ = ["GatewayBody", "GatewayEvent", "GatewayKey", "ModelRoute"]
+__all__ = [
+    "EntityAction", "GatewayBody", "GatewayEvent", "GatewayKey", "ModelRoute", "Outcome", "PolicyRule",
+    "PolicyVersion",
+]  # fmt: skip

@@ -64,6 +64,18 @@ class GatewayEvent(models.Model):
     latency_ms = models.PositiveIntegerField(null=True, blank=True)
     tokens_in = models.PositiveIntegerField(null=True, blank=True)
     tokens_out = models.PositiveIntegerField(null=True, blank=True)
+    tool = models.CharField(max_length=100, blank=True, help_text="The tool of an action or of a model's tool call.")
+    connector = models.CharField(max_length=100, blank=True, help_text="The connector an action goes through.")
+    subject = models.CharField(
+        max_length=30,
+        blank=True,
+        help_text="The register record the event concerns: an action, key or policy reference.",
+    )
+    detail = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Why, in words (a refusal's reason, an approver's comment): never personal data.",
+    )
     request_sha256 = models.CharField(max_length=64, blank=True)
     response_sha256 = models.CharField(max_length=64, blank=True)
     previous_digest = models.CharField(max_length=64)

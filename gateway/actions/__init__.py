@@ -1,0 +1,1 @@
+"""External actions: connectors, /gateway/v1/actions, the approval queue."""

@@ -1,0 +1,1 @@
+"""Calls: /gateway/v1/chat/completions and /gateway/v1/models."""

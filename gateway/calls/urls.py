@@ -1,0 +1,3 @@
+"""Routes of the model calls (filled by the calls family)."""
+
+urlpatterns: list = []
