@@ -440,6 +440,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Each day every management system's readiness is evaluated and kept (reviews.readiness), so that a
     # pack dated later shows the self-assessment of its date.
     "readiness-snapshots-daily": {"task": "reviews.readiness_snapshots", "schedule": crontab(hour=2, minute=45)},
+    # Each day the heads of the gateway's event chains are signed into each sign-off chain (before the
+    # anchors at 2:15), then the ended periods become evidence records and gateway metrics are measured.
+    "gateway-checkpoint-daily": {"task": "gateway.checkpoint", "schedule": crontab(hour=2, minute=5)},
+    "gateway-evidence-daily": {"task": "gateway.evidence", "schedule": crontab(hour=2, minute=25)},
+    # Every few minutes the incident rule looks for bursts of refused calls (gateway.evidence.incidents).
+    "gateway-incident-rule": {"task": "gateway.incident_rule", "schedule": 300.0, "options": {"expires": 290}},
 }
 # --- end of CELERY_BEAT_SCHEDULE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
@@ -475,3 +481,14 @@ SECURE_REDIRECT_EXEMPT = [r"^health/"]
 SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"] = ["rest_framework.permissions.IsAuthenticated"]
 # Salt for hashed personal-data placeholders in the AI gateway; empty: derived from the secret key.
 GATEWAY_PII_SALT = os.environ.get("AIMS_GATEWAY_PII_SALT", "")
+# The period of the gateway's evidence records ("week", Monday to Sunday, or "day"), how far back
+# the daily task looks for periods not recorded yet, and the default incident rule (N refused calls of
+# one AI system within M minutes draft an incident; officers change it per management system).
+AIMS_GATEWAY_EVIDENCE_PERIOD = os.environ.get("AIMS_GATEWAY_EVIDENCE_PERIOD", "week")
+if AIMS_GATEWAY_EVIDENCE_PERIOD not in ("week", "day"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("AIMS_GATEWAY_EVIDENCE_PERIOD is week or day.")
+AIMS_GATEWAY_EVIDENCE_LOOKBACK_DAYS = int(os.environ.get("AIMS_GATEWAY_EVIDENCE_LOOKBACK_DAYS", "35"))
+AIMS_GATEWAY_INCIDENT_THRESHOLD = int(os.environ.get("AIMS_GATEWAY_INCIDENT_THRESHOLD", "5"))
+AIMS_GATEWAY_INCIDENT_WINDOW_MINUTES = int(os.environ.get("AIMS_GATEWAY_INCIDENT_WINDOW_MINUTES", "10"))

@@ -18,3 +18,6 @@ class GatewayConfig(AppConfig):
         from gateway.keys import setup as keys_setup
 
         keys_setup.register()
+        from gateway.evidence import setup as evidence_setup
+
+        evidence_setup.register()

@@ -169,6 +169,9 @@ def write_bundle(
                 continue
             files.append(_add_evidence(archive, evidence))
         files.append(_add_bytes(archive, LEDGER_NAME, _json_bytes(ledger_export), "sign-off chain"))
+        # JSON files a section adds for the verifier (the gateway's extract of events): (path, value, role).
+        for path, value, role in data.parts.get("bundle_json", []):
+            files.append(_add_bytes(archive, path, _json_bytes(value), role))
         files.append(_add_bytes(archive, VERIFIER_NAME, VERIFIER_PATH.read_bytes(), "standalone verifier"))
         files.append(_add_bytes(archive, KEY_NAME, signing.public_key_pem().encode(), "public signing key"))
         generated_at = timezone.now()

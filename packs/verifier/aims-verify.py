@@ -18,7 +18,11 @@ nothing else, and no access to the register. It checks, in this order:
    each signature is the key's Ed25519 signature of ``aims-signoff:<digest>`` (sign-offs made
    before the register signed them have none, and only before the first signed one), the
    chain ends at the head the manifest names, and the chain's anchor (its signed head,
-   kept outside the register's database) is signed by the key and matches the chain.
+   kept outside the register's database) is signed by the key and matches the chain;
+4. the gateway's extract of events, when the bundle has ``gateway-events.json``: each event's
+   digest is the SHA-256 of the canonical JSON of its payload, each links to the one before it
+   (``payload.previous``, consecutive sequence numbers), and each chain ends at a head that a
+   ``gateway_checkpoint`` sign-off of ``ledger.json`` signed (its payload's ``versions[0].heads``).
 
 Trust comes from the key: compare the fingerprint printed here with the one on the
 register's About page (obtained from the register, not from this bundle), or pass it with
@@ -49,6 +53,8 @@ GENESIS = "0" * 64
 SIGNOFF_PREFIX = b"aims-signoff:"
 ANCHOR_PREFIX = b"aims-anchor:"
 ANCHOR_UNSIGNED = ("signature", "key", "log", "line")
+GATEWAY_EXTRACT = "gateway-events.json"
+CHECKPOINT_KIND = "gateway_checkpoint"
 
 
 class Unreadable(Exception):
@@ -196,6 +202,8 @@ def _check_ledger(archive, names, manifest, key, report) -> None:
     if head != last:
         report.fail(f"ledger head: {MANIFEST} names head {str(head)[:16]}… but {ledger_path} ends at {str(last)[:16]}…")
     _check_anchor(ledger.get("anchor"), signoffs, key, report)
+    if GATEWAY_EXTRACT in names and any(e.get("path") == GATEWAY_EXTRACT for e in manifest.get("files") or []):
+        _check_gateway_extract(archive, signoffs, report)
 
 
 def _check_chain(signoffs, key, report) -> bool:
@@ -252,6 +260,70 @@ def _check_anchor(anchor, signoffs, key, report) -> None:
         report.ok(f"{where}: signed, and sign-off #{sequence} of the chain is the anchored head")
     else:
         report.ok(f"{where}: signed (it anchors a head after the pack's as-of date)")
+
+
+def _checkpointed_heads(signoffs) -> dict:
+    """{(AI system id, sequence): (digest, sign-off sequence)} of every gateway checkpoint signed in the chain."""
+    heads = {}
+    for entry in signoffs:
+        payload = entry.get("payload") or {}
+        if entry.get("kind") != CHECKPOINT_KIND or payload.get("kind") != CHECKPOINT_KIND:
+            continue
+        for version in payload.get("versions") or []:
+            for head in version.get("heads") or []:
+                heads[(head.get("ai_system"), head.get("sequence"))] = (head.get("digest"), entry.get("sequence"))
+    return heads
+
+
+def _check_gateway_chain(chain, heads) -> str | None:
+    """The first problem of one chain of the extract, or None (the chain ends at a checkpointed head)."""
+    name = f"gateway extract, AI system {chain.get('reference') or chain.get('ai_system')}"
+    previous_digest, previous_sequence = None, None
+    events = chain.get("events") or []
+    if not events:
+        return f"{name}: no events"
+    for event in events:
+        payload = event.get("payload") or {}
+        sequence = event.get("sequence")
+        if sha256(canonical_json(payload)) != event.get("digest"):
+            return f"{name}, event #{sequence}: digest does not match its payload"
+        if payload.get("sequence") != sequence or payload.get("ai_system_id") != chain.get("ai_system"):
+            return f"{name}, event #{sequence}: its payload names another sequence or AI system"
+        if payload.get("previous") != event.get("previous_digest") or (
+            previous_digest is not None
+            and (payload.get("previous") != previous_digest or sequence != previous_sequence + 1)
+        ):
+            return f"{name}, event #{sequence}: does not link to the event before it"
+        if sequence == 1 and payload.get("previous") != GENESIS:
+            return f"{name}, event #1: does not link to the genesis digest"
+        previous_digest, previous_sequence = event.get("digest"), sequence
+    signed = heads.get((chain.get("ai_system"), previous_sequence))
+    if signed is None or signed[0] != previous_digest:
+        return (
+            f"{name}: the last event #{previous_sequence} is not a head signed by a gateway checkpoint in ledger.json"
+        )
+    return None
+
+
+def _check_gateway_extract(archive, signoffs, report) -> None:
+    try:
+        extract = json.loads(archive.read(GATEWAY_EXTRACT))
+        chains = list(extract["chains"])
+    except (ValueError, KeyError, TypeError) as error:
+        report.fail(f"gateway extract: {GATEWAY_EXTRACT} cannot be read ({error})")
+        return
+    heads = _checkpointed_heads(signoffs)
+    for chain in chains:
+        problem = _check_gateway_chain(chain, heads)
+        if problem:
+            report.fail(problem)
+            return
+    events = sum(len(chain.get("events") or []) for chain in chains)
+    checkpoint = (extract.get("checkpoint") or {}).get("signoff_sequence")
+    report.ok(
+        f"gateway extract: {events} event(s) of {len(chains)} AI system chain(s): every digest recomputed, every link "
+        f"checks, and each chain ends at a head signed by gateway checkpoint sign-off #{checkpoint}"
+    )
 
 
 # --- command line --------------------------------------------------------------------------------------
