@@ -107,7 +107,7 @@ def gather_gateway(data: PackData) -> None:
         .order_by("ai_system_id", "period_start", "pk")
     )
     signoff, heads = _signed_checkpoint(data)
-    verified = ledger.verify(data.management_system)
+    verified = ledger.verify(data.pack.management_system)
     systems = []
     for ai_system_id in ids:
         row = names.get(ai_system_id)
