@@ -18,3 +18,6 @@ class GatewayConfig(AppConfig):
         from gateway.keys import setup as keys_setup
 
         keys_setup.register()
+        from gateway.policy import setup as policy_setup
+
+        policy_setup.register()
