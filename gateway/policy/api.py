@@ -41,7 +41,7 @@ from aims.filters import RecordChoiceFilter, RegisterFilterSet
 from aims.models import ManagementSystem
 from gateway.models import PolicyRule, PolicyVersion
 from gateway.policy import selectors, services
-from gateway.policy.signoffs import APPROVAL
+from gateway.policy.signoffs import APPROVAL, annotate_approvals
 
 
 class PolicyRuleSerializer(RegisterSerializer):
@@ -79,6 +79,7 @@ class PolicyVersionSerializer(SignedStateMixin, RegisterSerializer):
     """A version of the gateway policy with its rules in order; decisions name it by ``label`` (policy@N)."""
 
     sign_off_kind = APPROVAL
+    annotate_signed = staticmethod(annotate_approvals)
     label = serializers.CharField(read_only=True, help_text="How decisions name the version: policy@N.")
     approved_by = serializers.CharField(source="approved_by.username", read_only=True, allow_null=True, default=None)
     rules = NestedRuleSerializer(many=True, read_only=True)
@@ -127,6 +128,7 @@ class PolicyVersionViewSet(SignedPageMixin, RegisterViewSet):
 
     serializer_class = PolicyVersionSerializer
     sign_off_kind = APPROVAL
+    annotate_signed = staticmethod(annotate_approvals)
     ordering = ("management_system_id", "-number")
     http_method_names = ["get", "post", "patch", "head", "options"]
     access_actions = {

@@ -93,6 +93,19 @@ def approval_blockers(version: PolicyVersion) -> list[str]:
     return []
 
 
+def annotate_approvals(records: list[Any], kind: str = APPROVAL) -> list[Any]:
+    """``ledger.annotate_sign_offs``, where coming into force (a new record version) is not a change of what was signed.
+
+    A version is signed as submitted and approved in the same transaction; from then on it never
+    changes, so an approved or superseded version is never "changed since signed".
+    """
+    records = ledger.annotate_sign_offs(records, kind)
+    for record in records:
+        if record.status in (Status.APPROVED, Status.SUPERSEDED):
+            record.changed_since_signed = False
+    return records
+
+
 def version_url(ms_id: int, pk: int, name: str = "policy_detail") -> str:
     return reverse(f"gateway:{name}", args=[ms_id, pk])
 
