@@ -44,7 +44,7 @@ class PolicySettingsForm(RegisterForm):
 
     entity_actions = forms.CharField(
         label="Personal data actions",
-        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
+        widget=forms.Textarea(attrs={"rows": 9, "spellcheck": "false"}),
         required=False,
         max_length=4000,
         help_text=f"One per line, “TYPE: action”, the action one of mask, hash, block or allow. Types the gateway "

@@ -20,7 +20,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from aims import access, ledger
 from aims.access import Action
-from aims.pages import open_management_system, open_record, save_or_conflict, sign_off_page, signoff_panel
+from aims.pages import (
+    SignOffPanel,
+    open_management_system,
+    open_record,
+    save_or_conflict,
+    sign_off_page,
+    signoff_panel,
+)
 from gateway.models import PolicyRule, PolicyVersion
 from gateway.policy import selectors, services
 from gateway.policy.forms import MoveForm, PolicySettingsForm, ReasonForm, RuleForm, StepForm
@@ -31,6 +38,14 @@ DETAIL = "gateway/policy_detail.html"
 Status = PolicyVersion.Status
 RETURN_HELP = "What has to change before it is approved. Kept in its history."
 WITHDRAW_HELP = "Why this draft is given up, e.g. “Superseded by a simpler draft”. Kept in its history."
+
+
+class VersionPanel(SignOffPanel):
+    """The approval box, naming the policy's version number (policy@N) rather than the record's edit counter."""
+
+    @property
+    def current_version(self) -> int | None:
+        return self.subject.number
 
 
 def open_version(request: HttpRequest, ms_id: Any, pk: Any, action: Action = Action.VIEW) -> PolicyVersion:
@@ -87,6 +102,9 @@ def detail_context(
         request, APPROVAL, version, action_url=reverse("gateway:policy_approve", args=[ms.pk, version.pk]),
         form=form, conflict=conflict,
     )  # fmt: skip
+    panel = VersionPanel(**vars(panel))
+    if panel.status.latest is not None:
+        panel.signed_version = version.number  # a version is approved once, as it stands
     if version.status in (Status.APPROVED, Status.SUPERSEDED, Status.WITHDRAWN):
         panel.blockers = []  # nothing left to sign: the box shows the approval, if any
     can_edit = access.can(request.user, Action.EDIT, version)
