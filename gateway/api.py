@@ -3,8 +3,10 @@
 from rest_framework.routers import BaseRouter
 
 from gateway.keys import api as keys_api
+from gateway.policy import api as policy_api
 
 
 def register(router: BaseRouter) -> None:
     """Register the gateway's viewsets."""
     keys_api.register(router)
+    policy_api.register(router)

@@ -21,3 +21,6 @@ class GatewayConfig(AppConfig):
         from gateway.evidence import setup as evidence_setup
 
         evidence_setup.register()
+        from gateway.policy import setup as policy_setup
+
+        policy_setup.register()

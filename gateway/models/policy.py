@@ -1,8 +1,9 @@
 """The gateway's policy: numbered versions per management system, each an ordered list of rules.
 
-A version is drafted, then **approved by a sign-off** (leadership or the AIMS owner / officer,
-``gateway.policy``), which supersedes the version in force; only an approved version is ever in
-force, and an approved version never changes (a change is a new version). Each decision the
+A version is drafted (a copy of the version in force), submitted for approval, then **approved by
+a sign-off** (leadership or the AIMS manager, ``gateway.policy.signoffs``), which supersedes the
+version in force; only an approved version is ever in force, and an approved or superseded
+version never changes (a change is a new version). A draft nobody wants is withdrawn. Each decision the
 gateway takes names the version it was taken by, ``policy@<number>``.
 
 A version holds:
@@ -18,6 +19,8 @@ A version holds:
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -25,6 +28,16 @@ from django.db import models
 from aims.models import RegisterModel, Role
 
 __all__ = ["EntityAction", "Outcome", "PolicyRule", "PolicyVersion"]
+
+# An entity type is named as Presidio names it: upper-case letters, digits and underscores.
+ENTITY_TYPE = re.compile(r"[A-Z][A-Z0-9_]{0,63}")
+
+
+def check_entity_type(name: object) -> str | None:
+    """Why ``name`` is not an entity type's name, or None."""
+    if not isinstance(name, str) or not ENTITY_TYPE.fullmatch(name):
+        return f"{str(name)[:70]!r} is not an entity type: upper-case letters, digits and _ (e.g. EMAIL_ADDRESS)."
+    return None
 
 
 class EntityAction(models.TextChoices):
@@ -53,8 +66,10 @@ class PolicyVersion(RegisterModel):
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "Awaiting approval"
         APPROVED = "approved", "Approved (in force)"
         SUPERSEDED = "superseded", "Superseded"
+        WITHDRAWN = "withdrawn", "Withdrawn"
 
     number = models.PositiveIntegerField(editable=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False)
@@ -84,6 +99,8 @@ class PolicyVersion(RegisterModel):
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
     )
+    superseded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    withdrawn_reason = models.CharField(max_length=300, blank=True, editable=False)
 
     class Meta(RegisterModel.Meta):
         verbose_name = "gateway policy version"
@@ -101,11 +118,19 @@ class PolicyVersion(RegisterModel):
         """How decisions name this version: ``policy@3``."""
         return f"policy@{self.number}"
 
+    @property
+    def is_open(self) -> bool:
+        """A draft or a version awaiting approval: not yet in force, not given up."""
+        return self.status in (self.Status.DRAFT, self.Status.IN_REVIEW)
+
     def clean(self) -> None:
         super().clean()
         if not isinstance(self.entity_actions, dict):
             raise ValidationError({"entity_actions": "Give an object of entity type to action."})
         for name, action in self.entity_actions.items():
+            problem = check_entity_type(name)
+            if problem:
+                raise ValidationError({"entity_actions": problem})
             if action not in EntityAction.values:
                 raise ValidationError(
                     {"entity_actions": f"{name}: {action!r} is not one of {', '.join(EntityAction.values)}."}
@@ -150,8 +175,30 @@ class PolicyRule(RegisterModel):
         verbose_name = "gateway policy rule"
         ordering = ["policy", "order", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.reference} ({self.get_outcome_display().lower()})"
+
+    @property
+    def model_requested(self) -> str:
+        """``model`` under a second name, for creation: ``register_create(model, ...)`` takes ``model`` itself."""
+        return self.model
+
+    @model_requested.setter
+    def model_requested(self, value: str) -> None:
+        self.model = value
+
     def clean(self) -> None:
         super().clean()
+        if self.entity_type:
+            problem = check_entity_type(self.entity_type)
+            if problem:
+                raise ValidationError({"entity_type": problem})
+        if (
+            self.ai_system_id
+            and self.management_system_id
+            and self.ai_system.management_system_id != (self.management_system_id)
+        ):
+            raise ValidationError({"ai_system": "The AI system belongs to another management system."})
         if self.outcome == Outcome.REQUIRE_APPROVAL and not self.approver_role:
             raise ValidationError({"approver_role": "Say which role approves."})
         if self.outcome != Outcome.REQUIRE_APPROVAL and self.approver_role:

@@ -24,6 +24,7 @@ from tests.factories import (
     SupplierFactory,
 )
 from tests.gateway.keys_helpers import api_rows as gateway_rows
+from tests.gateway.policy_draft_helpers import api_rows as gateway_policy_rows
 from tests.governance.context_helpers import context_rows
 from tests.governance.objectives_helpers import make_objective, record
 from tests.governance.people_helpers import api_rows as people_rows
@@ -94,4 +95,5 @@ def one_of_everything(world: Any) -> dict[str, Any]:
         ),
         "management-reviews": make_review(world),
         **gateway_rows(world),
+        **gateway_policy_rows(world),
     }
