@@ -98,6 +98,7 @@ def _save_tracked(obj: R, *, created: bool, m2m: Mapping[str, Iterable[Any]] | N
 
 def register_create(
     model: type[R],
+    /,
     *,
     management_system: ManagementSystem,
     user: AbstractBaseUser | None,

@@ -178,15 +178,6 @@ class PolicyRule(RegisterModel):
     def __str__(self) -> str:
         return f"{self.reference} ({self.get_outcome_display().lower()})"
 
-    @property
-    def model_requested(self) -> str:
-        """``model`` under a second name, for creation: ``register_create(model, ...)`` takes ``model`` itself."""
-        return self.model
-
-    @model_requested.setter
-    def model_requested(self, value: str) -> None:
-        self.model = value
-
     def clean(self) -> None:
         super().clean()
         if self.entity_type:

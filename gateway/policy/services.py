@@ -33,14 +33,6 @@ COPIED = ("entity_actions", "default_entity_action", "require_impact_assessment"
 ORDER_STEP = 10
 
 
-def creatable(fields: dict[str, Any]) -> dict[str, Any]:
-    """A rule's fields for ``register_create``, whose first argument is itself called ``model``."""
-    fields = dict(fields)
-    if "model" in fields:
-        fields["model_requested"] = fields.pop("model")
-    return fields
-
-
 def _locked(model: type, obj: Any) -> Any:
     return model.objects.select_for_update().get(pk=obj.pk)
 
@@ -109,7 +101,7 @@ def policy_draft_start(
             for rule in in_force.rules.order_by("order", "pk"):
                 register_create(
                     PolicyRule, management_system=management_system, user=user, policy=draft,
-                    reason=f"Copied from {in_force.label}", **creatable({name: getattr(rule, name) for name in RULE_FIELDS}),
+                    reason=f"Copied from {in_force.label}", **{name: getattr(rule, name) for name in RULE_FIELDS},
                 )  # fmt: skip
     return draft
 
@@ -225,7 +217,7 @@ def rule_add(
             fields["order"] = last + ORDER_STEP
         return register_create(
             PolicyRule, management_system=current.management_system, user=user, reason=reason, policy=current,
-            **creatable(fields),
+            **fields,
         )  # fmt: skip
 
 
