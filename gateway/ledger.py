@@ -120,8 +120,14 @@ def call_complete(
     tokens_in: int | None = None,
     tokens_out: int | None = None,
     failed: bool = False,
+    entity_counts: dict[str, int] | None = None,
+    detail: str = "",
 ) -> GatewayEvent:
-    """Record a forwarded call's outcome: a ``call_completed`` (or ``failed``) event referring to the call."""
+    """Record a forwarded call's outcome: a ``call_completed`` (or ``failed``) event referring to the call.
+
+    ``entity_counts`` are the personal data found in the answer (types and counts, never values);
+    ``detail`` says in words what went wrong or what was done to the answer.
+    """
     if call.type != GatewayEvent.Type.CALL:
         raise ValueError(f"Gateway event #{call.sequence} is a {call.type}, not a call.")
     with transaction.atomic():
@@ -141,6 +147,8 @@ def call_complete(
             tokens_in=tokens_in,
             tokens_out=tokens_out,
             response_sha256=sha256,
+            entity_counts=entity_counts,
+            detail=detail[:500],
         )
 
 
