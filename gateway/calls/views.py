@@ -155,12 +155,16 @@ def _pass_on(call: services.Call, summary: services.StreamSummary, data: bytes |
 
 
 async def relay(call: services.Call, response: httpx.Response) -> AsyncIterator[bytes]:
-    """The provider's events as they come; at the end, the call's completion is recorded."""
-    summary, failure = services.StreamSummary(), ""
+    """The provider's events as they come; the call's completion is recorded before ``[DONE]`` goes out."""
+    summary, failure, recorded = services.StreamSummary(), "", False
     try:
         async for event in upstream.sse_events(response):
-            if _pass_on(call, summary, upstream.event_data(event)):
-                yield event + b"\n\n"
+            if not _pass_on(call, summary, upstream.event_data(event)):
+                continue
+            if summary.done and not recorded:  # on record by the time the client sees the end
+                recorded = True
+                await in_db_thread(services.call_stream_end)(call, summary)
+            yield event + b"\n\n"
     except httpx.HTTPError as error:
         failure = upstream.failure(call.route, error).message
         body = {"error": {"message": failure, "type": "upstream_error", "param": None, "code": "upstream_error"}}
@@ -170,7 +174,8 @@ async def relay(call: services.Call, response: httpx.Response) -> AsyncIterator[
         raise
     finally:
         await response.aclose()
-        await in_db_thread(services.call_stream_end)(call, summary, failure=failure)
+        if not recorded:
+            await in_db_thread(services.call_stream_end)(call, summary, failure=failure)
 
 
 @csrf_exempt

@@ -6,7 +6,7 @@ own database connections, and see only committed rows. The test database is a fi
 database as the test. Persistent connections are off while it serves (each request's thread closes
 its connection at the end of the request), so nothing holds the test database open afterwards.
 
-Import the fixture into a test module: ``from tests.gateway.live import live_gateway  # noqa: F401``.
+``tests/gateway/conftest.py`` imports the fixture, so every gateway test can ask for ``live_gateway``.
 """
 
 from __future__ import annotations
