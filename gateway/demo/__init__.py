@@ -1,0 +1,1 @@
+"""Demo steps of the gateway (registered from gateway/apps.py)."""
