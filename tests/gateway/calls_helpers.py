@@ -30,8 +30,16 @@ class Caller:
         return list(rows.filter(type=type) if type else rows)
 
 
+def forget_policies() -> None:
+    """Empty the in-process policy cache: test databases reuse ids, so a cached version could look current."""
+    from gateway.policy import decide
+
+    decide._cache.clear()
+
+
 def caller(upstream_url: str, *, policy: bool = True, rules: tuple = (), **system_fields: Any) -> Caller:
     """An AI system in operation, in scope, whose model routes to ``upstream_url``; a key; a policy in force."""
+    forget_policies()
     owner = UserFactory()
     ms = make_management_system(owner=owner)
     model = ModelRecordFactory(management_system=ms, user=owner, name=MODEL, provider="Cirrus AI Cloud")

@@ -12,7 +12,7 @@ from openai import OpenAI
 from gateway import ledger
 from gateway.keys import services as key_services
 from gateway.mock_upstream import MockUpstream
-from tests.gateway.calls_helpers import MODEL, Caller, caller
+from tests.gateway.calls_helpers import MODEL, Caller, caller, forget_policies
 from tests.gateway.live import LiveGateway
 
 PROMPT = "Please write to jane.doe@example.org about her appointment."
@@ -115,6 +115,7 @@ def test_without_an_approved_impact_assessment_a_policy_that_requires_one_refuse
     from tests.gateway.policy_helpers import policy_in_force
 
     policy_in_force(acme.system.management_system, acme.owner, require_impact_assessment=True)
+    forget_policies()
     with pytest.raises(openai.PermissionDeniedError, match="it has no impact assessment"):
         ask(sdk(live_gateway, acme.plaintext))
     assert acme.events("refusal")[0].detail.startswith("The gateway policy requires")

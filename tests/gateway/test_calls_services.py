@@ -12,7 +12,7 @@ from gateway.calls.checks import Refused
 from gateway.models import PolicyVersion
 from registers.models import AISystem
 from tests.factories import ImpactAssessmentFactory
-from tests.gateway.calls_helpers import MODEL, caller
+from tests.gateway.calls_helpers import MODEL, caller, forget_policies
 from tests.gateway.policy_helpers import policy_in_force
 
 pytestmark = pytest.mark.django_db
@@ -121,6 +121,7 @@ def test_a_current_approved_impact_assessment_lets_the_calls_through():
     acme = caller(URL, policy=False)
     ms = acme.system.management_system
     policy_in_force(ms, acme.owner, require_impact_assessment=True)
+    forget_policies()
     assessment = ImpactAssessmentFactory(management_system=ms, user=acme.owner, ai_system=acme.system,
                                          decision="proceed")  # fmt: skip
     assert "not approved" in refusal_of(acme).message
