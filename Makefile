@@ -22,10 +22,10 @@ demo: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo --url http://$(HOST):$(PORT)/
 
-# The web server in the foreground, one worker, Celery beat (the periodic tasks, e.g.
-# re-queueing a pack whose worker died) and the gateway's mock model provider in the
-# background; Ctrl-C (or the server exiting) stops all three. Beat keeps its schedule in
-# var/ (CELERY_BEAT_SCHEDULE_FILENAME).
+# The web server in the foreground (uvicorn serving aims.asgi: the pages and the gateway's
+# async views), one worker, Celery beat (the periodic tasks, e.g. re-queueing a pack whose
+# worker died) and the gateway's mock model provider in the background; Ctrl-C (or the
+# server exiting) stops all three. Beat keeps its schedule in var/ (CELERY_BEAT_SCHEDULE_FILENAME).
 run: demo
 	@echo
 	@echo "  AIMS register: http://$(HOST):$(PORT)/"
@@ -33,6 +33,7 @@ run: demo
 	@echo "  Password for every demo user: $$($(PY) manage.py shell --no-imports -c 'from aims.demo import DEMO_PASSWORD; print(DEMO_PASSWORD)')"
 	@echo "  Then the authenticator code: $(PY) manage.py demo_otp USERNAME prints it"
 	@echo "  (or add the key $$($(PY) manage.py shell --no-imports -c 'from aims.demo import DEMO_TOTP_SECRET; print(DEMO_TOTP_SECRET)') to an authenticator app)"
+	@echo "  Governed AI gateway (OpenAI API, base URL for the SDK): http://$(HOST):$(PORT)/gateway/v1"
 	@echo "  Mock model provider (OpenAI API) behind the gateway: http://127.0.0.1:$(GATEWAY_MOCK_PORT)/v1"
 	@echo
 	@$(VENV)/bin/celery -A aims worker --loglevel=INFO --concurrency=1 & worker=$$!; \
@@ -40,7 +41,7 @@ run: demo
 	$(PY) manage.py gateway_mock_upstream --host 127.0.0.1 --port $(GATEWAY_MOCK_PORT) & upstream=$$!; \
 	trap 'kill -TERM $$worker $$beat $$upstream 2>/dev/null; wait $$worker $$beat $$upstream 2>/dev/null' EXIT; \
 	trap 'exit 130' INT TERM; \
-	$(PY) manage.py runserver --noreload $(HOST):$(PORT)
+	$(VENV)/bin/uvicorn aims.asgi:application --host $(HOST) --port $(PORT)
 
 worker: venv
 	$(VENV)/bin/celery -A aims worker --loglevel=INFO --concurrency=1

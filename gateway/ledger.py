@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from aims import chain
@@ -49,6 +51,30 @@ def _check_entity_counts(entity_counts: dict[str, int] | None) -> dict[str, int]
         if not isinstance(count, int) or isinstance(count, bool) or count < 0:
             raise ValueError(f"The count of {name} must be a whole number, not {count!r}.")
     return counts
+
+
+@contextmanager
+def write_transaction() -> Iterator[None]:
+    """An atomic block for appending events from many threads or processes at once.
+
+    On PostgreSQL it is ``transaction.atomic()`` (the chain's advisory lock serialises appends).
+    SQLite has one writer at a time, and a transaction that read before it writes cannot wait for
+    the lock (it fails at once: "database is locked"); so on SQLite the block starts with BEGIN
+    IMMEDIATE, which takes the write lock first and waits for it up to the database timeout.
+    """
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        with transaction.atomic():
+            yield
+        return
+    connection.ensure_connection()
+    mode = connection.transaction_mode
+    connection.transaction_mode = "IMMEDIATE"
+    try:
+        with transaction.atomic():
+            connection.transaction_mode = mode
+            yield
+    finally:
+        connection.transaction_mode = mode
 
 
 def event_append(*, ai_system: AISystem, type: str, **values: Any) -> GatewayEvent:
@@ -120,8 +146,14 @@ def call_complete(
     tokens_in: int | None = None,
     tokens_out: int | None = None,
     failed: bool = False,
+    entity_counts: dict[str, int] | None = None,
+    detail: str = "",
 ) -> GatewayEvent:
-    """Record a forwarded call's outcome: a ``call_completed`` (or ``failed``) event referring to the call."""
+    """Record a forwarded call's outcome: a ``call_completed`` (or ``failed``) event referring to the call.
+
+    ``entity_counts`` are the personal data found in the answer (types and counts, never values);
+    ``detail`` says in words what went wrong or what was done to the answer.
+    """
     if call.type != GatewayEvent.Type.CALL:
         raise ValueError(f"Gateway event #{call.sequence} is a {call.type}, not a call.")
     with transaction.atomic():
@@ -141,6 +173,8 @@ def call_complete(
             tokens_in=tokens_in,
             tokens_out=tokens_out,
             response_sha256=sha256,
+            entity_counts=entity_counts,
+            detail=detail[:500],
         )
 
 

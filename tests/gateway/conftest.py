@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from gateway.mock_upstream import MockUpstream, serving
+from tests.gateway.live import live_gateway  # noqa: F401  (fixture: the site served by uvicorn, tests/gateway/live.py)
 
 
 @pytest.fixture
