@@ -2,9 +2,11 @@
 
 from rest_framework.routers import BaseRouter
 
+from gateway.events import api as events_api
 from gateway.keys import api as keys_api
 
 
 def register(router: BaseRouter) -> None:
     """Register the gateway's viewsets."""
     keys_api.register(router)
+    events_api.register(router)

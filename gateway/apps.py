@@ -18,3 +18,6 @@ class GatewayConfig(AppConfig):
         from gateway.keys import setup as keys_setup
 
         keys_setup.register()
+        from gateway.events import setup as events_setup
+
+        events_setup.register()
