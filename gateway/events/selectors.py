@@ -219,7 +219,7 @@ def verification(management_system: ManagementSystem) -> Verification:
     result = ledger.verify(management_system)
     if result.ok:
         message = (
-            f"{result.checked} event{'s' if result.checked != 1 else ''} in {result.chains} "
+            f"{result.checked:,} event{'s' if result.checked != 1 else ''} in {result.chains:,} "
             f"chain{'s' if result.chains != 1 else ''} verified: every digest and link is intact."
         )
         return Verification(True, result.checked, result.chains, message)
