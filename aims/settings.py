@@ -224,6 +224,7 @@ SPECTACULAR_SETTINGS = {
         "RiskEvaluationEnum": "assessments.models.Risk.Evaluation",
         "NonconformityStateEnum": "improvement.models.Nonconformity.State",
         "GatewayKeyStateEnum": ["active", "expired", "revoked"],
+        "GatewayEventTypeEnum": "gateway.models.GatewayEvent.Type",
         "CorrectiveActionStatusEnum": "improvement.models.CorrectiveAction.Status",
         "NonconformityGradeEnum": "improvement.models.Nonconformity.Grade",
         "AuditCheckResultEnum": "improvement.models.AuditCheck.Result",

@@ -2,6 +2,7 @@
 
 from rest_framework.routers import BaseRouter
 
+from gateway.events import api as events_api
 from gateway.keys import api as keys_api
 from gateway.policy import api as policy_api
 
@@ -10,3 +11,4 @@ def register(router: BaseRouter) -> None:
     """Register the gateway's viewsets."""
     keys_api.register(router)
     policy_api.register(router)
+    events_api.register(router)

@@ -24,3 +24,6 @@ class GatewayConfig(AppConfig):
         from gateway.policy import setup as policy_setup
 
         policy_setup.register()
+        from gateway.events import setup as events_setup
+
+        events_setup.register()

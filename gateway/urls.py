@@ -7,4 +7,5 @@ app_name = "gateway"
 urlpatterns = [
     path("", include("gateway.keys.urls")),
     path("", include("gateway.policy.urls")),
+    path("", include("gateway.events.urls")),
 ]

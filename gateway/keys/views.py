@@ -14,14 +14,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from aims import access
 from aims.access import Action
 from aims.pages import open_record, save_or_conflict
+from gateway.events import selectors as event_selectors
 from gateway.keys import selectors, services
 from gateway.keys.forms import KeyCreateForm, KeyRevokeForm, RouteForm
+from gateway.models import Outcome
+from gateway.policy.decide import NoPolicy, Policy, policy_in_force
 from improvement.pages import form_status
 from registers.models import AISystem
 
@@ -42,8 +46,36 @@ def _page(
         "models": selectors.models_with_routes(system),
         "can_manage": can_manage,
         "form": (form or KeyCreateForm()) if can_manage and not system.is_retired else None,
+        **_activity(system),
     }
     return render(request, "gateway/system_gateway.html", context, status=status)
+
+
+def _activity(system: AISystem) -> dict[str, Any]:
+    """The policy in force, the live figures and the last events of the system (a fixed number of queries)."""
+    ms_id = system.management_system_id
+    try:
+        policy: Policy | None = policy_in_force(ms_id)
+    except NoPolicy:
+        policy = None
+    try:
+        policy_url = reverse("gateway:policy_list", args=[ms_id])
+    except NoReverseMatch:  # the policy pages are another family's
+        policy_url = ""
+    outcomes = dict(Outcome.choices)
+    rules = [
+        (rule, outcomes.get(rule.outcome, rule.outcome))
+        for rule in (policy.rules if policy else ())
+        if rule.ai_system_id in (None, system.pk)
+    ]
+    return {
+        "policy": policy,
+        "policy_rules": rules,
+        "policy_url": policy_url,
+        "figures": event_selectors.system_figures(system),
+        "recent_events": event_selectors.recent_events(system),
+        "events_url": f"{reverse('gateway:events', args=[ms_id])}?ai_system={system.pk}",
+    }
 
 
 @login_required

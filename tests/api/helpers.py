@@ -10,6 +10,7 @@ from aims.models import Membership
 from aims.services import api_token_create
 from assessments.signoffs import CRITERIA_APPROVAL
 from controls.models import Applicability, Control
+from gateway import ledger as gateway_ledger
 from governance.citations.services import citation_add
 from governance.models import Document
 from governance.scope.services import scope_create
@@ -96,4 +97,5 @@ def one_of_everything(world: Any) -> dict[str, Any]:
         "management-reviews": make_review(world),
         **gateway_rows(world),
         **gateway_policy_rows(world),
+        "gateway-events": gateway_ledger.event_append(ai_system=assessment.ai_system, type="call", model_requested="m"),
     }
