@@ -2,9 +2,11 @@
 
 from rest_framework.routers import BaseRouter
 
+from gateway.actions import api as actions_api
 from gateway.keys import api as keys_api
 
 
 def register(router: BaseRouter) -> None:
     """Register the gateway's viewsets."""
     keys_api.register(router)
+    actions_api.register(router)

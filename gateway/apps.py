@@ -18,3 +18,6 @@ class GatewayConfig(AppConfig):
         from gateway.keys import setup as keys_setup
 
         keys_setup.register()
+        from gateway.actions import setup as actions_setup
+
+        actions_setup.register()

@@ -6,4 +6,5 @@ app_name = "gateway"
 
 urlpatterns = [
     path("", include("gateway.keys.urls")),
+    path("", include("gateway.actions.urls")),
 ]

@@ -23,6 +23,7 @@ from tests.factories import (
     RiskFactory,
     SupplierFactory,
 )
+from tests.gateway.actions_helpers import api_rows as gateway_action_rows
 from tests.gateway.keys_helpers import api_rows as gateway_rows
 from tests.governance.context_helpers import context_rows
 from tests.governance.objectives_helpers import make_objective, record
@@ -94,4 +95,5 @@ def one_of_everything(world: Any) -> dict[str, Any]:
         ),
         "management-reviews": make_review(world),
         **gateway_rows(world),
+        **gateway_action_rows(world),
     }
