@@ -301,15 +301,16 @@ def action_redeem(*, call: Call, reference: str, policy_label: str) -> GatewayAc
             .first()
         )
         if action is None:
-            raise _refuse(call, 404, f"No action {str(reference)[:20]!r} of this AI system.", "action_not_found")
-        problem = _approval_problem(action, call, policy_label)
-        if problem is not None:
-            if problem[2] == "approval_expired" and action.state != State.EXPIRED:
-                register_update(action, user=None, expected_version=action.version,
-                                reason="Expired: its approval was not used in time", state=State.EXPIRED)  # fmt: skip
-            raise _refuse(call, *problem, action=action)
-        return register_update(action, user=None, expected_version=action.version,
-                               reason=f"Approval used by {call.key.reference}", used_at=timezone.now())  # fmt: skip
+            problem = (404, f"No action {str(reference)[:20]!r} of this AI system.", "action_not_found")
+        else:
+            problem = _approval_problem(action, call, policy_label)
+        if problem is None:
+            return register_update(action, user=None, expected_version=action.version,
+                                   reason=f"Approval used by {call.key.reference}", used_at=timezone.now())  # fmt: skip
+        if problem[2] == "approval_expired" and action.state != State.EXPIRED:
+            register_update(action, user=None, expected_version=action.version,
+                            reason="Expired: its approval was not used in time", state=State.EXPIRED)  # fmt: skip
+    raise _refuse(call, *problem, action=action)
 
 
 # --- outcome ---------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from django.test import AsyncClient
 
 from gateway.actions import services
 from gateway.models import Connector
+from gateway.policy import decide
 from tests.gateway.keys_helpers import make_key, system_with_model
 from tests.gateway.policy_helpers import policy_in_force
 
@@ -37,6 +38,9 @@ def make_connector(
 
 def action_world(world: Any, mock_upstream_server: Any = None, *, rules: Any = None) -> dict[str, Any]:
     """Acme's AI system with a key, the patient-messaging connector (on the mock upstream) and the approval policy."""
+    # The policy cache is keyed by the version's id and ``version``, which a rolled-back test database hands out
+    # again: a previous test's policy would be taken for this one's.
+    decide._cache.clear()
     system = system_with_model(world.acme, world.officer)
     key, plaintext = make_key(system, world.officer)
     url = connector_url(mock_upstream_server) if mock_upstream_server else "https://messaging.example.org/send"
