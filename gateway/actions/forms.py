@@ -28,7 +28,7 @@ class ConnectorForm(RegisterForm):
     class Meta:
         model = Connector
         fields = tuple(name for name in Connector.editable_fields if name != "allowed_tools")
-        widgets = {"url": forms.URLInput(attrs={"placeholder": "https://messaging.internal/send"})}
+        widgets = {"url": forms.TextInput(attrs={"placeholder": "https://messaging.internal/send"})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
