@@ -3,6 +3,7 @@
 from rest_framework.routers import BaseRouter
 
 from gateway.events import api as events_api
+from gateway.actions import api as actions_api
 from gateway.keys import api as keys_api
 from gateway.policy import api as policy_api
 
@@ -12,3 +13,4 @@ def register(router: BaseRouter) -> None:
     keys_api.register(router)
     policy_api.register(router)
     events_api.register(router)
+    actions_api.register(router)

@@ -27,3 +27,6 @@ class GatewayConfig(AppConfig):
         from gateway.events import setup as events_setup
 
         events_setup.register()
+        from gateway.actions import setup as actions_setup
+
+        actions_setup.register()

@@ -19,6 +19,10 @@ user's and contains ``call <tool_name>``; ``tool_choice: "none"`` never calls. T
 ``{"message": <last user message>}`` when the tool's parameters declare ``message``, else ``{}``.
 Token counts are rough: a quarter of the characters, at least one per non-empty text.
 
+It also stands for the organisation's internal endpoints that the gateway's actions reach through
+connectors: ``POST`` (``PUT``, ``PATCH``, ``GET``) ``/connectors/<name>`` answers
+``{"ok": true, "connector": <name>, "received": <the JSON body, or a GET's query>}``.
+
 Errors have OpenAI's shape, ``{"error": {"message", "type", "param", "code"}}``: 400 for a body that is
 not JSON or lacks ``model``/``messages``, 401 for a wrong key when one is required, 404 for unknown URLs.
 The ``Authorization`` header is accepted and not required unless ``api_key`` is given.
@@ -43,11 +47,13 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qsl
 
 MODELS = ("mock-gpt", "mock-small")
 MODEL_OWNER = "aims-mock"
 MAX_BODY_BYTES = 10 * 1024 * 1024
 CALL_PATTERN = re.compile(r"\bcall\s+([A-Za-z0-9_-]+)")
+CONNECTOR_PREFIX = "/connectors/"  # a mock internal endpoint per name, for the gateway's actions
 PIECE_PATTERN = re.compile(r"\S+\s*|\s+")  # a streamed reply's deltas: a word and the spaces after it
 
 
@@ -240,6 +246,18 @@ def model_object(model_id: str) -> dict:
     return {"id": model_id, "object": "model", "created": 1700000000, "owned_by": MODEL_OWNER}
 
 
+def connector_answer(name: str, method: str, target: str, body: bytes) -> dict:
+    """Return a mock connector's answer: what it received (the JSON body, or the query of a GET)."""
+    if method == "GET":
+        received: Any = dict(parse_qsl(target.partition("?")[2]))
+    else:
+        try:
+            received = json.loads(body) if body else None
+        except (ValueError, UnicodeDecodeError):
+            raise UpstreamError(400, "A connector takes a JSON body.", code="invalid_json") from None
+    return {"ok": True, "connector": name, "received": received}
+
+
 # --- the server ------------------------------------------------------------------------------------------
 
 
@@ -261,6 +279,9 @@ class Handler(BaseHTTPRequestHandler):
         self.dispatch()
 
     def do_DELETE(self) -> None:
+        self.dispatch()
+
+    def do_PATCH(self) -> None:
         self.dispatch()
 
     def dispatch(self) -> None:
@@ -300,6 +321,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send_json(200, {"object": "list", "data": [model_object(model) for model in MODELS]})
         elif self.command == "GET" and path.startswith("/v1/models/") and path.removeprefix("/v1/models/") in MODELS:
             self.send_json(200, model_object(path.removeprefix("/v1/models/")))
+        elif path.startswith(CONNECTOR_PREFIX) and len(path) > len(CONNECTOR_PREFIX):
+            self.send_json(200, connector_answer(path.removeprefix(CONNECTOR_PREFIX), self.command, self.path, body))
         elif self.command == "POST" and path == "/v1/chat/completions":
             request = validated(body)
             if request.get("stream"):

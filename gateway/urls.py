@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("gateway.keys.urls")),
     path("", include("gateway.policy.urls")),
     path("", include("gateway.events.urls")),
+    path("", include("gateway.actions.urls")),
 ]

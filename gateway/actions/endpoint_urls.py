@@ -1,3 +1,10 @@
-"""Routes of /gateway/v1/actions (filled by the actions family)."""
+"""Routes of /gateway/v1/actions: propose (or perform an approved) action, read one."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from gateway.actions import endpoints
+
+urlpatterns = [
+    path("actions", endpoints.actions, name="gateway_v1_actions"),
+    path("actions/<str:reference>", endpoints.action_detail, name="gateway_v1_action"),
+]

@@ -24,6 +24,7 @@ from tests.factories import (
     RiskFactory,
     SupplierFactory,
 )
+from tests.gateway.actions_helpers import api_rows as gateway_action_rows
 from tests.gateway.keys_helpers import api_rows as gateway_rows
 from tests.gateway.policy_draft_helpers import api_rows as gateway_policy_rows
 from tests.governance.context_helpers import context_rows
@@ -98,4 +99,5 @@ def one_of_everything(world: Any) -> dict[str, Any]:
         **gateway_rows(world),
         **gateway_policy_rows(world),
         "gateway-events": gateway_ledger.event_append(ai_system=assessment.ai_system, type="call", model_requested="m"),
+        **gateway_action_rows(world),
     }
