@@ -293,6 +293,9 @@ AIMS_PACK_QUEUE = os.environ.get("AIMS_PACK_QUEUE", "celery")  # a dedicated que
 AIMS_PACK_SOFT_TIME_LIMIT = int(os.environ.get("AIMS_PACK_SOFT_TIME_LIMIT", "540"))
 AIMS_PACK_TIME_LIMIT = int(os.environ.get("AIMS_PACK_TIME_LIMIT", "600"))
 LOGGING.setdefault("loggers", {})["weasyprint.progress"] = {"level": "WARNING"}  # one line per render step
+# The gateway's libraries log every request (httpx) and every recognizer loaded (Presidio) at INFO.
+for _noisy in ("httpx", "httpcore", "presidio-analyzer", "presidio-anonymizer"):
+    LOGGING["loggers"][_noisy] = {"level": "WARNING"}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests use a file, not an in-memory database, so that a real Celery worker started by
     # a test (tests/packs/worker.py) can open the same test database. One file per test

@@ -2,8 +2,8 @@
 
 from rest_framework.routers import BaseRouter
 
-from gateway.events import api as events_api
 from gateway.actions import api as actions_api
+from gateway.events import api as events_api
 from gateway.keys import api as keys_api
 from gateway.policy import api as policy_api
 

@@ -11,22 +11,18 @@ class GatewayConfig(AppConfig):
     verbose_name = "Governed AI gateway"
 
     def ready(self) -> None:
-        from aims import chain
+        from aims import chain, hooks
         from gateway import ledger
-
-        chain.register_chain_verifier("gateway events", ledger.verify, describe=ledger.describe_broken)
-        from gateway.keys import setup as keys_setup
-
-        keys_setup.register()
+        from gateway.actions import setup as actions_setup
+        from gateway.events import setup as events_setup
         from gateway.evidence import setup as evidence_setup
-
-        evidence_setup.register()
+        from gateway.keys import setup as keys_setup
         from gateway.policy import setup as policy_setup
 
-        policy_setup.register()
-        from gateway.events import setup as events_setup
-
-        events_setup.register()
-        from gateway.actions import setup as actions_setup
-
-        actions_setup.register()
+        chain.register_chain_verifier("gateway events", ledger.verify, describe=ledger.describe_broken)
+        for family in (keys_setup, policy_setup, actions_setup, events_setup, evidence_setup):
+            family.register()
+        # The demo: the policy approved, then real calls and actions through the gateway (each sent
+        # once its step has committed), then a checkpoint of the chains and the evidence records.
+        for order, step in enumerate(("policy", "traffic", "actions", "evidence"), start=70):
+            hooks.register_demo_step(f"gateway.demo.{step}", order=order)

@@ -7,7 +7,7 @@ in-process (``httpx.ASGITransport`` over ``aims.asgi.application``) while a mock
 in a thread: some with personal data (an e-mail address, a phone number, an NHS number), one
 streamed, one with a card number (blocked). It assumes the policy's demo step approved a policy
 first; without one every call is refused, which the log shows too. Traffic is sent once: a
-system that already has gateway events gets none.
+system that already has calls or refusals gets none.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from gateway.models import GatewayEvent, ModelRoute
 from registers.models import AISystem
 
 SYSTEMS = ("Patient message triage", "Patient FAQ chatbot")
+# A system whose chain has calls or refusals already got its traffic (a policy approval is no traffic).
+SENT = (GatewayEvent.Type.CALL, GatewayEvent.Type.REFUSAL)
 CALLS = {
     "Patient message triage": [
         "Please move my appointment next week; you can reach me at amira.khan@example.org.",
@@ -104,7 +106,7 @@ def load(demo: Any) -> None:
     plans = []
     for name in SYSTEMS:
         system = AISystem.objects.filter(management_system=demo.acme, name=name).first()
-        if system is None or GatewayEvent.objects.filter(ai_system=system).exists():
+        if system is None or GatewayEvent.objects.filter(ai_system=system, type__in=SENT).exists():
             continue
         prepared = prepare(system, user, base_url)
         if prepared is not None:

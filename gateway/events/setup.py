@@ -14,7 +14,9 @@ from aims import hooks
 EVENT_LOG = "gateway:events"
 MENU: tuple[tuple[str, str], ...] = (
     ("Event log", EVENT_LOG),
+    ("Approval queue", "gateway:action_queue"),
     ("Policy", "gateway:policy_list"),
+    ("Connectors", "gateway:connector_list"),
 )
 
 

@@ -2,7 +2,7 @@
 
 ``policy_in_force(ms_id)`` loads the approved version of a management system's policy (two
 queries, then cached in memory until another version is approved: the cache is keyed by the
-version's id and ``version`` and checked with one query). ``Policy.decide`` is pure: first rule
+version's id, ``version`` and approval time and checked with one query). ``Policy.decide`` is pure: first rule
 that matches wins; with none, a call is redacted (the entity actions apply) and an action is
 denied, so nothing the policy did not foresee leaves unasked.
 """
@@ -121,7 +121,9 @@ class Policy:
         )
 
 
-_cache: dict[int, tuple[tuple[int, int], Policy]] = {}
+# Keyed by the version's id, edit counter and approval time: ids alone can come back (a database
+# restored or rolled back), an approval time to the microsecond does not.
+_cache: dict[int, tuple[tuple, Policy]] = {}
 _lock = threading.Lock()
 
 
@@ -130,7 +132,7 @@ def policy_in_force(management_system_id: int) -> Policy:
     head = (
         PolicyVersion.objects.filter(management_system_id=management_system_id, status=PolicyVersion.Status.APPROVED)
         .order_by("-number")
-        .values_list("pk", "version")
+        .values_list("pk", "version", "approved_at")
         .first()
     )
     if head is None:
@@ -141,5 +143,5 @@ def policy_in_force(management_system_id: int) -> Policy:
     version = PolicyVersion.objects.get(pk=head[0])
     policy = Policy.from_version(version, PolicyRule.objects.filter(policy=version).order_by("order", "pk"))
     with _lock:
-        _cache[management_system_id] = ((version.pk, version.version), policy)
+        _cache[management_system_id] = (head, policy)
     return policy

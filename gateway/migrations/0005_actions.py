@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('aims', '0010_refuse_truncate'),
-        ('gateway', '0003_policy_and_event_subjects'),
+        ('gateway', '0004_policy_review_evidence'),
         ('registers', '0007_ai_system_roles'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
