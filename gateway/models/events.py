@@ -88,7 +88,12 @@ class GatewayEvent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["ai_system", "sequence"], name="gateway_event_unique_sequence"),
         ]
-        indexes = [models.Index(fields=["management_system", "ai_system", "sequence"], name="gateway_event_ms_chain")]
+        indexes = [
+            models.Index(fields=["management_system", "ai_system", "sequence"], name="gateway_event_ms_chain"),
+            # The event log's time filters, and each system's figures per period (evidence, the Gateway tab).
+            models.Index(fields=["management_system", "occurred_at"], name="gateway_event_ms_time"),
+            models.Index(fields=["ai_system", "occurred_at"], name="gateway_event_system_time"),
+        ]
 
     def __str__(self) -> str:
         return f"Gateway event #{self.sequence} ({self.type}, AI system {self.ai_system_id})"
