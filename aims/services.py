@@ -138,6 +138,26 @@ def register_update(
     return current
 
 
+def approve_superseding(
+    version: R, *, versions: models.QuerySet, user: AbstractBaseUser | None, signoff: SignOff, superseded_reason: str
+) -> R:
+    """Record a signed approval of one version: the approved one of ``versions`` superseded, this one approved.
+
+    For numbered versions with ``status`` (approved / superseded), ``superseded_at``, ``approved_at`` and
+    ``approved_by``, such as document versions and gateway policies; each in a version of its history.
+    """
+    now = signoff.signed_at
+    for previous in versions.select_for_update().filter(status="approved").exclude(pk=version.pk):
+        register_update(
+            previous, user=user, expected_version=None, reason=superseded_reason, status="superseded",
+            superseded_at=now,
+        )  # fmt: skip
+    return register_update(
+        type(version).objects.select_for_update().get(pk=version.pk), user=user, expected_version=None,
+        reason=f"Approved (sign-off #{signoff.sequence})", status="approved", approved_at=now, approved_by=user,
+    )  # fmt: skip
+
+
 def register_delete(
     obj: RegisterModel, *, user: AbstractBaseUser | None, expected_version: int | None, reason: str = "Deleted"
 ) -> None:

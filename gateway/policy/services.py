@@ -21,7 +21,7 @@ from django.db.models import Max
 
 from aims import ledger
 from aims.models import ManagementSystem, SignOff
-from aims.services import StaleVersionError, register_create, register_delete, register_update
+from aims.services import StaleVersionError, approve_superseding, register_create, register_delete, register_update
 from gateway import ledger as gateway_ledger
 from gateway.models import GatewayEvent, Outcome, PolicyRule, PolicyVersion
 from gateway.policy.signoffs import APPROVAL
@@ -295,18 +295,9 @@ def policy_approve(
 def record_approval(version: PolicyVersion, *, user: AbstractBaseUser, signoff: SignOff) -> PolicyVersion:
     """The consequences of an approval: in force, the version before superseded, an event in every system's ledger."""
     now = signoff.signed_at
-    for previous in (
-        PolicyVersion.objects.select_for_update()
-        .filter(management_system_id=version.management_system_id, status=Status.APPROVED)
-        .exclude(pk=version.pk)
-    ):
-        register_update(
-            previous, user=user, expected_version=None, reason=f"Superseded by {version.label}",
-            status=Status.SUPERSEDED, superseded_at=now,
-        )  # fmt: skip
-    approved = register_update(
-        _locked(PolicyVersion, version), user=user, expected_version=None,
-        reason=f"Approved (sign-off #{signoff.sequence})", status=Status.APPROVED, approved_at=now, approved_by=user,
+    approved = approve_superseding(
+        version, versions=PolicyVersion.objects.filter(management_system_id=version.management_system_id),
+        user=user, signoff=signoff, superseded_reason=f"Superseded by {version.label}",
     )  # fmt: skip
     for system in systems_governed(version.management_system_id):
         gateway_ledger.event_append(

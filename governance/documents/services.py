@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from aims import access, ledger
 from aims.models import ManagementSystem, Role, SignOff
-from aims.services import StaleVersionError, register_create, register_retire, register_update
+from aims.services import StaleVersionError, approve_superseding, register_create, register_retire, register_update
 from governance.documents.signoffs import APPROVAL
 from governance.models import Document, DocumentAcknowledgement, DocumentVersion
 
@@ -251,18 +251,9 @@ def version_approve(
 def record_approval(version: DocumentVersion, *, user: AbstractBaseUser, signoff: SignOff) -> DocumentVersion:
     """The consequences of an approval: approved, the previous approved version superseded, next review set."""
     now = signoff.signed_at
-    for previous in (
-        DocumentVersion.objects.select_for_update()
-        .filter(document_id=version.document_id, status=Status.APPROVED)
-        .exclude(pk=version.pk)
-    ):
-        register_update(
-            previous, user=user, expected_version=None, reason=f"Superseded by version {version.number}",
-            status=Status.SUPERSEDED, superseded_at=now,
-        )  # fmt: skip
-    approved = register_update(
-        _locked(DocumentVersion, version), user=user, expected_version=None,
-        reason=f"Approved (sign-off #{signoff.sequence})", status=Status.APPROVED, approved_at=now, approved_by=user,
+    approved = approve_superseding(
+        version, versions=DocumentVersion.objects.filter(document_id=version.document_id), user=user,
+        signoff=signoff, superseded_reason=f"Superseded by version {version.number}",
     )  # fmt: skip
     document = _locked(Document, approved.document)
     next_review = add_months(timezone.localdate(now), document.review_cycle_months)
