@@ -433,6 +433,45 @@ def sign_off(
             )
         title = _signer_title(user, management_system, job_title)
         method = verification() if callable(verification) else verification
+        signoff = append_signoff(
+            kind=kind,
+            subject=subject,
+            keys=keys,
+            signer=user,
+            signer_role=access.role_of(user, management_system) or "",
+            signer_title=title,
+            statement=statement,
+            verification=method,
+            override_reason=override_reason if signs_own_change(kind, user, subject) else "",
+        )
+    return signoff
+
+
+def append_signoff(
+    *,
+    kind: str,
+    subject: models.Model,
+    signer: AbstractBaseUser,
+    signer_role: str,
+    statement: str,
+    verification: str,
+    keys: list[VersionKey] | None = None,
+    signer_title: str = "",
+    override_reason: str = "",
+    signed_at: datetime | None = None,
+) -> SignOff:
+    """Append a sign-off of the subject's versions to its management system's chain: link, digest, signature.
+
+    No check of the signer: ``sign_off`` makes them first (membership, second factor, four eyes),
+    and a sign-off no person gives (a gateway checkpoint) is appended by the code that owns it.
+    ``keys`` are the signed versions (by default the kind's current ones). The management
+    system's row is locked, so sign-offs of one management system are appended one at a time.
+    """
+    spec = signable(kind)
+    management_system = spec.management_system_of(subject)
+    with transaction.atomic():
+        ManagementSystem.objects.select_for_update().filter(pk=management_system.pk).exists()
+        keys = _current_keys(spec, subject) if keys is None else keys
         previous = SignOff.objects.filter(management_system=management_system).order_by("-sequence").first()
         signoff = SignOff(
             management_system=management_system,
@@ -442,14 +481,14 @@ def sign_off(
             subject_type=ContentType.objects.get_for_model(subject),
             subject_id=subject.pk,
             versions=[list(key) for key in keys],
-            signer=user,
-            signer_role=access.role_of(user, management_system) or "",
-            signer_title=title,
+            signer=signer,
+            signer_role=signer_role,
+            signer_title=signer_title,
             statement=statement,
-            signed_at=timezone.now(),
+            signed_at=signed_at or timezone.now(),
             canonical_format=CANONICAL_FORMAT,
-            verification=method,
-            override_reason=override_reason if signs_own_change(kind, user, subject) else "",
+            verification=verification,
+            override_reason=override_reason,
         )
         loaded = load_versions(keys)
         signoff.digest = digest_of(signed_payload(signoff, [loaded[key] for key in keys]))

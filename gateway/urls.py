@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("gateway.policy.urls")),
     path("", include("gateway.events.urls")),
     path("", include("gateway.actions.urls")),
+    path("", include("gateway.evidence.urls")),
 ]

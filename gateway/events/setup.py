@@ -17,6 +17,7 @@ MENU: tuple[tuple[str, str], ...] = (
     ("Approval queue", "gateway:action_queue"),
     ("Policy", "gateway:policy_list"),
     ("Connectors", "gateway:connector_list"),
+    ("Evidence & checkpoints", "gateway:evidence"),
 )
 
 

@@ -21,10 +21,9 @@ The gateway keeps one hash chain of events per AI system (``gateway.ledger``); a
   checkpoint, and a chain that does not verify is never checkpointed (it cannot become the
   reference), as ``aims.anchors`` refuses to anchor a broken sign-off chain.
 
-The sign-off is appended here, not through ``aims.ledger.sign_off``, because that function is the
-ceremony of a person signing (membership, second factor, job title, four eyes); the chain fields,
-digest and signature are computed with the ledger's own functions, so verification cannot tell
-the two apart.
+The sign-off is appended with ``aims.ledger.append_signoff``, not through ``aims.ledger.sign_off``,
+because that function is the ceremony of a person signing (membership, second factor, job title,
+four eyes) before it appends the same way; verification cannot tell the two apart.
 """
 
 from __future__ import annotations
@@ -33,13 +32,11 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
 from aims import ledger as signoffs
-from aims import signing
 from aims.models import ManagementSystem, SignOff
 from aims.services import register_create
 from gateway import ledger
@@ -137,30 +134,16 @@ def _statement(checkpoint: GatewayCheckpoint) -> str:
 
 
 def _sign(checkpoint: GatewayCheckpoint, account, now: datetime) -> SignOff:
-    row = checkpoint.history.order_by("-history_id").first()
-    keys = [(GatewayCheckpoint._meta.label_lower, row.history_id)]
-    previous = SignOff.objects.filter(management_system=checkpoint.management_system).order_by("-sequence").first()
-    signoff = SignOff(
-        management_system=checkpoint.management_system,
-        sequence=previous.sequence + 1 if previous else 1,
-        previous_digest=previous.digest if previous else signoffs.GENESIS_DIGEST,
+    """Sign the checkpoint's version (the kind's ``versions``) as the service account, verified by nobody."""
+    return signoffs.append_signoff(
         kind=KIND,
-        subject_type=ContentType.objects.get_for_model(GatewayCheckpoint),
-        subject_id=checkpoint.pk,
-        versions=[list(key) for key in keys],
+        subject=checkpoint,
         signer=account,
         signer_role=SIGNER_ROLE,
-        signer_title="",
         statement=_statement(checkpoint),
-        signed_at=now,
-        canonical_format=signoffs.CANONICAL_FORMAT,
         verification=VERIFICATION,
+        signed_at=now,
     )
-    loaded = signoffs.load_versions(keys)
-    signoff.digest = signoffs.digest_of(signoffs.signed_payload(signoff, [loaded[key] for key in keys]))
-    signoff.signature = signing.sign_digest(signoff.digest)
-    signoff.save()
-    return signoff
 
 
 def checkpoint_all(*, reason: str = "daily") -> dict[str, list[int]]:

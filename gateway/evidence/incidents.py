@@ -62,16 +62,18 @@ def incident_rule_set(
     threshold: int,
     window_minutes: int,
     expected_version: int | None = None,
+    reason: str = "",
 ) -> GatewayIncidentRule:
-    """Set the management system's incident rule (created on first change)."""
+    """Set the management system's incident rule (created on first change), with the reason kept in its history."""
     fields = {"enabled": enabled, "threshold": threshold, "window_minutes": window_minutes}
     record = rule_of(management_system).record
     if record is None:
         return register_create(
-            GatewayIncidentRule, management_system=management_system, user=user, reason="Incident rule set", **fields
-        )
+            GatewayIncidentRule, management_system=management_system, user=user,
+            reason=reason or "Incident rule set", **fields,
+        )  # fmt: skip
     return register_update(
-        record, user=user, expected_version=expected_version, reason="Incident rule changed", **fields
+        record, user=user, expected_version=expected_version, reason=reason or "Incident rule changed", **fields
     )
 
 

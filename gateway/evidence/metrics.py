@@ -11,6 +11,7 @@ imports governance, never the other way round.
 
 from __future__ import annotations
 
+import logging
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -27,6 +28,7 @@ from governance.objectives.services import measurement_record
 from registers.models import AISystem
 
 Figure = GatewayMetricFeed.Figure
+logger = logging.getLogger(__name__)
 
 
 def figure_value(figure: str, figures: Figures) -> Decimal | None:
@@ -49,6 +51,8 @@ def metric_feed_set(
     """Make a gateway figure the source of a metric whose source is the AI gateway."""
     if metric.source != Metric.Source.GATEWAY:
         raise ValidationError({"metric": f"{metric.reference} is not measured by the AI gateway (its source)."})
+    if metric.is_retired:
+        raise ValidationError({"metric": f"{metric.reference} was retired: nothing is measured into it any more."})
     if figure not in Figure.values:
         raise ValidationError({"figure": f"Choose one of: {', '.join(Figure.labels)}."})
     if ai_system is not None and ai_system.management_system_id != metric.management_system_id:
@@ -61,6 +65,18 @@ def metric_feed_set(
         },
     )  # fmt: skip
     return feed
+
+
+def metric_feed_remove(feed: GatewayMetricFeed, *, user: AbstractBaseUser) -> None:
+    """Stop measuring a gateway figure into the metric; its measurements stay (they belong to the metric).
+
+    Measurements refer to the metric, never to the feed, so the feed is deleted: nothing points at it.
+    """
+    logger.info(
+        "Gateway metric feed %s (%s into metric %s) removed by %s",
+        feed.pk, feed.figure, feed.metric_id, user.get_username(),
+    )  # fmt: skip
+    feed.delete()
 
 
 def _previous_period(today: date, cadence: str) -> tuple[date, date]:
