@@ -225,6 +225,8 @@ SPECTACULAR_SETTINGS = {
         "NonconformityStateEnum": "improvement.models.Nonconformity.State",
         "GatewayKeyStateEnum": ["active", "expired", "revoked"],
         "GatewayEventTypeEnum": "gateway.models.GatewayEvent.Type",
+        "GatewayPolicyOutcomeEnum": "gateway.models.Outcome",
+        "IncidentOutcomeEnum": "improvement.models.Incident.Outcome",
         "CorrectiveActionStatusEnum": "improvement.models.CorrectiveAction.Status",
         "NonconformityGradeEnum": "improvement.models.Nonconformity.Grade",
         "AuditCheckResultEnum": "improvement.models.AuditCheck.Result",

@@ -7,7 +7,7 @@ in-process (``httpx.ASGITransport`` over ``aims.asgi.application``) while a mock
 in a thread: some with personal data (an e-mail address, a phone number, an NHS number), one
 streamed, one with a card number (blocked). It assumes the policy's demo step approved a policy
 first; without one every call is refused, which the log shows too. Traffic is sent once: a
-system that already has calls or refusals gets none.
+system that already has the demo's key gets none.
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ from django.db import transaction
 
 from gateway.keys.services import key_create, route_set
 from gateway.mock_upstream import MockUpstream, serving
-from gateway.models import GatewayEvent, ModelRoute
+from gateway.models import GatewayKey, ModelRoute
 from registers.models import AISystem
 
 SYSTEMS = ("Patient message triage", "Patient FAQ chatbot")
-# A system whose chain has calls or refusals already got its traffic (a policy approval is no traffic).
-SENT = (GatewayEvent.Type.CALL, GatewayEvent.Type.REFUSAL)
+# A system that has the demo's key got its traffic already (or has it queued until the demo commits).
+KEY_NAME = "Demo traffic"
 CALLS = {
     "Patient message triage": [
         "Please move my appointment next week; you can reach me at amira.khan@example.org.",
@@ -70,7 +70,7 @@ def prepare(system: AISystem, user: Any, base_url: str) -> tuple[str, str] | Non
             model_record=record, user=user, base_url=base_url, upstream_model="mock-gpt", credential_env="",
             reason="Demo: calls go to the mock model provider",
         )  # fmt: skip
-    _key, plaintext = key_create(ai_system=system, user=user, name="Demo traffic", expires_in_days=30)
+    _key, plaintext = key_create(ai_system=system, user=user, name=KEY_NAME, expires_in_days=30)
     return record.name, plaintext
 
 
@@ -106,7 +106,7 @@ def load(demo: Any) -> None:
     plans = []
     for name in SYSTEMS:
         system = AISystem.objects.filter(management_system=demo.acme, name=name).first()
-        if system is None or GatewayEvent.objects.filter(ai_system=system, type__in=SENT).exists():
+        if system is None or GatewayKey.objects.filter(ai_system=system, name=KEY_NAME).exists():
             continue
         prepared = prepare(system, user, base_url)
         if prepared is not None:

@@ -106,11 +106,11 @@ class PolicyVersionSerializer(SignedStateMixin, RegisterSerializer):
         return value
 
 
-class ReasonSerializer(serializers.Serializer):
+class PolicyReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300, help_text="Why (kept in history).")
 
 
-class StepSerializer(serializers.Serializer):
+class PolicyStepSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=75, required=False, allow_blank=True, default="")
 
 
@@ -150,23 +150,23 @@ class PolicyVersionViewSet(SignedPageMixin, RegisterViewSet):
     def update_object(self, obj: PolicyVersion, *, user: Any, expected_version: int, reason: str, data: dict) -> Any:
         return services.policy_update(obj, user=user, expected_version=expected_version, reason=reason, **data)
 
-    @extend_schema(request=StepSerializer, responses=PolicyVersionSerializer, parameters=[IF_MATCH_HEADER])
+    @extend_schema(request=PolicyStepSerializer, responses=PolicyVersionSerializer, parameters=[IF_MATCH_HEADER])
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: Any = None) -> Response:
         """Submit the draft for approval (If-Match)."""
-        return self.change_with(request, services.policy_submit, StepSerializer)
+        return self.change_with(request, services.policy_submit, PolicyStepSerializer)
 
-    @extend_schema(request=ReasonSerializer, responses=PolicyVersionSerializer, parameters=[IF_MATCH_HEADER])
+    @extend_schema(request=PolicyReasonSerializer, responses=PolicyVersionSerializer, parameters=[IF_MATCH_HEADER])
     @action(detail=True, methods=["post"], url_path="return")
     def return_to_draft(self, request: Request, pk: Any = None) -> Response:
         """Return the version awaiting approval to draft, with the reason (If-Match)."""
-        return self.change_with(request, services.policy_return, ReasonSerializer)
+        return self.change_with(request, services.policy_return, PolicyReasonSerializer)
 
-    @extend_schema(request=ReasonSerializer, responses=PolicyVersionSerializer, parameters=[IF_MATCH_HEADER])
+    @extend_schema(request=PolicyReasonSerializer, responses=PolicyVersionSerializer, parameters=[IF_MATCH_HEADER])
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: Any = None) -> Response:
         """Give up the draft or the version awaiting approval, with the reason (If-Match)."""
-        return self.change_with(request, services.policy_withdraw, ReasonSerializer)
+        return self.change_with(request, services.policy_withdraw, PolicyReasonSerializer)
 
     @extend_schema(
         request=SignOffRequestSerializer, responses={201: SignOffSerializer}, parameters=[IF_MATCH_HEADER, X_OTP_HEADER]
