@@ -4,17 +4,35 @@ The endpoints are async views served by Django's ASGI application (``aims/asgi.p
 answer the AI systems, never people, so they use neither sessions nor CSRF: a gateway key in
 ``Authorization: Bearer ...`` is the only credential. Errors have OpenAI's shape,
 ``{"error": {"message", "type", "param", "code"}}``, so that SDKs show the message.
+
+Their database work runs in a small pool of threads of its own (``in_db_thread``), not in a new
+thread per request as ``sync_to_async(thread_sensitive=True)`` does under ASGI. Each pool thread
+keeps its database connection between calls (``CONN_MAX_AGE``, checked before and after each
+piece of work as Django does at the start and end of a request), so a process holds at most
+``GATEWAY_DB_THREADS`` connections however many calls are in flight: no connection set-up per
+call, and PostgreSQL's connection limit is never reached by a burst of calls. ``close_db_threads``
+closes those connections and stops the threads (the live test server does it when it stops).
 """
 
 from __future__ import annotations
 
-from asgiref.sync import sync_to_async
+import asyncio
+import functools
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.db import close_old_connections, connections
 from django.http import HttpRequest, JsonResponse
 
 from gateway.keys.services import KeyRefused, key_authenticate, key_mark_used
 from gateway.models import GatewayKey
 
-__all__ = ["GatewayError", "authenticate", "error_response"]
+__all__ = ["GatewayError", "authenticate", "authenticate_sync", "close_db_threads", "error_response", "in_db_thread"]
+
+T = TypeVar("T")
 
 ERROR_TYPES = {
     400: "invalid_request_error",
@@ -56,7 +74,65 @@ def from_error(error: GatewayError) -> JsonResponse:
     return error_response(error.status, error.message, code=error.code, param=error.param)
 
 
-def _authenticate(authorization: str) -> GatewayKey:
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _db_pool() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            size = max(1, int(getattr(settings, "GATEWAY_DB_THREADS", 4)))
+            _pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="gateway-db")
+        return _pool
+
+
+def _run_in_pool_thread(function: Callable[..., T], args: tuple, kwargs: dict) -> T:
+    close_old_connections()  # as at the start of a request: drop a broken connection or one past CONN_MAX_AGE
+    try:
+        return function(*args, **kwargs)
+    finally:
+        close_old_connections()  # as at the end of a request (CONN_MAX_AGE 0 closes it here)
+
+
+async def in_db_thread(function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """Run a database function in the gateway's pool of database threads, off the event loop.
+
+    ``run_in_executor`` runs it in the pool thread's own context (no copy of the caller's), so
+    Django's connection for that thread persists from one call to the next.
+    """
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_db_pool(), functools.partial(_run_in_pool_thread, function, args, kwargs))
+
+
+def close_db_threads(timeout: float = 10) -> None:
+    """Close the pool threads' database connections and stop the threads (a new pool starts on the next call)."""
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is None:
+        return
+    workers = len(pool._threads)  # each waits at the barrier, so each thread closes its own connections
+    if workers:
+        barrier = threading.Barrier(workers)
+
+        def close() -> None:
+            connections.close_all()
+            try:
+                barrier.wait(timeout)
+            except threading.BrokenBarrierError:
+                pass
+
+        for future in [pool.submit(close) for _ in range(workers)]:
+            future.result(timeout + 1)
+    pool.shutdown(wait=True)
+
+
+def authenticate_sync(request: HttpRequest) -> GatewayKey:
+    """``authenticate`` for code already in a database thread."""
+    authorization = request.headers.get("Authorization", "")
+    if not authorization:
+        raise KeyRefused("No gateway key: send 'Authorization: Bearer aimsgw_...'.")
     key = key_authenticate(authorization)
     key_mark_used(key)
     return key
@@ -64,7 +140,6 @@ def _authenticate(authorization: str) -> GatewayKey:
 
 async def authenticate(request: HttpRequest) -> GatewayKey:
     """The active gateway key of the request, or ``KeyRefused`` (its ``key`` set when it was revoked or expired)."""
-    authorization = request.headers.get("Authorization", "")
-    if not authorization:
-        raise KeyRefused("No gateway key: send 'Authorization: Bearer aimsgw_...'.")
-    return await sync_to_async(_authenticate, thread_sensitive=True)(authorization)
+    if not request.headers.get("Authorization", ""):
+        return authenticate_sync(request)  # raises at once, no database
+    return await in_db_thread(authenticate_sync, request)

@@ -95,16 +95,23 @@ def event_append(*, ai_system: AISystem, type: str, **values: Any) -> GatewayEve
 
 
 def body_store(*, management_system: ManagementSystem, content: str, retain_until: datetime | None) -> str:
-    """Keep a body (or keep an identical one longer) and return its SHA-256."""
+    """Keep a body (or keep an identical one longer) and return its SHA-256.
+
+    Two statements and no savepoint: insert unless the management system already has it, then
+    lengthen the retention of the one it has (a no-op for a new body). A body stored by a call
+    running at the same moment is no conflict.
+    """
     sha256 = hashlib.sha256(content.encode("utf-8")).hexdigest()
-    body, created = GatewayBody.objects.get_or_create(
-        management_system=management_system,
-        sha256=sha256,
-        defaults={"content": content, "created_at": timezone.now(), "retain_until": retain_until},
-    )
-    if not created and body.retain_until is not None and (retain_until is None or retain_until > body.retain_until):
-        body.retain_until = retain_until
-        body.save(update_fields=["retain_until"])
+    GatewayBody.objects.bulk_create(
+        [GatewayBody(management_system=management_system, sha256=sha256, content=content,
+                     created_at=timezone.now(), retain_until=retain_until)],
+        ignore_conflicts=True,
+    )  # fmt: skip
+    kept = GatewayBody.objects.filter(management_system=management_system, sha256=sha256, retain_until__isnull=False)
+    if retain_until is None:
+        kept.update(retain_until=None)
+    else:
+        kept.filter(retain_until__lt=retain_until).update(retain_until=retain_until)
     return sha256
 
 
@@ -120,7 +127,7 @@ def call_start(
     entity_counts: dict[str, int] | None = None,
 ) -> GatewayEvent:
     """Record a call before it is forwarded: store the redacted request and append a ``call`` event."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # inside write_transaction: no savepoint of its own
         sha256 = body_store(
             management_system=ai_system.management_system, content=request_body, retain_until=retain_until
         )
@@ -156,7 +163,7 @@ def call_complete(
     """
     if call.type != GatewayEvent.Type.CALL:
         raise ValueError(f"Gateway event #{call.sequence} is a {call.type}, not a call.")
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         sha256 = ""
         if response_body is not None:
             sha256 = body_store(

@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
@@ -23,17 +22,12 @@ from django.views.decorators.csrf import csrf_exempt
 
 from gateway.calls import checks, services, upstream
 from gateway.calls.checks import Refused
-from gateway.endpoint import GatewayError, authenticate, error_response, from_error
+from gateway.endpoint import GatewayError, authenticate, authenticate_sync, error_response, from_error, in_db_thread
 from gateway.keys.services import KeyRefused
 from gateway.models import GatewayKey
 
 # A chat request bigger than this is refused (413) before it is read for personal data.
 MAX_REQUEST_BYTES = int(getattr(settings, "GATEWAY_MAX_REQUEST_BYTES", 1024 * 1024))
-
-
-def in_db_thread(function: Any) -> Any:
-    """Run a database function in the request's thread, off the event loop."""
-    return sync_to_async(function, thread_sensitive=True)
 
 
 async def key_or_refusal(request: HttpRequest) -> GatewayKey | HttpResponse:
@@ -42,8 +36,22 @@ async def key_or_refusal(request: HttpRequest) -> GatewayKey | HttpResponse:
         return await authenticate(request)
     except KeyRefused as refused:
         if refused.key is not None:
-            await in_db_thread(services.key_refusal)(refused.key, refused.reason)
+            await in_db_thread(services.key_refusal, refused.key, refused.reason)
         return error_response(401, refused.reason, code="invalid_api_key")
+
+
+def open_call(request: HttpRequest, started: float) -> services.Call | HttpResponse:
+    """The key, the body and ``call_begin`` in one trip to a database thread: the call on record, or the error."""
+    try:
+        key = authenticate_sync(request)
+    except KeyRefused as refused:
+        if refused.key is not None:
+            services.key_refusal(refused.key, refused.reason)
+        return error_response(401, refused.reason, code="invalid_api_key")
+    try:
+        return services.call_begin(key=key, payload=parse(request), started=started)
+    except GatewayError as error:
+        return from_error(error)
 
 
 def too_large() -> GatewayError:
@@ -99,14 +107,9 @@ async def chat_completions(request: HttpRequest) -> HttpResponse:
         return method_not_allowed(request, "POST")
     if int(request.headers.get("Content-Length") or 0) > MAX_REQUEST_BYTES:
         return from_error(too_large())
-    key = await key_or_refusal(request)
-    if isinstance(key, HttpResponse):
-        return key
-    try:
-        payload = parse(request)
-        call = await in_db_thread(services.call_begin)(key=key, payload=payload, started=started)
-    except GatewayError as error:
-        return from_error(error)
+    call = await in_db_thread(open_call, request, started)
+    if isinstance(call, HttpResponse):
+        return call
     if call.stream:
         return await stream(call)
     return await complete(call)
@@ -117,10 +120,10 @@ async def complete(call: services.Call) -> HttpResponse:
     try:
         answer = await upstream.post(call.route, call.body, call.credential)
     except upstream.UpstreamFailure as failure:
-        await in_db_thread(services.call_failed)(call, detail=failure.message)
+        await in_db_thread(services.call_failed, call, detail=failure.message)
         return from_error(failure)
     try:
-        reply = await in_db_thread(services.call_answer)(call, answer)
+        reply = await in_db_thread(services.call_answer, call, answer)
     except Refused as refused:
         return from_error(refused)
     return JsonResponse(reply, json_dumps_params={"ensure_ascii": False})
@@ -131,7 +134,7 @@ async def stream(call: services.Call) -> HttpResponse:
     try:
         response = await upstream.open_stream(call.route, call.body, call.credential)
     except upstream.UpstreamFailure as failure:
-        await in_db_thread(services.call_failed)(call, detail=failure.message)
+        await in_db_thread(services.call_failed, call, detail=failure.message)
         return from_error(failure)
     relayed = StreamingHttpResponse(relay(call, response), content_type="text/event-stream; charset=utf-8")
     relayed["Cache-Control"] = "no-cache"
@@ -163,7 +166,7 @@ async def relay(call: services.Call, response: httpx.Response) -> AsyncIterator[
                 continue
             if summary.done and not recorded:  # on record by the time the client sees the end
                 recorded = True
-                await in_db_thread(services.call_stream_end)(call, summary)
+                await in_db_thread(services.call_stream_end, call, summary)
             yield event + b"\n\n"
     except httpx.HTTPError as error:
         failure = upstream.failure(call.route, error).message
@@ -175,7 +178,7 @@ async def relay(call: services.Call, response: httpx.Response) -> AsyncIterator[
     finally:
         await response.aclose()
         if not recorded:
-            await in_db_thread(services.call_stream_end)(call, summary, failure=failure)
+            await in_db_thread(services.call_stream_end, call, summary, failure=failure)
 
 
 @csrf_exempt
@@ -186,7 +189,7 @@ async def models(request: HttpRequest) -> HttpResponse:
     key = await key_or_refusal(request)
     if isinstance(key, HttpResponse):
         return key
-    records = await in_db_thread(checks.routable_models)(key.ai_system)
+    records = await in_db_thread(checks.routable_models, key.ai_system)
     owner = key.management_system.organisation
     data = [
         {

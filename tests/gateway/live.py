@@ -3,8 +3,11 @@
 Tests that use it need ``transactional_db``: the server's requests run in other threads, on their
 own database connections, and see only committed rows. The test database is a file under SQLite
 (``aims/settings.py``) or a real database under PostgreSQL, so those connections open the same
-database as the test. Persistent connections are off while it serves (each request's thread closes
-its connection at the end of the request), so nothing holds the test database open afterwards.
+database as the test. Persistent connections are off while it serves (the gateway's database
+threads close their connection after each piece of work), and when the server stops the fixture
+closes those threads' connections and stops the threads (``gateway.endpoint.close_db_threads``), so
+nothing holds the test database open afterwards: on PostgreSQL, a connection left open makes the
+test database's teardown warn that it "is being accessed by other users".
 
 ``tests/gateway/conftest.py`` imports the fixture, so every gateway test can ask for ``live_gateway``.
 """
@@ -40,6 +43,7 @@ def live_gateway(transactional_db: None) -> Iterator[LiveGateway]:
     import uvicorn
 
     from aims.asgi import application
+    from gateway.endpoint import close_db_threads
 
     saved = connections.settings["default"].get("CONN_MAX_AGE", 0)
     connections.settings["default"]["CONN_MAX_AGE"] = 0
@@ -62,4 +66,5 @@ def live_gateway(transactional_db: None) -> Iterator[LiveGateway]:
         server.should_exit = True
         thread.join(timeout=START_TIMEOUT)
         sock.close()
+        close_db_threads()
         connections.settings["default"]["CONN_MAX_AGE"] = saved
