@@ -12,6 +12,10 @@ piece of work as Django does at the start and end of a request), so a process ho
 ``GATEWAY_DB_THREADS`` connections however many calls are in flight: no connection set-up per
 call, and PostgreSQL's connection limit is never reached by a burst of calls. ``close_db_threads``
 closes those connections and stops the threads (the live test server does it when it stops).
+
+``GATEWAY_DB_THREADS = 0`` keeps Django's way instead (``sync_to_async(thread_sensitive=True)``: the
+work runs in the thread that called into the event loop, on its connection): the demo loader uses it
+to send its calls inside its own transaction, and so do the tests, which run inside one.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections, connections
 from django.http import HttpRequest, JsonResponse
@@ -101,6 +106,8 @@ async def in_db_thread(function: Callable[..., T], /, *args: Any, **kwargs: Any)
     ``run_in_executor`` runs it in the pool thread's own context (no copy of the caller's), so
     Django's connection for that thread persists from one call to the next.
     """
+    if int(getattr(settings, "GATEWAY_DB_THREADS", 4)) <= 0:  # Django's way: the request's thread and connection
+        return await sync_to_async(function, thread_sensitive=True)(*args, **kwargs)
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(_db_pool(), functools.partial(_run_in_pool_thread, function, args, kwargs))
 

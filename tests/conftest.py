@@ -151,6 +151,16 @@ def _session_activity_written_once(settings):
 
 
 @pytest.fixture(autouse=True)
+def _gateway_db_work_in_the_test_thread(settings):
+    """The gateway's async views do their database work in the calling thread (on the test's transaction).
+
+    Its pool of database threads (``gateway.endpoint.in_db_thread``) has connections of its own, which
+    do not see a test's uncommitted rows; the live-server tests (``tests/gateway/live.py``) turn it on.
+    """
+    settings.GATEWAY_DB_THREADS = 0
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

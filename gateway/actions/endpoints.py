@@ -26,7 +26,6 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -36,7 +35,7 @@ from gateway import ledger
 from gateway.actions import services
 from gateway.actions.perform import Target, perform
 from gateway.actions.services import ActionRefused, Call
-from gateway.endpoint import authenticate, error_response
+from gateway.endpoint import authenticate, error_response, in_db_thread
 from gateway.keys.services import KeyRefused
 from gateway.models import Connector, GatewayAction, GatewayEvent, GatewayKey
 from gateway.models.actions import TOOL_NAME
@@ -232,7 +231,7 @@ def action_json(action: GatewayAction) -> dict[str, Any]:
 
 async def _perform(action: GatewayAction, policy: Policy) -> JsonResponse:
     outcome = await perform(Target.of(action.connector), reference=action.reference, arguments=action.arguments)
-    done = await sync_to_async(_complete)(action, outcome, policy.body_retention_days)
+    done = await in_db_thread(_complete, action, outcome, policy.body_retention_days)
     if not outcome.ok:
         return error_response(502, f"{action.reference} failed: {outcome.error}", code="action_failed")
     return JsonResponse(done)
@@ -251,15 +250,15 @@ async def actions(request: HttpRequest) -> HttpResponse:
     try:
         key = await authenticate(request)
     except KeyRefused as refused:
-        await sync_to_async(_key_refused)(refused)
+        await in_db_thread(_key_refused, refused)
         return error_response(401, refused.reason, code="invalid_api_key")
     try:
         body = _body(request)
         step = _redeem if "approval" in body else _propose
-        action, policy = await sync_to_async(step)(key, body)
+        action, policy = await in_db_thread(step, key, body)
     except Refusal as refusal:
         if refusal.code in ("invalid_json", "request_too_large"):
-            await sync_to_async(_refuse)(key, refusal)
+            await in_db_thread(_refuse, key, refusal)
         return error_response(refusal.status, refusal.message, code=refusal.code, param=refusal.param)
     except ActionRefused as refused:
         return error_response(refused.status, refused.message, code=refused.code)
@@ -293,7 +292,7 @@ async def action_detail(request: HttpRequest, reference: str) -> HttpResponse:
     try:
         key = await authenticate(request)
     except KeyRefused as refused:
-        await sync_to_async(_key_refused)(refused)
+        await in_db_thread(_key_refused, refused)
         return error_response(401, refused.reason, code="invalid_api_key")
     try:
         wait = _wait_seconds(request)
@@ -301,7 +300,7 @@ async def action_detail(request: HttpRequest, reference: str) -> HttpResponse:
         return error_response(refusal.status, refusal.message, code=refusal.code, param=refusal.param)
     deadline = timezone.now().timestamp() + wait
     while True:
-        action = await sync_to_async(_read)(key, reference)
+        action = await in_db_thread(_read, key, reference)
         if action is None:
             return error_response(404, f"No action {reference!r} of this AI system.", code="action_not_found")
         if action.effective_state != State.PENDING or timezone.now().timestamp() >= deadline:

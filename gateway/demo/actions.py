@@ -17,6 +17,7 @@ from typing import Any
 
 from asgiref.sync import async_to_sync
 from django.test import AsyncRequestFactory
+from django.test.utils import override_settings
 
 from gateway.actions import endpoints, services
 from gateway.keys.services import key_create
@@ -84,7 +85,8 @@ def load(demo: Any) -> None:
     )  # fmt: skip
     _key, plaintext = key_create(ai_system=system, user=users["officer"], name="Triage service: patient messages")
     leader = users["leader"]
-    with _connector_answering():
+    # In the demo's transaction, in this thread (GATEWAY_DB_THREADS=0: the gateway's database work runs here).
+    with override_settings(GATEWAY_DB_THREADS=0), _connector_answering():
         call = {"tool": TOOL, "connector": connector.name}
         status, first = _post(plaintext, {**call, "arguments": APPROVED})
         if status != 202:

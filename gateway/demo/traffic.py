@@ -2,8 +2,8 @@
 
 ``load(demo)`` gives each system's first model record a route to the mock provider
 (``http://127.0.0.1:{GATEWAY_MOCK_PORT or 8099}/v1``, where ``make run`` serves it) and a gateway
-key, then, once the demo's transaction has committed, sends real calls through the gateway's code
-in-process (``httpx.ASGITransport`` over ``aims.asgi.application``) while a mock provider serves
+key, then sends real calls through the gateway's code
+in-process (the view ``gateway.calls.views.chat_completions``, as ``gateway.demo.actions`` calls its view) while a mock provider serves
 in a thread: some with personal data (an e-mail address, a phone number, an NHS number), one
 streamed, one with a card number (blocked). It assumes the policy's demo step approved a policy
 first; without one every call is refused, which the log shows too. Traffic is sent once: a
@@ -12,15 +12,16 @@ system that already has the demo's key gets none.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
+import json
 import os
 import socket
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
-from django.db import transaction
+from asgiref.sync import async_to_sync
+from django.test import AsyncRequestFactory
+from django.test.utils import override_settings
 
 from gateway.keys.services import key_create, route_set
 from gateway.mock_upstream import MockUpstream, serving
@@ -74,33 +75,37 @@ def prepare(system: AISystem, user: Any, base_url: str) -> tuple[str, str] | Non
     return record.name, plaintext
 
 
+async def _post(plaintext: str, body: dict[str, Any]) -> int:
+    """One call to the gateway's view, in-process (the views' own checks, redaction, ledger and provider)."""
+    from gateway.calls import views
+
+    request = AsyncRequestFactory().post(
+        "/gateway/v1/chat/completions", json.dumps(body), content_type="application/json",
+        headers={"Authorization": f"Bearer {plaintext}"},
+    )  # fmt: skip
+    response = await views.chat_completions(request)
+    if response.streaming:
+        async for _chunk in response.streaming_content:  # relayed as the provider sends it
+            pass
+    return response.status_code
+
+
 async def send(plans: list[tuple[str, str, str]]) -> list[int]:
     """Send every planned call through the gateway in-process; return the status codes."""
-    from aims.asgi import application
-
-    transport = httpx.ASGITransport(app=application)
     statuses = []
-    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1", timeout=30) as client:
-        for system_name, model, plaintext in plans:
-            headers = {"Authorization": f"Bearer {plaintext}"}
-            for content in CALLS[system_name]:
-                body = {"model": model, "messages": [{"role": "user", "content": content}]}
-                response = await client.post("/gateway/v1/chat/completions", json=body, headers=headers)
-                statuses.append(response.status_code)
-            if system_name in STREAMED:
-                body = {
-                    "model": model,
-                    "stream": True,
-                    "messages": [{"role": "user", "content": STREAMED[system_name]}],
-                }
-                async with client.stream("POST", "/gateway/v1/chat/completions", json=body, headers=headers) as r:
-                    await r.aread()
-                    statuses.append(r.status_code)
+    for system_name, model, plaintext in plans:
+        for content in CALLS[system_name]:
+            statuses.append(
+                await _post(plaintext, {"model": model, "messages": [{"role": "user", "content": content}]})
+            )
+        if system_name in STREAMED:
+            body = {"model": model, "stream": True, "messages": [{"role": "user", "content": STREAMED[system_name]}]}
+            statuses.append(await _post(plaintext, body))
     return statuses
 
 
 def load(demo: Any) -> None:
-    """Route AIS-001 and the FAQ chatbot through the gateway and send demo calls after the demo commits."""
+    """Route AIS-001 and the FAQ chatbot through the gateway and send the demo calls."""
     user = demo.users["owner"]
     base_url = f"http://127.0.0.1:{mock_port()}/v1"
     plans = []
@@ -115,8 +120,6 @@ def load(demo: Any) -> None:
     if not plans:
         return
 
-    def traffic() -> None:  # after commit: the gateway's request threads must see the routes and keys
-        with mock_provider(mock_port()):
-            asyncio.run(send(plans))
-
-    transaction.on_commit(traffic)
+    # In the demo's transaction, in this thread (GATEWAY_DB_THREADS=0: the gateway's database work runs here).
+    with override_settings(GATEWAY_DB_THREADS=0), mock_provider(mock_port()):
+        async_to_sync(send)(plans)

@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.db import connections
@@ -38,13 +39,14 @@ class LiveGateway:
 
 
 @pytest.fixture
-def live_gateway(transactional_db: None) -> Iterator[LiveGateway]:
-    """Serve the site with uvicorn on a free port for one test, then stop it."""
+def live_gateway(transactional_db: None, settings: Any) -> Iterator[LiveGateway]:
+    """Serve the site with uvicorn on a free port for one test, then stop it (with the gateway's database threads)."""
     import uvicorn
 
     from aims.asgi import application
     from gateway.endpoint import close_db_threads
 
+    settings.GATEWAY_DB_THREADS = 4
     saved = connections.settings["default"].get("CONN_MAX_AGE", 0)
     connections.settings["default"]["CONN_MAX_AGE"] = 0
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
