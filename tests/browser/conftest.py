@@ -50,9 +50,14 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator:
-    """Launch one headless Chromium for the whole session."""
+    """Launch one headless Chromium per test module.
+
+    Not per session: while Playwright's sync API is open, its event loop counts as running in the
+    main thread, so any later test of the same process that runs async code the synchronous way
+    (``async_to_sync``, ``asyncio.run``: the gateway's views, its demo) would fail.
+    """
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
