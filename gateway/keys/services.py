@@ -21,7 +21,8 @@ from django.utils import timezone
 
 from aims.models import ManagementSystem
 from aims.services import register_create, register_update
-from gateway.models import GatewayKey, ModelRoute
+from gateway import ledger
+from gateway.models import GatewayEvent, GatewayKey, ModelRoute
 from registers.models import AISystem, ModelRecord
 
 KEY_SCHEME = "aimsgw_"
@@ -65,7 +66,25 @@ def key_create(
     if not (name or "").strip():
         raise ValidationError({"name": "Say what the key is for."})
     plaintext = KEY_SCHEME + secrets.token_urlsafe(32)
-    key = register_create(
+    with transaction.atomic():
+        key = _key_create(ai_system, user, reason, name, plaintext, expires_in_days)
+        _key_event(key, GatewayEvent.Type.KEY_CREATED, user, f"Key {key.reference} '{key.name}' issued, "
+                   f"expires {key.expires_at:%Y-%m-%d}.")  # fmt: skip
+    return key, plaintext
+
+
+def _key_event(key: GatewayKey, type: str, user: AbstractBaseUser | None, detail: str) -> None:
+    """A key's issue or revocation is an event of its AI system's chain (the key's reference, who, why)."""
+    who = f" By {user.get_username()}." if user is not None else ""
+    ledger.event_append(
+        ai_system=key.ai_system, type=type, key_id=key.pk, subject=key.reference, detail=(detail + who)[:500]
+    )
+
+
+def _key_create(
+    ai_system: AISystem, user: AbstractBaseUser | None, reason: str, name: str, plaintext: str, expires_in_days: int
+) -> GatewayKey:
+    return register_create(
         GatewayKey,
         management_system=ai_system.management_system,
         user=user,
@@ -77,7 +96,6 @@ def key_create(
         expires_at=timezone.now() + timedelta(days=int(expires_in_days)),
         created_by=user,
     )
-    return key, plaintext
 
 
 def key_revoke(
@@ -89,14 +107,17 @@ def key_revoke(
         raise ValidationError({"reason": f"Say why {key.reference} is revoked."})
     if key.is_revoked:
         raise ValidationError(f"{key.reference} was already revoked on {key.revoked_at:%d %b %Y}.")
-    return register_update(
-        key,
-        user=user,
-        expected_version=expected_version,
-        reason=f"Revoked: {reason}",
-        revoked_at=timezone.now(),
-        revoked_reason=reason[:300],
-    )
+    with transaction.atomic():
+        revoked = register_update(
+            key,
+            user=user,
+            expected_version=expected_version,
+            reason=f"Revoked: {reason}",
+            revoked_at=timezone.now(),
+            revoked_reason=reason[:300],
+        )
+        _key_event(revoked, GatewayEvent.Type.KEY_REVOKED, user, f"Key {revoked.reference} revoked: {reason}")
+    return revoked
 
 
 def key_rename(

@@ -26,7 +26,8 @@ class Caller:
     plaintext: str
 
     def events(self, type: str | None = None) -> list[GatewayEvent]:
-        rows = GatewayEvent.objects.filter(ai_system=self.system).order_by("sequence")
+        """The system's events of calls (its key's issue, the chain's first event, left out), or those of a type."""
+        rows = GatewayEvent.objects.filter(ai_system=self.system).exclude(type="key_created").order_by("sequence")
         return list(rows.filter(type=type) if type else rows)
 
 

@@ -76,7 +76,8 @@ def test_a_revoked_key_is_refused_and_the_attempt_is_on_record(live_gateway, moc
     key_services.key_revoke(acme.key, user=acme.owner, reason="Leaked in a log")
     with pytest.raises(openai.AuthenticationError, match="was revoked"):
         ask(sdk(live_gateway, acme.plaintext))
-    (refusal,) = acme.events()
+    revoked, refusal = acme.events()
+    assert (revoked.type, revoked.subject) == ("key_revoked", acme.key.reference)
     assert (refusal.type, refusal.key_id, refusal.decision) == ("refusal", acme.key.pk, "key_refused")
     assert not mock_upstream_server.received
 
@@ -184,10 +185,10 @@ def test_concurrent_calls_of_one_system_keep_one_unbroken_chain(live_gateway, ac
         thread.join()
     assert errors == []
     events = acme.events()
-    assert [e.sequence for e in events] == list(range(1, 41))
+    assert [e.sequence for e in events] == list(range(2, 42))  # #1: the key's issue
     assert sorted(e.type for e in events) == ["call"] * 20 + ["call_completed"] * 20
     result = ledger.verify(acme.system.management_system)
-    assert result.ok and result.checked == 40
+    assert result.ok and result.checked == 41
 
 
 def test_a_body_that_is_not_json_is_a_400(live_gateway, acme):

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from gateway.models import GatewayEvent
 from tests.factories import make_ai_system
 from tests.gateway.events_helpers import completed_call, event_at
 from tests.gateway.helpers import raw
@@ -63,19 +64,20 @@ def test_api_filters_by_system_type_time_decision_and_key(world, api_as):
     now = timezone.now()
     triage, faq = make_ai_system(world.acme), make_ai_system(world.acme)
     key, _ = make_key(triage)
+    issued = GatewayEvent.objects.get(type="key_created", subject=key.reference)  # the key's issue: an event too
     old = event_at(triage, now - timedelta(days=3), decision="redact")
     recent = event_at(triage, now - timedelta(hours=1), decision="allow", key_id=key.pk)
     refusal = event_at(faq, now - timedelta(hours=2), type="refusal", decision="block")
     client = api_as("auditor")
     day_ago = (now - timedelta(days=1)).isoformat()
 
-    assert _ids(client.get(URL, {"ai_system": triage.pk})) == {old.pk, recent.pk}
+    assert _ids(client.get(URL, {"ai_system": triage.pk})) == {issued.pk, old.pk, recent.pk}
     assert _ids(client.get(URL, {"type": "refusal"})) == {refusal.pk}
-    assert _ids(client.get(URL, {"occurred_after": day_ago})) == {recent.pk, refusal.pk}
+    assert _ids(client.get(URL, {"occurred_after": day_ago})) == {issued.pk, recent.pk, refusal.pk}
     assert _ids(client.get(URL, {"occurred_before": day_ago})) == {old.pk}
     assert _ids(client.get(URL, {"occurred_after": day_ago, "ai_system": faq.pk})) == {refusal.pk}
     assert _ids(client.get(URL, {"decision": "allow"})) == {recent.pk}
-    assert _ids(client.get(URL, {"key": key.pk})) == {recent.pk}
+    assert _ids(client.get(URL, {"key": key.pk})) == {issued.pk, recent.pk}
     assert _ids(client.get(URL, {"occurred_after": "2020-01-01T00:00:00Z", "occurred_before": "2020-01-02"})) == set()
 
 

@@ -61,7 +61,8 @@ def test_the_log_lists_newest_first_with_the_columns(world, client_as):
     response = client_as("auditor").get(_log(world.acme))
 
     events = list(response.context["page_obj"].object_list)
-    assert [e.pk for e in events] == [approved.pk, done.pk, call.pk]
+    issued = GatewayEvent.objects.get(type="key_created", subject=key.reference)
+    assert [e.pk for e in events] == [approved.pk, done.pk, call.pk, issued.pk]
     page = response.content.decode()
     for text in (system.reference, f"#{call.sequence}", "Call completed", "triage-model → gpt-4o-mini", "policy@1",
                  "EMAIL_ADDRESS 2", "PHONE_NUMBER 1", "leader", "40 ms", "12 / 30", "send_patient_message",
@@ -74,6 +75,7 @@ def test_filters_by_system_type_decision_key_and_time_range(world, client_as):
     now = timezone.now()
     triage, faq = make_ai_system(world.acme), make_ai_system(world.acme)
     key, _ = make_key(triage)
+    issued = GatewayEvent.objects.get(type="key_created", subject=key.reference)  # the key's issue: an event too
     old = event_at(triage, now - timedelta(days=3), decision="redact")
     recent = event_at(triage, now - timedelta(hours=1), decision="allow", key_id=key.pk)
     refusal = event_at(faq, now - timedelta(hours=2), type="refusal", decision="block")
@@ -81,12 +83,12 @@ def test_filters_by_system_type_decision_key_and_time_range(world, client_as):
     url = _log(world.acme)
     local = timezone.localtime
 
-    assert _shown(client.get(url, {"ai_system": triage.pk})) == {old.pk, recent.pk}
+    assert _shown(client.get(url, {"ai_system": triage.pk})) == {issued.pk, old.pk, recent.pk}
     assert _shown(client.get(url, {"type": "refusal"})) == {refusal.pk}
     assert _shown(client.get(url, {"decision": "allow"})) == {recent.pk}
-    assert _shown(client.get(url, {"key": key.pk})) == {recent.pk}
+    assert _shown(client.get(url, {"key": key.pk})) == {issued.pk, recent.pk}
     window = {"occurred_after": local(now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")}
-    assert _shown(client.get(url, window)) == {recent.pk, refusal.pk}
+    assert _shown(client.get(url, window)) == {issued.pk, recent.pk, refusal.pk}
     before = {"occurred_before": local(now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")}
     assert _shown(client.get(url, before)) == {old.pk}
     both = {**window, "occurred_before": local(now - timedelta(minutes=90)).strftime("%Y-%m-%dT%H:%M")}

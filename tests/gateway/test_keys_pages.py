@@ -128,6 +128,7 @@ def test_the_ai_system_page_links_to_its_gateway(world, client_as):
 def test_the_gateway_page_makes_constant_queries(world, client):
     system = system_with_model(world.acme, world.officer)
     make_route(system, world.officer)
+    make_key(system, world.officer, name="First key")  # its issue is the first event the page lists
     log_in(client, world.officer)
     url = reverse("gateway:system_gateway", args=[world.acme.pk, system.pk])
 

@@ -127,3 +127,19 @@ def test_a_model_record_has_one_route_changed_with_history(world, system):
 
     assert changed.pk == route.pk and changed.version == 2 and changed.reference == "RTE-001"
     assert ModelRoute.objects.get().upstream_model == "gpt-4o"
+
+
+def test_issuing_and_revoking_a_key_are_events_of_its_systems_chain(world, system):
+    from gateway import ledger
+    from gateway.models import GatewayEvent
+
+    key, plaintext = make_key(system, world.officer, name="Triage, production")
+    services.key_revoke(key, user=world.officer, reason="Left on a laptop")
+    events = list(GatewayEvent.objects.filter(ai_system=system).order_by("sequence"))
+    assert [(e.type, e.subject, e.key_id) for e in events] == [
+        ("key_created", key.reference, key.pk),
+        ("key_revoked", key.reference, key.pk),
+    ]
+    assert "Triage, production" in events[0].detail and "officer" in events[0].detail
+    assert "Left on a laptop" in events[1].detail and plaintext not in events[0].detail + events[1].detail
+    assert ledger.verify().ok
