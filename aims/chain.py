@@ -137,22 +137,67 @@ def lock(spec: Chain, key: dict[str, Any]) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])
 
 
+@dataclass(frozen=True)
+class _Statements:
+    """The head query and the INSERT of one chain model on one database, built once per process."""
+
+    head: str
+    insert: str
+    fields: tuple[models.Field, ...]  # the INSERT's columns, in order
+    returns_pk: bool
+
+
+_STATEMENTS: dict[tuple[type[models.Model], tuple[str, ...], str], _Statements] = {}
+
+
+def _statements(spec: Chain) -> _Statements:
+    cache_key = (spec.model, spec.key_fields, connection.alias)
+    statements = _STATEMENTS.get(cache_key)
+    if statements is None:
+        meta, quote = spec.model._meta, connection.ops.quote_name
+        column = {name: meta.get_field(name).column for name in (*spec.key_fields, _SEQUENCE_FIELD, _DIGEST_FIELD)}
+        where = " AND ".join(f"{quote(column[name])} = %s" for name in spec.key_fields)
+        # Names from the model's own metadata, quoted; every value is a parameter.
+        table, sequence, digest = quote(meta.db_table), quote(column[_SEQUENCE_FIELD]), quote(column[_DIGEST_FIELD])
+        head = f"SELECT {sequence}, {digest} FROM {table} WHERE {where} ORDER BY {sequence} DESC LIMIT 1"  # noqa: S608
+        fields = tuple(f for f in meta.local_concrete_fields if not (f.primary_key and f.db_returning))
+        returns_pk = meta.pk in meta.local_concrete_fields and meta.pk not in fields
+        columns = ", ".join(quote(f.column) for f in fields)
+        placeholders = ", ".join(["%s"] * len(fields))
+        insert = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
+        if returns_pk and connection.features.can_return_columns_from_insert:
+            insert += f" RETURNING {quote(meta.pk.column)}"
+        statements = _STATEMENTS[cache_key] = _Statements(head, insert, fields, returns_pk)
+    return statements
+
+
 def append(spec: Chain, *, key: dict[str, Any], values: dict[str, Any]) -> models.Model:
-    """Insert the next entry of the chain named by ``key`` (under the chain's lock) and return it."""
-    with transaction.atomic():
+    """Insert the next entry of the chain named by ``key`` (under the chain's lock) and return it.
+
+    One query for the head and one INSERT (built once per process, the values prepared as the
+    model's fields prepare them for ``save()``): the same row as ``save(force_insert=True)``, without
+    the ORM's per-call query compiling. Inside a transaction it takes no savepoint of its own.
+    """
+    statements = _statements(spec)
+    with transaction.atomic(savepoint=False):
         lock(spec, key)
-        head = (
-            spec.model._default_manager.filter(**key)
-            .order_by(f"-{_SEQUENCE_FIELD}")
-            .values_list(_SEQUENCE_FIELD, _DIGEST_FIELD)
-            .first()
-        )
-        sequence, previous = (head[0] + 1, head[1]) if head else (1, GENESIS_DIGEST)
-        entry = spec.model(**key, **values, sequence=sequence, previous_digest=previous)
-        # Digest what the database will hand back: values as the model field stores them.
-        stored = {name: spec.model._meta.get_field(name).to_python(getattr(entry, name)) for name in spec.fields}
-        entry.digest = entry_digest(_payload(spec, key, sequence, previous, stored))
-        entry.save(force_insert=True)
+        with connection.cursor() as cursor:
+            cursor.execute(statements.head, [key[name] for name in spec.key_fields])
+            head = cursor.fetchone()
+            sequence, previous = (head[0] + 1, head[1]) if head else (1, GENESIS_DIGEST)
+            entry = spec.model(**key, **values, sequence=sequence, previous_digest=previous)
+            # Digest what the database will hand back: values as the model field stores them.
+            meta = spec.model._meta
+            stored = {name: meta.get_field(name).to_python(getattr(entry, name)) for name in spec.fields}
+            entry.digest = entry_digest(_payload(spec, key, sequence, previous, stored))
+            params = [field.get_db_prep_save(field.pre_save(entry, True), connection) for field in statements.fields]
+            cursor.execute(statements.insert, params)
+            if statements.returns_pk:
+                if connection.features.can_return_columns_from_insert:
+                    entry.pk = cursor.fetchone()[0]
+                else:
+                    entry.pk = connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column)
+    entry._state.adding, entry._state.db = False, connection.alias
     return entry
 
 

@@ -94,19 +94,38 @@ def event_append(*, ai_system: AISystem, type: str, **values: Any) -> GatewayEve
     )
 
 
+_BODY_INSERT: str | None = None
+
+
+def _body_insert_sql() -> str:
+    global _BODY_INSERT
+    if _BODY_INSERT is None:
+        meta, quote = GatewayBody._meta, connection.ops.quote_name
+        columns = [meta.get_field(name).column for name in ("management_system", "sha256", "content", "created_at",
+                                                            "retain_until")]  # fmt: skip
+        # Names from the model's metadata, quoted; every value is a parameter.
+        table, names = quote(meta.db_table), ", ".join(quote(c) for c in columns)
+        _BODY_INSERT = f"INSERT INTO {table} ({names}) VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"  # noqa: S608
+    return _BODY_INSERT
+
+
 def body_store(*, management_system: ManagementSystem, content: str, retain_until: datetime | None) -> str:
     """Keep a body (or keep an identical one longer) and return its SHA-256.
 
-    Two statements and no savepoint: insert unless the management system already has it, then
-    lengthen the retention of the one it has (a no-op for a new body). A body stored by a call
+    One statement for a new body and no savepoint: insert unless the management system already
+    has it; only when it has, lengthen the retention of the one it has. A body stored by a call
     running at the same moment is no conflict.
     """
     sha256 = hashlib.sha256(content.encode("utf-8")).hexdigest()
-    GatewayBody.objects.bulk_create(
-        [GatewayBody(management_system=management_system, sha256=sha256, content=content,
-                     created_at=timezone.now(), retain_until=retain_until)],
-        ignore_conflicts=True,
-    )  # fmt: skip
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _body_insert_sql(),
+            [management_system.pk, sha256, content, adapt(timezone.now()), adapt(retain_until)],
+        )
+        inserted = cursor.rowcount == 1
+    if inserted:
+        return sha256
     kept = GatewayBody.objects.filter(management_system=management_system, sha256=sha256, retain_until__isnull=False)
     if retain_until is None:
         kept.update(retain_until=None)

@@ -11,6 +11,7 @@ from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegist
 from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 from presidio_analyzer.nlp_engine import NlpArtifacts, SlimSpacyNlpEngine
 from presidio_analyzer.predefined_recognizers import CreditCardRecognizer, IbanRecognizer
+from spacy.attrs import IDX, LOWER
 from spacy.tokens import Doc
 
 from gateway.pii.recognizers import (
@@ -35,6 +36,8 @@ ENTITIES = (
 # Pattern matches without a validating checksum or context score below this and are dropped.
 SCORE_THRESHOLD = 0.4
 TRAILING_PUNCTUATION = ".,;:!?)'\""
+# Words whose keyword parts are remembered (then forgotten all at once, so memory stays bounded).
+KEYWORD_CACHE_SIZE = 50_000
 
 
 class PiiDetectionError(Exception):
@@ -56,6 +59,7 @@ class BlankSpacyNlpEngine(SlimSpacyNlpEngine):
 
     def __init__(self) -> None:
         super().__init__(models=[{"lang_code": "en", "model_name": "blank"}], auto_download=False)
+        self._keywords: dict[str, tuple[str, ...]] = {}
 
     def load(self) -> None:
         """Create the blank English pipeline (a tokenizer and nothing else)."""
@@ -66,19 +70,43 @@ class BlankSpacyNlpEngine(SlimSpacyNlpEngine):
         self.nlp = {"en": nlp}
 
     def _doc_to_nlp_artifact(self, doc: Doc, language: str) -> NlpArtifacts:
-        """Use lower-cased tokens as lemmas so context words ("NHS", "email") still raise scores."""
+        """Use lower-cased tokens as lemmas so context words ("NHS", "email") still raise scores.
+
+        The offsets and lower-cased forms come out of the document as one array (no Token object per
+        token), and each word's keyword parts are worked out once per process: the same keywords as
+        Presidio's ``NlpArtifacts.set_keywords``, without looking every token up in the vocabulary again.
+        """
+        columns = doc.to_array([IDX, LOWER]).tolist() if len(doc) else []
+        strings = doc.vocab.strings
+        lemmas = [strings[lower] for _, lower in columns]
         artifacts = NlpArtifacts(
             entities=[],
             tokens=doc,
-            tokens_indices=[token.idx for token in doc],
-            lemmas=[token.lower_ for token in doc],
-            nlp_engine=self,
+            tokens_indices=[idx for idx, _ in columns],
+            lemmas=lemmas,
+            nlp_engine=None,  # no keywords computed here: they are set below
             language=language,
             scores=[],
         )
+        artifacts.nlp_engine = self
         # Presidio looks each context word up in this list once per finding: a set keeps it linear.
-        artifacts.keywords = frozenset(artifacts.keywords)
+        artifacts.keywords = frozenset(part for lemma in lemmas for part in self._keyword_parts(lemma, language))
         return artifacts
+
+    def _keyword_parts(self, word: str, language: str) -> tuple[str, ...]:
+        """The keywords one lemma contributes (``NlpArtifacts.set_keywords``' rule), remembered per word."""
+        parts = self._keywords.get(word)
+        if parts is None:
+            keep = (
+                not self.is_stopword(word, language)
+                and not self.is_punct(word, language)
+                and word not in {"-PRON-", "be"}
+            )
+            parts = tuple(word.lower().split(":")) if keep else ()
+            if len(self._keywords) >= KEYWORD_CACHE_SIZE:
+                self._keywords.clear()
+            self._keywords[word] = parts
+        return parts
 
 
 class TokenSearchContextEnhancer(LemmaContextAwareEnhancer):
