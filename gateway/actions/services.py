@@ -176,7 +176,9 @@ def may_decide(user: AbstractBaseUser, action: GatewayAction) -> bool:
 
 def _lock_for_decision(action: GatewayAction, user: AbstractBaseUser) -> GatewayAction:
     current = (
-        GatewayAction.objects.select_for_update().select_related("ai_system", "connector", "key").get(pk=action.pk)
+        GatewayAction.objects.select_for_update(of=("self",))
+        .select_related("ai_system", "connector", "key")
+        .get(pk=action.pk)
     )
     if not may_decide(user, current):
         role = Role(current.approver_role or Role.LEADERSHIP).label.lower()
@@ -234,7 +236,7 @@ def action_deny(action: GatewayAction, *, user: AbstractBaseUser, comment: str) 
 def action_expire(action: GatewayAction) -> GatewayAction:
     """Record that a pending action or an unused approval passed its deadline (no-op otherwise)."""
     with transaction.atomic():
-        current = GatewayAction.objects.select_for_update().get(pk=action.pk)
+        current = GatewayAction.objects.select_for_update(of=("self",)).get(pk=action.pk)
         if current.effective_state != State.EXPIRED or current.state == State.EXPIRED:
             return current
         return register_update(current, user=None, expected_version=current.version,
@@ -295,7 +297,7 @@ def action_redeem(*, call: Call, reference: str, policy_label: str) -> GatewayAc
     """Claim the approval ``reference`` for this exact call (single use), or raise ``ActionRefused`` (on record)."""
     with transaction.atomic():
         action = (
-            GatewayAction.objects.select_for_update()
+            GatewayAction.objects.select_for_update(of=("self",))
             .select_related("connector", "ai_system")
             .filter(ai_system=call.key.ai_system, reference=str(reference)[:20])
             .first()
@@ -338,7 +340,11 @@ def kept_result(result: Any) -> Any:
 def action_complete(action: GatewayAction, *, outcome: ConnectorAnswer, retention_days: int = 30) -> GatewayAction:
     """Record what performing a claimed action gave: ``performed`` or ``failed``, latency and response digest."""
     with transaction.atomic():
-        current = GatewayAction.objects.select_for_update().select_related("ai_system", "connector").get(pk=action.pk)
+        current = (
+            GatewayAction.objects.select_for_update(of=("self",))
+            .select_related("ai_system", "connector")
+            .get(pk=action.pk)
+        )
         digest = ""
         if outcome.raw is not None:
             digest = ledger.body_store(management_system=current.ai_system.management_system, content=outcome.raw,
