@@ -138,6 +138,27 @@ def register_update(
     return current
 
 
+def return_to_draft(
+    version: R, *, user: AbstractBaseUser | None, expected_version: int | None, reason: str, waiting: str
+) -> R:
+    """Send a version that waits for approval (``status`` in_review) back to draft, saying why (kept in history).
+
+    ``waiting`` names that state in the refusal, e.g. "in review" or "awaiting approval".
+    """
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValidationError({"reason": "Say why it goes back to draft."})
+    with transaction.atomic():
+        current = type(version).objects.select_for_update().get(pk=version.pk)
+        if expected_version is not None and int(expected_version) != current.version:
+            raise StaleVersionError(current, expected_version)
+        if current.status != "in_review":
+            raise ValidationError(f"Only a version {waiting} is returned to draft.")
+        return register_update(
+            current, user=user, expected_version=None, reason=f"Returned to draft: {reason}", status="draft"
+        )
+
+
 def approve_superseding(
     version: R, *, versions: models.QuerySet, user: AbstractBaseUser | None, signoff: SignOff, superseded_reason: str
 ) -> R:

@@ -21,7 +21,14 @@ from django.db.models import Max
 
 from aims import ledger
 from aims.models import ManagementSystem, SignOff
-from aims.services import StaleVersionError, approve_superseding, register_create, register_delete, register_update
+from aims.services import (
+    StaleVersionError,
+    approve_superseding,
+    register_create,
+    register_delete,
+    register_update,
+    return_to_draft,
+)
 from gateway import ledger as gateway_ledger
 from gateway.models import GatewayEvent, Outcome, PolicyRule, PolicyVersion
 from gateway.policy.signoffs import APPROVAL
@@ -148,17 +155,9 @@ def policy_return(
     version: PolicyVersion, *, user: AbstractBaseUser | None, expected_version: int | None, reason: str
 ) -> PolicyVersion:
     """Return a version awaiting approval to draft, saying why (kept in history)."""
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise ValidationError({"reason": "Say why it goes back to draft."})
-    with transaction.atomic():
-        current = _locked(PolicyVersion, version)
-        _check_version(current, expected_version)
-        if current.status != Status.IN_REVIEW:
-            raise ValidationError("Only a version awaiting approval is returned to draft.")
-        return register_update(
-            current, user=user, expected_version=None, reason=f"Returned to draft: {reason}", status=Status.DRAFT
-        )
+    return return_to_draft(
+        version, user=user, expected_version=expected_version, reason=reason, waiting="awaiting approval"
+    )
 
 
 def policy_withdraw(

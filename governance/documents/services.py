@@ -22,7 +22,14 @@ from django.utils import timezone
 
 from aims import access, ledger
 from aims.models import ManagementSystem, Role, SignOff
-from aims.services import StaleVersionError, approve_superseding, register_create, register_retire, register_update
+from aims.services import (
+    StaleVersionError,
+    approve_superseding,
+    register_create,
+    register_retire,
+    register_update,
+    return_to_draft,
+)
 from governance.documents.signoffs import APPROVAL
 from governance.models import Document, DocumentAcknowledgement, DocumentVersion
 
@@ -206,17 +213,7 @@ def version_return(
     version: DocumentVersion, *, user: AbstractBaseUser | None, expected_version: int | None, reason: str
 ) -> DocumentVersion:
     """Return a version in review to draft, saying why (kept in history)."""
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise ValidationError({"reason": "Say why it goes back to draft."})
-    with transaction.atomic():
-        current = _locked(DocumentVersion, version)
-        _check_version(current, expected_version)
-        if current.status != Status.IN_REVIEW:
-            raise ValidationError("Only a version in review is returned to draft.")
-        return register_update(
-            current, user=user, expected_version=None, reason=f"Returned to draft: {reason}", status=Status.DRAFT
-        )
+    return return_to_draft(version, user=user, expected_version=expected_version, reason=reason, waiting="in review")
 
 
 def version_approve(
