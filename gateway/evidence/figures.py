@@ -127,7 +127,8 @@ def _count(result: Figures, event: dict[str, Any], redactions: Counter) -> None:
     if kind in _ACTION_TYPES:
         name = _ACTION_TYPES[kind]
         result.actions[name] = result.actions.get(name, 0) + 1
-    if kind in (T.CALL, T.REDACTION_SUMMARY, T.REFUSAL):
+    # What was stripped from calls that left; a refused call's personal data never left (it counts as blocked).
+    if kind in (T.CALL, T.REDACTION_SUMMARY):
         redactions.update(event["entity_counts"] or {})
 
 

@@ -59,7 +59,7 @@ def test_a_week_of_activity_becomes_one_evidence_record_linked_to_its_soa_rows(s
     content = json.loads(default_storage.open(record.evidence.file.name).read())
     figures = content["figures"]
     assert (figures["calls"], figures["refusals"], figures["blocked_calls"]) == (1, 1, 1)
-    assert figures["redactions_by_entity_type"] == {"CREDIT_CARD": 1, "EMAIL_ADDRESS": 2}
+    assert figures["redactions_by_entity_type"] == {"EMAIL_ADDRESS": 2}  # the refused card never left
     assert figures["actions"] == {"proposed": 2, "approved": 1, "denied": 1, "performed": 1}
     assert figures["approvers"] == {"leader-x": 2}
     assert figures["approval_latency_seconds"] == {"decisions": 2, "median": 420.0, "max": 600.0}
