@@ -21,18 +21,16 @@ shortened, a sign-off that differs from an anchored head was rewritten, and a li
 signature does not verify was not written by the register. A line that cannot be read as
 JSON (a write cut short) is skipped: the chain is checked against the anchors it can read.
 
-On a local file system the line is appended in place (``O_APPEND``, locked, fsynced); on an
-object store the whole log is written again under the same name, which must overwrite
-(django-storages' default). Anchors of one management system are written one at a time
-(its row is locked, as signing does).
+The log is read and written again whole under the same name through the storage API, on
+the local file system (``aims.files.LocalFileStorage``: a temporary file renamed into place)
+as on an object store (a PUT); the storage must overwrite, as both do. Anchors of one
+management system are written one at a time (its row is locked, as signing does).
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -217,24 +215,14 @@ def anchor_all(*, reason: str) -> dict[int, AnchorResult]:
 
 
 def _append(name: str, line: str) -> int:
-    """Append one line to the log; return its line number."""
+    """Append one line to the log (the whole log written again under its name); return its line number.
+
+    The caller holds the management system's row lock, so no other writer of this log reads
+    it in between. On an object store the PUT replaces the object whole; on the local file
+    system ``aims.files.LocalFileStorage`` writes a temporary file and renames it: a reader
+    sees the old log or the new one, never half of it.
+    """
     data = (line + "\n").encode("utf-8")
-    try:
-        path = default_storage.path(name)
-    except NotImplementedError:
-        path = None
-    if path is not None:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            with open(path, "rb") as existing:
-                count = existing.read().count(b"\n")
-            os.write(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        return count + 1
     existing = b""
     if default_storage.exists(name):
         with default_storage.open(name, "rb") as handle:
@@ -246,6 +234,6 @@ def _append(name: str, line: str) -> int:
         default_storage.delete(saved)
         raise AnchorStorageError(
             f"The storage saved the anchor log as {saved!r} instead of overwriting {name!r}: "
-            "configure it to overwrite files (django-storages: file_overwrite=True)."
+            "configure it to overwrite files (aims.files.LocalFileStorage, or django-storages' file_overwrite=True)."
         )
     return existing.count(b"\n") + 1

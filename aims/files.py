@@ -10,11 +10,17 @@ NUL, or (on the file system) a symbolic link pointing elsewhere, checked on the 
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
+from functools import cached_property
 from pathlib import Path, PurePosixPath
+from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files import File
-from django.core.files.storage import Storage, default_storage
+from django.core.files.storage import FileSystemStorage, Storage, default_storage
+from django.utils._os import safe_makedirs
 
 logger = logging.getLogger("aims.security")
 
@@ -70,3 +76,59 @@ def open_stored(name: str, *, folder: str, storage: Storage | None = None) -> Fi
     except NotImplementedError:
         return storage.open(name, "rb")
     return File(_inside(root, parts[len(prefix) :], name).open("rb"), name=name)
+
+
+# --- local storage --------------------------------------------------------------------------
+
+
+class LocalFileStorage(FileSystemStorage):
+    """The file system storage of the register: a write becomes visible whole or not at all.
+
+    Each file is written to a hidden temporary file (``.<name>.<random>.tmp``) beside its
+    final name, flushed to disk, then renamed onto the final name, as an object store's
+    PUT replaces an object whole. A name written again is replaced (``allow_overwrite``,
+    as django-storages' S3 storage does by default), so an anchor log or a retried pack
+    keeps its name on either storage.
+
+    ``location_setting`` names the setting holding the folder (default ``MEDIA_ROOT``); the
+    folder follows that setting when a test changes it.
+    """
+
+    def __init__(self, *, location_setting: str = "MEDIA_ROOT", allow_overwrite: bool = True, **kwargs: Any):
+        self._location_setting = location_setting
+        super().__init__(allow_overwrite=allow_overwrite, **kwargs)
+
+    @cached_property
+    def base_location(self) -> str:
+        return self._value_or_setting(self._location, getattr(settings, self._location_setting))
+
+    def _clear_cached_properties(self, setting: str, **kwargs: Any) -> None:
+        super()._clear_cached_properties(setting, **kwargs)
+        if setting == self._location_setting:
+            self.__dict__.pop("base_location", None)
+            self.__dict__.pop("location", None)
+
+    def _save(self, name: str, content: Any) -> str:
+        full_path = self.path(name)
+        directory = os.path.dirname(full_path)
+        if self.directory_permissions_mode is not None:
+            safe_makedirs(directory, self.directory_permissions_mode, exist_ok=True)
+        else:
+            os.makedirs(directory, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(full_path)}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                for chunk in content.chunks():  # from the start of the file
+                    handle.write(chunk if isinstance(chunk, bytes) else chunk.encode())
+                handle.flush()
+                os.fsync(handle.fileno())
+            if self.file_permissions_mode is not None:
+                os.chmod(temporary, self.file_permissions_mode)
+            while not self._allow_overwrite and os.path.lexists(full_path):
+                name = self.get_available_name(name)
+                full_path = self.path(name)
+            os.replace(temporary, full_path)
+        finally:
+            if os.path.lexists(temporary):
+                os.unlink(temporary)
+        return os.path.relpath(full_path, self.location).replace("\\", "/")

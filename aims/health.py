@@ -2,7 +2,8 @@
 
 ``/health/live`` answers 200 while the process can serve a request (it touches nothing).
 ``/health/ready`` checks what a request needs: a database query, a broker connection and a
-write, read and delete in ``default_storage``; 200 when all pass, else 503. Each check
+write, read and delete in each file storage (``default``, and ``packs`` where rendered packs
+go: local folders or an object store, ``AIMS_STORAGE_URL``); 200 when all pass, else 503. Each check
 says only whether it passed and how long it took; why it failed goes to the log.
 """
 
@@ -13,8 +14,9 @@ import time
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import Storage, default_storage, storages
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.utils.cache import add_never_cache_headers
@@ -39,15 +41,22 @@ def check_broker() -> None:
         conn.ensure_connection(max_retries=1, interval_start=0, timeout=BROKER_TIMEOUT)
 
 
-def check_storage() -> None:
+def _probe(storage: Storage) -> None:
     content = uuid.uuid4().hex.encode()
-    name = default_storage.save(f"{PROBE_FOLDER}/probe-{uuid.uuid4().hex}.txt", ContentFile(content))
+    name = storage.save(f"{PROBE_FOLDER}/probe-{uuid.uuid4().hex}.txt", ContentFile(content))
     try:
-        with default_storage.open(name, "rb") as handle:
+        with storage.open(name, "rb") as handle:
             if handle.read() != content:
                 raise RuntimeError("storage returned other bytes than were written")
     finally:
-        default_storage.delete(name)
+        storage.delete(name)
+
+
+def check_storage() -> None:
+    """Write, read back and delete a small file in every storage the register keeps files in."""
+    _probe(default_storage)
+    if "packs" in settings.STORAGES:
+        _probe(storages["packs"])
 
 
 CHECKS: dict[str, Callable[[], None]] = {

@@ -507,3 +507,21 @@ if AIMS_GATEWAY_EVIDENCE_PERIOD not in ("week", "day"):
 AIMS_GATEWAY_EVIDENCE_LOOKBACK_DAYS = int(os.environ.get("AIMS_GATEWAY_EVIDENCE_LOOKBACK_DAYS", "35"))
 AIMS_GATEWAY_INCIDENT_THRESHOLD = int(os.environ.get("AIMS_GATEWAY_INCIDENT_THRESHOLD", "5"))
 AIMS_GATEWAY_INCIDENT_WINDOW_MINUTES = int(os.environ.get("AIMS_GATEWAY_INCIDENT_WINDOW_MINUTES", "10"))
+
+# --- Object storage (issue 15) ------------------------------------------------------------
+# Every file (evidence, packs and bundles, anchor logs, the readiness probe) goes through
+# Django's storage API, in STORAGES["default"] and STORAGES["packs"] (aims.storage_url). Unset:
+# the local folders MEDIA_ROOT and AIMS_PACK_DIR, written atomically. AIMS_STORAGE_URL
+# (s3://bucket/prefix?endpoint_url=...&region=...) puts both in one private S3-compatible bucket,
+# so web, worker and gateway processes on different machines share files; the credentials come
+# from boto3's own chain (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile or a role),
+# never from the URL.
+from aims.storage_url import StorageUrlError, storages_for  # noqa: E402
+
+AIMS_STORAGE_URL = os.environ.get("AIMS_STORAGE_URL", "")
+try:
+    STORAGES.update(storages_for(AIMS_STORAGE_URL))
+except (StorageUrlError, ValueError) as _error:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(str(_error)) from None

@@ -1,9 +1,13 @@
 """Writes for audit packs: requesting, rendering (atomically), failing and recording downloads.
 
-Rendering writes the PDF and the bundle to hidden temporary files in the pack folder and
-moves them into place with ``os.replace`` only when both are complete, then marks the
-pack ready. A pack that is already ready is left alone, so a redelivered task is a
-no-op, and a crash before the move leaves the pack not ready with no visible file.
+Rendering builds the PDF in memory and the bundle in a local temporary file (never in the
+shared storage), then saves both through the ``packs`` storage (``STORAGES["packs"]``: the
+folder ``AIMS_PACK_DIR``, or an object store with ``AIMS_STORAGE_URL``) under
+``<management system id>/<name>``; each save is whole or nothing (an object store's PUT,
+``aims.files.LocalFileStorage``'s rename), and the pack is marked ready only after both.
+A pack that is already ready is left alone, so a redelivered task is a no-op, and a crash
+before the saves leaves the pack not ready with no visible file. Downloads read the files
+back through the same storage, in the web process, after the permission check.
 
 Faults: a request while the broker is unreachable keeps the pack and marks it not queued
 (``pack_enqueue``); a render records a heartbeat, and ``packs_requeue_stuck`` (every
@@ -14,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -26,11 +29,14 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import Storage, storages
 from django.db import connection, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 
-from aims.files import confined_path
+from aims.files import confined_path, open_stored
 from aims.models import ManagementSystem
 from aims.pack_sections import prepare_sections
 from packs.gather import gather_pack
@@ -197,10 +203,14 @@ def pack_claim(pack_id: int) -> AuditPack | None:
     return pack
 
 
-def pack_dir(pack: AuditPack) -> Path:
-    path = Path(settings.AIMS_PACK_DIR) / str(pack.management_system_id)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def pack_storage() -> Storage:
+    """The storage of rendered packs and bundles (``STORAGES["packs"]``, else the default storage)."""
+    return storages["packs"] if "packs" in settings.STORAGES else storages["default"]
+
+
+def pack_folder(pack: AuditPack) -> str:
+    """The folder of a management system's packs in the pack storage."""
+    return str(pack.management_system_id)
 
 
 def _temp_prefix(pack: AuditPack) -> str:
@@ -208,21 +218,33 @@ def _temp_prefix(pack: AuditPack) -> str:
 
 
 def remove_temporary_files(pack: AuditPack) -> None:
-    """Remove temporary files left by an earlier attempt that was killed."""
-    for leftover in pack_dir(pack).glob(f"{_temp_prefix(pack)}*.tmp"):
-        leftover.unlink(missing_ok=True)
+    """Remove temporary files of this pack left in its folder by an attempt that was killed mid-write."""
+    storage = pack_storage()
+    try:
+        _folders, names = storage.listdir(pack_folder(pack))
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    prefixes = (_temp_prefix(pack), f".{pdf_name(pack)}.", f".{bundle_name(pack)}.")
+    for name in names:
+        if name.startswith(prefixes) and name.endswith(".tmp"):
+            storage.delete(f"{pack_folder(pack)}/{name}")
 
 
-def _temp_file(pack: AuditPack) -> tuple[int, str]:
-    return tempfile.mkstemp(dir=pack_dir(pack), prefix=_temp_prefix(pack), suffix=".tmp")
+def _sha256_file(handle: Any) -> tuple[str, int]:
+    """The SHA-256 and size of an open binary file, read from its start."""
+    digest, size = hashlib.sha256(), 0
+    handle.seek(0)
+    for chunk in iter(lambda: handle.read(1 << 16), b""):
+        digest.update(chunk)
+        size += len(chunk)
+    handle.seek(0)
+    return digest.hexdigest(), size
 
 
-def _sha256_file(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 16), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+def _store(pack: AuditPack, name: str, content: File) -> str:
+    """Save a pack file under the pack's folder; return the name it was stored as (the storage may pick another)."""
+    stored = pack_storage().save(f"{pack_folder(pack)}/{name}", content)
+    return stored.rsplit("/", 1)[-1]
 
 
 def ledger_head(management_system: ManagementSystem, as_of: datetime) -> dict[str, Any]:
@@ -293,40 +315,28 @@ def _render_claimed(pack: AuditPack, before_move: Callable[[], None] | None) -> 
         pack_progress(pack, 80)
         return pdf
 
-    pdf_fd, pdf_tmp = _temp_file(pack)
-    zip_fd, zip_tmp = _temp_file(pack)
-    try:
-        with os.fdopen(zip_fd, "wb") as handle:
-            _manifest, pdf = write_bundle(handle, data, data.parts["ledger"], ledger_export, render_pdf)
-            handle.flush()
-            os.fsync(handle.fileno())
-        with os.fdopen(pdf_fd, "wb") as handle:
-            handle.write(pdf.content)
-            handle.flush()
-            os.fsync(handle.fileno())
+    with tempfile.TemporaryFile(prefix=_temp_prefix(pack)) as bundle:  # local scratch, never the shared storage
+        _manifest, pdf = write_bundle(bundle, data, data.parts["ledger"], ledger_export, render_pdf)
+        bundle_digest = _sha256_file(bundle)
         pack_progress(pack, 95)
         if before_move is not None:
             before_move()
-        os.replace(pdf_tmp, pack_dir(pack) / pdf_name(pack))
-        os.replace(zip_tmp, pack_dir(pack) / bundle_name(pack))
-    finally:
-        for leftover in (pdf_tmp, zip_tmp):
-            Path(leftover).unlink(missing_ok=True)
-    return _mark_ready(pack, pdf, data.parts["ledger"])
+        stored_pdf = _store(pack, pdf_name(pack), ContentFile(pdf.content))
+        stored_bundle = _store(pack, bundle_name(pack), File(bundle))
+    return _mark_ready(pack, pdf, data.parts["ledger"], (stored_pdf, stored_bundle), bundle_digest)
 
 
-def _mark_ready(pack: AuditPack, pdf: Any, ledger: dict[str, Any]) -> AuditPack:
-    bundle_path = pack_dir(pack) / bundle_name(pack)
+def _mark_ready(
+    pack: AuditPack, pdf: Any, ledger: dict[str, Any], names: tuple[str, str], bundle_digest: tuple[str, int]
+) -> AuditPack:
     pack.status = AuditPack.Status.READY
     pack.progress = 100
     pack.finished_at = timezone.now()
-    pack.file_name = pdf_name(pack)
+    pack.file_name, pack.bundle_name = names
     pack.sha256 = pdf.sha256
     pack.size = len(pdf.content)
     pack.pages = pdf.pages
-    pack.bundle_name = bundle_name(pack)
-    pack.bundle_sha256 = _sha256_file(bundle_path)
-    pack.bundle_size = bundle_path.stat().st_size
+    pack.bundle_sha256, pack.bundle_size = bundle_digest
     pack.ledger_head = ledger.get("head") or ""
     _save(pack, user=pack.requested_by, reason="Pack ready")
     return pack
@@ -387,13 +397,37 @@ def packs_requeue_stuck() -> list[int]:
 # --- files and downloads --------------------------------------------------------------------
 
 
-def pack_file_path(pack: AuditPack, part: str) -> Path:
-    """Where a ready pack's PDF or bundle is stored: inside its management system's pack folder, or refused.
-
-    Raises ``aims.files.UnsafeStoredName`` for a stored name that leads outside the folder.
-    """
+def pack_file_name(pack: AuditPack, part: str) -> str:
+    """The storage name of a pack's PDF or bundle (``<management system id>/<name>``)."""
     name = pack.file_name if part == PackDownload.Part.PDF else pack.bundle_name
-    return confined_path(Path(settings.AIMS_PACK_DIR) / str(pack.management_system_id), name)
+    return f"{pack_folder(pack)}/{name}"
+
+
+def open_pack_file(pack: AuditPack, part: str) -> File:
+    """Open a pack's PDF or bundle for reading from the pack storage, only inside its management system's folder.
+
+    Raises ``aims.files.UnsafeStoredName`` for a stored name that leads outside the folder
+    and ``FileNotFoundError`` when the file is missing.
+    """
+    return open_stored(pack_file_name(pack, part), folder=pack_folder(pack), storage=pack_storage())
+
+
+def read_pack_file(pack: AuditPack, part: str) -> bytes:
+    """A pack's PDF or bundle, whole (for checks and tests; downloads stream ``open_pack_file``)."""
+    with open_pack_file(pack, part) as handle:
+        return handle.read()
+
+
+def pack_file_path(pack: AuditPack, part: str) -> Path:
+    """The local path of a pack's PDF or bundle when the pack storage is a local folder (tests and local tools).
+
+    The register itself never uses it: it reads through ``open_pack_file``, which works on
+    an object store too. Raises ``NotImplementedError`` on an object store.
+    """
+    return confined_path(
+        Path(pack_storage().path(pack_folder(pack))),
+        pack.file_name if part == PackDownload.Part.PDF else pack.bundle_name,
+    )
 
 
 def pack_download_record(*, pack: AuditPack, user: AbstractBaseUser, part: str, channel: str = "web") -> PackDownload:

@@ -100,18 +100,21 @@ def pack_status(request: HttpRequest, ms_id: int, pack_id: int) -> JsonResponse:
 
 
 def pack_file_response(pack: AuditPack, part: str, *, user, channel: str) -> FileResponse:
-    """Serve a ready pack's PDF or bundle as an attachment and record the download."""
+    """Stream a ready pack's PDF or bundle from the pack storage as an attachment and record the download.
+
+    The file is read through the storage (a local folder or an object store) by this
+    process, after the caller checked the permission: no link to the storage is handed out.
+    """
     if not pack.is_ready or part not in PackDownload.Part.values:
         raise Http404("This pack is not ready.")
     try:
-        path = services.pack_file_path(pack, part)
-    except UnsafeStoredName:
+        handle = services.open_pack_file(pack, part)
+    except (FileNotFoundError, UnsafeStoredName):
         raise Http404("The pack file is missing.") from None
-    if not path.is_file():
-        raise Http404("The pack file is missing.")
     services.pack_download_record(pack=pack, user=user, part=part, channel=channel)
     content_type = "application/pdf" if part == PackDownload.Part.PDF else "application/zip"
-    response = FileResponse(path.open("rb"), as_attachment=True, filename=path.name, content_type=content_type)
+    filename = pack.file_name if part == PackDownload.Part.PDF else pack.bundle_name
+    response = FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -36,18 +36,22 @@ def pdf_text(content: bytes) -> str:
 def make_ready_pack(world, **kw) -> AuditPack:
     """A ready pack with small stand-in files (fast; rendering itself is tested elsewhere)."""
     import hashlib
+    import io
     import zipfile
 
+    from django.core.files.base import ContentFile
+
     from packs.render import bundle_name, pdf_name
-    from packs.services import pack_dir
+    from packs.services import pack_folder, pack_storage
 
     pack = make_pack(world, **kw)
     pdf = samples.pdf_bytes("pack")
-    folder = pack_dir(pack)
-    (folder / pdf_name(pack)).write_bytes(pdf)
-    with zipfile.ZipFile(folder / bundle_name(pack), "w") as archive:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr(pdf_name(pack), pdf)
-    bundle = (folder / bundle_name(pack)).read_bytes()
+    bundle = buffer.getvalue()
+    pack_storage().save(f"{pack_folder(pack)}/{pdf_name(pack)}", ContentFile(pdf))
+    pack_storage().save(f"{pack_folder(pack)}/{bundle_name(pack)}", ContentFile(bundle))
     AuditPack.objects.filter(pk=pack.pk).update(
         status="ready", progress=100, file_name=pdf_name(pack), sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf),
         pages=1, bundle_name=bundle_name(pack), bundle_sha256=hashlib.sha256(bundle).hexdigest(), bundle_size=len(bundle),

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from packs.models import AuditPack
-from packs.services import pack_dir, pack_request
+from packs.services import pack_request
 from tests.factories import make_ai_system
 from tests.packs.helpers import pdf_text
 from tests.packs.worker import _unavailable, start_worker, stop_worker, wait_for_pack
@@ -65,7 +65,7 @@ def test_killed_render_leaves_no_half_file_and_redelivery_completes_the_pack(wor
     assert children, "the prefork worker has no child process"
     for child in children:
         os.kill(child, signal.SIGKILL)
-    folder = pack_dir(pack)
+    folder = Path(prefork_worker.media) / "packs" / str(pack.management_system_id)
     assert not list(folder.glob("*.pdf")) and not list(folder.glob("*.zip")), (
         "a file became visible before it was whole"
     )
