@@ -94,43 +94,44 @@ def event_append(*, ai_system: AISystem, type: str, **values: Any) -> GatewayEve
     )
 
 
-_BODY_INSERT: str | None = None
+_BODY_UPSERT: str | None = None
 
 
-def _body_insert_sql() -> str:
-    global _BODY_INSERT
-    if _BODY_INSERT is None:
+def _body_upsert_sql() -> str:
+    """Insert a body, or keep the identical one the management system has at least as long (one statement)."""
+    global _BODY_UPSERT
+    if _BODY_UPSERT is None:
         meta, quote = GatewayBody._meta, connection.ops.quote_name
-        columns = [meta.get_field(name).column for name in ("management_system", "sha256", "content", "created_at",
-                                                            "retain_until")]  # fmt: skip
-        # Names from the model's metadata, quoted; every value is a parameter.
-        table, names = quote(meta.db_table), ", ".join(quote(c) for c in columns)
-        _BODY_INSERT = f"INSERT INTO {table} ({names}) VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"  # noqa: S608
-    return _BODY_INSERT
+        ms, sha, content, created, until = (
+            quote(meta.get_field(name).column)
+            for name in ("management_system", "sha256", "content", "created_at", "retain_until")
+        )
+        # Names from the model's metadata, quoted; every value is a parameter. A body kept for ever (NULL)
+        # stays so; one asked for ever becomes so; otherwise the later of the two times.
+        table = quote(meta.db_table)
+        _BODY_UPSERT = (
+            f"INSERT INTO {table} ({ms}, {sha}, {content}, {created}, {until}) VALUES (%s, %s, %s, %s, %s) "  # noqa: S608
+            f"ON CONFLICT ({ms}, {sha}) DO UPDATE SET {until} = CASE "
+            f"WHEN {table}.{until} IS NULL OR excluded.{until} IS NULL THEN NULL "
+            f"WHEN excluded.{until} > {table}.{until} THEN excluded.{until} ELSE {table}.{until} END"
+        )
+    return _BODY_UPSERT
 
 
 def body_store(*, management_system: ManagementSystem, content: str, retain_until: datetime | None) -> str:
     """Keep a body (or keep an identical one longer) and return its SHA-256.
 
-    One statement for a new body and no savepoint: insert unless the management system already
-    has it; only when it has, lengthen the retention of the one it has. A body stored by a call
-    running at the same moment is no conflict.
+    One statement and no savepoint: insert unless the management system already has it, and then
+    lengthen the retention of the one it has (never shorten it). A body stored by a call running at
+    the same moment is no conflict.
     """
     sha256 = hashlib.sha256(content.encode("utf-8")).hexdigest()
     adapt = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
         cursor.execute(
-            _body_insert_sql(),
+            _body_upsert_sql(),
             [management_system.pk, sha256, content, adapt(timezone.now()), adapt(retain_until)],
         )
-        inserted = cursor.rowcount == 1
-    if inserted:
-        return sha256
-    kept = GatewayBody.objects.filter(management_system=management_system, sha256=sha256, retain_until__isnull=False)
-    if retain_until is None:
-        kept.update(retain_until=None)
-    else:
-        kept.filter(retain_until__lt=retain_until).update(retain_until=retain_until)
     return sha256
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 
 from aims import ledger as signoff_ledger
+from aims.prepared import Prepared, columns, instance
 from assessments.models import ImpactAssessment
 from assessments.signoffs import APPROVAL
 from gateway.endpoint import GatewayError
@@ -44,11 +45,28 @@ class Refused(GatewayError):
         self.decision = decision
 
 
+# An AI system's model records in force with their routes: on every call, so compiled once.
+_MODEL_RECORDS = Prepared(
+    lambda system_id: (
+        ModelRecord.objects.filter(ai_systems=system_id, retired_at__isnull=True)
+        .order_by("name", "reference")
+        .values_list(*columns(ModelRecord), *columns(ModelRoute, "route__"))
+    ),
+    -918_273_645,
+)
+
+
 def model_records(system: AISystem) -> list[ModelRecord]:
     """The AI system's model records in force, with their routes (one query)."""
-    return list(
-        system.model_records.filter(retired_at__isnull=True).select_related("route").order_by("name", "reference")
-    )
+    records, width = [], len(ModelRecord._meta.concrete_fields)
+    for row in _MODEL_RECORDS.rows(system.pk):
+        record = instance(ModelRecord, row)
+        route = instance(ModelRoute, row, width) if row[width] is not None else None
+        ModelRecord.route.related.set_cached_value(record, route)
+        if route is not None:
+            route.model_record = record
+        records.append(record)
+    return records
 
 
 def route_of(record: ModelRecord) -> ModelRoute | None:

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from aims.models import ManagementSystem
+from aims.prepared import Prepared, columns, instance
 from aims.services import register_create, register_update
 from gateway import ledger
 from gateway.models import GatewayEvent, GatewayKey, ModelRoute
@@ -129,6 +130,33 @@ def key_rename(
     return register_update(key, user=user, expected_version=expected_version, reason=reason, name=name.strip())
 
 
+# The key with its AI system and management system, by prefix: every call's first query, compiled once.
+_KEY_LOOKUP = Prepared(
+    lambda prefix: (
+        GatewayKey.objects.filter(prefix=prefix)
+        .order_by("pk")
+        .values_list(
+            *columns(GatewayKey), *columns(AISystem, "ai_system__"), *columns(ManagementSystem, "management_system__")
+        )[:1]
+    ),
+    "\x00prefix",
+)
+
+
+def _key_by_prefix(prefix: str) -> GatewayKey | None:
+    """The key with this prefix, its ``ai_system`` and ``management_system`` loaded (one query), or None."""
+    row = _KEY_LOOKUP.first(prefix)
+    if row is None:
+        return None
+    key = instance(GatewayKey, row)
+    system = instance(AISystem, row, len(GatewayKey._meta.concrete_fields))
+    key.ai_system = system
+    key.management_system = instance(
+        ManagementSystem, row, len(GatewayKey._meta.concrete_fields) + len(AISystem._meta.concrete_fields)
+    )
+    return key
+
+
 def key_authenticate(bearer: str, *, now: datetime | None = None) -> GatewayKey:
     """The active key a bearer value names (one query by prefix), or ``KeyRefused`` saying why."""
     bearer = (bearer or "").strip()
@@ -136,11 +164,7 @@ def key_authenticate(bearer: str, *, now: datetime | None = None) -> GatewayKey:
         bearer = bearer[7:].strip()
     if not bearer.startswith(KEY_SCHEME) or len(bearer) < PREFIX_LENGTH + 8 or len(bearer) > 200:
         raise KeyRefused("Not a gateway key: send 'Authorization: Bearer aimsgw_...'.")
-    key = (
-        GatewayKey.objects.select_related("ai_system", "management_system")
-        .filter(prefix=bearer[:PREFIX_LENGTH])
-        .first()
-    )
+    key = _key_by_prefix(bearer[:PREFIX_LENGTH])
     # Compare even when no key has the prefix, so an unknown key takes as long as a wrong one.
     stored = key.digest if key is not None else "0" * 64
     if not hmac.compare_digest(stored, key_digest(bearer)) or key is None:

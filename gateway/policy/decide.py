@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from aims.prepared import Prepared
 from gateway.models import EntityAction, Outcome, PolicyRule, PolicyVersion
 
 __all__ = ["Decision", "NoPolicy", "Policy", "Rule", "policy_in_force"]
@@ -124,17 +125,21 @@ class Policy:
 # Keyed by the version's id, edit counter and approval time: ids alone can come back (a database
 # restored or rolled back), an approval time to the microsecond does not.
 _cache: dict[int, tuple[tuple, Policy]] = {}
+# The approved version's id, edit counter and approval time: read on every call, so compiled once.
+_HEAD = Prepared(
+    lambda ms_id: (
+        PolicyVersion.objects.filter(management_system_id=ms_id, status=PolicyVersion.Status.APPROVED)
+        .order_by("-number")
+        .values_list("pk", "version", "approved_at")[:1]
+    ),
+    -918_273_645,
+)
 _lock = threading.Lock()
 
 
 def policy_in_force(management_system_id: int) -> Policy:
     """The approved version of the management system's policy, or ``NoPolicy``."""
-    head = (
-        PolicyVersion.objects.filter(management_system_id=management_system_id, status=PolicyVersion.Status.APPROVED)
-        .order_by("-number")
-        .values_list("pk", "version", "approved_at")
-        .first()
-    )
+    head = _HEAD.first(management_system_id)
     if head is None:
         raise NoPolicy("No gateway policy is approved for this management system: the gateway refuses every call.")
     cached = _cache.get(management_system_id)
