@@ -100,6 +100,7 @@ def gather_gateway(data: PackData) -> None:
             .distinct()
         )
     )
+    ids = [pk for pk in ids if data.pack_scope.concerns([pk])]  # a scoped pack: the chosen systems' events only
     names = {row.id: row for row in rows_as_of(AISystem, data.as_of, management_system_id=data.management_system_id)}
     records = list(
         GatewayEvidence.objects.filter(ai_system_id__in=ids, created_at__lte=data.as_of)
@@ -107,6 +108,7 @@ def gather_gateway(data: PackData) -> None:
         .order_by("ai_system_id", "period_start", "pk")
     )
     signoff, heads = _signed_checkpoint(data)
+    heads = [head for head in heads if data.pack_scope.concerns([head["ai_system"]])]
     verified = ledger.verify(data.pack.management_system)
     systems = []
     for ai_system_id in ids:
