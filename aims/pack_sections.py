@@ -153,6 +153,7 @@ class PackData:
     # With AI systems chosen: the ids of the records, by model, that concern them and that were left out.
     kept: dict[type, set[int]] = field(default_factory=dict)
     left_out: dict[type, set[int]] = field(default_factory=dict)
+    noted: dict[type, set[int]] = field(default_factory=dict)  # shown all the same, but naming the chosen systems
 
     @property
     def as_of(self) -> datetime:
@@ -197,13 +198,21 @@ class PackData:
     def note_concerning(self, model: type, rows: list[Any], systems_of: Callable[[Any], Iterable[int]]) -> None:
         """Note the rows that concern the chosen AI systems, for a section that shows every row all the same."""
         if self.pack_scope.by_systems:
-            kept = self.kept.setdefault(model, set())
-            kept.update(row.id for row in rows if self.pack_scope.concerns(systems_of(row)))
+            noted = self.noted.setdefault(model, set())
+            noted.update(row.id for row in rows if self.pack_scope.concerns(systems_of(row)))
 
     def leave_out(self, model: type, ids: Iterable[int]) -> None:
         """Note records left out of a scoped pack that no section reads (the rows of a left-out record)."""
         if self.pack_scope.by_systems:
             self.left_out.setdefault(model, set()).update(ids)
+
+    def left_out_references(self) -> frozenset[str]:
+        """The references of every record left out so far (one query per kind of record), e.g. to drop findings naming them."""
+        found: set[str] = set()
+        for model, ids in self.left_out.items():
+            if ids and any(f.name == "reference" for f in model._meta.concrete_fields):
+                found.update(model._base_manager.filter(pk__in=ids).values_list("reference", flat=True))
+        return frozenset(found)
 
     def is_left_out(self, model: type | None, record_id: int) -> bool:
         """Whether a section left this record out of the pack because it concerns other AI systems only."""

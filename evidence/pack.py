@@ -80,14 +80,26 @@ def gather_evidence(data: PackData) -> None:
     data.scope_fact("Evidence items", f"{len(index.rows)} recorded by the as-of date")
 
 
-def _concerning_chosen_systems(data: PackData, index: EvidenceIndex) -> set[int]:
-    """Ids of the evidence linked to a record that concerns the pack's chosen AI systems."""
+def _linked(index: EvidenceIndex, records: dict[type, set[int]]) -> set[int]:
+    """Ids of the evidence linked to any of these records (by model)."""
     found: set[int] = set()
-    for model, ids in data.kept.items():
+    for model, ids in records.items():
         type_id = ContentType.objects.get_for_model(model).pk
         for record_id in ids:
             found.update(e.id for e in index.by_target.get((type_id, record_id), []))
     return found
+
+
+def _concerning_chosen_systems(data: PackData, index: EvidenceIndex) -> set[int]:
+    """Ids of the evidence of the chosen AI systems.
+
+    Linked to a record that concerns them (a system, its risks, its assessments...); or to a
+    record shown whole that names them (an SoA row) and to nothing left out. Evidence a section
+    left out itself (``data.left_out[Evidence]``: another system's gateway activity) never is.
+    """
+    strong = _linked(index, data.kept)
+    weak = _linked(index, data.noted) - _linked(index, data.left_out)
+    return (strong | weak) - data.left_out.get(Evidence, set())
 
 
 def settle_evidence(data: PackData) -> None:
