@@ -67,6 +67,9 @@ def latest_sign_offs_as_of(data: PackData, kind: str) -> dict[int, SignOff]:
 def gather_signoffs(data: PackData) -> None:
     """The sign-off chain by the as-of moment, each with what it signed, named as it was then."""
     signoffs = signoffs_as_of(data)
+    if data.pack_scope.by_systems:  # a scoped pack leaves out what was signed for other AI systems only
+        signoffs = [s for s in signoffs if not data.is_left_out(s.subject_type.model_class(), s.subject_id)]
+        data.parts["signoffs"] = signoffs
     labels = _subject_labels(signoffs, data.as_of)
     for signoff in signoffs:
         signoff.kind_label = ledger.kind_label(signoff.kind)
@@ -132,6 +135,7 @@ def gather_changes(data: PackData) -> None:
                 **{key: data.management_system_id}, history_date__gt=previous.as_of, history_date__lte=data.as_of
             ).order_by("-history_date")[:CHANGE_LIMIT]
         )
+        window = [row for row in window if not data.is_left_out(model, row.id)]  # other AI systems' records
         _mark_changed_fields(model, window, data.as_of)
         for row in window:
             row.model_label = str(model._meta.verbose_name)

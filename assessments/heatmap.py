@@ -79,23 +79,24 @@ def _criteria_as_of(management_system: ManagementSystem, as_of: datetime | None)
     return qs.order_by("-number").first()
 
 
-def _ratings(management_system: ManagementSystem, as_of: datetime | None) -> list[tuple]:
-    """Ratings of the risks open at the moment (withdrawn risks are not on the map)."""
+def _ratings(management_system: ManagementSystem, as_of: datetime | None, risk_ids: Any = None) -> list[tuple]:
+    """Ratings of the risks open at the moment (withdrawn risks are not on the map), of only some risks if given."""
     fields = ("likelihood", "consequence", "residual_likelihood", "residual_consequence")
+    only = {} if risk_ids is None else {"id__in": list(risk_ids)}
     if as_of is None:
-        open_risks = Risk.objects.filter(management_system=management_system, retired_at__isnull=True)
+        open_risks = Risk.objects.filter(management_system=management_system, retired_at__isnull=True, **only)
         return list(open_risks.values_list(*fields))
-    rows = Risk.history.as_of(as_of).filter(management_system_id=management_system.pk, retired_at__isnull=True)
+    rows = Risk.history.as_of(as_of).filter(management_system_id=management_system.pk, retired_at__isnull=True, **only)
     return [tuple(getattr(r, f) for f in fields) for r in rows]
 
 
-def heatmap(management_system: ManagementSystem, as_of: datetime | None = None) -> HeatMap:
-    """Count the management system's risks per cell on the criteria in force (at as_of if given)."""
+def heatmap(management_system: ManagementSystem, as_of: datetime | None = None, *, risk_ids: Any = None) -> HeatMap:
+    """Count the management system's risks (or only ``risk_ids``) per cell on the criteria in force (at as_of if given)."""
     criteria = _criteria_as_of(management_system, as_of)
     result = HeatMap(criteria=criteria, as_of=as_of)
     if criteria is None:
         return result
-    ratings = _ratings(management_system, as_of)
+    ratings = _ratings(management_system, as_of, risk_ids)
     result.total = len(ratings)
     counts = {"inherent": Counter(), "residual": Counter()}
     size_l, size_c = criteria.likelihood_size, criteria.consequence_size

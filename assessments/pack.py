@@ -9,7 +9,7 @@ from aims.history import by_id, links_as_of, rows_as_of, split_closed
 from aims.pack_gather import latest_sign_offs_as_of
 from aims.pack_sections import ALL_KINDS, FULL, STAGE1, PackData, register_pack_section
 from aims.signoff_currency import currencies
-from assessments.heatmap import heatmap_svg
+from assessments.heatmap import heatmap, heatmap_svg
 from assessments.models import ImpactAssessment, ImpactCriteria, ImpactRow, Risk, RiskCriteria, TreatmentAction
 from assessments.signoffs import ACCEPTANCE, APPROVAL, CRITERIA_APPROVAL, IMPACT_CRITERIA_APPROVAL
 from controls.models import Control
@@ -27,6 +27,12 @@ def _read_risks(data: PackData) -> dict[str, Any]:
     risks = rows_as_of(Risk, as_of, management_system_id=ms_id)
     criteria_by_id = by_id(criteria)
     system_links = links_as_of(Risk, "ai_systems", risks)
+    risks = data.only_concerning(Risk, risks, lambda r: system_links.get(r.id, ()))
+    if data.left_out.get(Risk):  # their actions are left out of the change log too
+        data.leave_out(
+            TreatmentAction,
+            TreatmentAction.objects.filter(risk_id__in=data.left_out[Risk]).values_list("pk", flat=True),
+        )
     control_links = links_as_of(Risk, "controls", risks)
     controls = Control.objects.in_bulk({pk for ids in control_links.values() for pk in ids})
     systems = inventory_as_of(data)["by_id"]
@@ -119,14 +125,23 @@ def _ensure_risks(data: PackData) -> None:
 
 def gather_risks(data: PackData) -> None:
     """Risks as of the date, and the heat map drawn for that date."""
-    _ensure_risks(data)
-    data.parts["heatmap_svg"] = heatmap_svg(data.pack.management_system, data.as_of)
+    risks = data.once("risk_register", _read_risks)["risks"]
+    ms = data.pack.management_system
+    if data.pack_scope.by_systems:  # the map of the chosen systems' risks
+        chosen = heatmap(ms, data.as_of, risk_ids=[risk.id for risk in risks])
+        data.parts["heatmap_svg"] = heatmap_svg(ms, data.as_of, data=chosen)
+    else:
+        data.parts["heatmap_svg"] = heatmap_svg(ms, data.as_of)
 
 
 def gather_impact(data: PackData) -> None:
     """Impact assessments as of the date, with their impact rows and approval."""
     as_of, ms_id = data.as_of, data.management_system_id
     assessments = rows_as_of(ImpactAssessment, as_of, management_system_id=ms_id)
+    assessments = data.only_concerning(ImpactAssessment, assessments, lambda a: [a.ai_system_id])
+    if data.left_out.get(ImpactAssessment):  # their impact rows are left out of the change log too
+        left = data.left_out[ImpactAssessment]
+        data.leave_out(ImpactRow, ImpactRow.objects.filter(assessment_id__in=left).values_list("pk", flat=True))
     rows = defaultdict(list)
     for row in rows_as_of(ImpactRow, as_of, assessment_id__in=[a.id for a in assessments]):
         rows[row.assessment_id].append(row)
@@ -150,7 +165,8 @@ def gather_impact(data: PackData) -> None:
         assessment.criteria_currency = criteria_approvals.get(assessment.impact_criteria_id)
     attach_pack_evidence(data, ImpactAssessment, assessments)
     data.parts["impact_assessments"], data.parts["closed_impact_assessments"] = split_closed(assessments)
-    data.parts["impact_gaps"] = _impact_gaps(systems.values(), data.parts["impact_assessments"])
+    chosen = [system for system in systems.values() if data.pack_scope.concerns([system.id])]
+    data.parts["impact_gaps"] = _impact_gaps(chosen, data.parts["impact_assessments"])
 
 
 LIVE_STAGES = {AISystem.LifecycleStage.DEPLOYMENT, AISystem.LifecycleStage.OPERATION}

@@ -27,6 +27,11 @@ def gather_soa(data: PackData) -> None:
     by_control = data.parts.get("risks_by_control", {})
     for row in rows:
         row.linked_risks = by_control.get(row.control_id, [])
+    if data.pack_scope.by_systems:
+        # Every row stays (the SoA is one document); a row names only the chosen systems it covers.
+        data.note_concerning(Applicability, rows, lambda row: [s.id for s in row.linked_systems])
+        for row in rows:
+            row.linked_systems = [s for s in row.linked_systems if data.pack_scope.concerns([s.id])]
     attach_pack_evidence(data, Applicability, rows)
     attach_justifications(rows, data.pack.management_system, as_of=data.as_of)
     data.parts["soa_rows"] = rows

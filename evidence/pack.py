@@ -26,6 +26,7 @@ class EvidenceIndex:
 
     rows: list[Evidence]
     by_target: dict[tuple[int, int], list[Evidence]] = field(default_factory=dict)
+    attached: list[Any] = field(default_factory=list)  # the records given ``pack_evidence``
 
     def of(self, model: type[models.Model], record_id: int) -> list[Evidence]:
         """Evidence linked to one record, as of the pack's moment."""
@@ -68,6 +69,7 @@ def attach_pack_evidence(data: PackData, model: type[models.Model], records: lis
     index = evidence_index(data)
     for record in records:
         record.pack_evidence = index.of(model, record.id)
+        index.attached.append(record)
 
 
 def gather_evidence(data: PackData) -> None:
@@ -76,3 +78,44 @@ def gather_evidence(data: PackData) -> None:
     data.parts["evidence"] = index.rows
     data.parts["stale_days"] = settings.EVIDENCE_STALE_DAYS
     data.scope_fact("Evidence items", f"{len(index.rows)} recorded by the as-of date")
+
+
+def _linked(index: EvidenceIndex, records: dict[type, set[int]]) -> set[int]:
+    """Ids of the evidence linked to any of these records (by model)."""
+    found: set[int] = set()
+    for model, ids in records.items():
+        type_id = ContentType.objects.get_for_model(model).pk
+        for record_id in ids:
+            found.update(e.id for e in index.by_target.get((type_id, record_id), []))
+    return found
+
+
+def _concerning_chosen_systems(data: PackData, index: EvidenceIndex) -> set[int]:
+    """Ids of the evidence of the chosen AI systems.
+
+    Linked to a record that concerns them (a system, its risks, its assessments...); or to a
+    record shown whole that names them (an SoA row) and to nothing left out. Evidence a section
+    left out itself (``data.left_out[Evidence]``: another system's gateway activity) never is.
+    """
+    strong = _linked(index, data.kept)
+    weak = _linked(index, data.noted) - _linked(index, data.left_out)
+    return (strong | weak) - data.left_out.get(Evidence, set())
+
+
+def settle_evidence(data: PackData) -> None:
+    """The evidence of a scoped pack, once every section is gathered: what its index and bundle hold.
+
+    With AI systems chosen: only the evidence linked to those systems or to records that concern
+    them, and every record's evidence references are trimmed to it. Scoped to clauses or sections
+    only: the evidence of the records the pack shows (all of it, if the evidence index is in scope).
+    """
+    index = evidence_index(data)
+    if data.pack_scope.by_systems:
+        wanted = _concerning_chosen_systems(data, index)
+        for record in index.attached:
+            record.pack_evidence = [e for e in record.pack_evidence if e.id in wanted]
+    elif "evidence" in data.parts:
+        return
+    else:
+        wanted = {e.id for record in index.attached for e in record.pack_evidence}
+    data.parts["evidence"] = [row for row in index.rows if row.id in wanted]

@@ -488,16 +488,28 @@ def _ageing(open_ncs: list[Any]) -> list[AgeBucket]:
 def gather_nc_summary(data: PackData) -> None:
     """The nonconformity register in numbers, as of the date (Stage 1 and full packs)."""
     register = nonconformity_register(data)
-    summary = data.parts["nc_summary"] = nc_summary(register.ncs)
+    ncs = register.ncs
+    if data.pack_scope.by_systems:  # the summary of the chosen systems' nonconformities
+        ncs = _ncs_concerning(data, register)
+    summary = data.parts["nc_summary"] = nc_summary(ncs)
     data.scope_fact("Nonconformities", f"{summary['total'].open} open, {summary['total'].closed} closed")
 
 
 def gather_nonconformities(data: PackData) -> None:
     """Every nonconformity in full, with its actions, effectiveness reviews and closure (Stage 2 and full)."""
-    register = nonconformity_register(data)
-    _link_ncs(data, register)
-    data.parts["nonconformities"] = [nc for nc in register.ncs if not nc.retired_at]
-    data.parts["withdrawn_nonconformities"] = [nc for nc in register.ncs if nc.retired_at]
+    ncs = _ncs_concerning(data, nonconformity_register(data))
+    data.parts["nonconformities"] = [nc for nc in ncs if not nc.retired_at]
+    data.parts["withdrawn_nonconformities"] = [nc for nc in ncs if nc.retired_at]
+
+
+def _ncs_concerning(data: PackData, register: NonconformityRegister) -> list[Any]:
+    """The nonconformities linked in full (once per pack); with AI systems chosen, those that name them."""
+    if "improvement_ncs_linked" not in data.parts:
+        _link_ncs(data, register)
+        data.parts["improvement_ncs_linked"] = True
+    systems_of = {nc.id: [s.id for s in nc.system_list] for nc in register.ncs}
+    data.note_concerning(CorrectiveAction, register.actions, lambda a: systems_of.get(a.nonconformity_id, ()))
+    return data.only_concerning(Nonconformity, register.ncs, lambda nc: systems_of[nc.id])
 
 
 # --- AI incidents and concerns (A.3.3, A.8.4) ----------------------------------------------------------
@@ -507,12 +519,13 @@ def gather_incidents(data: PackData) -> None:
     """Every incident in full: timeline up to the date, reporting obligations, triage and decision."""
     as_of, ms_id = data.as_of, data.management_system_id
     incidents = rows_as_of(Incident, as_of, management_system_id=ms_id)
+    system_links = links_as_of(Incident, "ai_systems", incidents)
+    incidents = data.only_concerning(Incident, incidents, lambda i: system_links.get(i.id, ()))
     ids = [i.id for i in incidents]
     obligations = rows_as_of(ReportingObligation, as_of, incident_id__in=ids)
     # The timeline is append-only (no history): what was recorded by the date is what stood then.
     timeline = list(TimelineEntry.objects.filter(incident_id__in=ids, recorded_at__lte=as_of).order_by("at", "pk"))
     inventory = inventory_as_of(data)
-    system_links = links_as_of(Incident, "ai_systems", incidents)
     model_records = by_id(inventory["model_records"])
     risks = _references(Risk, (i.outcome_risk_id for i in incidents))
     assessments = _references(ImpactAssessment, (i.outcome_impact_assessment_id for i in incidents))

@@ -29,23 +29,39 @@ from packs.models import AuditPack, PackDownload
 from packs.views import pack_file_response
 
 
+def _scope_list(help_text: str) -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False, max_length=200, help_text=help_text
+    )
+
+
+class AuditPackScopeSerializer(serializers.Serializer):
+    """What the pack is scoped to; every list empty (or the scope left out) for the whole management system."""
+
+    ai_systems = _scope_list('References of AI systems: only what concerns them, e.g. ["AIS-003"].')
+    clauses = _scope_list('Clauses or Annex A controls: only the sections that evidence them, e.g. ["6.1", "A.6"].')
+    sections = _scope_list('Section keys: only these sections, e.g. ["risks", "evidence"].')
+    description = serializers.CharField(read_only=True, help_text="The scope in a sentence, as on the cover.")
+
+
 class AuditPackSerializer(serializers.ModelSerializer):
     management_system = ManagementSystemField(action=Action.REQUEST_PACK)
     as_of_date = serializers.DateField(
         write_only=True, required=False, allow_null=True, help_text="The end of this day; leave out for now."
     )
     requested_by = serializers.CharField(source="requested_by.get_username", read_only=True)
+    scope = AuditPackScopeSerializer(source="pack_scope", required=False)
     download_url = serializers.SerializerMethodField()
     bundle_url = serializers.SerializerMethodField()
 
     class Meta:
         model = AuditPack
         fields = [
-            "id", "management_system", "kind", "as_of_date", "as_of", "requested_by", "requested_at", "status",
+            "id", "management_system", "kind", "as_of_date", "as_of", "scope", "requested_by", "requested_at", "status",
             "failure_reason", "progress", "started_at", "finished_at", "file_name", "sha256", "size", "pages",
             "bundle_name", "bundle_sha256", "bundle_size", "ledger_head", "download_url", "bundle_url",
         ]  # fmt: skip
-        read_only_fields = [f for f in fields if f not in ("management_system", "kind", "as_of_date")]
+        read_only_fields = [f for f in fields if f not in ("management_system", "kind", "as_of_date", "scope")]
 
     def _url(self, pack: AuditPack, name: str) -> str | None:
         if not pack.is_ready:
@@ -109,6 +125,7 @@ class AuditPackViewSet(
             user=request.user,
             kind=data.get("kind", AuditPack.Kind.FULL),
             as_of_date=data.get("as_of_date"),
+            scope=data.get("pack_scope"),
         )
         return self._queued(pack)
 

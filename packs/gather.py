@@ -5,6 +5,11 @@ own, each with a gatherer that reads the registers' history tables as of the pac
 moment. The number of queries is fixed by the number of sections, not by the size of the
 registers; people are loaded by id in one query at the end. The cover's sizing facts are read
 last (``packs.cover``), from what the sections already read where they can.
+
+A scoped pack (``AuditPack.pack_scope``) holds only the sections in its scope; with AI systems
+chosen, their ids are resolved here and each section keeps its rows that concern them. The
+evidence the pack shows is settled last (``evidence.pack.settle_evidence``), and the scope goes
+into the bundle as ``pack-scope.json``, listed (with its digest) in both manifests.
 """
 
 from __future__ import annotations
@@ -17,9 +22,15 @@ from django.utils import timezone
 from aims.history import rows_as_of
 from aims.models import ManagementSystem, Role
 from aims.pack_gather import memberships_as_of
-from aims.pack_sections import DocumentControl, PackData, sections_for
+from aims.pack_sections import DocumentControl, PackData, PackScope, sections_for
+from evidence.pack import settle_evidence
 from packs.cover import gather_cover
 from packs.models import AuditPack
+from registers.models import AISystem
+from registers.pack import inventory_as_of
+
+SCOPE_FILE = "pack-scope.json"
+SCOPE_FORMAT = "aims-pack-scope/1"
 
 
 def _ms_as_of(management_system: ManagementSystem, as_of: Any) -> Any:
@@ -42,18 +53,42 @@ def previous_pack(pack: AuditPack) -> AuditPack | None:
     )
 
 
+def resolve_scope(pack: AuditPack) -> PackScope:
+    """The pack's scope with the chosen AI systems' ids (one query, only when systems were chosen)."""
+    scope = pack.pack_scope
+    if not scope.ai_systems:
+        return scope
+    ids = AISystem.objects.filter(
+        management_system_id=pack.management_system_id, reference__in=scope.ai_systems
+    ).values_list("pk", flat=True)
+    return scope.with_ids(ids)
+
+
 def gather_pack(pack: AuditPack) -> PackData:
-    """Read everything the pack's sections need, as of its as-of moment."""
+    """Read everything the pack's sections (those in its scope) need, as of its as-of moment."""
+    scope = resolve_scope(pack)
     data = PackData(
         pack=pack,
         management_system=_ms_as_of(pack.management_system, pack.as_of),
-        sections=sections_for(pack.kind),
+        sections=sections_for(pack.kind, scope),
         generated_at=timezone.now(),
+        pack_scope=scope,
     )
     data.parts["previous_pack"] = previous_pack(pack)
+    if scope.by_systems:
+        inventory_as_of(data)  # notes the chosen systems first, so their evidence is the pack's whatever the sections
     for section in data.sections:
         section.gather(data)
     gather_cover(data)
+    if not scope.is_whole:
+        settle_evidence(data)
+        data.parts.setdefault("bundle_json", []).append(
+            (
+                SCOPE_FILE,
+                {"format": SCOPE_FORMAT, "pack": pack.pk, **scope.as_dict()},
+                f"pack scope: {scope.describe()}",
+            )
+        )
     # The owners of the management system on the date own its documents (named by _load_users).
     data.parts["document_owners"] = [m for m in memberships_as_of(data) if m.role == Role.OWNER]
     _load_users(data)

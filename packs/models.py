@@ -10,6 +10,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from aims.models import ManagementSystem
+from aims.pack_sections import PackScope
 
 
 class AuditPack(models.Model):
@@ -49,6 +50,16 @@ class AuditPack(models.Model):
     bundle_sha256 = models.CharField("bundle SHA-256", max_length=64, blank=True)
     bundle_size = models.PositiveBigIntegerField(null=True, blank=True)
     ledger_head = models.CharField("sign-off chain head", max_length=64, blank=True)
+    # What the auditor samples; all empty = the whole management system (see aims.pack_sections.PackScope).
+    scope_ai_systems = models.JSONField(
+        "scoped AI systems", default=list, blank=True, help_text="References of the AI systems the pack is scoped to."
+    )
+    scope_clauses = models.JSONField(
+        "scoped clauses", default=list, blank=True, help_text="Clauses and Annex A controls, e.g. 6.1 or A.6."
+    )
+    scope_sections = models.JSONField(
+        "scoped sections", default=list, blank=True, help_text="Keys of the pack sections the pack is scoped to."
+    )
     # Status changes are versioned with who caused them; progress and heartbeat ticks are not.
     history = HistoricalRecords(excluded_fields=["progress", "heartbeat_at"])
 
@@ -64,6 +75,19 @@ class AuditPack(models.Model):
 
     def __str__(self) -> str:
         return f"Pack #{self.pk} {self.get_kind_display()} as of {self.as_of:%Y-%m-%d}"
+
+    @property
+    def pack_scope(self) -> PackScope:
+        """The scope as requested (the chosen systems' ids are resolved when the pack is gathered)."""
+        return PackScope(
+            ai_systems=tuple(self.scope_ai_systems or ()),
+            clauses=tuple(self.scope_clauses or ()),
+            sections=tuple(self.scope_sections or ()),
+        )
+
+    @property
+    def is_scoped(self) -> bool:
+        return not self.pack_scope.is_whole
 
     @property
     def is_ready(self) -> bool:

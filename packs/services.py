@@ -42,6 +42,7 @@ from aims.pack_sections import prepare_sections
 from packs.gather import gather_pack
 from packs.models import AuditPack, PackDownload
 from packs.render import bundle_name, html_to_pdf, pdf_name, render_pack_html, write_bundle
+from packs.scope import clean_scope
 
 logger = logging.getLogger(__name__)
 
@@ -69,15 +70,24 @@ def as_of_moment(as_of_date: date | None, management_system: ManagementSystem) -
 
 
 def pack_request(
-    *, management_system: ManagementSystem, user: AbstractBaseUser, kind: str, as_of_date: date | None = None
+    *,
+    management_system: ManagementSystem,
+    user: AbstractBaseUser,
+    kind: str,
+    as_of_date: date | None = None,
+    scope: dict[str, Any] | None = None,
 ) -> AuditPack:
     """Create a queued pack and enqueue its rendering once the transaction commits.
+
+    ``scope`` ({"ai_systems": [...], "clauses": [...], "sections": [...]}, see ``packs.scope``)
+    limits the pack to what an auditor samples; empty or None for the whole management system.
 
     When the job queue is unreachable the pack is kept and marked not queued at once, so
     the caller can tell the user and offer a retry (see ``pack_enqueue``).
     """
     if kind not in AuditPack.Kind.values:
         raise ValidationError({"kind": [f"Choose one of: {', '.join(AuditPack.Kind.labels)}."]})
+    chosen = clean_scope(management_system, kind, **(scope or {}))
     with transaction.atomic():
         pack = AuditPack(
             management_system=management_system,
@@ -85,6 +95,9 @@ def pack_request(
             as_of=as_of_moment(as_of_date, management_system),
             requested_by=user,
             heartbeat_at=timezone.now(),
+            scope_ai_systems=list(chosen.ai_systems),
+            scope_clauses=list(chosen.clauses),
+            scope_sections=list(chosen.sections),
         )
         pack.full_clean(exclude=["sha256", "bundle_sha256"])
         _save(pack, user=user, reason="Pack requested")

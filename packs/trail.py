@@ -193,7 +193,8 @@ def trails_as_of(data: PackData) -> list[Trail]:
     """Every AI system of the inventory on the pack's date with the records that name it then."""
     records = _records_by_system(data)
     trails = []
-    for system in sorted(inventory_as_of(data)["systems"], key=_order):
+    systems = [s for s in inventory_as_of(data)["systems"] if data.pack_scope.concerns([s.id])]
+    for system in sorted(systems, key=_order):
         trail = Trail(system)
         for kind, label, entries in KINDS:
             trail.groups.append((label, entries(records[kind].get(system.id, []))))

@@ -40,6 +40,7 @@ def pack_list(request: HttpRequest, ms_id: int) -> HttpResponse:
                 user=request.user,
                 kind=form.cleaned_data["kind"],
                 as_of_date=form.cleaned_data["as_of"],
+                scope=form.scope(),
             )
         except ValidationError as error:
             add_service_errors(form, error)

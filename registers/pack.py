@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 from aims.history import by_id, links_as_of, rows_as_of, split_closed
@@ -24,9 +25,14 @@ def _read_inventory(data: PackData) -> dict[str, Any]:
     roles: dict[int, list[Any]] = {}
     for role in rows_as_of(AISystemRole, as_of, ai_system_id__in=[system.id for system in systems]):
         roles.setdefault(role.ai_system_id, []).append(role)
+        if not data.pack_scope.concerns([role.ai_system_id]):
+            data.leave_out(AISystemRole, [role.id])
     for system in systems:
         system.role_rows = sorted(roles.get(system.id, []), key=lambda r: (r.scheme, r.role))
-    attach_pack_evidence(data, AISystem, systems)
+        system.pack_evidence = []
+    # Every system stays in the inventory that other sections look names up in; a scoped pack
+    # shows (and gives evidence of) only the chosen ones.
+    attach_pack_evidence(data, AISystem, data.only_concerning(AISystem, systems, lambda s: [s.id]))
     return {
         "systems": systems,
         "by_id": by_id(systems),
@@ -42,11 +48,17 @@ def inventory_as_of(data: PackData) -> dict[str, Any]:
 def gather_inventory(data: PackData) -> None:
     """The inventory as of the date; systems and records retired by then are listed apart, as closed."""
     inventory = inventory_as_of(data)
-    systems, closed = split_closed(inventory["systems"])
+    shown = data.only_concerning(AISystem, inventory["systems"], lambda s: [s.id])
+    systems, closed = split_closed(shown)
     data.parts["ai_systems"] = systems
     data.parts["closed_ai_systems"] = closed
-    for name in LINKED:
-        current, retired = split_closed(inventory[name])
+    for name, model in LINKED.items():
+        users: dict[int, set[int]] = defaultdict(set)  # record id -> the systems that use it
+        for system in inventory["systems"]:
+            for record in getattr(system, f"linked_{name}"):
+                users[record.id].add(system.id)
+        records = data.only_concerning(model, inventory[name], lambda r, users=users: users.get(r.id, ()))
+        current, retired = split_closed(records)
         data.parts[name] = current
         data.parts[f"closed_{name}"] = retired
     in_scope = sum(1 for s in systems if s.in_scope)

@@ -19,6 +19,7 @@ from aims import chain
 from aims.history import rows_as_of
 from aims.models import SignOff
 from aims.pack_sections import FULL, STAGE2, PackData, register_pack_section
+from evidence.models import Evidence
 from gateway import ledger
 from gateway.evidence import checkpoints
 from gateway.evidence.figures import figures_of
@@ -100,6 +101,12 @@ def gather_gateway(data: PackData) -> None:
             .distinct()
         )
     )
+    if data.pack_scope.by_systems:  # a scoped pack: the chosen systems' events and evidence only
+        ids = [pk for pk in ids if data.pack_scope.concerns([pk])]
+        others = GatewayEvidence.objects.filter(management_system_id=data.management_system_id).exclude(
+            ai_system_id__in=data.pack_scope.ai_system_ids
+        )
+        data.leave_out(Evidence, others.values_list("evidence_id", flat=True))
     names = {row.id: row for row in rows_as_of(AISystem, data.as_of, management_system_id=data.management_system_id)}
     records = list(
         GatewayEvidence.objects.filter(ai_system_id__in=ids, created_at__lte=data.as_of)
@@ -107,6 +114,7 @@ def gather_gateway(data: PackData) -> None:
         .order_by("ai_system_id", "period_start", "pk")
     )
     signoff, heads = _signed_checkpoint(data)
+    heads = [head for head in heads if data.pack_scope.concerns([head["ai_system"]])]
     verified = ledger.verify(data.pack.management_system)
     systems = []
     for ai_system_id in ids:

@@ -122,7 +122,32 @@ def check_bundle(path: str, fingerprint: str | None = None) -> Report:
         key = _check_signature(archive, names, manifest, manifest_bytes, fingerprint, report)
         _check_files(archive, names, manifest, report)
         _check_ledger(archive, names, manifest, key, report)
+        _note_scope(archive, names, manifest, report)
     return report
+
+
+SCOPE_FILE = "pack-scope.json"
+
+
+def _note_scope(archive, names, manifest, report) -> None:
+    """Say what the pack is scoped to: its pack-scope.json (listed in the manifest, so checked above), or the whole system."""
+    scope = (manifest.get("pack") or {}).get("scope")
+    listed = any(entry.get("path") == SCOPE_FILE for entry in manifest.get("files") or [])
+    if scope is None and listed and SCOPE_FILE in names:
+        try:
+            scope = json.loads(archive.read(SCOPE_FILE))
+        except ValueError:
+            report.fail(f"scope: {SCOPE_FILE} is not JSON")
+            return
+    if not isinstance(scope, dict):
+        report.note("scope: the whole management system")
+        return
+    described = scope.get("description") or "; ".join(
+        f"{name.replace('_', ' ')} {', '.join(map(str, scope.get(name) or []))}"
+        for name in ("ai_systems", "clauses", "sections")
+        if scope.get(name)
+    )
+    report.note(f"scope: {described or 'the whole management system'}")
 
 
 def _check_signature(archive, names, manifest, manifest_bytes, fingerprint, report) -> Ed25519PublicKey | None:

@@ -9,6 +9,7 @@ whenever it happens, reads the snapshot only: one query.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -41,6 +42,8 @@ def gather_readiness(data: PackData) -> None:
         return
     results = snapshot.results
     rows = []
+    if data.pack_scope.by_systems:
+        _leave_out_findings(results.get("clauses", []), data.left_out_references())
     for row in results.get("clauses", []):
         failing = [c for c in row["checks"] if not c["ok"]]
         passing = [c for c in row["checks"] if c["ok"]]
@@ -63,3 +66,20 @@ def register() -> None:
         template="reviews/readiness/pack/section_readiness.html",
         prepare=prepare_readiness,
     )
+
+
+_REFERENCE = re.compile(r"\b[A-Z][A-Z0-9]*-\d+\b")
+
+
+def _leave_out_findings(rows: list[dict[str, Any]], left_out: frozenset[str]) -> None:
+    """In a pack scoped to AI systems: drop the findings that name records of other systems only."""
+    for row in rows:
+        for check in row["checks"]:
+            findings = check.get("findings") or []
+            kept = [f for f in findings if not (set(_REFERENCE.findall(f["message"])) & left_out)]
+            if len(kept) == len(findings):
+                continue
+            check["findings"] = kept
+            check["message"] = " ".join(f["message"] for f in kept) or (
+                "Its findings concern only records outside this pack's scope."
+            )
