@@ -507,3 +507,7 @@ if AIMS_GATEWAY_EVIDENCE_PERIOD not in ("week", "day"):
 AIMS_GATEWAY_EVIDENCE_LOOKBACK_DAYS = int(os.environ.get("AIMS_GATEWAY_EVIDENCE_LOOKBACK_DAYS", "35"))
 AIMS_GATEWAY_INCIDENT_THRESHOLD = int(os.environ.get("AIMS_GATEWAY_INCIDENT_THRESHOLD", "5"))
 AIMS_GATEWAY_INCIDENT_WINDOW_MINUTES = int(os.environ.get("AIMS_GATEWAY_INCIDENT_WINDOW_MINUTES", "10"))
+# Persistent database connections (DATABASE_CONN_MAX_AGE above) are checked before a request
+# reuses them: one closed by the database, a pooler or a restart while idle is replaced instead
+# of failing the request (Django's CONN_HEALTH_CHECKS; see README "Serving under load").
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("DATABASE_CONN_HEALTH_CHECKS", False)
