@@ -646,18 +646,23 @@ def main() -> None:
 
     logging.getLogger("django.request").setLevel(logging.CRITICAL)  # 403/404/405 are shown in the table
     log_in(client, officer)
-    auditor = log_in(Client(), get_user_model().objects.get(username="auditor"))
+    auditor_user = get_user_model().objects.get(username="auditor")
+    auditor = log_in(Client(), auditor_user)
     found_big, found_demo = targets(ms), targets(acme)
     big_urls = page_urls(ms.pk, found_big) + api_urls(ms.pk, found_big)
     demo_urls = dict(page_urls(acme.pk, found_demo) + api_urls(acme.pk, found_demo))
-    runs = [(label, path, client) for label, path in big_urls]
-    runs += [(f"{label} (auditor)", path, auditor) for label, path in big_urls if label in AUDITOR_LABELS]
+    runs = []
+    for label, path in big_urls:
+        runs.append((label, path, (client, officer)))
+        if label in AUDITOR_LABELS:
+            runs.append((f"{label} (auditor)", path, (auditor, auditor_user)))
     only = re.compile(args.only) if args.only else None
     rows, post_only = [], []
     print(f"\nmeasuring {len(runs)} URLs, {args.requests} requests each (officer, some as auditor; Django test client)")
-    for label, path, who in runs:
+    for label, path, (who, user) in runs:
         if only and not only.search(label):
             continue
+        log_in(who, user)  # afresh for each URL: a long run outlasts the session's idle timeout
         big = safe_measure(who, path, args.requests)
         if big["status"] == 405:
             post_only.append(label)
