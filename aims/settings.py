@@ -525,3 +525,8 @@ except (StorageUrlError, ValueError) as _error:
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured(str(_error)) from None
+
+# Persistent database connections (DATABASE_CONN_MAX_AGE above) are checked before a request
+# reuses them: one closed by the database, a pooler or a restart while idle is replaced instead
+# of failing the request (Django's CONN_HEALTH_CHECKS; see README "Serving under load").
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("DATABASE_CONN_HEALTH_CHECKS", False)
