@@ -285,15 +285,13 @@ def render_pack_parts(data: PackData) -> PackParts:
     """Render each section to HTML documents of its own (chapter numbers continue from the section before)."""
     from django.conf import settings
 
-    limit = int(getattr(settings, "AIMS_PACK_SECTION_MAX_BYTES", 400_000))
+    limit = int(getattr(settings, "AIMS_PACK_SECTION_MAX_BYTES", 250_000))
     context = {"data": data, "pack": data.pack, "ms": data.management_system}
     parts = []
     for number, (section, dc) in enumerate(data.chapters, start=1):
         chapter = render_to_string("packs/partials/chapter.html", {**context, "section": section, "dc": dc})
         documents = [
-            _document_html(
-                section.title, piece, f"\nbody {{ counter-reset: chapter {number - (1 if first else 0)}; }}"
-            )
+            _document_html(section.title, piece, f"\nbody {{ counter-reset: chapter {number - (1 if first else 0)}; }}")
             for first, piece in ((i == 0, piece) for i, piece in enumerate(split_chapter(chapter, limit)))
         ]
         parts.append(SectionPart(key=section.key, title=section.title, number=number, documents=documents))
@@ -483,7 +481,9 @@ def join_parts(
         for i in range(len(part.documents)):
             reader, offset = next(results)
             if i == 0:
-                parent = writer.add_outline_item(title=f"{part.number}. {part.title}", page_number=first_pages[part.key] - 1)
+                parent = writer.add_outline_item(
+                    title=f"{part.number}. {part.title}", page_number=first_pages[part.key] - 1
+                )
             _copy_outline(writer, reader, _below_title(reader.outline) if i == 0 else reader.outline, offset, parent)
     # The contents link to the sections.
     for page in writer.pages[offsets[0] : offsets[1] if len(offsets) > 1 else None]:
@@ -494,11 +494,14 @@ def join_parts(
             if uri.startswith(SECTION_LINK) and uri[len(SECTION_LINK) :] in first_pages:
                 target = writer.pages[first_pages[uri[len(SECTION_LINK) :]] - 1].indirect_reference
                 del annotation["/A"]
-                annotation[NameObject("/Dest")] = ArrayObject([target, NameObject("/XYZ"), NullObject(), NullObject(), NullObject()])
+                annotation[NameObject("/Dest")] = ArrayObject(
+                    [target, NameObject("/XYZ"), NullObject(), NullObject(), NullObject()]
+                )
     # Running headers and "Page n of N", stamped from the overlay's pages.
     overlay_pages = [page for reader in overlays for page in reader.pages]
+    stamp = _Stamper(writer)
     for page, overlay in zip(writer.pages, overlay_pages, strict=True):
-        page.merge_page(overlay)
+        stamp(page, overlay)
     if producer:
         writer.add_metadata({"/Producer": producer})
     writer.root_object[NameObject("/PageMode")] = NameObject("/UseOutlines")
@@ -506,6 +509,52 @@ def join_parts(
     writer.write(out)
     refused = [url for result in (cover, toc, *sections) for url in result.refused]
     return RenderedPDF(content=out.getvalue(), pages=len(writer.pages), refused_urls=refused)
+
+
+class _Stamper:
+    """Draw an overlay page over a page, as a form XObject: no content stream is parsed or rewritten.
+
+    The page's own content is wrapped in ``q ... Q`` so its graphics state does not leak into
+    the overlay; the overlay keeps its own resources (fonts), so no name can clash.
+    """
+
+    NAME = "/AimsStamp"
+
+    def __init__(self, writer: Any) -> None:
+        from pypdf.generic import DecodedStreamObject
+
+        self.writer = writer
+        self.before = self._stream(DecodedStreamObject, b"q\n")
+        self.after = self._stream(DecodedStreamObject, f"Q\nq {self.NAME} Do Q\n".encode())
+
+    def _stream(self, cls: Any, data: bytes) -> Any:
+        stream = cls()
+        stream.set_data(data)
+        return self.writer._add_object(stream)
+
+    def __call__(self, page: Any, overlay: Any) -> None:
+        from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject, NumberObject
+
+        form = DecodedStreamObject()
+        form.set_data(overlay.get_contents().get_data())
+        form.update(
+            {
+                NameObject("/Type"): NameObject("/XObject"),
+                NameObject("/Subtype"): NameObject("/Form"),
+                NameObject("/FormType"): NumberObject(1),
+                NameObject("/BBox"): ArrayObject(overlay.mediabox),
+                NameObject("/Resources"): overlay["/Resources"].clone(self.writer),
+            }
+        )
+        form_ref = self.writer._add_object(form)
+        resources = DictionaryObject(page["/Resources"].get_object())
+        xobjects = DictionaryObject(resources.get("/XObject", DictionaryObject()).get_object())
+        xobjects[NameObject(self.NAME)] = form_ref
+        resources[NameObject("/XObject")] = xobjects
+        page[NameObject("/Resources")] = resources
+        contents = page.get("/Contents")
+        original = list(contents.get_object()) if isinstance(contents.get_object(), list) else [contents]
+        page[NameObject("/Contents")] = ArrayObject([self.before, *original, self.after])
 
 
 def _below_title(outline: list[Any]) -> list[Any]:
