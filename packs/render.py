@@ -285,7 +285,7 @@ def render_pack_parts(data: PackData) -> PackParts:
     """Render each section to HTML documents of its own (chapter numbers continue from the section before)."""
     from django.conf import settings
 
-    limit = int(getattr(settings, "AIMS_PACK_SECTION_MAX_BYTES", 250_000))
+    limit = int(getattr(settings, "AIMS_PACK_SECTION_MAX_BYTES", 100_000))
     context = {"data": data, "pack": data.pack, "ms": data.management_system}
     parts = []
     for number, (section, dc) in enumerate(data.chapters, start=1):

@@ -5,8 +5,8 @@ length-prefixed pickle frame between it and the process that started it (nothing
 writes to that pipe: anything printed goes to standard error). A job is an HTML document
 and its PDF attachments; the result is the PDF/A-3b WeasyPrint made of it, its page
 count, the URLs the fetcher refused and the process's memory (current and peak RSS).
-It exits when its standard input closes, so it never outlives the worker that started it,
-even one killed with SIGKILL.
+It exits when its standard input closes or its parent process is gone, so it never outlives
+the worker that started it, even one killed with SIGKILL in the middle of a render.
 """
 
 from __future__ import annotations
@@ -55,7 +55,24 @@ def memory_kib() -> tuple[int, int]:
     return current, peak
 
 
+def _exit_with_parent() -> None:
+    """Stop at once when the process that started this one is gone (even in the middle of a render)."""
+    import threading
+    import time
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(1)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def main() -> None:
+    _exit_with_parent()
     output = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # stray prints go to standard error, never into the frames
     source = sys.stdin.buffer

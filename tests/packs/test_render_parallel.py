@@ -153,7 +153,7 @@ def test_a_changed_record_renders_again_only_the_sections_that_show_it(world, re
     again = make_pack(world, as_of=after)
     labels = renders_during(lambda: rendered(again))
     sections = {label.split("[")[0] for label in labels} - {"cover", "contents", "overlay", "changes"}
-    assert sections == {"inventory", "ai_system_trails"}
+    assert sections == {"inventory"}
     text = " ".join(texts(pack_file_path(again, "pdf").read_bytes()))
     assert "Now triages claims." in text
 
