@@ -54,11 +54,16 @@ class Job:
 
     @property
     def key(self) -> str:
-        import weasyprint
-
-        digest = hashlib.sha256(f"{RENDERER_VERSION}\0weasyprint {weasyprint.__version__}\0".encode())
+        digest = hashlib.sha256(f"{RENDERER_VERSION}\0weasyprint {_weasyprint_version()}\0".encode())
         digest.update(self.html.encode("utf-8"))
         return digest.hexdigest()
+
+
+def _weasyprint_version() -> str:
+    """WeasyPrint's version, without importing it into this process (only the render processes need it)."""
+    from importlib.metadata import version
+
+    return version("weasyprint")
 
 
 @dataclass
