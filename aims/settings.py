@@ -530,3 +530,15 @@ except (StorageUrlError, ValueError) as _error:
 # reuses them: one closed by the database, a pooler or a restart while idle is replaced instead
 # of failing the request (Django's CONN_HEALTH_CHECKS; see README "Serving under load").
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env_bool("DATABASE_CONN_HEALTH_CHECKS", False)
+
+# --- packs rendered in parts (issue 15): the pool of render processes and the section cache.
+# AIMS_PACK_RENDER_PROCESSES: render processes per worker (empty: one per CPU; 0: render in the
+# worker's own process). A render process that holds more than AIMS_PACK_RENDER_RECYCLE_MB after a
+# document is replaced. A section of more than AIMS_PACK_SECTION_MAX_BYTES of HTML is rendered in
+# chunks of whole rows (this bounds a render process's memory). AIMS_PACK_SECTION_CACHE keeps each
+# rendered section in the default storage (pack-sections/) so an unchanged section is not rendered again.
+_pack_processes = os.environ.get("AIMS_PACK_RENDER_PROCESSES", "").strip()
+AIMS_PACK_RENDER_PROCESSES = int(_pack_processes) if _pack_processes else None
+AIMS_PACK_RENDER_RECYCLE_MB = int(os.environ.get("AIMS_PACK_RENDER_RECYCLE_MB", "250"))
+AIMS_PACK_SECTION_MAX_BYTES = int(os.environ.get("AIMS_PACK_SECTION_MAX_BYTES", "100000"))
+AIMS_PACK_SECTION_CACHE = env_bool("AIMS_PACK_SECTION_CACHE", True)

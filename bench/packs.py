@@ -12,12 +12,28 @@ waits for it, and prints:
 - the time WeasyPrint alone takes on the same HTML, and the gathering and templating time,
   so the ratio shows what our own code costs.
 
-Run: ``.venv/bin/python bench/packs.py`` (about two minutes on two cores).
+Then, for each data size asked (``--scales 1,2,4``: 1x is the management system above, 2x and
+4x have twice and four times its AI systems, risks and evidence), it compares on the same
+pack HTML:
+
+- one WeasyPrint process on the whole pack (``html_to_pdf(render_pack_html(data))``, in one
+  fresh render process): time and that process's peak RSS,
+- the pack rendered in parts (``parts_to_pdf``: sections in a pool of render processes, the
+  contents, the stamped running headers, the join): time, the largest peak RSS of its render
+  processes and the ratio to the single process, with the section cache off,
+- section reuse: a first pack with an empty section cache, then the same kind of pack again
+  with nothing changed (gather, templates and render, both), and their ratio.
+
+The real-worker run is done at 1x only, and only with ``--worker``.
+
+Run: ``.venv/bin/python bench/packs.py [--scales 1,2,4] [--worker]`` (several minutes on two cores).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -25,7 +41,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-WORK = Path(tempfile.mkdtemp(prefix="aims-bench-packs-"))
+# AIMS_BENCH_PACKS_WORK: the work folder of an earlier run, to measure again on the data it built.
+WORK = Path(os.environ.get("AIMS_BENCH_PACKS_WORK") or tempfile.mkdtemp(prefix="aims-bench-packs-"))
 os.environ.update(
     {
         "AIMS_VAR_DIR": str(WORK),
@@ -56,7 +73,7 @@ from controls.models import Applicability  # noqa: E402
 from controls.services import applicability_update  # noqa: E402
 from evidence.demo import samples  # noqa: E402
 from evidence.services import evidence_create  # noqa: E402
-from packs import gather, render  # noqa: E402
+from packs import gather, parallel, render  # noqa: E402
 from packs.models import AuditPack  # noqa: E402
 from packs.services import ledger_head, pack_request  # noqa: E402
 from registers.services import ai_system_create  # noqa: E402
@@ -64,18 +81,19 @@ from registers.services import ai_system_create  # noqa: E402
 SYSTEMS, RISKS, EVIDENCE = 100, 500, 300
 
 
-def build():
-    """Create the management system and its registers through the services."""
+def build(scale: int = 1):
+    """Create a management system (``scale`` times the 1x registers) through the services."""
     from django.contrib.auth import get_user_model
 
     users = {
-        name: get_user_model().objects.create_user(name, f"{name}@bench.example")
+        name: get_user_model().objects.create_user(f"{name}{scale}", f"{name}{scale}@bench.example")
         for name in ("owner", "officer", "auditor")
     }
+    n_systems, n_risks, n_evidence = SYSTEMS * scale, RISKS * scale, EVIDENCE * scale
     ms = aims_services.management_system_create(
         user=users["owner"],
         organisation="Bench Health",
-        name="Bench AIMS",
+        name=f"Bench AIMS {scale}x",
         scope_statement="Every AI system of Bench Health.",
     )
     aims_services.membership_add(management_system=ms, actor=users["owner"], user=users["officer"], role=Role.OFFICER)
@@ -91,7 +109,7 @@ def build():
             name=f"AI system {n:03d}",
             purpose=f"Supports process {n} of the organisation with predictions that staff review.",
         )  # fmt: skip
-        for n in range(SYSTEMS)
+        for n in range(n_systems)
     ]
     assessment_services.risk_criteria_ensure_default(management_system=ms, user=officer)
     risks = [
@@ -104,9 +122,9 @@ def build():
             likelihood=1 + n % 5,
             consequence=1 + (n // 5) % 5,
             treatment_plan="Re-weight data; monitor per group.",
-            ai_systems=[systems[n % SYSTEMS]],
+            ai_systems=[systems[n % n_systems]],
         )  # fmt: skip
-        for n in range(RISKS)
+        for n in range(n_risks)
     ]
     rows = list(Applicability.objects.filter(management_system=ms).select_related("control"))
     for n, row in enumerate(rows):
@@ -117,12 +135,25 @@ def build():
             implementation_status="not_applicable" if excluded else "implemented",
         )  # fmt: skip
     pdf = samples.pdf_bytes("bench evidence")
-    for n in range(EVIDENCE):
+    for n in range(n_evidence):
         evidence_create(
             management_system=ms, user=officer, title=f"Evidence {n:03d}", evidence_date=timezone.localdate(),
             upload=SimpleUploadedFile(f"evidence-{n:03d}.pdf", pdf),
-            links={"ai_systems": [systems[n % SYSTEMS]], "risks": [risks[n % RISKS]], "soa_rows": [rows[n % len(rows)]]},
+            links={"ai_systems": [systems[n % n_systems]], "risks": [risks[n % n_risks]], "soa_rows": [rows[n % len(rows)]]},
         )  # fmt: skip
+    return ms, users
+
+
+def built(scale: int):
+    """The management system of that scale built by an earlier run in the same work folder, if any."""
+    from django.contrib.auth import get_user_model
+
+    from aims.models import ManagementSystem
+
+    ms = ManagementSystem.objects.filter(name=f"Bench AIMS {scale}x").first()
+    if ms is None:
+        return None
+    users = {name: get_user_model().objects.get(username=f"{name}{scale}") for name in ("owner", "officer", "auditor")}
     return ms, users
 
 
@@ -141,13 +172,10 @@ def peak_memory_mb(pid: int) -> float:
     return float("nan")
 
 
-def main() -> None:
-    call_command("migrate", verbosity=0)
-    started = time.perf_counter()
-    ms, users = build()
-    print(f"built: {SYSTEMS} AI systems, {RISKS} risks, 38 SoA rows, {EVIDENCE} evidence files "
-          f"in {time.perf_counter() - started:.1f} s")  # fmt: skip
+def worker_run(ms, users) -> None:
+    """The pack requested through the service and rendered by a real worker (with its render processes)."""
     worker = start_worker()
+    children_peak = 0.0
     try:
         time.sleep(1)
         baseline = peak_memory_mb(worker.pid)
@@ -155,6 +183,8 @@ def main() -> None:
         deadline = time.monotonic() + 900
         while pack.status not in ("ready", "failed") and time.monotonic() < deadline:
             time.sleep(0.5)
+            for child in children_of(worker.pid):
+                children_peak = max(children_peak, peak_memory_mb(child))
             pack.refresh_from_db()
         peak = peak_memory_mb(worker.pid)
     finally:
@@ -163,24 +193,112 @@ def main() -> None:
     if pack.status != "ready":
         sys.exit(f"pack not ready: {pack.status} {pack.failure_reason}; see {WORK / 'worker.log'}")
     render_seconds = (pack.finished_at - pack.started_at).total_seconds()
+    print(
+        f"real worker, full pack #{pack.pk}: {pack.pages} pages, PDF {pack.size / 1024:.0f} KiB, "
+        f"bundle {pack.bundle_size / 1024:.0f} KiB"
+    )
+    print(f"  render time in the worker (claim to ready, incl. bundle): {render_seconds:.1f} s")
+    print(f"  worker peak memory (VmHWM): {peak:.0f} MiB (idle worker: {baseline:.0f} MiB); "
+          f"its render processes' peak: {children_peak:.0f} MiB")  # fmt: skip
 
-    t0 = time.perf_counter()
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            found += [int(child) for child in (task / "children").read_text().split()]
+    except OSError:
+        pass
+    return found
+
+
+def new_pack(ms, users, as_of=None) -> AuditPack:
+    return AuditPack.objects.create(
+        management_system=ms, kind=AuditPack.Kind.FULL, as_of=as_of or timezone.now(), requested_by=users["auditor"]
+    )
+
+
+def gathered(pack):
     data = gather.gather_pack(pack)
-    data.parts["ledger"] = ledger_head(ms, pack.as_of)
+    data.parts["ledger"] = ledger_head(pack.management_system, pack.as_of)
+    return data
+
+
+def fresh_pool(size: int) -> parallel.RenderPool:
+    """A pool whose processes have started and rendered a page (their start is not timed)."""
+    pool = parallel.RenderPool(size)
+    pool.map([parallel.Job(render._document_html("warm-up", f"<p>{n}</p>")) for n in range(size)])
+    return pool
+
+
+def compare(ms, users, scale: int) -> None:
+    from django.conf import settings
+
+    pack = new_pack(ms, users)
+    t0 = time.perf_counter()
+    data = gathered(pack)
     t1 = time.perf_counter()
     html = render.render_pack_html(data)
     t2 = time.perf_counter()
-    pdf = render.html_to_pdf(html)
+    parts = render.render_pack_parts(data)
     t3 = time.perf_counter()
+    documents = sum(len(p.documents) for p in parts.sections)
+    print(f"{scale}x: gather {t1 - t0:.2f} s, templates: whole pack {t2 - t1:.2f} s, in parts {t3 - t2:.2f} s "
+          f"(HTML {len(html) / 1024:.0f} KiB; {len(parts.sections)} sections in {documents} documents)")  # fmt: skip
 
-    print(
-        f"full pack #{pack.pk}: {pack.pages} pages, PDF {pack.size / 1024:.0f} KiB, bundle {pack.bundle_size / 1024:.0f} KiB"
-    )
-    print(f"render time in the worker (claim to ready, incl. bundle): {render_seconds:.1f} s")
-    print(f"worker peak memory (VmHWM): {peak:.0f} MiB (idle worker: {baseline:.0f} MiB)")
-    print(f"in-process: gather {t1 - t0:.2f} s, templates {t2 - t1:.2f} s, WeasyPrint alone {t3 - t2:.1f} s "
-          f"({pdf.pages} pages, HTML {len(html) / 1024:.0f} KiB)")  # fmt: skip
-    print(f"WeasyPrint share of gather + templates + WeasyPrint: {(t3 - t2) / (t3 - t0):.0%}")
+    single = fresh_pool(1)
+    t0 = time.perf_counter()
+    (reply,) = single.map([parallel.Job(html)])
+    single_seconds = time.perf_counter() - t0
+    single.close()
+    single_peak = reply["peak_kib"] / 1024
+    print(f"  one WeasyPrint process, whole HTML: {single_seconds:.1f} s, {reply['pages']} pages, "
+          f"peak RSS {single_peak:.0f} MiB")  # fmt: skip
+
+    settings.AIMS_PACK_SECTION_CACHE = False
+    parallel.shutdown_pool()
+    size = parallel.pool_size()
+    parallel._POOL = fresh_pool(size)
+    parallel.STATS.peak_child_kib = 0
+    t0 = time.perf_counter()
+    pdf = render.parts_to_pdf(parts)
+    parallel_seconds = time.perf_counter() - t0
+    print(f"  in parts, {size} render processes: {parallel_seconds:.1f} s ({parallel_seconds / single_seconds:.2f}x), "
+          f"{pdf.pages} pages, largest render process peak RSS {parallel.STATS.peak_child_kib / 1024:.0f} MiB, "
+          f"this process {peak_memory_mb(os.getpid()):.0f} MiB")  # fmt: skip
+
+    settings.AIMS_PACK_SECTION_CACHE = True
+    shutil.rmtree(Path(settings.MEDIA_ROOT) / parallel.CACHE_FOLDER, ignore_errors=True)  # an empty cache
+    first = new_pack(ms, users)
+    t0 = time.perf_counter()
+    render.parts_to_pdf(render.render_pack_parts(gathered(first)))
+    first_seconds = time.perf_counter() - t0
+    renders = parallel.STATS.renders
+    repeat = new_pack(ms, users, as_of=first.as_of + timedelta(seconds=1))
+    t0 = time.perf_counter()
+    render.parts_to_pdf(render.render_pack_parts(gathered(repeat)))
+    repeat_seconds = time.perf_counter() - t0
+    print(f"  section reuse: first pack {first_seconds:.1f} s (gather, templates, render), the same pack again "
+          f"{repeat_seconds:.1f} s ({repeat_seconds / first_seconds:.0%}), "
+          f"{parallel.STATS.renders - renders} documents rendered again "
+          f"({', '.join(parallel.STATS.labels[renders:])})")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", default="1,2,4", help="data sizes to compare, e.g. 1,2,4")
+    parser.add_argument("--worker", action="store_true", help="also render the 1x pack with a real Celery worker")
+    args = parser.parse_args()
+    call_command("migrate", verbosity=0)
+    for scale in (int(s) for s in args.scales.split(",")):
+        started = time.perf_counter()
+        ms, users = built(scale) or build(scale)
+        print(f"built {scale}x: {SYSTEMS * scale} AI systems, {RISKS * scale} risks, 38 SoA rows, "
+              f"{EVIDENCE * scale} evidence files in {time.perf_counter() - started:.1f} s")  # fmt: skip
+        if args.worker and scale == 1:
+            worker_run(ms, users)
+        compare(ms, users, scale)
+    parallel.shutdown_pool()
     print(f"work folder: {WORK}")
 
 

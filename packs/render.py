@@ -6,6 +6,17 @@ register's key, ``aims.signing``), ``ledger.json`` (the sign-off chain up to the
 with every signed payload), ``signing-key.pem`` and ``aims-verify.py`` (the standalone
 verifier in ``packs/verifier/``). The PDF embeds the manifest of every other file and its
 signature, so the PDF alone carries them too.
+
+The PDF is made of parts rendered as documents of their own, at once, by the processes of
+``packs.parallel``: the cover (which carries the attachments and the PDF/A metadata), each
+section (a section larger than ``AIMS_PACK_SECTION_MAX_BYTES`` of HTML is split into
+chunks of whole rows, so a process's memory is bounded by a chunk, not by the pack), then
+the contents with the sections' real first pages. ``join_parts`` puts them together with
+pypdf, builds the outline (a bookmark for every section, with the sections' own headings
+under it), links the contents to the sections and stamps the running headers and
+"Page n of N" on every page from one more rendered document (the overlay), so a section
+never depends on the pack it is in or on the page it starts at: an unchanged section is
+read back from the section cache instead of being rendered again.
 """
 
 from __future__ import annotations
@@ -28,6 +39,7 @@ from django.utils import timezone
 from aims import signing
 from aims.pack_sections import PackData
 from evidence.selectors import open_evidence_file
+from packs.parallel import Job, Result, render_documents
 
 MANIFEST_FORMAT = "aims-pack-manifest/2"
 MANIFEST_NAME = "manifest.json"
@@ -112,6 +124,7 @@ def manifest_of(
             "requested_by": data.parts.get("requested_by_name", ""),
             "requested_at": pack.requested_at.isoformat() if pack.requested_at else None,
             "generated_at": generated_at.isoformat(),
+            "scope": data.pack_scope.as_dict(),
         },
         "files": files,
         "ledger": LEDGER_NAME,
@@ -234,3 +247,331 @@ def load_verifier() -> ModuleType:
 def verify_bundle(path: Path | str, fingerprint: str | None = None) -> list[str]:
     """The problems ``aims-verify.py`` finds in a bundle, in the order found (empty when it verifies)."""
     return load_verifier().check_bundle(str(path), fingerprint).problems
+
+
+# --- rendering in parts ---------------------------------------------------------------------------
+
+
+@dataclass
+class SectionPart:
+    """A section of the pack as the HTML documents it is rendered from (more than one when it is large)."""
+
+    key: str
+    title: str
+    number: int
+    documents: list[str]
+
+
+@dataclass
+class PackParts:
+    """A pack's HTML in parts: its sections' documents; the cover, contents and overlay are made at render time."""
+
+    data: PackData
+    sections: list[SectionPart]
+
+
+def _document_html(title: str, body: str, extra_css: str = "") -> str:
+    from django.utils.html import escape
+
+    styles = render_to_string("packs/partials/pack_styles.css") + render_to_string(
+        "packs/partials/pack_part_styles.css"
+    )
+    return (
+        f'<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{escape(title)}</title>\n'
+        f"<style>\n{styles}{extra_css}\n</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
+    )
+
+
+def render_pack_parts(data: PackData) -> PackParts:
+    """Render each section to HTML documents of its own (chapter numbers continue from the section before)."""
+    from django.conf import settings
+
+    limit = int(getattr(settings, "AIMS_PACK_SECTION_MAX_BYTES", 100_000))
+    context = {"data": data, "pack": data.pack, "ms": data.management_system}
+    parts = []
+    for number, (section, dc) in enumerate(data.chapters, start=1):
+        chapter = render_to_string("packs/partials/chapter.html", {**context, "section": section, "dc": dc})
+        documents = [
+            _document_html(section.title, piece, f"\nbody {{ counter-reset: chapter {number - (1 if first else 0)}; }}")
+            for first, piece in ((i == 0, piece) for i, piece in enumerate(split_chapter(chapter, limit)))
+        ]
+        parts.append(SectionPart(key=section.key, title=section.title, number=number, documents=documents))
+    return PackParts(data=data, sections=parts)
+
+
+def split_chapter(html: str, limit: int) -> list[str]:
+    """The chapter's HTML as is when it is at most ``limit`` characters, else in pieces of about that size.
+
+    The chapter element is copied into every piece with a run of its children; a child too large
+    is split the same way, a table keeping its caption, column groups and header in every
+    piece, so pieces break between rows. Pieces after the first are marked ``continued``.
+    """
+    if len(html) <= limit:
+        return [html]
+    import xml.etree.ElementTree as ET
+
+    import tinyhtml5
+
+    body = tinyhtml5.parse(html, namespace_html_elements=False).find("body")
+    chapter = next(iter(body))
+    pieces = _split_element(chapter, limit)
+    out = []
+    for i, piece in enumerate(pieces):
+        if i:
+            piece.set("class", f"{piece.get('class', '')} continued".strip())
+            piece.attrib.pop("id", None)
+        out.append(ET.tostring(piece, encoding="unicode", method="html"))
+    return out
+
+
+_REPEATED = {"table": ("caption", "colgroup", "thead")}
+
+
+def _size(element: Any) -> int:
+    import xml.etree.ElementTree as ET
+
+    return len(ET.tostring(element, encoding="unicode", method="html"))
+
+
+def _split_element(element: Any, limit: int) -> list[Any]:
+    import copy
+    import xml.etree.ElementTree as ET
+
+    if len(element) == 0 or _size(element) <= limit:
+        return [element]
+    repeated = [c for c in element if c.tag in _REPEATED.get(element.tag, ())]
+    groups: list[list[Any]] = [[]]
+    used = sum(_size(c) for c in repeated)
+    base = used
+    for child in element:
+        if child in repeated:
+            continue
+        for part in _split_element(child, limit - base):
+            size = _size(part)
+            if groups[-1] and used + size > limit:
+                groups.append([])
+                used = base
+            groups[-1].append(part)
+            used += size
+    pieces = []
+    for i, group in enumerate(groups):
+        piece = ET.Element(element.tag, dict(element.attrib))
+        piece.text = element.text if i == 0 else None
+        piece.extend(copy.deepcopy(repeated) if i else repeated)
+        piece.extend(group)
+        pieces.append(piece)
+    return pieces
+
+
+def _page_size_classes(sizes: list[tuple[float, float]]) -> tuple[list[str], str]:
+    """A class per page for the overlay (empty for A4 portrait) and the CSS naming each other page size."""
+    names: dict[tuple[int, int], str] = {}
+    classes = []
+    for width, height in sizes:
+        rounded = (round(width), round(height))
+        if abs(width - A4[0]) < 2 and abs(height - A4[1]) < 2:
+            classes.append("")
+            continue
+        names.setdefault(rounded, f"size-{rounded[0]}x{rounded[1]}")
+        classes.append(names[rounded])
+    rules = "".join(f".{n} {{ page: {n}; }} @page {n} {{ size: {w}pt {h}pt; }}\n" for (w, h), n in names.items())
+    return classes, rules
+
+
+def _toc_html(data: PackData, parts: PackParts, first_pages: dict[str, int]) -> str:
+    entries = [(section, first_pages[section.key]) for section in parts.sections]
+    return render_to_string("packs/pack_toc_document.html", {"entries": entries, "pack": data.pack})
+
+
+def _overlay_jobs(data: PackData, sizes: list[tuple[float, float]], cover_pages: int) -> list[Job]:
+    """The running headers and page numbers of every page, as documents of at most OVERLAY_PAGES pages."""
+    from django.utils.safestring import mark_safe
+
+    classes, rules = _page_size_classes(sizes)
+    total = len(sizes)
+    sheets = [{"number": i + 1, "cover": i < cover_pages, "size": classes[i]} for i in range(total)]
+    jobs = []
+    for start in range(0, total, OVERLAY_PAGES):
+        context = {
+            "sheets": sheets[start : start + OVERLAY_PAGES],
+            "total": total,
+            "page_rules": mark_safe(rules),  # noqa: S308  (class names and numbers made above)
+            "pack": data.pack,
+            "ms": data.management_system,
+        }
+        jobs.append(Job(render_to_string("packs/pack_overlay_document.html", context), label="overlay"))
+    return jobs
+
+
+OVERLAY_PAGES = 250
+A4 = (595.0, 842.0)
+SECTION_LINK = "aims-section:"
+
+
+def parts_to_pdf(parts: PackParts, attachments: Sequence[tuple[str, bytes, str]] = ()) -> RenderedPDF:
+    """Render the parts in parallel (sections from the cache where unchanged) and join them into one PDF/A-3b."""
+    from pypdf import PdfReader
+
+    data = parts.data
+    cover = Job(
+        render_to_string(
+            "packs/pack_cover_document.html", {"data": data, "pack": data.pack, "ms": data.management_system}
+        ),
+        attachments=tuple(attachments),
+        label="cover",
+    )
+    section_jobs = [
+        Job(document, cacheable=True, label=f"{part.key}[{i}]")
+        for part in parts.sections
+        for i, document in enumerate(part.documents)
+    ]
+    cover_result, *section_results = render_documents([cover, *section_jobs])
+    section_sizes = [size for result in section_results for size in _sizes(result)]
+    toc_pages = 1
+    for _attempt in range(3):  # the contents take the pages guessed (one, nearly always), else once more
+        first_pages, page = {}, cover_result.pages + toc_pages + 1
+        results = iter(section_results)
+        for part in parts.sections:
+            first_pages[part.key] = page
+            page += sum(next(results).pages for _ in part.documents)
+        sizes = _sizes(cover_result) + [A4] * toc_pages + section_sizes
+        # The overlay is rendered beside the contents, for the number of contents pages guessed.
+        toc_job = Job(_toc_html(data, parts, first_pages), label="contents")
+        toc_result, *overlays = render_documents([toc_job, *_overlay_jobs(data, sizes, cover_result.pages)])
+        if toc_result.pages == toc_pages:
+            break
+        toc_pages = toc_result.pages
+    overlay_readers = [PdfReader(io.BytesIO(o.pdf)) for o in overlays]
+    return join_parts(parts, cover_result, toc_result, section_results, overlay_readers, first_pages)
+
+
+def _sizes(result: Result) -> list[tuple[float, float]]:
+    from pypdf import PdfReader
+
+    return [(float(p.mediabox.width), float(p.mediabox.height)) for p in PdfReader(io.BytesIO(result.pdf)).pages]
+
+
+def join_parts(
+    parts: PackParts,
+    cover: Result,
+    toc: Result,
+    sections: list[Result],
+    overlays: list[Any],
+    first_pages: dict[str, int],
+) -> RenderedPDF:
+    """One PDF/A-3b of the cover (its catalog: metadata, output intent, attachments), contents and sections."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, NameObject, NullObject
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(cover.pdf)))
+    producer = writer.metadata.get("/Producer") if writer.metadata else None
+    if "/Outlines" in writer.root_object:
+        del writer.root_object["/Outlines"]
+    readers = [PdfReader(io.BytesIO(toc.pdf)), *(PdfReader(io.BytesIO(r.pdf)) for r in sections)]
+    offsets = []
+    for reader in readers:
+        offsets.append(len(writer.pages))
+        writer.append(reader, import_outline=False)
+    # The outline: the cover, the contents, then each section with its own headings under it.
+    cover_reader = PdfReader(io.BytesIO(cover.pdf))
+    _copy_outline(writer, cover_reader, cover_reader.outline, 0, None)
+    writer.add_outline_item(title="Contents", page_number=offsets[0])
+    results = iter(zip(readers[1:], offsets[1:], strict=True))
+    for part in parts.sections:
+        parent = None
+        for i in range(len(part.documents)):
+            reader, offset = next(results)
+            if i == 0:
+                parent = writer.add_outline_item(
+                    title=f"{part.number}. {part.title}", page_number=first_pages[part.key] - 1
+                )
+            _copy_outline(writer, reader, _below_title(reader.outline) if i == 0 else reader.outline, offset, parent)
+    # The contents link to the sections.
+    for page in writer.pages[offsets[0] : offsets[1] if len(offsets) > 1 else None]:
+        for annotation in page.get("/Annots", []):
+            annotation = annotation.get_object()
+            action = annotation.get("/A")
+            uri = str(action.get_object().get("/URI", "")) if action is not None else ""
+            if uri.startswith(SECTION_LINK) and uri[len(SECTION_LINK) :] in first_pages:
+                target = writer.pages[first_pages[uri[len(SECTION_LINK) :]] - 1].indirect_reference
+                del annotation["/A"]
+                annotation[NameObject("/Dest")] = ArrayObject(
+                    [target, NameObject("/XYZ"), NullObject(), NullObject(), NullObject()]
+                )
+    # Running headers and "Page n of N", stamped from the overlay's pages.
+    overlay_pages = [page for reader in overlays for page in reader.pages]
+    stamp = _Stamper(writer)
+    for page, overlay in zip(writer.pages, overlay_pages, strict=True):
+        stamp(page, overlay)
+    if producer:
+        writer.add_metadata({"/Producer": producer})
+    writer.root_object[NameObject("/PageMode")] = NameObject("/UseOutlines")
+    out = io.BytesIO()
+    writer.write(out)
+    refused = [url for result in (cover, toc, *sections) for url in result.refused]
+    return RenderedPDF(content=out.getvalue(), pages=len(writer.pages), refused_urls=refused)
+
+
+class _Stamper:
+    """Draw an overlay page over a page, as a form XObject: no content stream is parsed or rewritten.
+
+    The page's own content is wrapped in ``q ... Q`` so its graphics state does not leak into
+    the overlay; the overlay keeps its own resources (fonts), so no name can clash.
+    """
+
+    NAME = "/AimsStamp"
+
+    def __init__(self, writer: Any) -> None:
+        from pypdf.generic import DecodedStreamObject
+
+        self.writer = writer
+        self.before = self._stream(DecodedStreamObject, b"q\n")
+        self.after = self._stream(DecodedStreamObject, f"Q\nq {self.NAME} Do Q\n".encode())
+
+    def _stream(self, cls: Any, data: bytes) -> Any:
+        stream = cls()
+        stream.set_data(data)
+        return self.writer._add_object(stream)
+
+    def __call__(self, page: Any, overlay: Any) -> None:
+        from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject, NumberObject
+
+        form = DecodedStreamObject()
+        form.set_data(overlay.get_contents().get_data())
+        form.update(
+            {
+                NameObject("/Type"): NameObject("/XObject"),
+                NameObject("/Subtype"): NameObject("/Form"),
+                NameObject("/FormType"): NumberObject(1),
+                NameObject("/BBox"): ArrayObject(overlay.mediabox),
+                NameObject("/Resources"): overlay["/Resources"].clone(self.writer),
+            }
+        )
+        form_ref = self.writer._add_object(form)
+        resources = DictionaryObject(page["/Resources"].get_object())
+        xobjects = DictionaryObject(resources.get("/XObject", DictionaryObject()).get_object())
+        xobjects[NameObject(self.NAME)] = form_ref
+        resources[NameObject("/XObject")] = xobjects
+        page[NameObject("/Resources")] = resources
+        contents = page.get("/Contents")
+        original = list(contents.get_object()) if isinstance(contents.get_object(), list) else [contents]
+        page[NameObject("/Contents")] = ArrayObject([self.before, *original, self.after])
+
+
+def _below_title(outline: list[Any]) -> list[Any]:
+    """A section document's own headings: those under its title (its first bookmark), else all of them."""
+    if outline and not isinstance(outline[0], list) and len(outline) > 1 and isinstance(outline[1], list):
+        return outline[1] + outline[2:]
+    if outline and not isinstance(outline[0], list) and len(outline) == 1:
+        return []
+    return outline
+
+
+def _copy_outline(writer: Any, reader: Any, items: list[Any], offset: int, parent: Any) -> None:
+    last = None
+    for item in items:
+        if isinstance(item, list):
+            _copy_outline(writer, reader, item, offset, last if last is not None else parent)
+            continue
+        page = reader.get_destination_page_number(item)
+        last = writer.add_outline_item(title=str(item.title), page_number=offset + page, parent=parent)

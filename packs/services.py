@@ -41,7 +41,7 @@ from aims.models import ManagementSystem
 from aims.pack_sections import prepare_sections
 from packs.gather import gather_pack
 from packs.models import AuditPack, PackDownload
-from packs.render import bundle_name, html_to_pdf, pdf_name, render_pack_html, write_bundle
+from packs.render import bundle_name, parts_to_pdf, pdf_name, render_pack_parts, write_bundle
 from packs.scope import clean_scope
 
 logger = logging.getLogger(__name__)
@@ -319,12 +319,12 @@ def _render_claimed(pack: AuditPack, before_move: Callable[[], None] | None) -> 
     anchor_ledger(pack)
     data.parts["ledger"] = ledger_head(pack.management_system, pack.as_of)
     pack_progress(pack, 35)
-    html = render_pack_html(data)
+    parts = render_pack_parts(data)
     pack_progress(pack, 45)
     ledger_export = chain_export(pack)
 
     def render_pdf(attachments: Any) -> Any:
-        pdf = html_to_pdf(html, attachments)
+        pdf = parts_to_pdf(parts, attachments)
         pack_progress(pack, 80)
         return pdf
 

@@ -5,7 +5,11 @@ from tests.packs.worker import pack_worker, worker_settings  # noqa: F401  (fixt
 
 @pytest.fixture
 def tiny_html(monkeypatch):
-    """Render a one-page HTML instead of the whole pack, for tests about the file pipeline only."""
-    from packs import services
+    """Render a one-page section instead of the whole pack, for tests about the file pipeline only."""
+    from packs import render, services
 
-    monkeypatch.setattr(services, "render_pack_html", lambda data: f"<p>Pack {data.pack.pk}</p>")
+    def tiny(data):
+        html = render._document_html("Pack", f"<p>Pack {data.pack.pk}</p>")
+        return render.PackParts(data=data, sections=[render.SectionPart("tiny", "Pack", 1, [html])])
+
+    monkeypatch.setattr(services, "render_pack_parts", tiny)
