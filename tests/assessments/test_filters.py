@@ -301,6 +301,7 @@ def test_schema_lists_the_risk_and_impact_filters(superuser_client):
         parameters = {p["name"]: p for p in schema["paths"][f"/api/v1/{endpoint}/"]["get"]["parameters"]}
         assert filters | {"management_system", "page", "page_size"} == set(parameters), endpoint
         assert parameters["system"]["schema"] == {"type": "integer"}
+        assert parameters["system_search"]["schema"] == {"type": "string"}
         assert parameters["overdue"]["schema"]["enum"] == ["no", "yes"]
     risks = {p["name"]: p for p in schema["paths"]["/api/v1/risks/"]["get"]["parameters"]}
     assert risks["likelihood"]["schema"] == {"type": "integer"}
