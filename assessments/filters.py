@@ -60,7 +60,7 @@ class SystemSearchFilter(django_filters.CharFilter):
     def __init__(self, link: str, **kwargs: Any) -> None:
         kwargs.setdefault("label", "AI system")
         kwargs.setdefault("max_length", 200)
-        kwargs.setdefault("widget", forms.SearchInput(attrs={"placeholder": "Reference or name"}))
+        kwargs.setdefault("widget", forms.SearchInput(attrs={"placeholder": "Name or ref."}))
         super().__init__(**kwargs)
         self.link = link
         extend_schema_field(
