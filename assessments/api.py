@@ -74,15 +74,26 @@ class TreatmentActionSerializer(TextLimitsMixin, serializers.ModelSerializer):
         fields = ["id", *TreatmentAction.editable_fields]
 
 
-class RiskSerializer(SignedStateMixin, RegisterSerializer):
+class ListedSignedStateMixin(SignedStateMixin):
+    """Sign-off state as ``SignedStateMixin`` gives it, the latest sign-off written by one nested
+    serializer for the whole list (built once, not once per row)."""
+
+    latest_sign_off = SignOffSerializer(read_only=True, allow_null=True)
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        return super().to_representation(self._annotated(instance))
+
+
+class RiskSerializer(ListedSignedStateMixin, RegisterSerializer):
     sign_off_kind = signoffs.ACCEPTANCE
     controls = serializers.PrimaryKeyRelatedField(
         many=True, required=False, queryset=Control.objects.filter(framework__key=ANNEX_A)
     )
     control_keys = serializers.SlugRelatedField(source="controls", many=True, read_only=True, slug_field="key")
     actions = TreatmentActionSerializer(many=True, required=False)
-    criteria_version = serializers.IntegerField(source="criteria.number", read_only=True)
-    is_overdue = serializers.BooleanField(read_only=True)
+    # Columns of the selector's query (``selectors.risk_queryset``, ``risk_api_list``), not read per row.
+    criteria_version = serializers.IntegerField(read_only=True)
+    is_overdue = serializers.BooleanField(source="review_overdue", read_only=True)
     # Plain strings: one level enum (the criteria's acceptable_level) is enough for the schema.
     inherent_level = serializers.CharField(read_only=True, help_text="low, medium, high or critical (computed).")
     residual_level = serializers.CharField(read_only=True, help_text="low, medium, high, critical or empty (computed).")
@@ -122,7 +133,7 @@ class ImpactRowSerializer(TextLimitsMixin, serializers.ModelSerializer):
         fields = ["id", *ImpactRow.editable_fields, "risks"]
 
 
-class ImpactAssessmentSerializer(SignedStateMixin, RegisterSerializer):
+class ImpactAssessmentSerializer(ListedSignedStateMixin, RegisterSerializer):
     sign_off_kind = signoffs.APPROVAL
     rows = ImpactRowSerializer(many=True, required=False)
     is_overdue = serializers.BooleanField(read_only=True)
@@ -216,6 +227,8 @@ class RiskViewSet(SignedPageMixin, RetireMixin, RegisterViewSet):
     access_actions = {"accept": Action.VIEW}
 
     def get_base_queryset(self) -> QuerySet[Risk]:
+        if self.action == "list":
+            return selectors.risk_api_list(user=self.request.user)
         return selectors.risk_queryset(user=self.request.user)
 
     def create_object(

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
 from django import forms
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 
 from aims.filters import (
     ANY,
@@ -29,12 +33,53 @@ def review_overdue() -> Q:
 
 
 def risk_accepted() -> Exists:
-    """Risks with a risk acceptance sign-off (of any version)."""
+    """Risks with a risk acceptance sign-off (of any version): a lookup on the sign-off subject index."""
     return Exists(
         SignOff.objects.filter(
-            kind=ACCEPTANCE, management_system=OuterRef("management_system"), subject_id=OuterRef("pk")
+            kind=ACCEPTANCE,
+            subject_type=ContentType.objects.get_for_model(Risk),  # cached: no query after the first
+            subject_id=OuterRef("pk"),
+            management_system=OuterRef("management_system"),
         )
     )
+
+
+def systems_matching(text: str) -> Q:
+    """AI systems whose reference or name contains the text (case-insensitive)."""
+    return Q(reference__icontains=text) | Q(name__icontains=text)
+
+
+class SystemSearchFilter(django_filters.CharFilter):
+    """``system_search``: rows of AI systems whose reference or name contains the text.
+
+    The page's AI system filter: a text box, not a list of every AI system (an organisation
+    has a thousand). ``link`` gives the rows to keep for the matching systems: an ``Exists``
+    on a many-to-many link, or a lookup on a foreign key, never a join that repeats rows.
+    """
+
+    def __init__(self, link: str, **kwargs: Any) -> None:
+        kwargs.setdefault("label", "AI system")
+        kwargs.setdefault("max_length", 200)
+        kwargs.setdefault("widget", forms.SearchInput(attrs={"placeholder": "Name or ref."}))
+        super().__init__(**kwargs)
+        self.link = link
+        extend_schema_field(
+            {"type": "string", "description": "Text in the reference or name of a linked AI system (case-insensitive)."}
+        )(self)
+
+    def filter(self, qs: QuerySet, value: str) -> QuerySet:
+        value = (value or "").strip()
+        if not value:
+            return qs
+        if self.link == "ai_systems":
+            links = Risk.ai_systems.through.objects.filter(risk=OuterRef("pk"), aisystem__in=_systems(value))
+            return qs.filter(Exists(links))
+        return qs.filter(**{f"{self.link}__in": _systems(value)})
+
+
+def _systems(text: str) -> QuerySet[AISystem]:
+    # Scoped by the rows' own management system: a system of another one links none of them.
+    return AISystem.objects.filter(systems_matching(text)).values("pk")
 
 
 class RiskFilterSet(RegisterFilterSet):
@@ -42,7 +87,9 @@ class RiskFilterSet(RegisterFilterSet):
     the heat map cell (``basis``, ``likelihood``, ``consequence``) and the Annex A ``control``."""
 
     q = SearchFilter("title", "reference", "description")
-    system = RecordChoiceFilter(AISystem, label="AI system", method="filter_system")
+    system_search = SystemSearchFilter("ai_systems")
+    # An AI system by id (links from an AI system, and the API); the page shows it as a notice, not a list.
+    system = RecordChoiceFilter(AISystem, label="AI system", method="filter_system", widget=forms.HiddenInput)
     source = django_filters.ChoiceFilter(label="Source", choices=RiskSource.choices, empty_label=ANY)
     level = django_filters.ChoiceFilter(
         label="Level (residual, else inherent)", choices=Level.choices, empty_label=ANY, method="filter_level"
@@ -110,7 +157,8 @@ class ImpactFilterSet(RegisterFilterSet):
     """The impact assessments: search, AI system, decision, trigger and overdue review."""
 
     q = SearchFilter("title", "reference")
-    system = RecordChoiceFilter(AISystem, field_name="ai_system", label="AI system")
+    system_search = SystemSearchFilter("ai_system")
+    system = RecordChoiceFilter(AISystem, field_name="ai_system", label="AI system", widget=forms.HiddenInput)
     decision = django_filters.ChoiceFilter(label="Decision", choices=ImpactAssessment.Decision.choices, empty_label=ANY)
     trigger = django_filters.ChoiceFilter(label="Trigger", choices=ImpactAssessment.Trigger.choices, empty_label=ANY)
     overdue = YesNoFilter(review_overdue, label="Review overdue")

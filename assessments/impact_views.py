@@ -51,6 +51,7 @@ def impact_list(request: HttpRequest, ms_id: int) -> HttpResponse:
         "page_obj": page,
         "can_create": access.can(request.user, Action.CREATE, ms),
         "filtered": filterset.is_filtered,
+        "chosen_system": filterset.applied().get("system"),
     }
     return render(request, "assessments/impact_list.html", context)
 

@@ -334,6 +334,24 @@ class Risk(RetirableModel):
 
     class Meta(RegisterModel.Meta):
         verbose_name = "risk"
+        # One per filter of the register (``RiskFilterSet``), each led by the management system and
+        # ending with ``retired_at`` (every list filters on it), so a filtered count reads the index
+        # only; the ordering (reference) is the unique (management system, reference) index.
+        indexes = [
+            models.Index(fields=["management_system", "retired_at", "reference"], name="risk_ms_status_ref"),
+            models.Index(fields=["management_system", "source", "retired_at"], name="risk_ms_source"),
+            models.Index(
+                fields=["management_system", "residual_level", "inherent_level", "retired_at"], name="risk_ms_level"
+            ),
+            models.Index(fields=["management_system", "treatment_option", "retired_at"], name="risk_ms_treatment"),
+            models.Index(fields=["management_system", "owner", "retired_at"], name="risk_ms_owner"),
+            models.Index(fields=["management_system", "next_review", "retired_at"], name="risk_ms_review"),
+            models.Index(fields=["management_system", "likelihood", "consequence", "retired_at"], name="risk_ms_cell"),
+            models.Index(
+                fields=["management_system", "residual_likelihood", "residual_consequence", "retired_at"],
+                name="risk_ms_residual_cell",
+            ),
+        ]
 
     def clean(self) -> None:
         if (self.residual_likelihood is None) != (self.residual_consequence is None):
@@ -608,6 +626,14 @@ class ImpactAssessment(RetirableModel):
 
     class Meta(RegisterModel.Meta):
         verbose_name = "AI impact assessment"
+        # As for risks: one per filter of the list (``ImpactFilterSet``); the AI system has its foreign key
+        # index, the ordering the unique (management system, reference) index.
+        indexes = [
+            models.Index(fields=["management_system", "retired_at", "reference"], name="impact_ms_status_ref"),
+            models.Index(fields=["management_system", "decision", "retired_at"], name="impact_ms_decision"),
+            models.Index(fields=["management_system", "trigger", "retired_at"], name="impact_ms_trigger"),
+            models.Index(fields=["management_system", "next_review", "retired_at"], name="impact_ms_review"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"

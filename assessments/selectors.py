@@ -6,13 +6,15 @@ from collections import defaultdict
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Prefetch, QuerySet
+from django.db.models import BooleanField, Case, F, OuterRef, Prefetch, QuerySet, Subquery, Value, When
+from django.utils import timezone
 
 from aims import access, ledger
 from aims.models import ManagementSystem
 from assessments.models import ImpactAssessment, ImpactCriteria, ImpactRow, Risk, RiskCriteria, TreatmentAction
 from assessments.signoffs import APPROVAL, CRITERIA_APPROVAL
-from registers.models import ModelRecord
+from controls.models import Control
+from registers.models import AISystem, ModelRecord
 
 
 def criteria_list(*, user: AbstractBaseUser, management_system: ManagementSystem) -> QuerySet[RiskCriteria]:
@@ -25,10 +27,26 @@ def criteria_queryset(*, user: AbstractBaseUser) -> QuerySet[RiskCriteria]:
     return access.scope(user, RiskCriteria.objects.select_related("management_system"))
 
 
+def review_overdue() -> Case:
+    """Whether a row's next review date has passed, computed by the database (``review_overdue``)."""
+    return Case(
+        When(next_review__lt=timezone.localdate(), then=Value(True)), default=Value(False), output_field=BooleanField()
+    )
+
+
+def _risk_columns(queryset: QuerySet[Risk]) -> QuerySet[Risk]:
+    """What the API shows of a risk beside its own columns, computed by the database: the criteria
+    version number (a subquery, so that a count leaves it out) and whether its review is overdue."""
+    number = RiskCriteria.objects.filter(pk=OuterRef("criteria_id")).values("number")
+    return queryset.annotate(criteria_version=Subquery(number), review_overdue=review_overdue())
+
+
 def risk_queryset(*, user: AbstractBaseUser) -> QuerySet[Risk]:
-    """Risks the user may read with what lists, details and the API show (constant queries)."""
-    return access.scope(
-        user, Risk.objects.select_related("criteria", "owner", "management_system", "impact_row__assessment")
+    """Risks the user may read with what a risk's page and the API show of one risk (constant queries)."""
+    return _risk_columns(
+        access.scope(
+            user, Risk.objects.select_related("criteria", "owner", "management_system", "impact_row__assessment")
+        )
     ).prefetch_related(
         "ai_systems",
         "controls",
@@ -36,9 +54,35 @@ def risk_queryset(*, user: AbstractBaseUser) -> QuerySet[Risk]:
     )
 
 
+def risk_api_list(*, user: AbstractBaseUser) -> QuerySet[Risk]:
+    """Risks the user may read with what the API's list shows, and nothing more.
+
+    No joined rows: the serializer writes ids, the criteria version and overdue state are
+    columns of the query, and links are read as the few columns they show (one query each).
+    """
+    return _risk_columns(access.scope(user, Risk.objects.all())).prefetch_related(
+        Prefetch("ai_systems", queryset=AISystem.objects.only("id")),
+        Prefetch("controls", queryset=Control.objects.only("id", "key")),
+        Prefetch("actions", queryset=TreatmentAction.objects.all()),
+    )
+
+
+RISK_LIST_COLUMNS = (
+    "id", "management_system", "reference", "version", "retired_at", "title", "source", "likelihood",
+    "consequence", "inherent_level", "treatment_option", "residual_level", "owner", "next_review",
+)  # fmt: skip
+
+
 def risk_list(*, user: AbstractBaseUser, management_system: ManagementSystem) -> QuerySet[Risk]:
-    """Risks of a management system the user may read (``RiskFilterSet`` filters them)."""
-    return risk_queryset(user=user).filter(management_system=management_system).order_by("reference")
+    """Risks of a management system the user may read, with the columns the register page shows
+    (``RiskFilterSet`` filters them): the owner's name, the linked AI systems' names."""
+    return (
+        access.scope(user, Risk.objects.filter(management_system=management_system))
+        .only(*RISK_LIST_COLUMNS)
+        .annotate(owner_name=F("owner__username"), review_overdue=review_overdue())
+        .prefetch_related(Prefetch("ai_systems", queryset=AISystem.objects.only("id", "reference", "name")))
+        .order_by("reference")
+    )
 
 
 # --- acceptance and approval ----------------------------------------------------------
@@ -54,11 +98,19 @@ def impact_queryset(*, user: AbstractBaseUser) -> QuerySet[ImpactAssessment]:
     ).prefetch_related(Prefetch("rows", queryset=ImpactRow.objects.prefetch_related("risks")))
 
 
+IMPACT_LIST_COLUMNS = (
+    "id", "management_system", "reference", "version", "retired_at", "title", "ai_system", "system_version",
+    "trigger", "decision", "next_review",
+)  # fmt: skip
+
+
 def impact_list(*, user: AbstractBaseUser, management_system: ManagementSystem) -> QuerySet[ImpactAssessment]:
-    """Impact assessments of a management system the user may read (``ImpactFilterSet`` filters them)."""
+    """Impact assessments of a management system the user may read, with the columns the list page
+    shows (``ImpactFilterSet`` filters them)."""
     return (
-        access.scope(user, ImpactAssessment.objects.select_related("ai_system"))
-        .filter(management_system=management_system)
+        access.scope(user, ImpactAssessment.objects.filter(management_system=management_system))
+        .only(*IMPACT_LIST_COLUMNS)
+        .annotate(ai_system_name=F("ai_system__name"), review_overdue=review_overdue())
         .order_by("-reference")
     )
 

@@ -32,7 +32,7 @@ from assessments.forms import AsOfForm, CriteriaForm, RiskForm, action_formset, 
 from assessments.heatmap import heatmap, heatmap_svg
 from assessments.models import Risk, RiskCriteria
 
-PAGE_SIZE = 25
+PAGE_SIZE = 50
 
 
 def _page(request: HttpRequest, queryset, kind: str):
@@ -145,6 +145,7 @@ def risk_list(request: HttpRequest, ms_id: int) -> HttpResponse:
         "can_create": access.can(request.user, Action.CREATE, ms),
         "filtered": filterset.is_filtered,
         "cell": applied if "likelihood" in applied and "consequence" in applied else None,
+        "chosen_system": applied.get("system"),
     }
     return render(request, "assessments/risk_list.html", context)
 

@@ -74,8 +74,12 @@ def risks(world) -> dict:
             rows[name], verification="password", user=world.leader, expected_version=1, statement="Accepted."
         )
     make_risk(world.northwind, world.outsider, title="Prompt injection at Northwind", source="security")
+    # A Northwind system of the same name links only Northwind's risk: the search stays in Acme.
+    elsewhere = make_ai_system(world.northwind, user=world.outsider, name="Triage assistant")
+    make_risk(world.northwind, world.outsider, title="Northwind triage", source="fairness", ai_systems=[elsewhere])
     ids = {
         "system_a": a.pk, "system_b": b.pk, "control_1": c1.pk, "control_2": c2.pk,
+        "ref_system_b": b.reference.lower(),
         **{name: user.pk for name, user in world.users.items()},
     }  # fmt: skip
     return {"rows": rows, "ids": ids}
@@ -88,6 +92,12 @@ RISK_QUERIES = [
     pytest.param({"q": "RISK-003"}, {"r3"}, id="q-reference"),
     pytest.param({"system": "@system_a"}, {"r1", "r3"}, id="system"),
     pytest.param({"system": "@system_b"}, {"r2", "r3"}, id="system-other"),
+    pytest.param({"system_search": "TRIAGE"}, {"r1", "r3"}, id="system-search-name"),
+    pytest.param({"system_search": "@ref_system_b"}, {"r2", "r3"}, id="system-search-reference"),
+    pytest.param({"system_search": "a"}, {"r1", "r2", "r3"}, id="system-search-several-systems-once-each"),
+    pytest.param({"system_search": "nothing like it"}, set(), id="system-search-no-system"),
+    pytest.param({"system_search": "  "}, {"r1", "r2", "r3", "r4"}, id="system-search-blank"),
+    pytest.param({"system_search": "rota", "source": "security"}, {"r3"}, id="system-search-combined"),
     pytest.param({"source": "fairness"}, {"r1", "r4"}, id="source"),
     pytest.param({"level": "high"}, {"r3", "r4"}, id="level-residual-else-inherent"),
     pytest.param({"level": "low"}, {"r1", "r2"}, id="level-low"),
@@ -121,6 +131,7 @@ def test_risk_page_and_api_list_the_same_risks(world, client_as, risks, params, 
 
 BAD_RISK_FILTERS = [
     pytest.param({"q": "x" * 201}, "q", id="q-too-long"),
+    pytest.param({"system_search": "x" * 201}, "system_search", id="system-search-too-long"),
     pytest.param({"system": "abc"}, "system", id="system-not-a-number"),
     pytest.param({"system": "@northwind_system"}, "system", id="system-of-another-management-system"),
     pytest.param({"source": "gossip"}, "source", id="source"),
@@ -222,7 +233,7 @@ def assessments(world) -> dict:
                    trigger="significant_change"),
     }  # fmt: skip
     make_assessment(world.northwind, world.outsider, title="Triage at Northwind")
-    return {"rows": rows, "ids": {"system_a": a.pk, "system_b": b.pk}}
+    return {"rows": rows, "ids": {"system_a": a.pk, "system_b": b.pk, "ref_system_a": a.reference}}
 
 
 IMPACT_QUERIES = [
@@ -230,6 +241,9 @@ IMPACT_QUERIES = [
     pytest.param({"q": "triage"}, {"a1", "a3"}, id="q-title"),
     pytest.param({"q": "AIIA-002"}, {"a2"}, id="q-reference"),
     pytest.param({"system": "@system_a"}, {"a1", "a3"}, id="system"),
+    pytest.param({"system_search": "rota"}, {"a2"}, id="system-search-name"),
+    pytest.param({"system_search": "@ref_system_a"}, {"a1", "a3"}, id="system-search-reference"),
+    pytest.param({"system_search": "nothing like it"}, set(), id="system-search-no-system"),
     pytest.param({"decision": "stop"}, {"a2"}, id="decision"),
     pytest.param({"trigger": "significant_change"}, {"a3"}, id="trigger"),
     pytest.param({"overdue": "yes"}, {"a1"}, id="overdue-yes"),
@@ -292,16 +306,46 @@ def test_schema_lists_the_risk_and_impact_filters(superuser_client):
     schema = yaml.safe_load(superuser_client.get("/api/schema/").content)  # the schema is for signed-in people
     expected = {
         "risks": {
-            "q", "system", "source", "level", "treatment", "owner", "overdue", "accepted",
+            "q", "system", "system_search", "source", "level", "treatment", "owner", "overdue", "accepted",
             "basis", "likelihood", "consequence", "control", "status",
         },
-        "impact-assessments": {"q", "system", "decision", "trigger", "overdue", "status"},
+        "impact-assessments": {"q", "system", "system_search", "decision", "trigger", "overdue", "status"},
     }  # fmt: skip
     for endpoint, filters in expected.items():
         parameters = {p["name"]: p for p in schema["paths"][f"/api/v1/{endpoint}/"]["get"]["parameters"]}
         assert filters | {"management_system", "page", "page_size"} == set(parameters), endpoint
         assert parameters["system"]["schema"] == {"type": "integer"}
+        assert parameters["system_search"]["schema"] == {"type": "string"}
         assert parameters["overdue"]["schema"]["enum"] == ["no", "yes"]
     risks = {p["name"]: p for p in schema["paths"]["/api/v1/risks/"]["get"]["parameters"]}
     assert risks["likelihood"]["schema"] == {"type": "integer"}
     assert risks["basis"]["schema"]["enum"] == ["inherent", "residual"]
+
+
+# --- the AI system filter at the size of a real organisation -------------------------------
+
+
+def test_risk_and_impact_pages_search_ai_systems_instead_of_listing_them(world, client_as, risks):
+    """The filter bar holds a search box for the AI system, not one option per AI system."""
+    client = client_as("auditor")
+    for page in ("assessments:risk_list", "assessments:impact_list"):
+        url = reverse(page, args=[world.acme.pk])
+        before = client.get(url).content.decode()
+        for i in range(5):
+            make_ai_system(world.acme, user=world.officer, name=f"Another system {i}")
+        after = client.get(url).content.decode()
+        assert after.count("<option") == before.count("<option")
+        assert "Another system" not in after
+        assert '<input type="search" name="system_search"' in after
+        assert '<select name="system"' not in after
+
+
+def test_risk_page_names_the_ai_system_chosen_by_id(world, client_as, risks):
+    system = AISystem.objects.get(pk=risks["ids"]["system_a"])
+    body = (
+        client_as("auditor")
+        .get(reverse("assessments:risk_list", args=[world.acme.pk]), {"system": system.pk})
+        .content.decode()
+    )
+    assert f'<input type="hidden" name="system" value="{system.pk}"' in body
+    assert f"Showing the risks of {system.reference} Triage assistant." in body
