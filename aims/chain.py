@@ -15,8 +15,9 @@ How a model plugs in (the gateway's event ledger in ``gateway.ledger``)::
 ``append`` takes a transaction-scoped lock on the chain (PostgreSQL: ``pg_advisory_xact_lock`` on
 a hash of the chain's key; SQLite serialises writing transactions itself), reads the head and
 inserts the next row, so concurrent appends to one chain keep one unbroken chain. ``verify``
-streams ``values_list`` rows ordered by key and sequence in chunks and never holds more than one
-chunk. Rows are only ever inserted: the models refuse updates, and each app's migration adds
+streams the raw rows of a ``values_list`` query ordered by key and sequence in chunks (a
+server-side cursor on PostgreSQL) and never holds more than one chunk; it encodes each chunk a
+column at a time into exactly the bytes ``encode`` gives, without building a dict per row. Rows are only ever inserted: the models refuse updates, and each app's migration adds
 PostgreSQL triggers refusing UPDATE and DELETE (``aims.append_only``).
 
 ``register_chain_verifier(name, verify)`` lets ``manage.py verify_ledger`` check an app's chains
@@ -27,26 +28,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache, partial
+from json.encoder import encode_basestring as _json_string
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.db import connection, connections, models, transaction
 
 from aims.ledger import plain
 
 GENESIS_DIGEST = "0" * 64
 _DIGEST_FIELD, _PREVIOUS_FIELD, _SEQUENCE_FIELD = "digest", "previous_digest", "sequence"
 _SIMPLE = (str, int, bool, type(None))
-# Columns whose database values are already their canonical JSON form (verification skips converting them).
-_SIMPLE_COLUMNS = frozenset(
-    {
-        "AutoField", "BigAutoField", "SmallAutoField", "BooleanField", "CharField", "TextField", "IntegerField",
-        "BigIntegerField", "SmallIntegerField", "PositiveIntegerField", "PositiveBigIntegerField",
-        "PositiveSmallIntegerField",
-    }
-)  # fmt: skip
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -63,16 +58,6 @@ class Chain:
     def columns(self) -> tuple[str, ...]:
         """The columns verification reads: id, key, sequence, links, then the digested fields."""
         return ("pk", *self.key_fields, _SEQUENCE_FIELD, _PREVIOUS_FIELD, _DIGEST_FIELD, *self.fields)
-
-    def converted_fields(self) -> tuple[str, ...]:
-        """The digested fields whose values need converting to their canonical form (times, JSON, decimals)."""
-        converted = []
-        for name in (*self.key_fields, *self.fields):
-            model_field = self.model._meta.get_field(name)
-            column = getattr(model_field, "target_field", model_field)  # a foreign key stores its target's type
-            if column.get_internal_type() not in _SIMPLE_COLUMNS:
-                converted.append(name)
-        return tuple(converted)
 
 
 @dataclass(frozen=True)
@@ -208,31 +193,156 @@ def verify(spec: Chain, queryset: models.QuerySet | None = None, *, chunk_size: 
     """Recompute every digest, link and sequence of the chains in ``queryset``, streaming; stop at the first broken."""
     queryset = spec.model._default_manager.all() if queryset is None else queryset
     rows = queryset.order_by(*spec.key_fields, _SEQUENCE_FIELD).values_list(*spec.columns)
-    return _check(spec, rows.iterator(chunk_size=chunk_size))
+    return _check(spec, _stream(rows, chunk_size))
 
 
-def _check(spec: Chain, rows: Iterator[tuple]) -> ChainResult:
+def _stream(rows: models.QuerySet, chunk_size: int) -> Iterator[tuple[list[tuple], Callable]]:
+    """Raw rows of a ``values_list`` query in chunks (a server-side cursor on PostgreSQL), with its converters.
+
+    Yields ``(chunk, convert)``: ``convert(index, value)`` applies Django's own database
+    converters for the column at ``index`` (for the columns the fast encoder does not know).
+    """
+    connection = connections[rows.db]
+    compiler = rows.query.get_compiler(using=rows.db)
+    sql, params = compiler.as_sql()
+    expressions = [selected[0] for selected in compiler.select[: compiler.col_count]]
+    converters = compiler.get_converters(expressions)
+
+    def convert(index: int, value: Any) -> Any:
+        functions, expression = converters.get(index, ((), None))
+        for function in functions:
+            value = function(value, expression, connection)
+        return value
+
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(chunk_size):
+            yield chunk, convert
+
+
+# --- the fast canonical encoder of verification -------------------------------------------
+# It produces exactly ``encode(payload)`` (tests compare the two on arbitrary values) from raw
+# database rows, a column at a time: plain values are encoded by the C JSON encoder's string
+# escaping or ``str``, and only what needs converting goes through ``_plain_value``.
+
+
+def _generic(value: Any) -> str:
+    return _ENCODER.encode(_plain_value(value))
+
+
+def _encode_int_column(values: Sequence[Any], convert: Callable[[Any], Any]) -> list[str]:
+    return [str(v) if type(v) is int else ("null" if v is None else _generic(convert(v))) for v in values]
+
+
+def _encode_str_column(values: Sequence[Any], convert: Callable[[Any], Any]) -> list[str]:
+    return [_json_string(v) if type(v) is str else ("null" if v is None else _generic(convert(v))) for v in values]
+
+
+def _encode_bool_column(values: Sequence[Any], convert: Callable[[Any], Any]) -> list[str]:
+    return [_generic(convert(v)) for v in values]
+
+
+def _datetime_text(text: str) -> str | None:
+    """The canonical form of a datetime stored as text the way Django writes it (UTC, SQLite), else None."""
+    if len(text) == 26 and text[10] == " " and text[19] == "." and text[4] == text[7] == "-":
+        return f'"{text[:10]}T{text[11:]}Z"'
+    if len(text) == 19 and text[10] == " " and text[4] == text[7] == "-":
+        return f'"{text[:10]}T{text[11:]}.000000Z"'
+    return None
+
+
+def _encode_datetime_column(values: Sequence[Any], convert: Callable[[Any], Any]) -> list[str]:
+    out = []
+    for value in values:
+        if type(value) is datetime and value.tzinfo is not None:  # PostgreSQL: aware, in the connection's zone
+            if value.tzinfo is not UTC:
+                value = value.astimezone(UTC)
+            out.append(f'"{value:%Y-%m-%dT%H:%M:%S.%f}Z"')
+            continue
+        text = _datetime_text(value) if type(value) is str else None
+        out.append(text if text is not None else _generic(convert(value)))
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _json_text(text: str) -> str:
+    return _generic(json.loads(text))
+
+
+def _encode_json_column(values: Sequence[Any], convert: Callable[[Any], Any]) -> list[str]:
+    # JSON columns arrive as their text (Django loads them itself): equal texts encode alike, so they are cached.
+    return [_json_text(v) if type(v) is str else _generic(convert(v)) for v in values]
+
+
+def _encode_other_column(values: Sequence[Any], convert: Callable[[Any], Any]) -> list[str]:
+    return [_generic(convert(v)) for v in values]
+
+
+_COLUMN_ENCODERS: dict[str, Callable[[Sequence[Any], Callable[[Any], Any]], list[str]]] = {
+    **dict.fromkeys(
+        (
+            "AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField", "SmallIntegerField",
+            "PositiveIntegerField", "PositiveBigIntegerField", "PositiveSmallIntegerField",
+        ),
+        _encode_int_column,
+    ),
+    **dict.fromkeys(("CharField", "TextField", "SlugField", "EmailField"), _encode_str_column),
+    "BooleanField": _encode_bool_column,
+    "DateTimeField": _encode_datetime_column,
+    "JSONField": _encode_json_column,
+}  # fmt: skip
+
+
+def _column_encoder(spec: Chain, name: str) -> Callable[[Sequence[Any], Callable[[Any], Any]], list[str]]:
+    if name in ("sequence", "previous"):
+        return _encode_int_column if name == "sequence" else _encode_str_column
+    model_field = spec.model._meta.get_field(name)
+    column = getattr(model_field, "target_field", model_field)  # a foreign key stores its target's type
+    if model_field.get_internal_type() == "JSONField":
+        return _encode_json_column
+    return _COLUMN_ENCODERS.get(column.get_internal_type(), _encode_other_column)
+
+
+def _template(names: Sequence[str]) -> str:
+    """``{"name":%s,...}`` with the names in the order ``sort_keys`` puts them, for ``%`` formatting."""
+    parts = [f"{_json_string(name).replace('%', '%%')}:%s" for name in sorted(names)]
+    return "{" + ",".join(parts) + "}"
+
+
+def _check(spec: Chain, chunks: Iterator[tuple[list[tuple], Callable]]) -> ChainResult:
     result = ChainResult()
     n_key = len(spec.key_fields)
+    # The payload's names, and where each one's value is in a row of ``spec.columns``.
     names = (*spec.key_fields, *spec.fields, "sequence", "previous")
-    converted = spec.converted_fields()
+    position = {
+        **{name: 1 + i for i, name in enumerate(spec.key_fields)},
+        "sequence": 1 + n_key,
+        "previous": 2 + n_key,
+        **{name: 4 + n_key + i for i, name in enumerate(spec.fields)},
+    }
+    ordered = sorted(names)
+    template = _template(names)
+    encoders = [(position[name], _column_encoder(spec, name)) for name in ordered]
     current_key: tuple | None = None
     expected_sequence, expected_previous = 1, GENESIS_DIGEST
-    for row in rows:
-        pk, key, (sequence, previous, digest) = row[0], row[1 : 1 + n_key], row[1 + n_key : 4 + n_key]
-        if key != current_key:
-            current_key, expected_sequence, expected_previous = key, 1, GENESIS_DIGEST
-            result.chains += 1
-        result.checked += 1
-        payload = dict(zip(names, (*key, *row[4 + n_key :], sequence, previous), strict=True))
-        for name in converted:  # the same bytes as encode(), converting only what is not already plain
-            payload[name] = _plain_value(payload[name])
-        recomputed = hashlib.sha256(_ENCODER.encode(payload).encode("utf-8")).hexdigest()
-        problem = _problem(spec, sequence, previous, digest, recomputed, expected_sequence, expected_previous)
-        if problem:
-            result.first_broken = BrokenEntry(key, sequence, pk, *problem)
-            return result
-        expected_sequence, expected_previous = sequence + 1, digest
+    sha256 = hashlib.sha256
+    for chunk, convert in chunks:
+        columns = list(zip(*chunk, strict=True))
+        encoded = [encoder(columns[index], partial(convert, index)) for index, encoder in encoders]
+        for row, parts in zip(chunk, zip(*encoded, strict=True), strict=True):
+            key = row[1 : 1 + n_key]
+            sequence, previous, digest = row[1 + n_key], row[2 + n_key], row[3 + n_key]
+            if key != current_key:
+                current_key, expected_sequence, expected_previous = key, 1, GENESIS_DIGEST
+                result.chains += 1
+            result.checked += 1
+            recomputed = sha256((template % parts).encode("utf-8")).hexdigest()
+            if recomputed != digest or sequence != expected_sequence or previous != expected_previous:
+                problem = _problem(spec, sequence, previous, digest, recomputed, expected_sequence, expected_previous)
+                if problem:
+                    result.first_broken = BrokenEntry(key, sequence, row[0], *problem)
+                    return result
+            expected_sequence, expected_previous = sequence + 1, digest
     return result
 
 

@@ -63,6 +63,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from itertools import islice
 from typing import Any
 from uuid import UUID
 
@@ -81,7 +82,7 @@ from aims.models import ManagementSystem, SignOff
 GENESIS_DIGEST = "0" * 64
 # The canonical format new sign-offs are written in; every sign-off records its own, and
 # verification recomputes each in the format it was signed in.
-CANONICAL_FORMAT = 6
+CANONICAL_FORMAT = 7
 # Fields added to signed records after a format was in use, by model ("*" for every model): a
 # sign-off of an earlier format never covered them, so they are left out when it is recomputed.
 FIELDS_SINCE_FORMAT: dict[int, dict[str, frozenset[str]]] = {
@@ -104,7 +105,10 @@ FIELDS_SINCE_FORMAT: dict[int, dict[str, frozenset[str]]] = {
     },
 }
 # Format 3 adds to the payload how the signer was verified and any four-eyes override;
-# format 6 adds the signer's job title at the moment of signing (their app role was there from 1).
+# format 6 adds the signer's job title at the moment of signing (their app role was there from 1);
+# format 7 hashes each signed version on its own (``version_digest``) and the payload lists those
+# hashes (``{"model", "history_id", "sha256"}``) instead of the versions' data, so a version signed
+# by many sign-offs is hashed once when the chain is verified.
 
 VersionKey = tuple[str, int]  # (tracked model label, history id)
 
@@ -236,29 +240,35 @@ def history_model(label: str) -> type[models.Model]:
     return model.history.model
 
 
-def load_versions(keys: Iterable[VersionKey]) -> dict[VersionKey, dict[str, Any]]:
-    """Read signed versions back from the history tables (one query per model and link)."""
+def load_versions(keys: Iterable[VersionKey], *, batch_size: int = 2000) -> dict[VersionKey, dict[str, Any]]:
+    """Read signed versions back from the history tables as plain values (a query per model, link and batch)."""
     by_label: dict[str, list[int]] = defaultdict(list)
     for label, history_id in keys:
         by_label[label].append(int(history_id))
     loaded: dict[VersionKey, dict[str, Any]] = {}
-    for label, ids in by_label.items():
+    for label, all_ids in by_label.items():
         try:
             tracked = history_model(label)
         except LookupError:
             continue  # the model is gone: its versions count as missing history rows
-        rows = tracked._default_manager.filter(history_id__in=ids)
-        links = _load_links(tracked, ids)
-        for row in rows:
-            data = {f.attname: _plain(getattr(row, f.attname)) for f in tracked.tracked_fields}
-            data.update(
-                {name: sorted(targets.get(row.history_id, [])) for name, targets in links.items()},
-                history_id=row.history_id,
-                history_date=_plain(row.history_date),
-                history_type=row.history_type,
-                model=label,
+        names = [f.attname for f in tracked.tracked_fields]
+        unique_ids = sorted(set(all_ids))
+        for start in range(0, len(unique_ids), batch_size):
+            ids = unique_ids[start : start + batch_size]
+            links = _load_links(tracked, ids)
+            rows = tracked._default_manager.filter(history_id__in=ids).values_list(
+                "history_id", "history_date", "history_type", *names
             )
-            loaded[(label, row.history_id)] = data
+            for history_id, history_date, history_type, *values in rows:
+                data = {name: _plain(value) for name, value in zip(names, values, strict=True)}
+                data.update(
+                    {name: sorted(targets.get(history_id, [])) for name, targets in links.items()},
+                    history_id=history_id,
+                    history_date=_plain(history_date),
+                    history_type=history_type,
+                    model=label,
+                )
+                loaded[(label, history_id)] = data
     return loaded
 
 
@@ -286,32 +296,79 @@ def _in_format(version: dict[str, Any], canonical_format: int) -> dict[str, Any]
     return {name: value for name, value in version.items() if name not in later}
 
 
-def signed_payload(signoff: SignOff, versions: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Everything a sign-off's digest covers: the signed data, who, what, when and the chain link."""
-    canonical_format = signoff.canonical_format
-    ceremony = (
-        {"verification": signoff.verification, "override_reason": signoff.override_reason}
-        if canonical_format >= 3
-        else {}
-    )
+def version_digest(version: dict[str, Any]) -> str:
+    """SHA-256 of one signed version's canonical JSON (what a format-7 payload lists for it)."""
+    return digest_of(version)
+
+
+def _signed_version(version: dict[str, Any], canonical_format: int, digest: str | None = None) -> dict[str, Any]:
+    if canonical_format >= 7:
+        return {
+            "model": version["model"],
+            "history_id": version["history_id"],
+            "sha256": digest or version_digest(version),
+        }
+    return _in_format(version, canonical_format)
+
+
+def _payload_head(
+    canonical_format: int,
+    *,
+    management_system_id: int,
+    sequence: int,
+    previous_digest: str,
+    kind: str,
+    subject_type: str,
+    subject_id: int,
+    signer_id: int,
+    signer_role: str,
+    signer_title: str,
+    statement: str,
+    signed_at: datetime,
+    verification: str,
+    override_reason: str,
+) -> dict[str, Any]:
+    """Everything a sign-off's digest covers except the signed versions, in its format."""
+    ceremony = {"verification": verification, "override_reason": override_reason} if canonical_format >= 3 else {}
     return {
         **ceremony,
         "format": canonical_format,
-        "management_system": signoff.management_system_id,
-        "sequence": signoff.sequence,
-        "previous_digest": signoff.previous_digest,
-        "kind": signoff.kind,
+        "management_system": management_system_id,
+        "sequence": sequence,
+        "previous_digest": previous_digest,
+        "kind": kind,
         # The content type's natural key, not its id: ids may differ after a dump and restore.
-        "subject": {"type": f"{signoff.subject_type.app_label}.{signoff.subject_type.model}", "id": signoff.subject_id},
+        "subject": {"type": subject_type, "id": subject_id},
         "signer": {
-            "id": signoff.signer_id,
-            "role": signoff.signer_role,
-            **({"title": signoff.signer_title} if canonical_format >= 6 else {}),
+            "id": signer_id,
+            "role": signer_role,
+            **({"title": signer_title} if canonical_format >= 6 else {}),
         },
-        "statement": signoff.statement,
-        "signed_at": signoff.signed_at,
-        "versions": [_in_format(version, canonical_format) for version in versions],
+        "statement": statement,
+        "signed_at": signed_at,
     }
+
+
+def signed_payload(signoff: SignOff, versions: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Everything a sign-off's digest covers: the signed data (format 7: its hashes), who, what, when and the link."""
+    canonical_format = signoff.canonical_format
+    head = _payload_head(
+        canonical_format,
+        management_system_id=signoff.management_system_id,
+        sequence=signoff.sequence,
+        previous_digest=signoff.previous_digest,
+        kind=signoff.kind,
+        subject_type=f"{signoff.subject_type.app_label}.{signoff.subject_type.model}",
+        subject_id=signoff.subject_id,
+        signer_id=signoff.signer_id,
+        signer_role=signoff.signer_role,
+        signer_title=signoff.signer_title,
+        statement=signoff.statement,
+        signed_at=signoff.signed_at,
+        verification=signoff.verification,
+        override_reason=signoff.override_reason,
+    )
+    return {**head, "versions": [_signed_version(version, canonical_format) for version in versions]}
 
 
 def _version_keys(signoff: SignOff) -> list[VersionKey]:
@@ -491,7 +548,7 @@ def append_signoff(
             override_reason=override_reason,
         )
         loaded = load_versions(keys)
-        signoff.digest = digest_of(signed_payload(signoff, [loaded[key] for key in keys]))
+        signoff.digest = digest_of(signed_payload(signoff, [loaded[key] for key in keys]))  # format 7: version hashes
         signoff.signature = signing.sign_digest(signoff.digest)
         signoff.save()
     return signoff
@@ -718,66 +775,137 @@ def verify_chain(management_system: ManagementSystem | None = None) -> tuple[Bro
     return check.broken, check.checked
 
 
-def check_chains(management_system: ManagementSystem | None = None) -> ChainCheck:
-    """Recompute every digest, chain link and signature, chain by chain in order; stop at the first broken one."""
-    signoffs = SignOff.objects.select_related("subject_type").order_by("management_system_id", "sequence")
+# The sign-off columns verification reads, as plain values.
+_COLUMNS = (
+    "pk", "management_system_id", "sequence", "kind", "subject_type_id", "subject_id", "versions", "signer_id",
+    "signer_role", "signer_title", "statement", "signed_at", "previous_digest", "digest", "canonical_format",
+    "verification", "override_reason", "signature",
+)  # fmt: skip
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+_VERSIONS_SUFFIX = '"versions":['
+
+
+class _SignedVersions:
+    """Signed versions of a batch of sign-offs, each read, converted and encoded once per format."""
+
+    def __init__(self, keys: Iterable[VersionKey]) -> None:
+        self.data = load_versions(keys)
+        self._encoded: dict[tuple[VersionKey, int], str] = {}
+        self._digests: dict[VersionKey, str] = {}
+
+    def encoded(self, key: VersionKey, canonical_format: int) -> str:
+        """The canonical JSON of a version as a format-1 to 6 payload holds it (its values are plain already)."""
+        cached = self._encoded.get((key, canonical_format))
+        if cached is None:
+            cached = self._encoded[(key, canonical_format)] = _ENCODER.encode(
+                _in_format(self.data[key], canonical_format)
+            )
+        return cached
+
+    def digest(self, key: VersionKey) -> str:
+        cached = self._digests.get(key)
+        if cached is None:
+            cached = self._digests[key] = hashlib.sha256(_ENCODER.encode(self.data[key]).encode("utf-8")).hexdigest()
+        return cached
+
+
+def _row_digest(row: tuple, keys: list[VersionKey], versions: _SignedVersions) -> str:
+    """A sign-off's digest recomputed from its plain row: the same bytes as ``digest_of(signed_payload(...))``."""
+    canonical_format = row[14]
+    subject_type = ContentType.objects.get_for_id(row[4])  # cached after the first
+    head = _payload_head(
+        canonical_format,
+        management_system_id=row[1],
+        sequence=row[2],
+        previous_digest=row[12],
+        kind=row[3],
+        subject_type=f"{subject_type.app_label}.{subject_type.model}",
+        subject_id=row[5],
+        signer_id=row[7],
+        signer_role=row[8],
+        signer_title=row[9],
+        statement=row[10],
+        signed_at=row[11],
+        verification=row[15],
+        override_reason=row[16],
+    )
+    if canonical_format >= 7:
+        head["versions"] = [
+            {"model": label, "history_id": history_id, "sha256": versions.digest((label, history_id))}
+            for label, history_id in keys
+        ]
+        return hashlib.sha256(canonical_json(head)).hexdigest()
+    # "versions" sorts after every other name of the payload: its encoded versions close the object.
+    text = canonical_json(head).decode("utf-8")
+    encoded = ",".join(versions.encoded(key, canonical_format) for key in keys)
+    return hashlib.sha256(f"{text[:-1]},{_VERSIONS_SUFFIX}{encoded}]}}".encode()).hexdigest()
+
+
+def check_chains(management_system: ManagementSystem | None = None, *, chunk_size: int = 2000) -> ChainCheck:
+    """Recompute every digest, chain link and signature, chain by chain in order; stop at the first broken one.
+
+    Streams the sign-offs as plain rows in chunks and reads each chunk's signed versions in one
+    go (plain values, converted once, each encoded or hashed once however many sign-offs signed it).
+    """
+    signoffs = SignOff.objects.order_by("management_system_id", "sequence").values_list(*_COLUMNS)
     if management_system is not None:
         signoffs = signoffs.filter(management_system=management_system)
-    signoffs = list(signoffs)
-    loaded = load_versions(key for s in signoffs for key in _version_keys(s))
     check = ChainCheck()
-    previous: SignOff | None = None
+    previous: tuple | None = None
     signing_began = False
-    for signoff in signoffs:
-        if previous is not None and previous.management_system_id != signoff.management_system_id:
-            previous, signing_began = None, False
-        check.checked += 1
-        problem = _check_one(signoff, previous, loaded) or _check_signature(signoff, signing_began)
-        if problem:
-            check.broken = Broken(signoff, *problem)
-            return check
-        if signoff.signature:
-            check.signed += 1
-            signing_began = True
-        else:
-            check.unsigned += 1
-        check.heads.setdefault(signoff.management_system_id, {})[signoff.sequence] = signoff.digest
-        previous = signoff
+    rows = signoffs.iterator(chunk_size=chunk_size)
+    while chunk := list(islice(rows, chunk_size)):
+        keys_of = [[(str(label), int(history_id)) for label, history_id in row[6]] for row in chunk]
+        versions = _SignedVersions({key for keys in keys_of for key in keys})
+        for row, keys in zip(chunk, keys_of, strict=True):
+            if previous is not None and previous[1] != row[1]:
+                previous, signing_began = None, False
+            check.checked += 1
+            problem = _check_row(row, keys, previous, versions) or _check_row_signature(row, signing_began)
+            if problem:
+                signoff = SignOff.objects.select_related("subject_type").get(pk=row[0])
+                check.broken = Broken(signoff, *problem)
+                return check
+            if row[17]:
+                check.signed += 1
+                signing_began = True
+            else:
+                check.unsigned += 1
+            check.heads.setdefault(row[1], {})[row[2]] = row[13]
+            previous = row
     return check
 
 
-def _check_signature(signoff: SignOff, signing_began: bool) -> tuple[str, str] | None:
-    """Each sign-off's digest carries the register's signature; only those before the first signed one may not."""
-    if not signoff.signature:
-        if signing_began:
-            return "unsigned", (
-                f"Sign-off #{signoff.sequence} has no signature although sign-offs before it are signed: "
-                "it was written or rewritten outside the application."
-            )
-        return None
-    if not signing.verify_digest(signoff.digest, signoff.signature):
-        return "signature mismatch", (
-            f"The signature of sign-off #{signoff.sequence} is not the register's signature of its digest "
-            f"(key fingerprint {signing.fingerprint()}): the sign-off was rewritten or signed with another key."
+def _check_row(row: tuple, keys: list[VersionKey], previous: tuple | None, versions: _SignedVersions):
+    missing = [key for key in keys if key not in versions.data]
+    if missing:
+        label, history_id = missing[0]
+        return "missing history row", f"{label} history row {history_id} no longer exists ({len(missing)} missing)."
+    if _row_digest(row, keys, versions) != row[13]:
+        return "digest mismatch", "The signed data or the sign-off itself was altered after signing."
+    expected_previous = previous[13] if previous else GENESIS_DIGEST
+    expected_sequence = previous[2] + 1 if previous else 1
+    if row[12] != expected_previous or row[2] != expected_sequence:
+        return "chain link mismatch", (
+            f"Sign-off #{row[2]} does not link to the sign-off before it "
+            f"(expected #{expected_sequence} after {expected_previous[:12]}…): one was removed or reordered."
         )
     return None
 
 
-def _check_one(signoff: SignOff, previous: SignOff | None, loaded: dict) -> tuple[str, str] | None:
-    keys = _version_keys(signoff)
-    missing = [key for key in keys if key not in loaded]
-    if missing:
-        label, history_id = missing[0]
-        return "missing history row", f"{label} history row {history_id} no longer exists ({len(missing)} missing)."
-    expected = digest_of(signed_payload(signoff, [loaded[key] for key in keys]))
-    if expected != signoff.digest:
-        return "digest mismatch", "The signed data or the sign-off itself was altered after signing."
-    expected_previous = previous.digest if previous else GENESIS_DIGEST
-    expected_sequence = previous.sequence + 1 if previous else 1
-    if signoff.previous_digest != expected_previous or signoff.sequence != expected_sequence:
-        return "chain link mismatch", (
-            f"Sign-off #{signoff.sequence} does not link to the sign-off before it "
-            f"(expected #{expected_sequence} after {expected_previous[:12]}…): one was removed or reordered."
+def _check_row_signature(row: tuple, signing_began: bool) -> tuple[str, str] | None:
+    sequence, digest, signature = row[2], row[13], row[17]
+    if not signature:
+        if signing_began:
+            return "unsigned", (
+                f"Sign-off #{sequence} has no signature although sign-offs before it are signed: "
+                "it was written or rewritten outside the application."
+            )
+        return None
+    if not signing.verify_digest(digest, signature):
+        return "signature mismatch", (
+            f"The signature of sign-off #{sequence} is not the register's signature of its digest "
+            f"(key fingerprint {signing.fingerprint()}): the sign-off was rewritten or signed with another key."
         )
     return None
 
@@ -806,7 +934,8 @@ def chain_export(management_system: ManagementSystem, until: datetime) -> dict[s
     """Every sign-off of the chain signed by ``until``, each with its canonical signed payload.
 
     Anyone can recompute each digest (SHA-256 of the canonical JSON of ``payload``: sorted keys,
-    no whitespace, UTF-8), check each chain link (``payload.previous_digest`` and
+    no whitespace, UTF-8; from format 7 the payload lists the SHA-256 of each signed version's
+    canonical JSON, and the entry's ``versions`` holds those versions), check each chain link (``payload.previous_digest`` and
     ``payload.sequence``) and each signature (Ed25519 over ``aims-signoff:<digest>``) without the
     application. A payload whose history rows are gone is null, with the problem named.
     """
@@ -827,7 +956,10 @@ def chain_export(management_system: ManagementSystem, until: datetime) -> dict[s
             "kind": signoff.kind,
         }
         if all(key in loaded for key in keys):
-            entry["payload"] = _plain(signed_payload(signoff, [loaded[key] for key in keys]))
+            versions = [loaded[key] for key in keys]
+            entry["payload"] = _plain(signed_payload(signoff, versions))
+            if signoff.canonical_format >= 7:  # the payload lists each version's SHA-256: here is what it hashes
+                entry["versions"] = versions
         else:
             entry["payload"] = None
             entry["problem"] = "missing history row"
@@ -838,7 +970,8 @@ def chain_export(management_system: ManagementSystem, until: datetime) -> dict[s
         "management_system": management_system.pk,
         "as_of": _plain(until),
         "genesis_digest": GENESIS_DIGEST,
-        "digest": "SHA-256 of the canonical JSON of payload (sorted keys, no whitespace, UTF-8)",
+        "digest": "SHA-256 of the canonical JSON of payload (sorted keys, no whitespace, UTF-8); from format 7 "
+        "payload.versions[i].sha256 is the SHA-256 of the canonical JSON of versions[i]",
         "signature": "Ed25519 over the ASCII bytes 'aims-signoff:' followed by the digest in hex, base64",
         "signoffs": entries,
         "head": {"sequence": head.sequence, "digest": head.digest} if head else None,
