@@ -52,16 +52,21 @@ both and also reports ``signature mismatch``, ``unsigned`` (after a signed sign-
 ``chain shortened``, ``chain rewritten`` and ``anchor signature mismatch``. Sign-offs made
 before signing existed have no signature and are counted as ``unsigned``.
 ``chain_export`` writes the chain with every canonical payload (a pack's ``ledger.json``).
+
+Verification runs in the background for the ledger page: ``check_request(ms, user=...)`` queues
+a ``LedgerCheck`` (the Celery task ``aims.verify_ledger`` runs ``check_run``), a daily task checks
+every chain, and ``latest_check(ms)`` is what the page shows with its time.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from itertools import islice
 from typing import Any
@@ -77,7 +82,7 @@ from django.utils import timezone
 
 from aims import access, services, signing
 from aims.access import Action
-from aims.models import ManagementSystem, SignOff
+from aims.models import LedgerCheck, ManagementSystem, SignOff
 
 GENESIS_DIGEST = "0" * 64
 # The canonical format new sign-offs are written in; every sign-off records its own, and
@@ -733,6 +738,8 @@ class ChainCheck:
     signed: int = 0
     unsigned: int = 0
     heads: dict[int, dict[int, str]] = field(default_factory=dict)  # {management system: {sequence: digest}}
+    # {management system: (last sequence, MAC)}: the signatures verified, for the next check (``signatures_mac``).
+    remembered: dict[int, tuple[int, str]] = field(default_factory=dict)
 
 
 def verify(management_system: ManagementSystem | None = None) -> dict[str, Any]:
@@ -740,11 +747,16 @@ def verify(management_system: ManagementSystem | None = None) -> dict[str, Any]:
 
     Answers ``ok``, how many sign-offs were ``checked``, the ``first_broken`` (or None), how many
     are ``signed`` and how many ``unsigned`` (made before signing existed), and for one management
-    system its latest readable ``anchor``.
+    system its latest readable ``anchor``. Signatures the last finished check verified are not
+    verified again while the MAC it stored still matches (``signatures_mac``).
     """
+    return _verify(management_system)[0]
+
+
+def _verify(management_system: ManagementSystem | None) -> tuple[dict[str, Any], ChainCheck]:
     from aims import anchors  # anchors build on this module
 
-    check = check_chains(management_system)
+    check = check_chains(management_system, remembered=_remembered_signatures(management_system))
     if management_system is not None:
         ids = [management_system.pk]
     else:
@@ -766,7 +778,52 @@ def verify(management_system: ManagementSystem | None = None) -> dict[str, Any]:
     }
     if management_system is not None:
         result["anchor"] = latest
-    return result
+    return result, check
+
+
+# --- signatures verified once -------------------------------------------------------------
+# An Ed25519 verification costs more than recomputing a digest. A finished check stores, per
+# chain, its last sequence and a MAC (keyed by a key derived from the register's private key)
+# over every (sequence, digest, signature) up to it. The next check recomputes that MAC as it
+# reads the chain and skips verifying those signatures only if it matches: whoever can write
+# to the database cannot forge it without the key, and any changed digest or signature changes
+# it (then every signature is verified as before). Digests and links are recomputed every time.
+
+
+def _mac_key() -> bytes:
+    return hashlib.sha256(b"aims-ledger-check:" + signing.private_key().private_bytes_raw()).digest()
+
+
+def signatures_mac(management_system_id: int, through: int, running: bytes) -> str:
+    """The MAC of a chain's (sequence, digest, signature) up to ``through``, given their running SHA-256."""
+    message = f"aims-ledger-signatures:{management_system_id}:{through}:".encode() + running
+    return hmac.new(_mac_key(), message, hashlib.sha256).hexdigest()
+
+
+def _remembered_signatures(management_system: ManagementSystem | None) -> dict[int, tuple[int, str]]:
+    """Each chain's stored (last sequence, MAC) from its latest finished check, if it verified."""
+    checks = LedgerCheck.objects.filter(status=LedgerCheck.Status.DONE, ok=True, signatures_through__gt=0)
+    if management_system is not None:
+        checks = checks.filter(management_system=management_system)
+    remembered: dict[int, tuple[int, str]] = {}
+    for ms_id, through, mac in checks.order_by("management_system_id", "-finished_at", "-pk").values_list(
+        "management_system_id", "signatures_through", "signatures_mac"
+    ):
+        remembered.setdefault(ms_id, (through, mac))
+    return remembered
+
+
+def _first_bad_signature(management_system_id: int, through: int) -> tuple[int, tuple[str, str]] | None:
+    """The first sign-off up to ``through`` whose signature does not verify: (id, problem), streaming."""
+    rows = (
+        SignOff.objects.filter(management_system_id=management_system_id, sequence__lte=through)
+        .order_by("sequence")
+        .values_list("pk", "sequence", "digest", "signature")
+    )
+    for pk, sequence, digest, signature in rows.iterator(chunk_size=2000):
+        if signature and not signing.verify_digest(digest, signature):
+            return pk, _signature_problem(sequence)
+    return None
 
 
 def verify_chain(management_system: ManagementSystem | None = None) -> tuple[Broken | None, int]:
@@ -841,39 +898,109 @@ def _row_digest(row: tuple, keys: list[VersionKey], versions: _SignedVersions) -
     return hashlib.sha256(f"{text[:-1]},{_VERSIONS_SUFFIX}{encoded}]}}".encode()).hexdigest()
 
 
-def check_chains(management_system: ManagementSystem | None = None, *, chunk_size: int = 2000) -> ChainCheck:
+def check_chains(
+    management_system: ManagementSystem | None = None,
+    *,
+    chunk_size: int = 2000,
+    remembered: dict[int, tuple[int, str]] | None = None,
+) -> ChainCheck:
     """Recompute every digest, chain link and signature, chain by chain in order; stop at the first broken one.
 
     Streams the sign-offs as plain rows in chunks and reads each chunk's signed versions in one
     go (plain values, converted once, each encoded or hashed once however many sign-offs signed it).
+    ``remembered`` ({management system: (sequence, MAC)}, from the last check) lets it skip the
+    signatures that check verified when the MAC of what it reads still matches (``signatures_mac``).
     """
     signoffs = SignOff.objects.order_by("management_system_id", "sequence").values_list(*_COLUMNS)
     if management_system is not None:
         signoffs = signoffs.filter(management_system=management_system)
+    remembered = remembered or {}
     check = ChainCheck()
-    previous: tuple | None = None
-    signing_began = False
+    chain = _ChainState(None, remembered)
     rows = signoffs.iterator(chunk_size=chunk_size)
     while chunk := list(islice(rows, chunk_size)):
         keys_of = [[(str(label), int(history_id)) for label, history_id in row[6]] for row in chunk]
         versions = _SignedVersions({key for keys in keys_of for key in keys})
         for row, keys in zip(chunk, keys_of, strict=True):
-            if previous is not None and previous[1] != row[1]:
-                previous, signing_began = None, False
+            if chain.ms_id != row[1]:
+                if (problem := chain.close(check)) is not None:
+                    return _broken(check, *problem)
+                chain = _ChainState(row[1], remembered)
             check.checked += 1
-            problem = _check_row(row, keys, previous, versions) or _check_row_signature(row, signing_began)
+            problem = _check_row(row, keys, chain.previous, versions) or chain.signature(row)
             if problem:
-                signoff = SignOff.objects.select_related("subject_type").get(pk=row[0])
-                check.broken = Broken(signoff, *problem)
-                return check
+                earlier = chain.deferred_problem(row[2] - 1)  # a signature before it that did not verify comes first
+                return _broken(check, *(earlier or (row[0], problem)))
             if row[17]:
                 check.signed += 1
-                signing_began = True
             else:
                 check.unsigned += 1
             check.heads.setdefault(row[1], {})[row[2]] = row[13]
-            previous = row
+            chain.previous = row
+    if (problem := chain.close(check)) is not None:
+        return _broken(check, *problem)
     return check
+
+
+def _broken(check: ChainCheck, pk: int, problem: tuple[str, str]) -> ChainCheck:
+    check.broken = Broken(SignOff.objects.select_related("subject_type").get(pk=pk), *problem)
+    return check
+
+
+class _ChainState:
+    """One chain as it is read: the previous row, whether signing began, the signatures deferred to a stored MAC."""
+
+    def __init__(self, ms_id: int | None, remembered: dict[int, tuple[int, str]]) -> None:
+        self.ms_id, self.previous, self.signing_began = ms_id, None, False
+        self.through, self.mac = remembered.get(ms_id, (0, "")) if ms_id is not None else (0, "")
+        self.running = hashlib.sha256()
+        self.deferring = self.through > 0
+
+    def signature(self, row: tuple) -> tuple[str, str] | None:
+        sequence, digest, signature = row[2], row[13], row[17]
+        self.running.update(f"{sequence}:{digest}:{signature}\n".encode())
+        if not signature:
+            if self.signing_began:
+                return "unsigned", (
+                    f"Sign-off #{sequence} has no signature although sign-offs before it are signed: "
+                    "it was written or rewritten outside the application."
+                )
+            return None
+        self.signing_began = True
+        if self.deferring and sequence <= self.through:
+            if sequence == self.through:
+                self.deferring = False
+                if signatures_mac(self.ms_id, sequence, self.running.digest()) != self.mac:
+                    found = _first_bad_signature(self.ms_id, sequence)
+                    return found[1] if found else None
+            return None
+        return None if signing.verify_digest(digest, signature) else _signature_problem(sequence)
+
+    def deferred_problem(self, through: int) -> tuple[int, tuple[str, str]] | None:
+        """While signatures wait for the MAC at the stored sequence, verify those up to ``through`` now."""
+        if not self.deferring or through < 1:
+            return None
+        self.deferring = False
+        return _first_bad_signature(self.ms_id, through)
+
+    def close(self, check: ChainCheck) -> tuple[int, tuple[str, str]] | None:
+        """At the chain's end: verify signatures still deferred (it ended early), remember what was verified."""
+        if self.ms_id is None or self.previous is None:
+            return None
+        if self.deferring:
+            found = self.deferred_problem(self.previous[2])
+            if found:
+                return found
+        last = self.previous[2]
+        check.remembered[self.ms_id] = (last, signatures_mac(self.ms_id, last, self.running.digest()))
+        return None
+
+
+def _signature_problem(sequence: int) -> tuple[str, str]:
+    return "signature mismatch", (
+        f"The signature of sign-off #{sequence} is not the register's signature of its digest "
+        f"(key fingerprint {signing.fingerprint()}): the sign-off was rewritten or signed with another key."
+    )
 
 
 def _check_row(row: tuple, keys: list[VersionKey], previous: tuple | None, versions: _SignedVersions):
@@ -889,23 +1016,6 @@ def _check_row(row: tuple, keys: list[VersionKey], previous: tuple | None, versi
         return "chain link mismatch", (
             f"Sign-off #{row[2]} does not link to the sign-off before it "
             f"(expected #{expected_sequence} after {expected_previous[:12]}…): one was removed or reordered."
-        )
-    return None
-
-
-def _check_row_signature(row: tuple, signing_began: bool) -> tuple[str, str] | None:
-    sequence, digest, signature = row[2], row[13], row[17]
-    if not signature:
-        if signing_began:
-            return "unsigned", (
-                f"Sign-off #{sequence} has no signature although sign-offs before it are signed: "
-                "it was written or rewritten outside the application."
-            )
-        return None
-    if not signing.verify_digest(digest, signature):
-        return "signature mismatch", (
-            f"The signature of sign-off #{sequence} is not the register's signature of its digest "
-            f"(key fingerprint {signing.fingerprint()}): the sign-off was rewritten or signed with another key."
         )
     return None
 
@@ -976,3 +1086,72 @@ def chain_export(management_system: ManagementSystem, until: datetime) -> dict[s
         "signoffs": entries,
         "head": {"sequence": head.sequence, "digest": head.digest} if head else None,
     }
+
+
+# --- checks in the background (the ledger page shows the latest) ------------------------------
+
+# A queued or running check younger than this is reused by "verify now" instead of queueing another.
+CHECK_REUSE_SECONDS = 600
+
+
+def latest_check(management_system: ManagementSystem) -> LedgerCheck | None:
+    """The management system's most recently requested check (one query)."""
+    return LedgerCheck.objects.filter(management_system=management_system).order_by("-requested_at", "-pk").first()
+
+
+def check_request(management_system: ManagementSystem, *, user: AbstractBaseUser | None) -> tuple[LedgerCheck, bool]:
+    """Queue a verification of the chain (a Celery task), or return the one still queued or running.
+
+    Answers the check and whether it was queued now.
+    """
+    recent = timezone.now() - timedelta(seconds=CHECK_REUSE_SECONDS)
+    pending = (
+        LedgerCheck.objects.filter(
+            management_system=management_system,
+            status__in=[LedgerCheck.Status.QUEUED, LedgerCheck.Status.RUNNING],
+            requested_at__gte=recent,
+        )
+        .order_by("-requested_at")
+        .first()
+    )
+    if pending is not None:
+        return pending, False
+    check = LedgerCheck.objects.create(management_system=management_system, requested_by=user)
+    transaction.on_commit(lambda: _enqueue(check))
+    return check, True
+
+
+def _enqueue(check: LedgerCheck) -> None:
+    from kombu.exceptions import OperationalError
+
+    from aims.tasks import verify_ledger  # the task runs check_run
+
+    try:
+        verify_ledger.delay(check.pk)
+    except (OperationalError, OSError) as error:
+        LedgerCheck.objects.filter(pk=check.pk, status=LedgerCheck.Status.QUEUED).update(
+            status=LedgerCheck.Status.FAILED,
+            finished_at=timezone.now(),
+            failure=f"The job queue was unreachable ({type(error).__name__}): nothing was checked. Try again.",
+        )
+
+
+def check_run(check: LedgerCheck) -> LedgerCheck:
+    """Verify the check's chain now (``verify``) and store the outcome with its times."""
+    check.status, check.started_at = LedgerCheck.Status.RUNNING, timezone.now()
+    check.save(update_fields=["status", "started_at"])
+    try:
+        result, chains = _verify(check.management_system)
+    except Exception as error:
+        check.status, check.finished_at = LedgerCheck.Status.FAILED, timezone.now()
+        check.failure = f"The check stopped: {type(error).__name__}."
+        check.save(update_fields=["status", "finished_at", "failure"])
+        raise
+    check.status, check.finished_at = LedgerCheck.Status.DONE, timezone.now()
+    check.ok, check.checked = result["ok"], result["checked"]
+    check.signed, check.unsigned = result["signed"], result["unsigned"]
+    check.first_broken, check.anchor = result["first_broken"], _plain(result.get("anchor"))
+    if check.ok and check.management_system_id in chains.remembered:
+        check.signatures_through, check.signatures_mac = chains.remembered[check.management_system_id]
+    check.save()
+    return check

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aims import chain
@@ -15,7 +15,15 @@ from gateway.models import GatewayEvent
 from tests.gateway.helpers import two_ai_systems
 
 EVENTS = gateway_ledger.EVENTS
-INT_FIELDS = {"management_system_id", "refers_to_sequence", "key_id", "approver_id", "latency_ms", "tokens_in", "tokens_out"}
+INT_FIELDS = {
+    "management_system_id",
+    "refers_to_sequence",
+    "key_id",
+    "approver_id",
+    "latency_ms",
+    "tokens_in",
+    "tokens_out",
+}
 TEXT_FIELDS = {
     "type", "model_requested", "model_served", "decision", "policy_version", "tool", "connector", "subject",
     "detail", "request_sha256", "response_sha256",
@@ -64,7 +72,7 @@ def _unconverted(index, value):
     raise AssertionError(f"column {index} needed Django's converter for {value!r}")
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(entries(), min_size=1, max_size=5), st.integers(min_value=1, max_value=3))
 def test_fast_encoder_gives_the_old_encoders_bytes_on_arbitrary_values(entries_list, chunk_size):
     rows = _rows(entries_list)
@@ -73,6 +81,7 @@ def test_fast_encoder_gives_the_old_encoders_bytes_on_arbitrary_values(entries_l
     assert (result.ok, result.checked, result.chains) == (True, len(rows), 1), result.first_broken
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(entries())
 def test_fast_encoder_detects_any_changed_value(entry):
     python_values, raw_values = entry
