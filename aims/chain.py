@@ -35,7 +35,9 @@ from functools import lru_cache, partial
 from json.encoder import encode_basestring as _json_string
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, connections, models, transaction
+from django.db.models.functions import Cast
 
 from aims.ledger import plain
 
@@ -192,27 +194,47 @@ def append(spec: Chain, *, key: dict[str, Any], values: dict[str, Any]) -> model
 def verify(spec: Chain, queryset: models.QuerySet | None = None, *, chunk_size: int = 5000) -> ChainResult:
     """Recompute every digest, link and sequence of the chains in ``queryset``, streaming; stop at the first broken."""
     queryset = spec.model._default_manager.all() if queryset is None else queryset
-    rows = queryset.order_by(*spec.key_fields, _SEQUENCE_FIELD).values_list(*spec.columns)
-    return _check(spec, _stream(rows, chunk_size))
+    # SQLite's driver parses datetimes in Python; their stored text is read as it is instead, and
+    # encoded from the text (Django's own converter reads any other form).
+    as_text = set()
+    if connections[queryset.db].vendor == "sqlite":
+        as_text = {i for i, name in enumerate(spec.columns) if _internal_type(spec, name) == "DateTimeField"}
+    columns = [Cast(name, models.TextField()) if i in as_text else name for i, name in enumerate(spec.columns)]
+    rows = queryset.order_by(*spec.key_fields, _SEQUENCE_FIELD).values_list(*columns)
+    return _check(spec, _stream(rows, chunk_size, datetimes_as_text=as_text))
 
 
-def _stream(rows: models.QuerySet, chunk_size: int) -> Iterator[tuple[list[tuple], Callable]]:
+def _internal_type(spec: Chain, name: str) -> str:
+    if name == "pk":
+        return spec.model._meta.pk.get_internal_type()
+    return spec.model._meta.get_field(name).get_internal_type()
+
+
+def _stream(
+    rows: models.QuerySet, chunk_size: int, *, datetimes_as_text: set[int] = frozenset()
+) -> Iterator[tuple[list[tuple], Callable]]:
     """Raw rows of a ``values_list`` query in chunks (a server-side cursor on PostgreSQL), with its converters.
 
     Yields ``(chunk, convert)``: ``convert(index, value)`` applies Django's own database
-    converters for the column at ``index`` (for the columns the fast encoder does not know).
+    converters for the column at ``index`` (for the columns the fast encoder does not know);
+    the columns in ``datetimes_as_text`` are datetimes selected as their text.
     """
     connection = connections[rows.db]
     compiler = rows.query.get_compiler(using=rows.db)
     sql, params = compiler.as_sql()
     expressions = [selected[0] for selected in compiler.select[: compiler.col_count]]
     converters = compiler.get_converters(expressions)
+    for index in datetimes_as_text:
+        converters[index] = ([connection.ops.convert_datetimefield_value], expressions[index])
 
     def convert(index: int, value: Any) -> Any:
         functions, expression = converters.get(index, ((), None))
         for function in functions:
             value = function(value, expression, connection)
         return value
+
+    # Naive datetimes (SQLite) are in the connection's zone; the canonical form reads them as UTC when it is UTC.
+    convert.naive_is_utc = not settings.USE_TZ or connection.timezone is UTC
 
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
@@ -231,10 +253,23 @@ def _generic(value: Any) -> str:
 
 
 def _encode_int_column(values: Sequence[Any], convert: Callable[[Any], Any]) -> list[str]:
+    types = set(map(type, values))
+    if types == {int}:
+        return list(map(str, values))
+    if types == {type(None)}:
+        return ["null"] * len(values)
     return [str(v) if type(v) is int else ("null" if v is None else _generic(convert(v))) for v in values]
 
 
+class _Unquoted(list):
+    """A column of strings encoded without their quotes (the template quotes them)."""
+
+
 def _encode_str_column(values: Sequence[Any], convert: Callable[[Any], Any]) -> list[str]:
+    if set(map(type, values)) == {str}:
+        # One C call for the column: '["a","b"]'. Inside an encoded string every quote is escaped,
+        # so '","' occurs only between two of them.
+        return _Unquoted(_ENCODER.encode(values)[2:-2].split('","'))
     return [_json_string(v) if type(v) is str else ("null" if v is None else _generic(convert(v))) for v in values]
 
 
@@ -252,12 +287,18 @@ def _datetime_text(text: str) -> str | None:
 
 
 def _encode_datetime_column(values: Sequence[Any], convert: Callable[[Any], Any]) -> list[str]:
+    naive_is_utc = getattr(convert, "naive_is_utc", False)
     out = []
     for value in values:
-        if type(value) is datetime and value.tzinfo is not None:  # PostgreSQL: aware, in the connection's zone
-            if value.tzinfo is not UTC:
+        if type(value) is datetime and value.year >= 1000:  # isoformat pads years, strftime does not
+            if value.tzinfo is None:  # SQLite: naive, in UTC (the connection's zone), as Django's converter reads it
+                if not naive_is_utc:
+                    out.append(_generic(convert(value)))
+                    continue
+            elif value.tzinfo is not UTC:  # PostgreSQL: aware, in the connection's zone
                 value = value.astimezone(UTC)
-            out.append(f'"{value:%Y-%m-%dT%H:%M:%S.%f}Z"')
+            text = value.replace(tzinfo=None).isoformat() if value.tzinfo is not None else value.isoformat()
+            out.append(f'"{text}Z"' if value.microsecond else f'"{text}.000000Z"')
             continue
         text = _datetime_text(value) if type(value) is str else None
         out.append(text if text is not None else _generic(convert(value)))
@@ -303,9 +344,17 @@ def _column_encoder(spec: Chain, name: str) -> Callable[[Sequence[Any], Callable
     return _COLUMN_ENCODERS.get(column.get_internal_type(), _encode_other_column)
 
 
-def _template(names: Sequence[str]) -> str:
-    """``{"name":%s,...}`` with the names in the order ``sort_keys`` puts them, for ``%`` formatting."""
-    parts = [f"{_json_string(name).replace('%', '%%')}:%s" for name in sorted(names)]
+def _template(names: Sequence[str], quoted: Sequence[bool] | None = None) -> str:
+    """``{"name":%s,...}`` with the names in the order ``sort_keys`` puts them, for ``%`` formatting.
+
+    ``quoted`` (by sorted name) puts quotes around the slots of columns encoded without them.
+    """
+    ordered = sorted(names)
+    quoted = quoted or [False] * len(ordered)
+    slots = {True: '"%s"', False: "%s"}
+    parts = [
+        f"{_json_string(name).replace('%', '%%')}:{slots[quote]}" for name, quote in zip(ordered, quoted, strict=True)
+    ]
     return "{" + ",".join(parts) + "}"
 
 
@@ -321,29 +370,65 @@ def _check(spec: Chain, chunks: Iterator[tuple[list[tuple], Callable]]) -> Chain
         **{name: 4 + n_key + i for i, name in enumerate(spec.fields)},
     }
     ordered = sorted(names)
-    template = _template(names)
+    templates: dict[tuple[bool, ...], str] = {}
     encoders = [(position[name], _column_encoder(spec, name)) for name in ordered]
-    current_key: tuple | None = None
-    expected_sequence, expected_previous = 1, GENESIS_DIGEST
-    sha256 = hashlib.sha256
+    state = _ChainPosition()
     for chunk, convert in chunks:
         columns = list(zip(*chunk, strict=True))
-        encoded = [encoder(columns[index], partial(convert, index)) for index, encoder in encoders]
-        for row, parts in zip(chunk, zip(*encoded, strict=True), strict=True):
-            key = row[1 : 1 + n_key]
-            sequence, previous, digest = row[1 + n_key], row[2 + n_key], row[3 + n_key]
-            if key != current_key:
-                current_key, expected_sequence, expected_previous = key, 1, GENESIS_DIGEST
-                result.chains += 1
-            result.checked += 1
-            recomputed = sha256((template % parts).encode("utf-8")).hexdigest()
-            if recomputed != digest or sequence != expected_sequence or previous != expected_previous:
-                problem = _problem(spec, sequence, previous, digest, recomputed, expected_sequence, expected_previous)
-                if problem:
-                    result.first_broken = BrokenEntry(key, sequence, row[0], *problem)
+        converters = []
+        for index, _encoder in encoders:
+            column_convert = partial(convert, index)
+            column_convert.naive_is_utc = getattr(convert, "naive_is_utc", False)
+            converters.append(column_convert)
+        encoded = [encoder(columns[index], c) for (index, encoder), c in zip(encoders, converters, strict=True)]
+        quoted = tuple(type(column) is _Unquoted for column in encoded)
+        template = templates.get(quoted) or templates.setdefault(quoted, _template(names, quoted))
+        sha256 = hashlib.sha256
+        recomputed = [sha256((template % parts).encode("utf-8")).hexdigest() for parts in zip(*encoded, strict=True)]
+        keys = list(zip(*columns[1 : 1 + n_key], strict=True))
+        sequences, previous, digests = columns[1 + n_key], columns[2 + n_key], columns[3 + n_key]
+        if not state.chunk_verifies(keys, sequences, previous, digests, recomputed, result):
+            for row, key, digest in zip(chunk, keys, recomputed, strict=True):  # find the first problem, in order
+                broken = state.step(spec, row[0], key, row[1 + n_key], row[2 + n_key], row[3 + n_key], digest, result)
+                if broken is not None:
+                    result.first_broken = broken
                     return result
-            expected_sequence, expected_previous = sequence + 1, digest
     return result
+
+
+class _ChainPosition:
+    """Where verification stands: the current chain's key, and the sequence and link the next entry must have."""
+
+    def __init__(self) -> None:
+        self.key: tuple | None = None
+        self.sequence, self.previous = 1, GENESIS_DIGEST
+
+    def chunk_verifies(self, keys, sequences, previous, digests, recomputed, result: ChainResult) -> bool:
+        """Check a whole chunk with list comparisons; False (and nothing counted) if any entry needs a closer look."""
+        if list(digests) != recomputed:
+            return False
+        starts = [i for i, key in enumerate(keys) if key != (keys[i - 1] if i else self.key)]
+        expected_previous = [self.previous, *digests[:-1]]
+        expected_sequence = [self.sequence, *(sequence + 1 for sequence in sequences[:-1])]
+        for i in starts:
+            expected_previous[i], expected_sequence[i] = GENESIS_DIGEST, 1
+        if list(previous) != expected_previous or list(sequences) != expected_sequence:
+            return False
+        result.checked += len(keys)
+        result.chains += len(starts)
+        self.key, self.sequence, self.previous = keys[-1], sequences[-1] + 1, digests[-1]
+        return True
+
+    def step(self, spec: Chain, pk, key, sequence, previous, digest, recomputed, result) -> BrokenEntry | None:
+        if key != self.key:
+            self.key, self.sequence, self.previous = key, 1, GENESIS_DIGEST
+            result.chains += 1
+        result.checked += 1
+        problem = _problem(spec, sequence, previous, digest, recomputed, self.sequence, self.previous)
+        if problem:
+            return BrokenEntry(key, sequence, pk, *problem)
+        self.sequence, self.previous = sequence + 1, digest
+        return None
 
 
 def _problem(

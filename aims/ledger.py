@@ -927,10 +927,13 @@ def check_chains(
                     return _broken(check, *problem)
                 chain = _ChainState(row[1], remembered)
             check.checked += 1
-            problem = _check_row(row, keys, chain.previous, versions) or chain.signature(row)
+            problem = _check_row(row, keys, chain.previous, versions)
             if problem:
                 earlier = chain.deferred_problem(row[2] - 1)  # a signature before it that did not verify comes first
                 return _broken(check, *(earlier or (row[0], problem)))
+            found = chain.signature(row)
+            if found:
+                return _broken(check, *found)
             if row[17]:
                 check.signed += 1
             else:
@@ -956,14 +959,20 @@ class _ChainState:
         self.running = hashlib.sha256()
         self.deferring = self.through > 0
 
-    def signature(self, row: tuple) -> tuple[str, str] | None:
-        sequence, digest, signature = row[2], row[13], row[17]
+    def signature(self, row: tuple) -> tuple[int, tuple[str, str]] | None:
+        """The first sign-off (id, problem) whose signature does not verify, up to this row, or None."""
+        pk, sequence, digest, signature = row[0], row[2], row[13], row[17]
         self.running.update(f"{sequence}:{digest}:{signature}\n".encode())
         if not signature:
             if self.signing_began:
-                return "unsigned", (
-                    f"Sign-off #{sequence} has no signature although sign-offs before it are signed: "
-                    "it was written or rewritten outside the application."
+                earlier = self.deferred_problem(sequence - 1)
+                return earlier or (
+                    pk,
+                    (
+                        "unsigned",
+                        f"Sign-off #{sequence} has no signature although sign-offs before it are signed: "
+                        "it was written or rewritten outside the application.",
+                    ),
                 )
             return None
         self.signing_began = True
@@ -971,10 +980,9 @@ class _ChainState:
             if sequence == self.through:
                 self.deferring = False
                 if signatures_mac(self.ms_id, sequence, self.running.digest()) != self.mac:
-                    found = _first_bad_signature(self.ms_id, sequence)
-                    return found[1] if found else None
+                    return _first_bad_signature(self.ms_id, sequence)
             return None
-        return None if signing.verify_digest(digest, signature) else _signature_problem(sequence)
+        return None if signing.verify_digest(digest, signature) else (pk, _signature_problem(sequence))
 
     def deferred_problem(self, through: int) -> tuple[int, tuple[str, str]] | None:
         """While signatures wait for the MAC at the stored sequence, verify those up to ``through`` now."""
