@@ -845,8 +845,9 @@ _VERSIONS_SUFFIX = '"versions":['
 class _SignedVersions:
     """Signed versions of a batch of sign-offs, each read, converted and encoded once per format."""
 
-    def __init__(self, keys: Iterable[VersionKey]) -> None:
+    def __init__(self, keys: Iterable[VersionKey], subject_types: dict[int, str] | None = None) -> None:
         self.data = load_versions(keys)
+        self.subject_types = {} if subject_types is None else subject_types  # content type id: natural key
         self._encoded: dict[tuple[VersionKey, int], str] = {}
         self._digests: dict[VersionKey, str] = {}
 
@@ -869,20 +870,23 @@ class _SignedVersions:
 def _row_digest(row: tuple, keys: list[VersionKey], versions: _SignedVersions) -> str:
     """A sign-off's digest recomputed from its plain row: the same bytes as ``digest_of(signed_payload(...))``."""
     canonical_format = row[14]
-    subject_type = ContentType.objects.get_for_id(row[4])  # cached after the first
+    subject_type = versions.subject_types.get(row[4])
+    if subject_type is None:
+        content_type = ContentType.objects.get_for_id(row[4])
+        subject_type = versions.subject_types[row[4]] = f"{content_type.app_label}.{content_type.model}"
     head = _payload_head(
         canonical_format,
         management_system_id=row[1],
         sequence=row[2],
         previous_digest=row[12],
         kind=row[3],
-        subject_type=f"{subject_type.app_label}.{subject_type.model}",
+        subject_type=subject_type,
         subject_id=row[5],
         signer_id=row[7],
         signer_role=row[8],
         signer_title=row[9],
         statement=row[10],
-        signed_at=row[11],
+        signed_at=_plain(row[11]),  # every other value is plain already: the head is encoded as it is
         verification=row[15],
         override_reason=row[16],
     )
@@ -891,9 +895,9 @@ def _row_digest(row: tuple, keys: list[VersionKey], versions: _SignedVersions) -
             {"model": label, "history_id": history_id, "sha256": versions.digest((label, history_id))}
             for label, history_id in keys
         ]
-        return hashlib.sha256(canonical_json(head)).hexdigest()
+        return hashlib.sha256(_ENCODER.encode(head).encode("utf-8")).hexdigest()
     # "versions" sorts after every other name of the payload: its encoded versions close the object.
-    text = canonical_json(head).decode("utf-8")
+    text = _ENCODER.encode(head)
     encoded = ",".join(versions.encoded(key, canonical_format) for key in keys)
     return hashlib.sha256(f"{text[:-1]},{_VERSIONS_SUFFIX}{encoded}]}}".encode()).hexdigest()
 
@@ -917,10 +921,11 @@ def check_chains(
     remembered = remembered or {}
     check = ChainCheck()
     chain = _ChainState(None, remembered)
+    subject_types: dict[int, str] = {}
     rows = signoffs.iterator(chunk_size=chunk_size)
     while chunk := list(islice(rows, chunk_size)):
         keys_of = [[(str(label), int(history_id)) for label, history_id in row[6]] for row in chunk]
-        versions = _SignedVersions({key for keys in keys_of for key in keys})
+        versions = _SignedVersions({key for keys in keys_of for key in keys}, subject_types)
         for row, keys in zip(chunk, keys_of, strict=True):
             if chain.ms_id != row[1]:
                 if (problem := chain.close(check)) is not None:
