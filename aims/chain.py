@@ -15,8 +15,9 @@ How a model plugs in (the gateway's event ledger in ``gateway.ledger``)::
 ``append`` takes a transaction-scoped lock on the chain (PostgreSQL: ``pg_advisory_xact_lock`` on
 a hash of the chain's key; SQLite serialises writing transactions itself), reads the head and
 inserts the next row, so concurrent appends to one chain keep one unbroken chain. ``verify``
-streams ``values_list`` rows ordered by key and sequence in chunks and never holds more than one
-chunk. Rows are only ever inserted: the models refuse updates, and each app's migration adds
+streams the raw rows of a ``values_list`` query ordered by key and sequence in chunks (a
+server-side cursor on PostgreSQL) and never holds more than one chunk; it encodes each chunk a
+column at a time into exactly the bytes ``encode`` gives, without building a dict per row. Rows are only ever inserted: the models refuse updates, and each app's migration adds
 PostgreSQL triggers refusing UPDATE and DELETE (``aims.append_only``).
 
 ``register_chain_verifier(name, verify)`` lets ``manage.py verify_ledger`` check an app's chains
@@ -27,26 +28,22 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache, partial
+from json.encoder import encode_basestring as _json_string
 from typing import Any
 
-from django.db import connection, models, transaction
+from django.conf import settings
+from django.db import connection, connections, models, transaction
+from django.db.models.functions import Cast
 
 from aims.ledger import plain
 
 GENESIS_DIGEST = "0" * 64
 _DIGEST_FIELD, _PREVIOUS_FIELD, _SEQUENCE_FIELD = "digest", "previous_digest", "sequence"
 _SIMPLE = (str, int, bool, type(None))
-# Columns whose database values are already their canonical JSON form (verification skips converting them).
-_SIMPLE_COLUMNS = frozenset(
-    {
-        "AutoField", "BigAutoField", "SmallAutoField", "BooleanField", "CharField", "TextField", "IntegerField",
-        "BigIntegerField", "SmallIntegerField", "PositiveIntegerField", "PositiveBigIntegerField",
-        "PositiveSmallIntegerField",
-    }
-)  # fmt: skip
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -63,16 +60,6 @@ class Chain:
     def columns(self) -> tuple[str, ...]:
         """The columns verification reads: id, key, sequence, links, then the digested fields."""
         return ("pk", *self.key_fields, _SEQUENCE_FIELD, _PREVIOUS_FIELD, _DIGEST_FIELD, *self.fields)
-
-    def converted_fields(self) -> tuple[str, ...]:
-        """The digested fields whose values need converting to their canonical form (times, JSON, decimals)."""
-        converted = []
-        for name in (*self.key_fields, *self.fields):
-            model_field = self.model._meta.get_field(name)
-            column = getattr(model_field, "target_field", model_field)  # a foreign key stores its target's type
-            if column.get_internal_type() not in _SIMPLE_COLUMNS:
-                converted.append(name)
-        return tuple(converted)
 
 
 @dataclass(frozen=True)
@@ -207,33 +194,241 @@ def append(spec: Chain, *, key: dict[str, Any], values: dict[str, Any]) -> model
 def verify(spec: Chain, queryset: models.QuerySet | None = None, *, chunk_size: int = 5000) -> ChainResult:
     """Recompute every digest, link and sequence of the chains in ``queryset``, streaming; stop at the first broken."""
     queryset = spec.model._default_manager.all() if queryset is None else queryset
-    rows = queryset.order_by(*spec.key_fields, _SEQUENCE_FIELD).values_list(*spec.columns)
-    return _check(spec, rows.iterator(chunk_size=chunk_size))
+    # SQLite's driver parses datetimes in Python; their stored text is read as it is instead, and
+    # encoded from the text (Django's own converter reads any other form).
+    as_text = set()
+    if connections[queryset.db].vendor == "sqlite":
+        as_text = {i for i, name in enumerate(spec.columns) if _internal_type(spec, name) == "DateTimeField"}
+    columns = [Cast(name, models.TextField()) if i in as_text else name for i, name in enumerate(spec.columns)]
+    rows = queryset.order_by(*spec.key_fields, _SEQUENCE_FIELD).values_list(*columns)
+    return _check(spec, _stream(rows, chunk_size, datetimes_as_text=as_text))
 
 
-def _check(spec: Chain, rows: Iterator[tuple]) -> ChainResult:
+def _internal_type(spec: Chain, name: str) -> str:
+    if name == "pk":
+        return spec.model._meta.pk.get_internal_type()
+    return spec.model._meta.get_field(name).get_internal_type()
+
+
+def _stream(
+    rows: models.QuerySet, chunk_size: int, *, datetimes_as_text: set[int] = frozenset()
+) -> Iterator[tuple[list[tuple], Callable]]:
+    """Raw rows of a ``values_list`` query in chunks (a server-side cursor on PostgreSQL), with its converters.
+
+    Yields ``(chunk, convert)``: ``convert(index, value)`` applies Django's own database
+    converters for the column at ``index`` (for the columns the fast encoder does not know);
+    the columns in ``datetimes_as_text`` are datetimes selected as their text.
+    """
+    connection = connections[rows.db]
+    compiler = rows.query.get_compiler(using=rows.db)
+    sql, params = compiler.as_sql()
+    expressions = [selected[0] for selected in compiler.select[: compiler.col_count]]
+    converters = compiler.get_converters(expressions)
+    for index in datetimes_as_text:
+        converters[index] = ([connection.ops.convert_datetimefield_value], expressions[index])
+
+    def convert(index: int, value: Any) -> Any:
+        functions, expression = converters.get(index, ((), None))
+        for function in functions:
+            value = function(value, expression, connection)
+        return value
+
+    # Naive datetimes (SQLite) are in the connection's zone; the canonical form reads them as UTC when it is UTC.
+    convert.naive_is_utc = not settings.USE_TZ or connection.timezone is UTC
+
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(chunk_size):
+            yield chunk, convert
+
+
+# --- the fast canonical encoder of verification -------------------------------------------
+# It produces exactly ``encode(payload)`` (tests compare the two on arbitrary values) from raw
+# database rows, a column at a time: plain values are encoded by the C JSON encoder's string
+# escaping or ``str``, and only what needs converting goes through ``_plain_value``.
+
+
+def _generic(value: Any) -> str:
+    return _ENCODER.encode(_plain_value(value))
+
+
+def _encode_int_column(values: Sequence[Any], convert: Callable[[Any], Any]) -> list[str]:
+    types = set(map(type, values))
+    if types == {int}:
+        return list(map(str, values))
+    if types == {type(None)}:
+        return ["null"] * len(values)
+    return [str(v) if type(v) is int else ("null" if v is None else _generic(convert(v))) for v in values]
+
+
+class _Unquoted(list):
+    """A column of strings encoded without their quotes (the template quotes them)."""
+
+
+def _encode_str_column(values: Sequence[Any], convert: Callable[[Any], Any]) -> list[str]:
+    if set(map(type, values)) == {str}:
+        # One C call for the column: '["a","b"]'. Inside an encoded string every quote is escaped,
+        # so '","' occurs only between two of them.
+        return _Unquoted(_ENCODER.encode(values)[2:-2].split('","'))
+    return [_json_string(v) if type(v) is str else ("null" if v is None else _generic(convert(v))) for v in values]
+
+
+def _encode_bool_column(values: Sequence[Any], convert: Callable[[Any], Any]) -> list[str]:
+    return [_generic(convert(v)) for v in values]
+
+
+def _datetime_text(text: str) -> str | None:
+    """The canonical form of a datetime stored as text the way Django writes it (UTC, SQLite), else None."""
+    if len(text) == 26 and text[10] == " " and text[19] == "." and text[4] == text[7] == "-":
+        return f'"{text[:10]}T{text[11:]}Z"'
+    if len(text) == 19 and text[10] == " " and text[4] == text[7] == "-":
+        return f'"{text[:10]}T{text[11:]}.000000Z"'
+    return None
+
+
+def _encode_datetime_column(values: Sequence[Any], convert: Callable[[Any], Any]) -> list[str]:
+    naive_is_utc = getattr(convert, "naive_is_utc", False)
+    out = []
+    for value in values:
+        if type(value) is datetime and value.year >= 1000:  # isoformat pads years, strftime does not
+            if value.tzinfo is None:  # SQLite: naive, in UTC (the connection's zone), as Django's converter reads it
+                if not naive_is_utc:
+                    out.append(_generic(convert(value)))
+                    continue
+            elif value.tzinfo is not UTC:  # PostgreSQL: aware, in the connection's zone
+                value = value.astimezone(UTC)
+            text = value.replace(tzinfo=None).isoformat() if value.tzinfo is not None else value.isoformat()
+            out.append(f'"{text}Z"' if value.microsecond else f'"{text}.000000Z"')
+            continue
+        text = _datetime_text(value) if type(value) is str else None
+        out.append(text if text is not None else _generic(convert(value)))
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _json_text(text: str) -> str:
+    return _generic(json.loads(text))
+
+
+def _encode_json_column(values: Sequence[Any], convert: Callable[[Any], Any]) -> list[str]:
+    # JSON columns arrive as their text (Django loads them itself): equal texts encode alike, so they are cached.
+    return [_json_text(v) if type(v) is str else _generic(convert(v)) for v in values]
+
+
+def _encode_other_column(values: Sequence[Any], convert: Callable[[Any], Any]) -> list[str]:
+    return [_generic(convert(v)) for v in values]
+
+
+_COLUMN_ENCODERS: dict[str, Callable[[Sequence[Any], Callable[[Any], Any]], list[str]]] = {
+    **dict.fromkeys(
+        (
+            "AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField", "SmallIntegerField",
+            "PositiveIntegerField", "PositiveBigIntegerField", "PositiveSmallIntegerField",
+        ),
+        _encode_int_column,
+    ),
+    **dict.fromkeys(("CharField", "TextField", "SlugField", "EmailField"), _encode_str_column),
+    "BooleanField": _encode_bool_column,
+    "DateTimeField": _encode_datetime_column,
+    "JSONField": _encode_json_column,
+}  # fmt: skip
+
+
+def _column_encoder(spec: Chain, name: str) -> Callable[[Sequence[Any], Callable[[Any], Any]], list[str]]:
+    if name in ("sequence", "previous"):
+        return _encode_int_column if name == "sequence" else _encode_str_column
+    model_field = spec.model._meta.get_field(name)
+    column = getattr(model_field, "target_field", model_field)  # a foreign key stores its target's type
+    if model_field.get_internal_type() == "JSONField":
+        return _encode_json_column
+    return _COLUMN_ENCODERS.get(column.get_internal_type(), _encode_other_column)
+
+
+def _template(names: Sequence[str], quoted: Sequence[bool] | None = None) -> str:
+    """``{"name":%s,...}`` with the names in the order ``sort_keys`` puts them, for ``%`` formatting.
+
+    ``quoted`` (by sorted name) puts quotes around the slots of columns encoded without them.
+    """
+    ordered = sorted(names)
+    quoted = quoted or [False] * len(ordered)
+    slots = {True: '"%s"', False: "%s"}
+    parts = [
+        f"{_json_string(name).replace('%', '%%')}:{slots[quote]}" for name, quote in zip(ordered, quoted, strict=True)
+    ]
+    return "{" + ",".join(parts) + "}"
+
+
+def _check(spec: Chain, chunks: Iterator[tuple[list[tuple], Callable]]) -> ChainResult:
     result = ChainResult()
     n_key = len(spec.key_fields)
+    # The payload's names, and where each one's value is in a row of ``spec.columns``.
     names = (*spec.key_fields, *spec.fields, "sequence", "previous")
-    converted = spec.converted_fields()
-    current_key: tuple | None = None
-    expected_sequence, expected_previous = 1, GENESIS_DIGEST
-    for row in rows:
-        pk, key, (sequence, previous, digest) = row[0], row[1 : 1 + n_key], row[1 + n_key : 4 + n_key]
-        if key != current_key:
-            current_key, expected_sequence, expected_previous = key, 1, GENESIS_DIGEST
+    position = {
+        **{name: 1 + i for i, name in enumerate(spec.key_fields)},
+        "sequence": 1 + n_key,
+        "previous": 2 + n_key,
+        **{name: 4 + n_key + i for i, name in enumerate(spec.fields)},
+    }
+    ordered = sorted(names)
+    templates: dict[tuple[bool, ...], str] = {}
+    encoders = [(position[name], _column_encoder(spec, name)) for name in ordered]
+    state = _ChainPosition()
+    for chunk, convert in chunks:
+        columns = list(zip(*chunk, strict=True))
+        converters = []
+        for index, _encoder in encoders:
+            column_convert = partial(convert, index)
+            column_convert.naive_is_utc = getattr(convert, "naive_is_utc", False)
+            converters.append(column_convert)
+        encoded = [encoder(columns[index], c) for (index, encoder), c in zip(encoders, converters, strict=True)]
+        quoted = tuple(type(column) is _Unquoted for column in encoded)
+        template = templates.get(quoted) or templates.setdefault(quoted, _template(names, quoted))
+        sha256 = hashlib.sha256
+        recomputed = [sha256((template % parts).encode("utf-8")).hexdigest() for parts in zip(*encoded, strict=True)]
+        keys = list(zip(*columns[1 : 1 + n_key], strict=True))
+        sequences, previous, digests = columns[1 + n_key], columns[2 + n_key], columns[3 + n_key]
+        if not state.chunk_verifies(keys, sequences, previous, digests, recomputed, result):
+            for row, key, digest in zip(chunk, keys, recomputed, strict=True):  # find the first problem, in order
+                broken = state.step(spec, row[0], key, row[1 + n_key], row[2 + n_key], row[3 + n_key], digest, result)
+                if broken is not None:
+                    result.first_broken = broken
+                    return result
+    return result
+
+
+class _ChainPosition:
+    """Where verification stands: the current chain's key, and the sequence and link the next entry must have."""
+
+    def __init__(self) -> None:
+        self.key: tuple | None = None
+        self.sequence, self.previous = 1, GENESIS_DIGEST
+
+    def chunk_verifies(self, keys, sequences, previous, digests, recomputed, result: ChainResult) -> bool:
+        """Check a whole chunk with list comparisons; False (and nothing counted) if any entry needs a closer look."""
+        if list(digests) != recomputed:
+            return False
+        starts = [i for i, key in enumerate(keys) if key != (keys[i - 1] if i else self.key)]
+        expected_previous = [self.previous, *digests[:-1]]
+        expected_sequence = [self.sequence, *(sequence + 1 for sequence in sequences[:-1])]
+        for i in starts:
+            expected_previous[i], expected_sequence[i] = GENESIS_DIGEST, 1
+        if list(previous) != expected_previous or list(sequences) != expected_sequence:
+            return False
+        result.checked += len(keys)
+        result.chains += len(starts)
+        self.key, self.sequence, self.previous = keys[-1], sequences[-1] + 1, digests[-1]
+        return True
+
+    def step(self, spec: Chain, pk, key, sequence, previous, digest, recomputed, result) -> BrokenEntry | None:
+        if key != self.key:
+            self.key, self.sequence, self.previous = key, 1, GENESIS_DIGEST
             result.chains += 1
         result.checked += 1
-        payload = dict(zip(names, (*key, *row[4 + n_key :], sequence, previous), strict=True))
-        for name in converted:  # the same bytes as encode(), converting only what is not already plain
-            payload[name] = _plain_value(payload[name])
-        recomputed = hashlib.sha256(_ENCODER.encode(payload).encode("utf-8")).hexdigest()
-        problem = _problem(spec, sequence, previous, digest, recomputed, expected_sequence, expected_previous)
+        problem = _problem(spec, sequence, previous, digest, recomputed, self.sequence, self.previous)
         if problem:
-            result.first_broken = BrokenEntry(key, sequence, pk, *problem)
-            return result
-        expected_sequence, expected_previous = sequence + 1, digest
-    return result
+            return BrokenEntry(key, sequence, pk, *problem)
+        self.sequence, self.previous = sequence + 1, digest
+        return None
 
 
 def _problem(

@@ -52,17 +52,23 @@ both and also reports ``signature mismatch``, ``unsigned`` (after a signed sign-
 ``chain shortened``, ``chain rewritten`` and ``anchor signature mismatch``. Sign-offs made
 before signing existed have no signature and are counted as ``unsigned``.
 ``chain_export`` writes the chain with every canonical payload (a pack's ``ledger.json``).
+
+Verification runs in the background for the ledger page: ``check_request(ms, user=...)`` queues
+a ``LedgerCheck`` (the Celery task ``aims.verify_ledger`` runs ``check_run``), a daily task checks
+every chain, and ``latest_check(ms)`` is what the page shows with its time.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from itertools import islice
 from typing import Any
 from uuid import UUID
 
@@ -76,12 +82,12 @@ from django.utils import timezone
 
 from aims import access, services, signing
 from aims.access import Action
-from aims.models import ManagementSystem, SignOff
+from aims.models import LedgerCheck, ManagementSystem, SignOff
 
 GENESIS_DIGEST = "0" * 64
 # The canonical format new sign-offs are written in; every sign-off records its own, and
 # verification recomputes each in the format it was signed in.
-CANONICAL_FORMAT = 6
+CANONICAL_FORMAT = 7
 # Fields added to signed records after a format was in use, by model ("*" for every model): a
 # sign-off of an earlier format never covered them, so they are left out when it is recomputed.
 FIELDS_SINCE_FORMAT: dict[int, dict[str, frozenset[str]]] = {
@@ -104,7 +110,10 @@ FIELDS_SINCE_FORMAT: dict[int, dict[str, frozenset[str]]] = {
     },
 }
 # Format 3 adds to the payload how the signer was verified and any four-eyes override;
-# format 6 adds the signer's job title at the moment of signing (their app role was there from 1).
+# format 6 adds the signer's job title at the moment of signing (their app role was there from 1);
+# format 7 hashes each signed version on its own (``version_digest``) and the payload lists those
+# hashes (``{"model", "history_id", "sha256"}``) instead of the versions' data, so a version signed
+# by many sign-offs is hashed once when the chain is verified.
 
 VersionKey = tuple[str, int]  # (tracked model label, history id)
 
@@ -236,29 +245,35 @@ def history_model(label: str) -> type[models.Model]:
     return model.history.model
 
 
-def load_versions(keys: Iterable[VersionKey]) -> dict[VersionKey, dict[str, Any]]:
-    """Read signed versions back from the history tables (one query per model and link)."""
+def load_versions(keys: Iterable[VersionKey], *, batch_size: int = 2000) -> dict[VersionKey, dict[str, Any]]:
+    """Read signed versions back from the history tables as plain values (a query per model, link and batch)."""
     by_label: dict[str, list[int]] = defaultdict(list)
     for label, history_id in keys:
         by_label[label].append(int(history_id))
     loaded: dict[VersionKey, dict[str, Any]] = {}
-    for label, ids in by_label.items():
+    for label, all_ids in by_label.items():
         try:
             tracked = history_model(label)
         except LookupError:
             continue  # the model is gone: its versions count as missing history rows
-        rows = tracked._default_manager.filter(history_id__in=ids)
-        links = _load_links(tracked, ids)
-        for row in rows:
-            data = {f.attname: _plain(getattr(row, f.attname)) for f in tracked.tracked_fields}
-            data.update(
-                {name: sorted(targets.get(row.history_id, [])) for name, targets in links.items()},
-                history_id=row.history_id,
-                history_date=_plain(row.history_date),
-                history_type=row.history_type,
-                model=label,
+        names = [f.attname for f in tracked.tracked_fields]
+        unique_ids = sorted(set(all_ids))
+        for start in range(0, len(unique_ids), batch_size):
+            ids = unique_ids[start : start + batch_size]
+            links = _load_links(tracked, ids)
+            rows = tracked._default_manager.filter(history_id__in=ids).values_list(
+                "history_id", "history_date", "history_type", *names
             )
-            loaded[(label, row.history_id)] = data
+            for history_id, history_date, history_type, *values in rows:
+                data = {name: _plain(value) for name, value in zip(names, values, strict=True)}
+                data.update(
+                    {name: sorted(targets.get(history_id, [])) for name, targets in links.items()},
+                    history_id=history_id,
+                    history_date=_plain(history_date),
+                    history_type=history_type,
+                    model=label,
+                )
+                loaded[(label, history_id)] = data
     return loaded
 
 
@@ -286,32 +301,79 @@ def _in_format(version: dict[str, Any], canonical_format: int) -> dict[str, Any]
     return {name: value for name, value in version.items() if name not in later}
 
 
-def signed_payload(signoff: SignOff, versions: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Everything a sign-off's digest covers: the signed data, who, what, when and the chain link."""
-    canonical_format = signoff.canonical_format
-    ceremony = (
-        {"verification": signoff.verification, "override_reason": signoff.override_reason}
-        if canonical_format >= 3
-        else {}
-    )
+def version_digest(version: dict[str, Any]) -> str:
+    """SHA-256 of one signed version's canonical JSON (what a format-7 payload lists for it)."""
+    return digest_of(version)
+
+
+def _signed_version(version: dict[str, Any], canonical_format: int, digest: str | None = None) -> dict[str, Any]:
+    if canonical_format >= 7:
+        return {
+            "model": version["model"],
+            "history_id": version["history_id"],
+            "sha256": digest or version_digest(version),
+        }
+    return _in_format(version, canonical_format)
+
+
+def _payload_head(
+    canonical_format: int,
+    *,
+    management_system_id: int,
+    sequence: int,
+    previous_digest: str,
+    kind: str,
+    subject_type: str,
+    subject_id: int,
+    signer_id: int,
+    signer_role: str,
+    signer_title: str,
+    statement: str,
+    signed_at: datetime,
+    verification: str,
+    override_reason: str,
+) -> dict[str, Any]:
+    """Everything a sign-off's digest covers except the signed versions, in its format."""
+    ceremony = {"verification": verification, "override_reason": override_reason} if canonical_format >= 3 else {}
     return {
         **ceremony,
         "format": canonical_format,
-        "management_system": signoff.management_system_id,
-        "sequence": signoff.sequence,
-        "previous_digest": signoff.previous_digest,
-        "kind": signoff.kind,
+        "management_system": management_system_id,
+        "sequence": sequence,
+        "previous_digest": previous_digest,
+        "kind": kind,
         # The content type's natural key, not its id: ids may differ after a dump and restore.
-        "subject": {"type": f"{signoff.subject_type.app_label}.{signoff.subject_type.model}", "id": signoff.subject_id},
+        "subject": {"type": subject_type, "id": subject_id},
         "signer": {
-            "id": signoff.signer_id,
-            "role": signoff.signer_role,
-            **({"title": signoff.signer_title} if canonical_format >= 6 else {}),
+            "id": signer_id,
+            "role": signer_role,
+            **({"title": signer_title} if canonical_format >= 6 else {}),
         },
-        "statement": signoff.statement,
-        "signed_at": signoff.signed_at,
-        "versions": [_in_format(version, canonical_format) for version in versions],
+        "statement": statement,
+        "signed_at": signed_at,
     }
+
+
+def signed_payload(signoff: SignOff, versions: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Everything a sign-off's digest covers: the signed data (format 7: its hashes), who, what, when and the link."""
+    canonical_format = signoff.canonical_format
+    head = _payload_head(
+        canonical_format,
+        management_system_id=signoff.management_system_id,
+        sequence=signoff.sequence,
+        previous_digest=signoff.previous_digest,
+        kind=signoff.kind,
+        subject_type=f"{signoff.subject_type.app_label}.{signoff.subject_type.model}",
+        subject_id=signoff.subject_id,
+        signer_id=signoff.signer_id,
+        signer_role=signoff.signer_role,
+        signer_title=signoff.signer_title,
+        statement=signoff.statement,
+        signed_at=signoff.signed_at,
+        verification=signoff.verification,
+        override_reason=signoff.override_reason,
+    )
+    return {**head, "versions": [_signed_version(version, canonical_format) for version in versions]}
 
 
 def _version_keys(signoff: SignOff) -> list[VersionKey]:
@@ -491,7 +553,7 @@ def append_signoff(
             override_reason=override_reason,
         )
         loaded = load_versions(keys)
-        signoff.digest = digest_of(signed_payload(signoff, [loaded[key] for key in keys]))
+        signoff.digest = digest_of(signed_payload(signoff, [loaded[key] for key in keys]))  # format 7: version hashes
         signoff.signature = signing.sign_digest(signoff.digest)
         signoff.save()
     return signoff
@@ -676,6 +738,8 @@ class ChainCheck:
     signed: int = 0
     unsigned: int = 0
     heads: dict[int, dict[int, str]] = field(default_factory=dict)  # {management system: {sequence: digest}}
+    # {management system: (last sequence, MAC)}: the signatures verified, for the next check (``signatures_mac``).
+    remembered: dict[int, tuple[int, str]] = field(default_factory=dict)
 
 
 def verify(management_system: ManagementSystem | None = None) -> dict[str, Any]:
@@ -683,11 +747,16 @@ def verify(management_system: ManagementSystem | None = None) -> dict[str, Any]:
 
     Answers ``ok``, how many sign-offs were ``checked``, the ``first_broken`` (or None), how many
     are ``signed`` and how many ``unsigned`` (made before signing existed), and for one management
-    system its latest readable ``anchor``.
+    system its latest readable ``anchor``. Signatures the last finished check verified are not
+    verified again while the MAC it stored still matches (``signatures_mac``).
     """
+    return _verify(management_system)[0]
+
+
+def _verify(management_system: ManagementSystem | None) -> tuple[dict[str, Any], ChainCheck]:
     from aims import anchors  # anchors build on this module
 
-    check = check_chains(management_system)
+    check = check_chains(management_system, remembered=_remembered_signatures(management_system))
     if management_system is not None:
         ids = [management_system.pk]
     else:
@@ -709,7 +778,52 @@ def verify(management_system: ManagementSystem | None = None) -> dict[str, Any]:
     }
     if management_system is not None:
         result["anchor"] = latest
-    return result
+    return result, check
+
+
+# --- signatures verified once -------------------------------------------------------------
+# An Ed25519 verification costs more than recomputing a digest. A finished check stores, per
+# chain, its last sequence and a MAC (keyed by a key derived from the register's private key)
+# over every (sequence, digest, signature) up to it. The next check recomputes that MAC as it
+# reads the chain and skips verifying those signatures only if it matches: whoever can write
+# to the database cannot forge it without the key, and any changed digest or signature changes
+# it (then every signature is verified as before). Digests and links are recomputed every time.
+
+
+def _mac_key() -> bytes:
+    return hashlib.sha256(b"aims-ledger-check:" + signing.private_key().private_bytes_raw()).digest()
+
+
+def signatures_mac(management_system_id: int, through: int, running: bytes) -> str:
+    """The MAC of a chain's (sequence, digest, signature) up to ``through``, given their running SHA-256."""
+    message = f"aims-ledger-signatures:{management_system_id}:{through}:".encode() + running
+    return hmac.new(_mac_key(), message, hashlib.sha256).hexdigest()
+
+
+def _remembered_signatures(management_system: ManagementSystem | None) -> dict[int, tuple[int, str]]:
+    """Each chain's stored (last sequence, MAC) from its latest finished check, if it verified."""
+    checks = LedgerCheck.objects.filter(status=LedgerCheck.Status.DONE, ok=True, signatures_through__gt=0)
+    if management_system is not None:
+        checks = checks.filter(management_system=management_system)
+    remembered: dict[int, tuple[int, str]] = {}
+    for ms_id, through, mac in checks.order_by("management_system_id", "-finished_at", "-pk").values_list(
+        "management_system_id", "signatures_through", "signatures_mac"
+    ):
+        remembered.setdefault(ms_id, (through, mac))
+    return remembered
+
+
+def _first_bad_signature(management_system_id: int, through: int) -> tuple[int, tuple[str, str]] | None:
+    """The first sign-off up to ``through`` whose signature does not verify: (id, problem), streaming."""
+    rows = (
+        SignOff.objects.filter(management_system_id=management_system_id, sequence__lte=through)
+        .order_by("sequence")
+        .values_list("pk", "sequence", "digest", "signature")
+    )
+    for pk, sequence, digest, signature in rows.iterator(chunk_size=2000):
+        if signature and not signing.verify_digest(digest, signature):
+            return pk, _signature_problem(sequence)
+    return None
 
 
 def verify_chain(management_system: ManagementSystem | None = None) -> tuple[Broken | None, int]:
@@ -718,65 +832,202 @@ def verify_chain(management_system: ManagementSystem | None = None) -> tuple[Bro
     return check.broken, check.checked
 
 
-def check_chains(management_system: ManagementSystem | None = None) -> ChainCheck:
-    """Recompute every digest, chain link and signature, chain by chain in order; stop at the first broken one."""
-    signoffs = SignOff.objects.select_related("subject_type").order_by("management_system_id", "sequence")
+# The sign-off columns verification reads, as plain values.
+_COLUMNS = (
+    "pk", "management_system_id", "sequence", "kind", "subject_type_id", "subject_id", "versions", "signer_id",
+    "signer_role", "signer_title", "statement", "signed_at", "previous_digest", "digest", "canonical_format",
+    "verification", "override_reason", "signature",
+)  # fmt: skip
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+_VERSIONS_SUFFIX = '"versions":['
+
+
+class _SignedVersions:
+    """Signed versions of a batch of sign-offs, each read, converted and encoded once per format."""
+
+    def __init__(self, keys: Iterable[VersionKey], subject_types: dict[int, str] | None = None) -> None:
+        self.data = load_versions(keys)
+        self.subject_types = {} if subject_types is None else subject_types  # content type id: natural key
+        self._encoded: dict[tuple[VersionKey, int], str] = {}
+        self._digests: dict[VersionKey, str] = {}
+
+    def encoded(self, key: VersionKey, canonical_format: int) -> str:
+        """The canonical JSON of a version as a format-1 to 6 payload holds it (its values are plain already)."""
+        cached = self._encoded.get((key, canonical_format))
+        if cached is None:
+            cached = self._encoded[(key, canonical_format)] = _ENCODER.encode(
+                _in_format(self.data[key], canonical_format)
+            )
+        return cached
+
+    def digest(self, key: VersionKey) -> str:
+        cached = self._digests.get(key)
+        if cached is None:
+            cached = self._digests[key] = hashlib.sha256(_ENCODER.encode(self.data[key]).encode("utf-8")).hexdigest()
+        return cached
+
+
+def _row_digest(row: tuple, keys: list[VersionKey], versions: _SignedVersions) -> str:
+    """A sign-off's digest recomputed from its plain row: the same bytes as ``digest_of(signed_payload(...))``."""
+    canonical_format = row[14]
+    subject_type = versions.subject_types.get(row[4])
+    if subject_type is None:
+        content_type = ContentType.objects.get_for_id(row[4])
+        subject_type = versions.subject_types[row[4]] = f"{content_type.app_label}.{content_type.model}"
+    head = _payload_head(
+        canonical_format,
+        management_system_id=row[1],
+        sequence=row[2],
+        previous_digest=row[12],
+        kind=row[3],
+        subject_type=subject_type,
+        subject_id=row[5],
+        signer_id=row[7],
+        signer_role=row[8],
+        signer_title=row[9],
+        statement=row[10],
+        signed_at=_plain(row[11]),  # every other value is plain already: the head is encoded as it is
+        verification=row[15],
+        override_reason=row[16],
+    )
+    if canonical_format >= 7:
+        head["versions"] = [
+            {"model": label, "history_id": history_id, "sha256": versions.digest((label, history_id))}
+            for label, history_id in keys
+        ]
+        return hashlib.sha256(_ENCODER.encode(head).encode("utf-8")).hexdigest()
+    # "versions" sorts after every other name of the payload: its encoded versions close the object.
+    text = _ENCODER.encode(head)
+    encoded = ",".join(versions.encoded(key, canonical_format) for key in keys)
+    return hashlib.sha256(f"{text[:-1]},{_VERSIONS_SUFFIX}{encoded}]}}".encode()).hexdigest()
+
+
+def check_chains(
+    management_system: ManagementSystem | None = None,
+    *,
+    chunk_size: int = 2000,
+    remembered: dict[int, tuple[int, str]] | None = None,
+) -> ChainCheck:
+    """Recompute every digest, chain link and signature, chain by chain in order; stop at the first broken one.
+
+    Streams the sign-offs as plain rows in chunks and reads each chunk's signed versions in one
+    go (plain values, converted once, each encoded or hashed once however many sign-offs signed it).
+    ``remembered`` ({management system: (sequence, MAC)}, from the last check) lets it skip the
+    signatures that check verified when the MAC of what it reads still matches (``signatures_mac``).
+    """
+    signoffs = SignOff.objects.order_by("management_system_id", "sequence").values_list(*_COLUMNS)
     if management_system is not None:
         signoffs = signoffs.filter(management_system=management_system)
-    signoffs = list(signoffs)
-    loaded = load_versions(key for s in signoffs for key in _version_keys(s))
+    remembered = remembered or {}
     check = ChainCheck()
-    previous: SignOff | None = None
-    signing_began = False
-    for signoff in signoffs:
-        if previous is not None and previous.management_system_id != signoff.management_system_id:
-            previous, signing_began = None, False
-        check.checked += 1
-        problem = _check_one(signoff, previous, loaded) or _check_signature(signoff, signing_began)
-        if problem:
-            check.broken = Broken(signoff, *problem)
-            return check
-        if signoff.signature:
-            check.signed += 1
-            signing_began = True
-        else:
-            check.unsigned += 1
-        check.heads.setdefault(signoff.management_system_id, {})[signoff.sequence] = signoff.digest
-        previous = signoff
+    chain = _ChainState(None, remembered)
+    subject_types: dict[int, str] = {}
+    rows = signoffs.iterator(chunk_size=chunk_size)
+    while chunk := list(islice(rows, chunk_size)):
+        keys_of = [[(str(label), int(history_id)) for label, history_id in row[6]] for row in chunk]
+        versions = _SignedVersions({key for keys in keys_of for key in keys}, subject_types)
+        for row, keys in zip(chunk, keys_of, strict=True):
+            if chain.ms_id != row[1]:
+                if (problem := chain.close(check)) is not None:
+                    return _broken(check, *problem)
+                chain = _ChainState(row[1], remembered)
+            check.checked += 1
+            problem = _check_row(row, keys, chain.previous, versions)
+            if problem:
+                earlier = chain.deferred_problem(row[2] - 1)  # a signature before it that did not verify comes first
+                return _broken(check, *(earlier or (row[0], problem)))
+            found = chain.signature(row)
+            if found:
+                return _broken(check, *found)
+            if row[17]:
+                check.signed += 1
+            else:
+                check.unsigned += 1
+            check.heads.setdefault(row[1], {})[row[2]] = row[13]
+            chain.previous = row
+    if (problem := chain.close(check)) is not None:
+        return _broken(check, *problem)
     return check
 
 
-def _check_signature(signoff: SignOff, signing_began: bool) -> tuple[str, str] | None:
-    """Each sign-off's digest carries the register's signature; only those before the first signed one may not."""
-    if not signoff.signature:
-        if signing_began:
-            return "unsigned", (
-                f"Sign-off #{signoff.sequence} has no signature although sign-offs before it are signed: "
-                "it was written or rewritten outside the application."
-            )
+def _broken(check: ChainCheck, pk: int, problem: tuple[str, str]) -> ChainCheck:
+    check.broken = Broken(SignOff.objects.select_related("subject_type").get(pk=pk), *problem)
+    return check
+
+
+class _ChainState:
+    """One chain as it is read: the previous row, whether signing began, the signatures deferred to a stored MAC."""
+
+    def __init__(self, ms_id: int | None, remembered: dict[int, tuple[int, str]]) -> None:
+        self.ms_id, self.previous, self.signing_began = ms_id, None, False
+        self.through, self.mac = remembered.get(ms_id, (0, "")) if ms_id is not None else (0, "")
+        self.running = hashlib.sha256()
+        self.deferring = self.through > 0
+
+    def signature(self, row: tuple) -> tuple[int, tuple[str, str]] | None:
+        """The first sign-off (id, problem) whose signature does not verify, up to this row, or None."""
+        pk, sequence, digest, signature = row[0], row[2], row[13], row[17]
+        self.running.update(f"{sequence}:{digest}:{signature}\n".encode())
+        if not signature:
+            if self.signing_began:
+                earlier = self.deferred_problem(sequence - 1)
+                return earlier or (
+                    pk,
+                    (
+                        "unsigned",
+                        f"Sign-off #{sequence} has no signature although sign-offs before it are signed: "
+                        "it was written or rewritten outside the application.",
+                    ),
+                )
+            return None
+        self.signing_began = True
+        if self.deferring and sequence <= self.through:
+            if sequence == self.through:
+                self.deferring = False
+                if signatures_mac(self.ms_id, sequence, self.running.digest()) != self.mac:
+                    return _first_bad_signature(self.ms_id, sequence)
+            return None
+        return None if signing.verify_digest(digest, signature) else (pk, _signature_problem(sequence))
+
+    def deferred_problem(self, through: int) -> tuple[int, tuple[str, str]] | None:
+        """While signatures wait for the MAC at the stored sequence, verify those up to ``through`` now."""
+        if not self.deferring or through < 1:
+            return None
+        self.deferring = False
+        return _first_bad_signature(self.ms_id, through)
+
+    def close(self, check: ChainCheck) -> tuple[int, tuple[str, str]] | None:
+        """At the chain's end: verify signatures still deferred (it ended early), remember what was verified."""
+        if self.ms_id is None or self.previous is None:
+            return None
+        if self.deferring:
+            found = self.deferred_problem(self.previous[2])
+            if found:
+                return found
+        last = self.previous[2]
+        check.remembered[self.ms_id] = (last, signatures_mac(self.ms_id, last, self.running.digest()))
         return None
-    if not signing.verify_digest(signoff.digest, signoff.signature):
-        return "signature mismatch", (
-            f"The signature of sign-off #{signoff.sequence} is not the register's signature of its digest "
-            f"(key fingerprint {signing.fingerprint()}): the sign-off was rewritten or signed with another key."
-        )
-    return None
 
 
-def _check_one(signoff: SignOff, previous: SignOff | None, loaded: dict) -> tuple[str, str] | None:
-    keys = _version_keys(signoff)
-    missing = [key for key in keys if key not in loaded]
+def _signature_problem(sequence: int) -> tuple[str, str]:
+    return "signature mismatch", (
+        f"The signature of sign-off #{sequence} is not the register's signature of its digest "
+        f"(key fingerprint {signing.fingerprint()}): the sign-off was rewritten or signed with another key."
+    )
+
+
+def _check_row(row: tuple, keys: list[VersionKey], previous: tuple | None, versions: _SignedVersions):
+    missing = [key for key in keys if key not in versions.data]
     if missing:
         label, history_id = missing[0]
         return "missing history row", f"{label} history row {history_id} no longer exists ({len(missing)} missing)."
-    expected = digest_of(signed_payload(signoff, [loaded[key] for key in keys]))
-    if expected != signoff.digest:
+    if _row_digest(row, keys, versions) != row[13]:
         return "digest mismatch", "The signed data or the sign-off itself was altered after signing."
-    expected_previous = previous.digest if previous else GENESIS_DIGEST
-    expected_sequence = previous.sequence + 1 if previous else 1
-    if signoff.previous_digest != expected_previous or signoff.sequence != expected_sequence:
+    expected_previous = previous[13] if previous else GENESIS_DIGEST
+    expected_sequence = previous[2] + 1 if previous else 1
+    if row[12] != expected_previous or row[2] != expected_sequence:
         return "chain link mismatch", (
-            f"Sign-off #{signoff.sequence} does not link to the sign-off before it "
+            f"Sign-off #{row[2]} does not link to the sign-off before it "
             f"(expected #{expected_sequence} after {expected_previous[:12]}…): one was removed or reordered."
         )
     return None
@@ -806,7 +1057,8 @@ def chain_export(management_system: ManagementSystem, until: datetime) -> dict[s
     """Every sign-off of the chain signed by ``until``, each with its canonical signed payload.
 
     Anyone can recompute each digest (SHA-256 of the canonical JSON of ``payload``: sorted keys,
-    no whitespace, UTF-8), check each chain link (``payload.previous_digest`` and
+    no whitespace, UTF-8; from format 7 the payload lists the SHA-256 of each signed version's
+    canonical JSON, and the entry's ``versions`` holds those versions), check each chain link (``payload.previous_digest`` and
     ``payload.sequence``) and each signature (Ed25519 over ``aims-signoff:<digest>``) without the
     application. A payload whose history rows are gone is null, with the problem named.
     """
@@ -827,7 +1079,10 @@ def chain_export(management_system: ManagementSystem, until: datetime) -> dict[s
             "kind": signoff.kind,
         }
         if all(key in loaded for key in keys):
-            entry["payload"] = _plain(signed_payload(signoff, [loaded[key] for key in keys]))
+            versions = [loaded[key] for key in keys]
+            entry["payload"] = _plain(signed_payload(signoff, versions))
+            if signoff.canonical_format >= 7:  # the payload lists each version's SHA-256: here is what it hashes
+                entry["versions"] = versions
         else:
             entry["payload"] = None
             entry["problem"] = "missing history row"
@@ -838,8 +1093,78 @@ def chain_export(management_system: ManagementSystem, until: datetime) -> dict[s
         "management_system": management_system.pk,
         "as_of": _plain(until),
         "genesis_digest": GENESIS_DIGEST,
-        "digest": "SHA-256 of the canonical JSON of payload (sorted keys, no whitespace, UTF-8)",
+        "digest": "SHA-256 of the canonical JSON of payload (sorted keys, no whitespace, UTF-8); from format 7 "
+        "payload.versions[i].sha256 is the SHA-256 of the canonical JSON of versions[i]",
         "signature": "Ed25519 over the ASCII bytes 'aims-signoff:' followed by the digest in hex, base64",
         "signoffs": entries,
         "head": {"sequence": head.sequence, "digest": head.digest} if head else None,
     }
+
+
+# --- checks in the background (the ledger page shows the latest) ------------------------------
+
+# A queued or running check younger than this is reused by "verify now" instead of queueing another.
+CHECK_REUSE_SECONDS = 600
+
+
+def latest_check(management_system: ManagementSystem) -> LedgerCheck | None:
+    """The management system's most recently requested check (one query)."""
+    return LedgerCheck.objects.filter(management_system=management_system).order_by("-requested_at", "-pk").first()
+
+
+def check_request(management_system: ManagementSystem, *, user: AbstractBaseUser | None) -> tuple[LedgerCheck, bool]:
+    """Queue a verification of the chain (a Celery task), or return the one still queued or running.
+
+    Answers the check and whether it was queued now.
+    """
+    recent = timezone.now() - timedelta(seconds=CHECK_REUSE_SECONDS)
+    pending = (
+        LedgerCheck.objects.filter(
+            management_system=management_system,
+            status__in=[LedgerCheck.Status.QUEUED, LedgerCheck.Status.RUNNING],
+            requested_at__gte=recent,
+        )
+        .order_by("-requested_at")
+        .first()
+    )
+    if pending is not None:
+        return pending, False
+    check = LedgerCheck.objects.create(management_system=management_system, requested_by=user)
+    transaction.on_commit(lambda: _enqueue(check))
+    return check, True
+
+
+def _enqueue(check: LedgerCheck) -> None:
+    from kombu.exceptions import OperationalError
+
+    from aims.tasks import verify_ledger  # the task runs check_run
+
+    try:
+        verify_ledger.delay(check.pk)
+    except (OperationalError, OSError) as error:
+        LedgerCheck.objects.filter(pk=check.pk, status=LedgerCheck.Status.QUEUED).update(
+            status=LedgerCheck.Status.FAILED,
+            finished_at=timezone.now(),
+            failure=f"The job queue was unreachable ({type(error).__name__}): nothing was checked. Try again.",
+        )
+
+
+def check_run(check: LedgerCheck) -> LedgerCheck:
+    """Verify the check's chain now (``verify``) and store the outcome with its times."""
+    check.status, check.started_at = LedgerCheck.Status.RUNNING, timezone.now()
+    check.save(update_fields=["status", "started_at"])
+    try:
+        result, chains = _verify(check.management_system)
+    except Exception as error:
+        check.status, check.finished_at = LedgerCheck.Status.FAILED, timezone.now()
+        check.failure = f"The check stopped: {type(error).__name__}."
+        check.save(update_fields=["status", "finished_at", "failure"])
+        raise
+    check.status, check.finished_at = LedgerCheck.Status.DONE, timezone.now()
+    check.ok, check.checked = result["ok"], result["checked"]
+    check.signed, check.unsigned = result["signed"], result["unsigned"]
+    check.first_broken, check.anchor = result["first_broken"], _plain(result.get("anchor"))
+    if check.ok and check.management_system_id in chains.remembered:
+        check.signatures_through, check.signatures_mac = chains.remembered[check.management_system_id]
+    check.save()
+    return check

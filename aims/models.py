@@ -327,3 +327,54 @@ class SignOff(models.Model):
         role = Role(self.signer_role).label.lower() if self.signer_role in Role.values else self.signer_role
         role_text = f"{role} in the register" if role else ""
         return ", ".join(part for part in (self.signer_title, role_text) if part)
+
+
+class LedgerCheck(models.Model):
+    """One background verification of a management system's sign-off chain (``aims.ledger.check_request``).
+
+    The ledger page shows the latest one with its time instead of verifying on every visit; a
+    daily task and the page's "verify now" add one each. A result store, not a register record.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Could not run"
+
+    management_system = models.ForeignKey(ManagementSystem, on_delete=models.CASCADE, related_name="ledger_checks")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    ok = models.BooleanField(null=True, blank=True, help_text="Whether the chain verified (None until finished).")
+    checked = models.PositiveIntegerField(default=0, help_text="Sign-offs checked.")
+    signed = models.PositiveIntegerField(default=0)
+    unsigned = models.PositiveIntegerField(default=0)
+    first_broken = models.JSONField(null=True, blank=True, help_text="The first thing that did not verify.")
+    anchor = models.JSONField(null=True, blank=True, help_text="The chain's latest readable anchor then.")
+    failure = models.TextField(blank=True, help_text="Why the check could not run (not a verification result).")
+    # The signatures this check verified, for the next one (aims.ledger.signatures_mac).
+    signatures_through = models.PositiveIntegerField(default=0)
+    signatures_mac = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["management_system", "-requested_at"], name="aims_ledgercheck_latest")]
+
+    def __str__(self) -> str:
+        return f"Ledger check {self.pk} of management system {self.management_system_id} ({self.status})"
+
+    @property
+    def result(self) -> dict:
+        """The check's outcome in the shape ``aims.ledger.verify`` answers."""
+        return {
+            "ok": bool(self.ok),
+            "checked": self.checked,
+            "first_broken": self.first_broken,
+            "signed": self.signed,
+            "unsigned": self.unsigned,
+            "anchor": self.anchor,
+        }

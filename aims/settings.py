@@ -449,6 +449,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Each day the signed head of every sign-off chain is appended to anchors/<id>.jsonl in
     # default_storage (aims.anchors).
     "anchor-ledgers-daily": {"task": "aims.anchor_ledgers", "schedule": crontab(hour=2, minute=15)},
+    # Each chain is verified daily in the background; the ledger page shows the latest check (issue 15).
+    "verify-ledgers-daily": {"task": "aims.verify_ledgers", "schedule": crontab(hour=2, minute=45)},
     # Each morning every member gets one e-mail listing what became due or overdue for them
     # since the last one (reviews.reminders): each item once when due, once when overdue.
     "send-reminders-daily": {"task": "reviews.send_reminders", "schedule": crontab(hour=AIMS_REMINDER_HOUR, minute=0)},

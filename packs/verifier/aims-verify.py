@@ -13,7 +13,9 @@ nothing else, and no access to the register. It checks, in this order:
 2. every file: each file the manifest lists is in the bundle with that SHA-256 and size,
    and the bundle holds no other file (but the manifest and its signature);
 3. the sign-off chain in ``ledger.json``: each sign-off's digest is the SHA-256 of the
-   canonical JSON of its signed payload (sorted keys, no whitespace, UTF-8), each links to
+   canonical JSON of its signed payload (sorted keys, no whitespace, UTF-8; from format 7
+   the payload lists the SHA-256 of each signed version, checked against the entry's
+   ``versions``), each links to
    the digest of the one before it (the first to 64 zeros) with the next sequence number,
    each signature is the key's Ed25519 signature of ``aims-signoff:<digest>`` (sign-offs made
    before the register signed them have none, and only before the first signed one), the
@@ -231,6 +233,31 @@ def _check_ledger(archive, names, manifest, key, report) -> None:
         _check_gateway_extract(archive, signoffs, report)
 
 
+def _versions_match(entry, payload) -> bool:
+    """Format 7 on: the payload lists each signed version's SHA-256, the entry's ``versions`` what they hash."""
+    if not isinstance(payload.get("format"), int) or payload["format"] < 7:
+        return True
+    listed, versions = payload.get("versions") or [], entry.get("versions")
+    return (
+        isinstance(versions, list)
+        and len(versions) == len(listed)
+        and all(
+            isinstance(item, dict)
+            and isinstance(version, dict)
+            and item.get("sha256") == sha256(canonical_json(version))
+            for item, version in zip(listed, versions, strict=True)
+        )
+    )
+
+
+def _signed_versions(entry) -> list:
+    """The data of what a sign-off signed: in its payload, or (format 7 on) beside it."""
+    payload = entry.get("payload") or {}
+    if isinstance(payload.get("format"), int) and payload["format"] >= 7:
+        return entry.get("versions") or []
+    return payload.get("versions") or []
+
+
 def _check_chain(signoffs, key, report) -> bool:
     previous = GENESIS
     signing_began = False
@@ -243,6 +270,9 @@ def _check_chain(signoffs, key, report) -> bool:
             return False
         if sha256(canonical_json(payload)) != digest:
             report.fail(f"{name}: digest does not match its signed payload")
+            return False
+        if not _versions_match(entry, payload):
+            report.fail(f"{name}: a signed version does not match the SHA-256 its signed payload lists")
             return False
         if (
             payload.get("sequence") != position
@@ -294,7 +324,7 @@ def _checkpointed_heads(signoffs) -> dict:
         payload = entry.get("payload") or {}
         if entry.get("kind") != CHECKPOINT_KIND or payload.get("kind") != CHECKPOINT_KIND:
             continue
-        for version in payload.get("versions") or []:
+        for version in _signed_versions(entry):
             for head in version.get("heads") or []:
                 heads[(head.get("ai_system"), head.get("sequence"))] = (head.get("digest"), entry.get("sequence"))
     return heads

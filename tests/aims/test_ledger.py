@@ -9,7 +9,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aims import ledger
@@ -70,6 +70,7 @@ scalars = (
 )
 
 
+@settings(suppress_health_check=[HealthCheck.too_slow], deadline=None)  # a loaded machine draws slowly
 @given(st.dictionaries(st.text(max_size=8), scalars, max_size=8))
 def test_canonical_json_does_not_depend_on_insertion_order(data):
     reversed_order = dict(reversed(list(data.items())))

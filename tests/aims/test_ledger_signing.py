@@ -17,7 +17,7 @@ from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
 from aims import anchors, ledger, signing
-from aims.models import SignOff
+from aims.models import LedgerCheck, SignOff
 from aims.tasks import anchor_ledgers
 from controls import services
 from tests.controls.helpers import decide_all
@@ -279,14 +279,19 @@ def test_anchor_ledger_command_and_verify_ledger_print_the_anchor(world, chain):
 
 def test_ledger_page_shows_the_signatures_the_anchor_and_the_key_fingerprint(world, chain, client_as):
     url = reverse("ledger:verify", args=[world.acme.pk])
-    html = client_as("auditor").get(url).content.decode()
+
+    def checked_page() -> str:  # the page shows the latest background check
+        ledger.check_run(LedgerCheck.objects.create(management_system=world.acme))
+        return client_as("auditor").get(url).content.decode()
+
+    html = checked_page()
     assert "No anchor yet." in html and signing.fingerprint() in html and html.count("Ed25519</span>") == 3
     anchors.anchor_chain(world.acme, reason="daily")
-    html = client_as("auditor").get(url).content.decode()
+    html = checked_page()
     assert "Latest anchor: sign-off #3" in html and "the chain matches its anchors" in html
     _as_database_superuser()
     _raw("DELETE FROM aims_signoff WHERE id = %s", [chain[2].pk])
-    html = client_as("auditor").get(url).content.decode()
+    html = checked_page()
     assert "Verification failed: chain shortened (anchored sign-off #3)." in html
 
 

@@ -45,7 +45,7 @@ def test_a_checkpoint_signs_each_chain_head_into_the_sign_off_chain_and_verify_l
     assert signoff.signature and signoff.verification == "system"
     # The signed payload carries the heads: what a pack's ledger.json gives the offline verifier.
     export = signoffs.chain_export(first.management_system, signoff.signed_at)
-    assert export["signoffs"][-1]["payload"]["versions"][0]["heads"] == taken.checkpoint.heads
+    assert export["signoffs"][-1]["versions"][0]["heads"] == taken.checkpoint.heads  # format 7: data beside the payload
     assert signoffs.verify(first.management_system)["ok"]
     assert "OK" in _verify_ledger("--management-system", str(first.management_system.pk))
 
