@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from simple_history.models import SIMPLE_HISTORY_REVERSE_ATTR_NAME
@@ -70,24 +71,51 @@ SOA_SYSTEMS_SHOWN = 5  # linked AI systems the SoA page names per row (the count
 def soa_rows_compact(*, management_system: ManagementSystem, limit: int = SOA_SYSTEMS_SHOWN) -> list[Applicability]:
     """The SoA rows now for the page: each has ``linked_count`` and its first ``limit`` ``linked_systems``.
 
-    Three queries however many AI systems the rows link: the rows, the link counts, and the
-    first few links of every row (a window over the link table), so a row linking a thousand
-    AI systems costs what a row linking one does.
+    Four queries however many AI systems the rows link: the rows, the link counts, the first
+    few links of every row (the first linked, by id: on PostgreSQL a lateral join that reads
+    ``limit`` index entries per row), and those systems.
     """
-    rows = list(
-        soa_queryset().filter(management_system=management_system).prefetch_related(None)  # no links prefetched
-    )
+    rows = list(soa_queryset().filter(management_system=management_system).prefetch_related(None))
     through = Applicability.ai_systems.through
     ids = [row.pk for row in rows]
-    _attach_first_links(
-        rows,
-        key=lambda row: row.pk,
-        links=through.objects.filter(applicability_id__in=ids),
-        group="applicability_id",
-        system_prefix="aisystem__",
-        limit=limit,
-    )
+    links = through.objects.filter(applicability_id__in=ids)
+    counts = dict(links.values_list("applicability_id").annotate(n=Count("pk")).values_list("applicability_id", "n"))
+    first: dict[int, list[int]] = {}
+    if limit > 0 and ids:
+        for row_id, system_id in _first_links(through, ids, limit):
+            first.setdefault(row_id, []).append(system_id)
+    systems = AISystem.objects.only("pk", "reference", "name").in_bulk([pk for pks in first.values() for pk in pks])
+    for row in rows:
+        row.linked_count = counts.get(row.pk, 0)
+        row.linked_systems = sorted(
+            (systems[pk] for pk in first.get(row.pk, []) if pk in systems), key=lambda s: (s.reference, s.pk)
+        )
+        row.linked_more = row.linked_count - len(row.linked_systems)
     return rows
+
+
+_FIRST_LINKS_SQL = (
+    "SELECT a.id, l.aisystem_id FROM unnest(%s::bigint[]) AS a(id) CROSS JOIN LATERAL "
+    "(SELECT t.aisystem_id FROM {table} t WHERE t.applicability_id = a.id ORDER BY t.aisystem_id LIMIT %s) l"
+)
+
+
+def _first_links(through: Any, row_ids: list[int], limit: int) -> list[tuple[int, int]]:
+    """(row id, AI system id) of the first ``limit`` links of each row, by AI system id."""
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(through._meta.db_table)
+        # The table name is the model's, quoted; the values are parameters.
+        sql = _FIRST_LINKS_SQL.replace("{table}", table)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [row_ids, limit])
+            return list(cursor.fetchall())
+    ranked = (
+        through.objects.filter(applicability_id__in=row_ids)
+        .annotate(rank=Window(RowNumber(), partition_by=[F("applicability_id")], order_by=[F("aisystem_id").asc()]))
+        .filter(rank__lte=limit)
+        .values_list("applicability_id", "aisystem_id")
+    )
+    return list(ranked)
 
 
 def _attach_first_links(
@@ -96,19 +124,15 @@ def _attach_first_links(
     """Give each row ``linked_count`` and ``linked_systems`` (the first ``limit`` by reference) from a link table."""
     counts = dict(links.values_list(group).annotate(n=Count("pk")).values_list(group, "n"))
     ranked = (
-        ()
-        if limit <= 0
-        else (
-            links.annotate(
-                rank=Window(
-                    RowNumber(),
-                    partition_by=[F(group)],
-                    order_by=[F(f"{system_prefix}reference").asc(), F(f"{system_prefix}id").asc()],
-                )
+        links.annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F(group)],
+                order_by=[F(f"{system_prefix}reference").asc(), F(f"{system_prefix}id").asc()],
             )
-            .filter(rank__lte=limit)
-            .values_list(group, f"{system_prefix}id", f"{system_prefix}reference", f"{system_prefix}name", "rank")
         )
+        .filter(rank__lte=limit)
+        .values_list(group, f"{system_prefix}id", f"{system_prefix}reference", f"{system_prefix}name", "rank")
     )
     first: dict[int, list[tuple[int, AISystem]]] = {}
     for owner, pk, reference, name, rank in ranked:
