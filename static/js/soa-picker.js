@@ -26,6 +26,7 @@
     box.type = "checkbox";
     box.name = field;
     box.value = String(system.id);
+    box.defaultChecked = ticked;  // linked now: unticking it is a change to keep
     box.checked = ticked;
     var ref = document.createElement("span");
     ref.className = "ref";
@@ -51,10 +52,11 @@
   }
 
   function keepTicked() {
-    // A system ticked among the results stays listed (and ticked) with the linked ones.
+    // A system ticked among the results, or linked and unticked, stays listed with the linked ones,
+    // so saving applies that choice; the others leave the list (their links are kept as they are).
     Array.prototype.slice.call(foundList.querySelectorAll("li")).forEach(function (li) {
       var box = li.querySelector("input[type=checkbox]");
-      if (box && box.checked) {
+      if (box && (box.checked || box.defaultChecked)) {
         var none = linkedList.querySelector(".soa-picker__none");
         if (none) { none.remove(); }
         linkedList.appendChild(li);
