@@ -222,6 +222,30 @@ class RegisterModel(models.Model):
         return tuple(name for name in cls.editable_fields if cls._meta.get_field(name).many_to_many)
 
 
+class ReferenceCounter(models.Model):
+    """The highest reference number taken (or ever used) of one register in one management system.
+
+    ``aims.services.next_reference`` reads it instead of every past reference: every number up
+    to ``last`` is taken or was used, so the next free one is found by a few indexed lookups.
+    A cache that can always be rebuilt from the history (``aims.services.highest_reference``).
+    """
+
+    management_system = models.ForeignKey(ManagementSystem, on_delete=models.CASCADE, related_name="+")
+    register = models.CharField(max_length=100, help_text="The register's model, as app_label.model_name.")
+    prefix = models.CharField(max_length=20)
+    last = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["management_system", "register", "prefix"], name="aims_one_reference_counter_per_register"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.register} {self.prefix}-{self.last:03d}"
+
+
 class RetirableModel(RegisterModel):
     """A register row that is retired (or withdrawn) with a reason once anything refers to it, never deleted.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -15,10 +16,12 @@ from controls.selectors import SHOW_CHOICES
 
 
 class ApplicabilityForm(VersionedFormMixin, forms.Form):
-    """Decide, justify and progress one SoA row.
+    """Decide, justify and progress one SoA row (the row editor).
 
-    Owner and AI system choices are computed once per page and passed in, so 38 forms
-    on one page cost no extra queries.
+    The AI systems it offers are only those the editor lists (the linked ones and a search's
+    results, ``listed_systems``): ``ai_systems`` are the ticked ones and ``shown_systems`` every
+    one listed. Saving changes the links of the listed systems only and keeps every other link,
+    so a search that does not find a linked system cannot unlink it.
     """
 
     applicable = forms.ChoiceField(label="Applicable", choices=Applicability.Decision.choices)
@@ -38,6 +41,7 @@ class ApplicabilityForm(VersionedFormMixin, forms.Form):
     ai_systems = forms.TypedMultipleChoiceField(
         label="Linked AI systems", required=False, coerce=int, widget=forms.CheckboxSelectMultiple
     )
+    shown_systems = forms.TypedMultipleChoiceField(required=False, coerce=int, widget=forms.MultipleHiddenInput)
     last_reviewed = forms.DateField(
         label="Last reviewed", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
@@ -62,8 +66,18 @@ class ApplicabilityForm(VersionedFormMixin, forms.Form):
         # Required for included and excluded controls alike (clause 6.1.3), not while undecided.
         self.fields["justification"].required_note = "required once decided"
         self.fields["ai_systems"].choices = systems
+        self.fields["shown_systems"].choices = systems
         self.owner_objects = owner_objects or {}
         self.system_objects = system_objects or {}
+
+    @staticmethod
+    def posted_system_ids(data: Any, row: Applicability, limit: int = 2000) -> list[int]:
+        """The AI system ids a POST names (ticked or listed), as whole numbers, at most ``limit``."""
+        from aims.limits import parse_id
+
+        prefix = f"row-{row.pk}-"
+        raw = [*data.getlist(prefix + "ai_systems"), *data.getlist(prefix + "shown_systems")]
+        return list(dict.fromkeys(pk for pk in map(parse_id, raw[:limit]) if pk is not None))
 
     @staticmethod
     def initial_for(row: Applicability) -> dict[str, Any]:
@@ -74,12 +88,19 @@ class ApplicabilityForm(VersionedFormMixin, forms.Form):
             "owner": row.owner_id or "",
             "implementation_notes": row.implementation_notes,
             "ai_systems": [s.pk for s in getattr(row, "linked_systems", [])],
+            "shown_systems": [s.pk for s in getattr(row, "linked_systems", [])],
             "last_reviewed": row.last_reviewed,
             "version": row.version,
         }
 
-    def service_fields(self) -> dict[str, Any]:
-        """Cleaned values as the service takes them (objects for owner and linked systems)."""
+    def linked_after(self, linked_now: Iterable[int]) -> list[int]:
+        """The row's links once saved: those now that were not listed, plus the ticked ones."""
+        ticked = {pk for pk in self.cleaned_data["ai_systems"] if pk in self.system_objects}
+        listed = set(self.cleaned_data["shown_systems"]) | ticked
+        return sorted({pk for pk in linked_now if pk not in listed} | ticked)
+
+    def service_fields(self, linked_now: Iterable[int]) -> dict[str, Any]:
+        """Cleaned values as the service takes them (the owner as an object, linked systems as ids)."""
         data = self.cleaned_data
         return {
             "applicable": data["applicable"],
@@ -87,7 +108,7 @@ class ApplicabilityForm(VersionedFormMixin, forms.Form):
             "implementation_status": data["implementation_status"],
             "owner": self.owner_objects.get(data["owner"]) if data["owner"] else None,
             "implementation_notes": data["implementation_notes"],
-            "ai_systems": [self.system_objects[pk] for pk in data["ai_systems"] if pk in self.system_objects],
+            "ai_systems": self.linked_after(linked_now),
             "last_reviewed": data["last_reviewed"],
         }
 

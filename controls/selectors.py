@@ -8,7 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch, QuerySet
+from django.db import connection
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from simple_history.models import SIMPLE_HISTORY_REVERSE_ATTR_NAME
 
 from aims.models import ManagementSystem
@@ -63,20 +65,119 @@ def soa_rows(*, management_system: ManagementSystem, filters: dict[str, Any] | N
     return soa_filter(rows, filters or {})
 
 
+SOA_SYSTEMS_SHOWN = 5  # linked AI systems the SoA page names per row (the count says how many in all)
+
+
+def soa_rows_compact(*, management_system: ManagementSystem, limit: int = SOA_SYSTEMS_SHOWN) -> list[Applicability]:
+    """The SoA rows now for the page: each has ``linked_count`` and its first ``limit`` ``linked_systems``.
+
+    Four queries however many AI systems the rows link: the rows, the link counts, the first
+    few links of every row (the first linked, by id: on PostgreSQL a lateral join that reads
+    ``limit`` index entries per row), and those systems.
+    """
+    rows = list(soa_queryset().filter(management_system=management_system).prefetch_related(None))
+    through = Applicability.ai_systems.through
+    ids = [row.pk for row in rows]
+    links = through.objects.filter(applicability_id__in=ids)
+    counts = dict(links.values_list("applicability_id").annotate(n=Count("pk")).values_list("applicability_id", "n"))
+    first: dict[int, list[int]] = {}
+    if limit > 0 and ids:
+        for row_id, system_id in _first_links(through, ids, limit):
+            first.setdefault(row_id, []).append(system_id)
+    systems = AISystem.objects.only("pk", "reference", "name").in_bulk([pk for pks in first.values() for pk in pks])
+    for row in rows:
+        row.linked_count = counts.get(row.pk, 0)
+        row.linked_systems = sorted(
+            (systems[pk] for pk in first.get(row.pk, []) if pk in systems), key=lambda s: (s.reference, s.pk)
+        )
+        row.linked_more = row.linked_count - len(row.linked_systems)
+    return rows
+
+
+_FIRST_LINKS_SQL = (
+    "SELECT a.id, l.aisystem_id FROM unnest(%s::bigint[]) AS a(id) CROSS JOIN LATERAL "
+    "(SELECT t.aisystem_id FROM {table} t WHERE t.applicability_id = a.id ORDER BY t.aisystem_id LIMIT %s) l"
+)
+
+
+def _first_links(through: Any, row_ids: list[int], limit: int) -> list[tuple[int, int]]:
+    """(row id, AI system id) of the first ``limit`` links of each row, by AI system id."""
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(through._meta.db_table)
+        # The table name is the model's, quoted; the values are parameters.
+        sql = _FIRST_LINKS_SQL.replace("{table}", table)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [row_ids, limit])
+            return list(cursor.fetchall())
+    ranked = (
+        through.objects.filter(applicability_id__in=row_ids)
+        .annotate(rank=Window(RowNumber(), partition_by=[F("applicability_id")], order_by=[F("aisystem_id").asc()]))
+        .filter(rank__lte=limit)
+        .values_list("applicability_id", "aisystem_id")
+    )
+    return list(ranked)
+
+
+def _attach_first_links(
+    rows: list[Any], *, key: Any, links: QuerySet, group: str, system_prefix: str, limit: int
+) -> None:
+    """Give each row ``linked_count`` and ``linked_systems`` (the first ``limit`` by reference) from a link table."""
+    counts = dict(links.values_list(group).annotate(n=Count("pk")).values_list(group, "n"))
+    ranked = (
+        links.annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F(group)],
+                order_by=[F(f"{system_prefix}reference").asc(), F(f"{system_prefix}id").asc()],
+            )
+        )
+        .filter(rank__lte=limit)
+        .values_list(group, f"{system_prefix}id", f"{system_prefix}reference", f"{system_prefix}name", "rank")
+    )
+    first: dict[int, list[tuple[int, AISystem]]] = {}
+    for owner, pk, reference, name, rank in ranked:
+        first.setdefault(owner, []).append((rank, AISystem(pk=pk, reference=reference, name=name)))
+    for row in rows:
+        row.linked_count = counts.get(key(row), 0)
+        row.linked_systems = [system for _rank, system in sorted(first.get(key(row), []), key=lambda p: p[0])]
+        row.linked_more = row.linked_count - len(row.linked_systems)
+
+
 def soa_rows_as_of(
-    *, management_system: ManagementSystem, when: datetime, filters: dict[str, Any] | None = None
+    *,
+    management_system: ManagementSystem,
+    when: datetime,
+    filters: dict[str, Any] | None = None,
+    systems_limit: int | None = None,
 ) -> list[Applicability]:
-    """The SoA rows exactly as they stood at ``when`` (simple-history ``as_of``), links included."""
+    """The SoA rows exactly as they stood at ``when`` (simple-history ``as_of``), links included.
+
+    With ``systems_limit`` each row has only its first linked systems in ``linked_systems``
+    (and ``linked_count``): what the page shows, in a constant number of queries.
+    """
     rows = list(Applicability.history.as_of(when).filter(management_system_id=management_system.pk))
     history_ids = [getattr(row, SIMPLE_HISTORY_REVERSE_ATTR_NAME).history_id for row in rows]
-    links = _links_of_versions(history_ids)
     controls = {c.pk: c for c in control_list()}
     owners = get_user_model().objects.in_bulk({r.owner_id for r in rows if r.owner_id})
-    systems = AISystem.objects.in_bulk({pk for ids in links.values() for pk in ids})
-    for row, history_id in zip(rows, history_ids, strict=True):
+    if systems_limit is not None:
+        history_of = dict(zip((id(r) for r in rows), history_ids, strict=True))
+        link_model = Applicability.history.model.ai_systems.model
+        _attach_first_links(
+            rows,
+            key=lambda row: history_of[id(row)],
+            links=link_model.objects.filter(history_id__in=history_ids, aisystem__reference__isnull=False),
+            group="history_id",
+            system_prefix="aisystem__",
+            limit=systems_limit,
+        )
+    else:
+        links = _links_of_versions(history_ids)
+        systems = AISystem.objects.in_bulk({pk for ids in links.values() for pk in ids})
+        for row, history_id in zip(rows, history_ids, strict=True):
+            row.linked_systems = [systems[pk] for pk in sorted(links.get(history_id, [])) if pk in systems]
+    for row in rows:
         row.control = controls[row.control_id]
         row.owner = owners.get(row.owner_id)
-        row.linked_systems = [systems[pk] for pk in sorted(links.get(history_id, [])) if pk in systems]
     rows.sort(key=lambda r: r.control.position)
     return soa_filter(rows, filters or {})
 
@@ -129,9 +230,65 @@ def soa_owner_choices(management_system: ManagementSystem) -> list[tuple[int, st
     return sorted(((user.pk, user.get_username()) for user in members), key=lambda c: c[1].lower())
 
 
-def soa_system_choices(management_system: ManagementSystem) -> list[tuple[int, str]]:
-    """AI systems a row can be linked to, as (id, "AIS-001 Name")."""
+LINKED_SHOWN = 100  # linked AI systems the row editor lists before asking for a search
+FOUND_SHOWN = 50  # AI systems one search lists
+
+
+@dataclass
+class SystemPicker:
+    """What the row editor lists to link AI systems: the linked ones first, then what a search found.
+
+    ``linked`` holds the first ``LINKED_SHOWN`` linked systems (``linked_count`` says how many in
+    all); ``found`` the systems matching ``query`` that ``linked`` does not list, each with
+    ``is_linked``. Only what is listed can be changed: saving keeps every other link.
+    """
+
+    query: str
+    linked: list[AISystem]
+    linked_count: int
+    found: list[AISystem]
+    found_more: bool
+
+    @property
+    def listed(self) -> list[AISystem]:
+        return [*self.linked, *self.found]
+
+
+def _matching(qs: QuerySet[AISystem], query: str) -> QuerySet[AISystem]:
+    query = query.strip()
+    return qs.filter(Q(reference__icontains=query) | Q(name__icontains=query)) if query else qs
+
+
+def soa_system_picker(row: Applicability, query: str = "") -> SystemPicker:
+    """The linked systems of a row and a search among its management system's AI systems (four queries)."""
+    query = query.strip()[:100]
+    linked_qs = row.ai_systems.order_by("reference", "pk")
+    linked = list(linked_qs.only("pk", "reference", "name")[:LINKED_SHOWN])
+    for system in linked:
+        system.is_linked = True
+    linked_count = linked_qs.count()  # always asked, so the page makes as many queries however many are linked
+    through = Applicability.ai_systems.through
+    found = list(
+        _matching(AISystem.objects.filter(management_system_id=row.management_system_id), query)
+        .exclude(pk__in=[s.pk for s in linked])
+        .annotate(is_linked=Exists(through.objects.filter(applicability_id=row.pk, aisystem_id=OuterRef("pk"))))
+        .only("pk", "reference", "name")
+        .order_by("reference", "pk")[: FOUND_SHOWN + 1]
+    )
+    return SystemPicker(
+        query=query,
+        linked=linked,
+        linked_count=linked_count,
+        found=found[:FOUND_SHOWN],
+        found_more=len(found) > FOUND_SHOWN,
+    )
+
+
+def soa_system_choices(management_system: ManagementSystem, ids: Iterable[int] | None = None) -> list[tuple[int, str]]:
+    """AI systems a row can be linked to, as (id, "AIS-001 Name"); only those of ``ids`` if given."""
     systems = AISystem.objects.filter(management_system=management_system).order_by("reference")
+    if ids is not None:
+        systems = systems.filter(pk__in=list(ids))
     return [(s.pk, str(s)) for s in systems]
 
 

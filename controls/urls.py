@@ -8,6 +8,7 @@ app_name = "controls"
 urlpatterns = [
     path("", views.soa, name="soa"),
     path("rows/<int:pk>/", views.soa_row_edit, name="soa_row_edit"),
+    path("rows/<int:pk>/systems/", views.soa_row_systems, name="soa_row_systems"),
     path("rows/<int:pk>/history/", views.soa_row_history, name="soa_row_history"),
     path("changes/", views.soa_changes, name="soa_changes"),
     path("approve/", views.soa_approve, name="soa_approve"),

@@ -8,11 +8,11 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from aims import access, ledger
 from aims.access import Action
@@ -37,40 +37,40 @@ def _soa_url(ms: ManagementSystem, query: str = "", anchor: str = "") -> str:
     return url + (f"?{query}" if query else "") + (f"#{anchor}" if anchor else "")
 
 
-def _read_soa(request: HttpRequest, ms: ManagementSystem, query: QueryDict):
-    """Rows to show (live or as of), all rows for the progress summary, and the filter form."""
+def _read_soa(request: HttpRequest, ms: ManagementSystem, query: QueryDict, *, compact: bool = False):
+    """Rows to show (live or as of), all rows for the progress summary, and the filter form.
+
+    ``compact``: each row names only its first few linked AI systems (``linked_count`` says how
+    many), as the page shows them; the exports read every link.
+    """
     owners = selectors.soa_owner_choices(ms)
     filter_form = SoAFilterForm(query, owners=owners)
     as_of = filter_form.cleaned_data.get("as_of") if filter_form.is_valid() else None
+    limit = selectors.SOA_SYSTEMS_SHOWN if compact else None
     if as_of:
-        all_rows = selectors.soa_rows_as_of(management_system=ms, when=as_of)
+        all_rows = selectors.soa_rows_as_of(management_system=ms, when=as_of, systems_limit=limit)
+    elif compact:
+        all_rows = selectors.soa_rows_compact(management_system=ms)
     else:
         all_rows = selectors.soa_rows(management_system=ms)
     shown = selectors.soa_filter(all_rows, filter_form.filters())
     return filter_form, owners, as_of, all_rows, shown
 
 
-def _render_soa(
-    request: HttpRequest,
-    ms: ManagementSystem,
-    query: QueryDict,
-    *,
-    bound: ApplicabilityForm | None = None,
-    conflict: str | None = None,
-    status: int = 200,
-) -> HttpResponse:
-    filter_form, owners, as_of, all_rows, shown = _read_soa(request, ms, query)
+@login_required
+@require_GET
+def soa(request: HttpRequest, ms_id: int) -> HttpResponse:
+    """The SoA: every row read-only with its first linked AI systems; each row is edited on its own page."""
+    ms = open_management_system(request, ms_id)
+    query = request.GET
+    filter_form, _owners, as_of, all_rows, shown = _read_soa(request, ms, query, compact=True)
     editable = None if as_of else access.editable_ids(request.user, Applicability, ms)
     can_edit_any = not as_of and (editable is None or bool(editable))
-    systems = selectors.soa_system_choices(ms) if can_edit_any else []
     for row in shown:
         row.can_edit = can_edit_any and (editable is None or row.pk in editable)
-        if row.can_edit:
-            is_bound = bound is not None and bound.row.pk == row.pk
-            row.form = bound if is_bound else ApplicabilityForm(row=row, owners=owners, systems=systems)
-            row.conflict = conflict if is_bound else None
     attach_justifications(shown, ms, as_of=as_of, editable=not as_of and access.can(request.user, Action.CREATE, ms))
     groups = selectors.soa_by_area(all_rows, shown)
+    filters = urlencode({k: v for k, v in query.items() if k in ("show", "owner") and v})
     context = {
         "ms": ms,
         "filter_form": filter_form,
@@ -79,40 +79,75 @@ def _render_soa(
         "shown_count": len(shown),
         "as_of": as_of,
         "filtered": bool(query.get("show") or query.get("owner")),
-        "query": query.urlencode(),
+        "edit_query": urlencode({"filters": filters}) if filters else "",
         "export_query": urlencode({"as_of": query.get("as_of", "")}) if as_of else "",
         "status": ledger.sign_off_status(SOA, ms),
         "can_approve": access.can(request.user, Action.SIGN_OFF, ms),
         "can_edit_any": can_edit_any,
-        "unsaved_row": bound.row if bound is not None else None,
     }
-    return render(request, "controls/soa_list.html", context, status=status)
+    return render(request, "controls/soa_list.html", context)
+
+
+def _filters_of(data: QueryDict) -> str:
+    """The SoA page's filters a row editor returns to (show and owner only, re-encoded)."""
+    query = QueryDict(str(data.get("filters", ""))[:500])
+    return urlencode({k: v for k, v in query.items() if k in ("show", "owner") and v})
+
+
+def _editor_form(request: HttpRequest, row: Applicability, picker: selectors.SystemPicker | None) -> ApplicabilityForm:
+    ms = row.management_system
+    owners = selectors.soa_owner_choices(ms)
+    if request.method == "POST":
+        ids = ApplicabilityForm.posted_system_ids(request.POST, row)
+        systems = AISystem.objects.filter(management_system=ms, pk__in=ids).order_by("reference", "pk") if ids else []
+        system_objects = {system.pk: system for system in systems}
+        return ApplicabilityForm(
+            request.POST,
+            row=row,
+            owners=owners,
+            systems=[(pk, str(system)) for pk, system in system_objects.items()],
+            owner_objects=get_user_model().objects.in_bulk([pk for pk, _ in owners]),
+            system_objects=system_objects,
+        )
+    assert picker is not None
+    listed = picker.listed
+    initial = ApplicabilityForm.initial_for(row) | {
+        "ai_systems": [s.pk for s in listed if s.is_linked],
+        "shown_systems": [s.pk for s in listed],
+    }
+    return ApplicabilityForm(row=row, owners=owners, systems=[(s.pk, str(s)) for s in listed], initial=initial)
+
+
+def _picked(form: ApplicabilityForm, picker: selectors.SystemPicker | None) -> dict[str, object]:
+    """The AI systems the editor lists, each with ``ticked``: from the search on a GET, from the POST when redisplayed."""
+    if not form.is_bound:
+        assert picker is not None
+        for system in picker.listed:
+            system.ticked = system.is_linked
+        return {"linked": picker.linked, "found": picker.found, "picker": picker}
+    ticked = {str(v) for v in form["ai_systems"].value() or []}
+    systems = list(form.system_objects.values())
+    for system in systems:
+        system.ticked = str(system.pk) in ticked
+    return {
+        "linked": [s for s in systems if s.ticked],
+        "found": [s for s in systems if not s.ticked],
+        "picker": None,
+    }
 
 
 @login_required
-@require_GET
-def soa(request: HttpRequest, ms_id: int) -> HttpResponse:
-    ms = open_management_system(request, ms_id)
-    return _render_soa(request, ms, request.GET)
-
-
-@login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def soa_row_edit(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
+    """The editor of one SoA row: its fields and its linked AI systems, picked through a search (GET ?q=)."""
     row = _row(request, ms_id, pk, Action.EDIT)
     ms = row.management_system
-    owners, systems = selectors.soa_owner_choices(ms), selectors.soa_system_choices(ms)
-    form = ApplicabilityForm(
-        request.POST,
-        row=row,
-        owners=owners,
-        systems=systems,
-        owner_objects=get_user_model().objects.in_bulk([pk for pk, _ in owners]),
-        system_objects=AISystem.objects.in_bulk([pk for pk, _ in systems]),
-    )
-    query = QueryDict(request.POST.get("filters", ""))
+    filters = _filters_of(request.POST if request.method == "POST" else request.GET)
+    picker = None if request.method == "POST" else selectors.soa_system_picker(row, request.GET.get("q", ""))
+    form = _editor_form(request, row, picker)
     conflict = None
-    if form.is_valid():
+    if request.method == "POST" and form.is_valid():
+        linked_now = list(row.ai_systems.values_list("pk", flat=True))
         saved, conflict = save_or_conflict(
             form,
             lambda: services.applicability_update(
@@ -120,13 +155,42 @@ def soa_row_edit(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
                 user=request.user,
                 expected_version=form.cleaned_data["version"],
                 reason=form.reason(),
-                **form.service_fields(),
+                **form.service_fields(linked_now),
             ),
         )
         if saved is not None:
             messages.success(request, f"{row.control.key} saved.")
-            return redirect(_soa_url(ms, query.urlencode(), f"row-{row.pk}"))
-    return _render_soa(request, ms, query, bound=form, conflict=conflict, status=409 if conflict else 200)
+            return redirect(_soa_url(ms, filters, f"row-{row.pk}"))
+    context = {
+        "ms": ms,
+        "row": row,
+        "form": form,
+        "conflict": conflict,
+        "filters": filters,
+        "back_url": _soa_url(ms, filters, f"row-{row.pk}"),
+        "search_url": reverse("controls:soa_row_systems", args=[ms.pk, row.pk]),
+        **_picked(form, picker),
+    }
+    status = 409 if conflict else 200
+    return render(request, "controls/soa_row_edit.html", context, status=status)
+
+
+@login_required
+@require_GET
+def soa_row_systems(request: HttpRequest, ms_id: int, pk: int) -> JsonResponse:
+    """The row editor's search as JSON: AI systems of the management system matching ``q``, each with ``linked``."""
+    row = _row(request, ms_id, pk, Action.EDIT)
+    picker = selectors.soa_system_picker(row, request.GET.get("q", ""))
+    return JsonResponse(
+        {
+            "query": picker.query,
+            "results": [
+                {"id": s.pk, "reference": s.reference, "name": s.name, "linked": bool(s.is_linked)}
+                for s in picker.found
+            ],
+            "more": picker.found_more,
+        }
+    )
 
 
 @login_required
@@ -177,7 +241,7 @@ def soa_approve(request: HttpRequest, ms_id: int) -> HttpResponse:
         response, form, conflict = sign_off_from_post(request, SOA, ms, done_url=_soa_url(ms))
         if response is not None:
             return response
-    all_rows = selectors.soa_rows(management_system=ms)
+    all_rows = selectors.soa_rows_compact(management_system=ms, limit=0)
     context = {
         "ms": ms,
         "totals": selectors.soa_totals(selectors.soa_by_area(all_rows, [])),

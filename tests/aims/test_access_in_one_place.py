@@ -13,6 +13,7 @@ from aims import access, services
 from aims.access import Action
 from aims.models import Role
 from aims.selectors import active_members, owner_candidates
+from controls.models import Applicability
 from registers.models import AISystem
 from tests.factories import make_ai_system
 from tests.kit import PERSONAS, matrix
@@ -139,8 +140,9 @@ def test_the_auditor_cannot_be_made_owner_through_the_api(world, api_as):
 
 
 def test_the_soa_row_form_offers_no_expired_member(world, client_as):
-    page = client_as("officer").get(reverse("controls:soa", args=[world.acme.pk]))
-    owners = {label for _pk, label in page.context["groups"][0].rows[0].form.fields["owner"].choices}
+    row = Applicability.objects.filter(management_system=world.acme).first()
+    page = client_as("officer").get(reverse("controls:soa_row_edit", args=[world.acme.pk, row.pk]))
+    owners = {label for _pk, label in page.context["form"].fields["owner"].choices}
     assert "expired_auditor" not in owners and "auditor" not in owners and "leader" not in owners
     assert {"owner", "officer", "contributor"} <= owners
 
