@@ -68,7 +68,7 @@ def test_the_data_migration_seeds_counters_from_every_history(world):
         make_ai_system(world.acme, user=world.officer)
     make_ai_system(world.northwind, user=world.outsider)
     ReferenceCounter.objects.all().delete()
-    migration = import_module("aims.migrations.0012_seed_reference_counters")
+    migration = import_module("aims.migrations.0013_seed_reference_counters")
     editor = SimpleNamespace(connection=connection, quote_name=connection.ops.quote_name)
     migration.seed(live_apps, editor)
     seeded = {

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('aims', '0010_refuse_truncate'),
+        ('aims', '0011_ledger_check'),
     ]
 
     operations = [

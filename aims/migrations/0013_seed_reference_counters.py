@@ -46,6 +46,6 @@ def seed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("aims", "0011_reference_counter")]
+    dependencies = [("aims", "0012_reference_counter")]
 
     operations = [migrations.RunPython(seed, migrations.RunPython.noop, elidable=True)]
