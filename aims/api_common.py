@@ -610,6 +610,7 @@ class SignOffSerializer(serializers.ModelSerializer):
             "previous_digest",
             "signature",
         ]
+        read_only_fields = fields  # only ever an answer: a sign-off is made by the signing ceremony, never posted
 
     def get_subject_type(self, obj: SignOff) -> str:
         # The content type cache answers this without a query per row.

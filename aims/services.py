@@ -99,12 +99,10 @@ def _counter(model: type[RegisterModel], management_system: ManagementSystem) ->
         "register": model._meta.label_lower,
         "prefix": model.reference_prefix,
     }
-    counter = ReferenceCounter.objects.select_for_update().filter(**key).first()
-    if counter is None:
-        ReferenceCounter.objects.get_or_create(
-            **key, defaults={"last": lambda: highest_reference(model, management_system)}
-        )
-        counter = ReferenceCounter.objects.select_for_update().get(**key)
+    # A row this transaction inserts is its own until it ends, as a row it selected FOR UPDATE is.
+    counter, _ = ReferenceCounter.objects.select_for_update().get_or_create(
+        **key, defaults={"last": lambda: highest_reference(model, management_system)}
+    )
     return counter
 
 
@@ -117,7 +115,7 @@ def next_reference(model: type[RegisterModel], management_system: ManagementSyst
     So a register of a thousand rows costs what one of ten does.
     """
     prefix = model.reference_prefix
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # nothing here to roll back alone: no savepoint of its own
         counter = _counter(model, management_system)
         number = counter.last + 1
         live = model._default_manager.filter(management_system_id=management_system.pk)

@@ -32,7 +32,14 @@ EXPECTED_CSP = {
 }
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 # Rendered by WeasyPrint into PDFs, never served to a browser: their inline <style> may stay.
-PDF_TEMPLATES = ("packs/pack_document.html", "packs/partials/", "/pack/")
+PDF_TEMPLATES = (
+    "packs/pack_document.html",
+    "packs/pack_cover_document.html",
+    "packs/pack_toc_document.html",
+    "packs/pack_overlay_document.html",
+    "packs/partials/",
+    "/pack/",
+)
 
 
 def key_pages(world) -> dict[str, str]:
