@@ -33,7 +33,7 @@ PAGES: dict[str, tuple[str, dict[str, Any]]] = {
     "gateway:policy_history": ("gateway.PolicyVersion", {}),
     "governance:context_issue_history": ("governance.ContextIssue", {}),
     "governance:interested_party_history": ("governance.InterestedParty", {}),
-    "governance:requirement_history": ("governance.LegalRequirement", {}),
+    "governance:requirement_history": ("governance.Requirement", {}),
     "governance:document_history": ("governance.Document", {}),
     "governance:version_history": ("governance.DocumentVersion", {}),
     "governance:objective_history": ("governance.Objective", {}),
@@ -41,7 +41,7 @@ PAGES: dict[str, tuple[str, dict[str, Any]]] = {
     "governance:scope_history": ("governance.Scope", {"pk": None}),
     "improvement:programme_history": ("improvement.AuditProgramme", {}),
     "improvement:audit_history": ("improvement.InternalAudit", {}),
-    "improvement:finding_history": ("improvement.AuditFinding", {}),
+    "improvement:finding_history": ("improvement.Finding", {}),
     "improvement:incident_history": ("improvement.Incident", {}),
     "improvement:nc_history": ("improvement.Nonconformity", {}),
     "improvement:ca_history": ("improvement.CorrectiveAction", {}),
@@ -189,7 +189,7 @@ def _endpoint_model(viewset: Any) -> type[models.Model]:
     serializer = getattr(viewset, "serializer_class", None)
     if serializer is not None and hasattr(serializer, "Meta"):
         return serializer.Meta.model
-    return viewset.queryset.model
+    return ManagementSystem  # the one viewset choosing its serializer per action
 
 
 def _ok(response: Any) -> Any:
