@@ -417,7 +417,8 @@ class HistoryMixin:
     def history(self, request: Request, pk: Any = None) -> Response:
         obj = self.get_object()
         self.history_model = type(obj)
-        versions = self.paginate_queryset(self.get_history_rows(obj))
+        # The paginator itself: a viewset's paginate_queryset may annotate records, not versions.
+        versions = self.paginator.paginate_queryset(self.get_history_rows(obj), request, view=self)
         return self.get_paginated_response(VersionSerializer(versions, many=True).data)
 
 
