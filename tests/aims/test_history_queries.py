@@ -70,8 +70,14 @@ def _history_url_names() -> set[str]:
     return names
 
 
+# Where the first free-text field has a format of its own, the field a version changes.
+TEXT_FIELDS = {"ModelRoute": "upstream_model", "Connector": "description"}
+
+
 def _text_field(model: type[models.Model]) -> str:
     """A free-text field of the model a version can change."""
+    if model.__name__ in TEXT_FIELDS:
+        return TEXT_FIELDS[model.__name__]
     candidates = [
         f
         for f in model._meta.concrete_fields
@@ -91,7 +97,7 @@ def add_versions(obj: Any, user: Any, count: int) -> Any:
     for index in range(count):
         obj = type(obj).objects.get(pk=obj.pk)
         if isinstance(obj, ManagementSystem):
-            services.management_system_update(obj, actor=user, name=f"AIMS {index}")
+            services.management_system_update(obj, user=user, expected_version=obj.version, name=f"AIMS {index}")
         elif isinstance(obj, Membership):
             services.membership_set_job_title(obj, actor=user, job_title=f"Lead {index}")
         else:
@@ -160,6 +166,10 @@ def test_every_history_page_and_endpoint_makes_as_many_queries_with_60_versions_
             fetches["api"] = lambda api_url=api_url: _ok(api.get(api_url))
             seen.add(api_url.rsplit("/", 3)[0] + "/")
         try:
+            # The demo's own versions change relations, whose names are read once per relation
+            # field changed on the page: push them to page 2 first, so that page 1 shows the
+            # same kind of change with few versions beyond a page and with many.
+            add_versions(record, officer, HISTORY_PAGE_SIZE)
             assert_constant_queries(fetches, lambda record=record: add_versions(record, officer, MANY))
             checked.append(name)
         except Exception as error:  # every page is reported at once
@@ -175,6 +185,7 @@ def test_every_history_page_and_endpoint_makes_as_many_queries_with_60_versions_
             continue  # written by state changes only (invitations, gateway actions): counted below
         url = f"{prefix}{record.pk}/history/"
         try:
+            add_versions(record, officer, HISTORY_PAGE_SIZE)  # as above
             assert_constant_queries(
                 lambda url=url: _ok(api.get(url)), lambda record=record: add_versions(record, officer, MANY)
             )
@@ -267,6 +278,23 @@ def test_history_endpoint_pages_like_the_lists_and_diffs_across_pages(world, api
     assert api.get(url, {"page": 3}).status_code == 404  # as the lists
     small = api.get(url, {"page_size": 5}).json()
     assert [v["version"] for v in small["results"]] == list(range(MANY + 1, MANY - 4, -1))
+
+
+def test_a_fresh_ai_system_and_risk_make_as_many_queries_with_60_versions_as_with_3(world, client, api_as):
+    from tests.factories import RiskFactory
+
+    log_in(client, world.officer)
+    api = api_as("officer")
+    system = make_ai_system(world.acme, user=world.officer)
+    risk = RiskFactory(management_system=world.acme, user=world.officer)
+    for record, page in (
+        (system, reverse("registers:ai_system_history", kwargs={"ms_id": world.acme.pk, "pk": system.pk})),
+        (risk, reverse("assessments:risk_history", kwargs={"ms_id": world.acme.pk, "pk": risk.pk})),
+    ):
+        add_versions(record, world.officer, 2)  # 3 versions
+        endpoint = f"/api/v1/{'ai-systems' if record is system else 'risks'}/{record.pk}/history/"
+        fetches = {"page": lambda page=page: _ok(client.get(page)), "api": lambda e=endpoint: _ok(api.get(e))}
+        assert_constant_queries(fetches, lambda record=record: add_versions(record, world.officer, MANY - 3))
 
 
 def test_a_history_of_several_records_diffs_each_against_its_own_previous_version(world, client):
