@@ -11,7 +11,8 @@
   paginated, filterable by ``?management_system=<id>`` and by the list page's filters (its
   ``filterset_class``, see ``aims.filters``), written through services with the acting user
   and a change reason, with optimistic concurrency (``ETag``/``If-Match``).
-- ``HistoryMixin``: ``GET .../<id>/history/`` for any model with simple-history.
+- ``HistoryMixin``: ``GET .../<id>/history/`` for any model with simple-history, paginated
+  (``HistoryPagination``: one page of versions in a fixed number of queries).
 - ``RetireMixin``: ``POST .../<id>/retire/`` with a ``reason`` and ``If-Match``, for records
   that are retired (or withdrawn) rather than deleted once anything refers to them.
 - ``RegisterViewSet.change_with`` / ``sign_with``: the body of a custom action that moves a
@@ -30,6 +31,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ImproperlyConfigured
+from django.core.paginator import InvalidPage
 from django.db import models, transaction
 from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
@@ -45,7 +47,7 @@ from aims import access, ledger, mfa, services
 from aims.access import Action
 from aims.api_errors import PreconditionFailed, PreconditionRequired
 from aims.api_pagination import Pagination
-from aims.history import versions_of
+from aims.history import HISTORY_PAGE_SIZE, versions_on
 from aims.limits import JSON_MAX_DEPTH, TEXT_MAX, json_problem, parse_id
 from aims.models import ManagementSystem, RegisterModel, RetirableModel, SignOff
 from aims.services import REASON_MAX
@@ -379,18 +381,45 @@ class VersionSerializer(serializers.Serializer):
 # --- viewsets ----------------------------------------------------------------------------
 
 
+class HistoryPagination(Pagination):
+    """A history's pages: ``?page=N`` and ``?page_size=M`` as every list, 50 versions a page by default."""
+
+    page_size = HISTORY_PAGE_SIZE
+
+    def paginate_queryset(self, queryset: QuerySet, request: Request, view: Any = None) -> list | None:
+        """One page of history rows as versions (``aims.history.versions_on``): queries do not grow with versions."""
+        self.request = request
+        paginator = self.django_paginator_class(queryset, self.get_page_size(request))
+        number = self.get_page_number(request, paginator)
+        try:
+            self.page = paginator.page(number)
+        except InvalidPage as exc:
+            raise exceptions.NotFound(f"Invalid page: {exc}.") from exc
+        return versions_on(self.page, view.history_model)
+
+
 class HistoryMixin:
-    """``GET .../<id>/history/``: every version with who, when, why and field-level changes."""
+    """``GET .../<id>/history/``: the versions, newest first, with who, when, why and field-level changes.
+
+    Paginated as the other lists (``count``, ``next``, ``previous``, ``results``; 50 a page).
+    """
 
     def get_history_rows(self, obj: models.Model) -> QuerySet:
         return obj.history.select_related("history_user").order_by("-history_date", "-history_id")
 
-    @extend_schema(responses=VersionSerializer(many=True), filters=False)
-    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    @extend_schema(
+        responses=VersionSerializer(many=True),
+        filters=False,
+        description="The record's versions, newest first, 50 a page (``page``, ``page_size``): each with who, "
+        "when, why and its field-level changes against the version before it (across pages too).",
+    )
+    @action(detail=True, methods=["get"], pagination_class=HistoryPagination, filter_backends=[])
     def history(self, request: Request, pk: Any = None) -> Response:
         obj = self.get_object()
-        versions = versions_of(self.get_history_rows(obj), type(obj))
-        return Response(VersionSerializer(versions, many=True).data)
+        self.history_model = type(obj)
+        # The paginator itself: a viewset's paginate_queryset may annotate records, not versions.
+        versions = self.paginator.paginate_queryset(self.get_history_rows(obj), request, view=self)
+        return self.get_paginated_response(VersionSerializer(versions, many=True).data)
 
 
 def filter_by_management_system(queryset: QuerySet, request: Request) -> QuerySet:

@@ -6,7 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.core.paginator import Page, Paginator
 from django.db import models
+from django.db.models import F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
+from django.http import HttpRequest
 from simple_history.models import HistoricalRecords
 
 
@@ -49,36 +53,46 @@ class Version:
 
 
 _KINDS = {"+": "Created", "~": "Changed", "-": "Deleted"}
+_SKIPPED = ("updated_at", "version", "created_at")
+
+HISTORY_PAGE_SIZE = 50
+"""Versions on one page of a history, page or API."""
+
+HISTORY_PAGE_PARAM = "history_page"
+"""The query parameter of a history page's pager (the page's own lists keep ``page``)."""
 
 
-def _display(record: Any, field: models.Field, value: Any) -> Any:
-    if field.choices:
-        return dict(field.flatchoices).get(value, value)
-    return value
+def versions_of(history_rows: Any, model: type[models.Model], *, older: Any = ()) -> list[Version]:
+    """Turn history rows (newest first) into versions with field-level diffs.
 
-
-def versions_of(history_rows: list[Any], model: type[models.Model]) -> list[Version]:
-    """Turn history rows (newest first) into versions with field-level diffs."""
+    Each row is diffed against the previous row of the same record: the next one of that record
+    in ``history_rows``, else in ``older`` (rows shown by no version, only diffed against, such
+    as the row just before a page). The queries do not depend on the number of rows: the
+    many-to-many links of all rows in one query per versioned many-to-many field, and the
+    names shown in one query per changed relation (users come with the rows: select them).
+    """
     rows = list(history_rows)
+    bases = rows + [row for row in older if row is not None]
     m2m_fields = {name: model._meta.get_field(name) for name in getattr(model, "_history_m2m_fields", [])}
-    skip = ["updated_at", "version", "created_at"]
+    fields = _diffed_fields(model, m2m_fields)
+    previous = _previous_rows(bases)
+    links = {name: _links_by_history(model, name, [row.history_id for row in bases]) for name in m2m_fields}
     raw: list[tuple[Any, list[tuple[str, Any, Any]]]] = []
-    linked_ids: dict[str, set[int]] = {name: set() for name in m2m_fields}
-    for index, row in enumerate(rows):
-        previous = rows[index + 1] if index + 1 < len(rows) else None
+    for row in rows:
+        before = previous.get(row.history_id)
         changes: list[tuple[str, Any, Any]] = []
-        if previous is not None:
-            for change in row.diff_against(previous, excluded_fields=skip).changes:
-                if change.field in m2m_fields:
-                    target = m2m_fields[change.field].m2m_reverse_field_name()
-                    old = [r[target] for r in change.old]
-                    new = [r[target] for r in change.new]
-                    linked_ids[change.field].update(old + new)
-                    changes.append((change.field, old, new))
-                else:
-                    changes.append((change.field, change.old, change.new))
+        if before is not None:
+            for field in fields:
+                old, new = getattr(before, field.attname), getattr(row, field.attname)
+                if old != new:
+                    changes.append((field.name, old, new))
+            for name in m2m_fields:
+                old, new = links[name].get(before.history_id, []), links[name].get(row.history_id, [])
+                if old != new:
+                    changes.append((name, old, new))
+            changes.sort(key=lambda change: change[0])
         raw.append((row, changes))
-    names = _linked_names(m2m_fields, linked_ids)
+    names = _related_names(model, m2m_fields, [change for _row, changes in raw for change in changes])
     return [
         Version(
             history_id=row.history_id,
@@ -93,12 +107,127 @@ def versions_of(history_rows: list[Any], model: type[models.Model]) -> list[Vers
     ]
 
 
-def _linked_names(m2m_fields: dict[str, Any], linked_ids: dict[str, set[int]]) -> dict[str, dict[int, str]]:
-    names: dict[str, dict[int, str]] = {}
-    for name, field in m2m_fields.items():
-        ids = linked_ids[name]
-        objects = field.related_model._default_manager.filter(pk__in=ids) if ids else []
-        names[name] = {obj.pk: str(obj) for obj in objects}
+def history_page(
+    history_rows: QuerySet,
+    model: type[models.Model],
+    number: Any,
+    *,
+    per_page: int = HISTORY_PAGE_SIZE,
+    invalid: str = "clamp",
+) -> Page:
+    """One page (``number``, 1-based) of a history, newest first, as a ``Page`` of versions.
+
+    Queries: the count, the page's rows with the one row before the page (so the oldest version
+    on the page is diffed), and, for a history of several records, the previous row of each
+    record whose previous row is not among them; then what ``versions_of`` reads. A page number
+    out of range gives the last page (not a number: the first), as the project's lists do;
+    ``invalid="raise"`` raises ``InvalidPage`` instead (the API's 404).
+    """
+    paginator = Paginator(history_rows, per_page)
+    page = paginator.page(number) if invalid == "raise" else paginator.get_page(number)
+    versions_on(page, model)
+    return page
+
+
+def paged_history(
+    request: HttpRequest, history_rows: QuerySet, model: type[models.Model], *, param: str = HISTORY_PAGE_PARAM
+) -> Page:
+    """The page of a history a detail page shows (``?<param>=N``), with its pager's links.
+
+    ``partials/history.html`` shows the versions and, past one page, a pager whose links keep the
+    page's other query parameters: ``previous_query`` (newer versions) and ``next_query`` (older).
+    """
+    page = history_page(history_rows, model, request.GET.get(param))
+    page.previous_query = _with(request, param, page.previous_page_number()) if page.has_previous() else ""
+    page.next_query = _with(request, param, page.next_page_number()) if page.has_next() else ""
+    return page
+
+
+def _with(request: HttpRequest, param: str, number: int) -> str:
+    query = request.GET.copy()
+    query[param] = str(number)
+    return f"?{query.urlencode()}"
+
+
+def versions_on(page: Page, model: type[models.Model]) -> list[Version]:
+    """Replace a history ``Page``'s rows by their versions (see ``history_page``) and return them."""
+    paginator = page.paginator
+    queryset = paginator.object_list
+    bottom = (page.number - 1) * paginator.per_page
+    fetched = list(queryset[bottom : bottom + paginator.per_page + 1])
+    rows, older = fetched[: paginator.per_page], fetched[paginator.per_page :]
+    if older:
+        older = older + _previous_of_records(queryset, rows, older)
+    page.object_list = versions_of(rows, model, older=older)
+    return page.object_list
+
+
+def _previous_of_records(queryset: QuerySet, rows: list[Any], older: list[Any]) -> list[Any]:
+    """The latest row before ``older[-1]`` of each record on the page that has no previous row fetched."""
+    known = {row.id for row in older}
+    seen: set[Any] = set()
+    wanted: set[Any] = set()
+    for row in reversed(rows):  # oldest first: a record's oldest row on the page comes first
+        if row.id not in seen and row.id not in known and row.history_type != "+":
+            wanted.add(row.id)
+        seen.add(row.id)
+    if not wanted:
+        return []
+    last = older[-1]
+    before = Q(history_date__lt=last.history_date) | Q(history_date=last.history_date, history_id__lt=last.history_id)
+    newest = Window(RowNumber(), partition_by=[F("id")], order_by=[F("history_date").desc(), F("history_id").desc()])
+    return list(queryset.filter(before, id__in=wanted).annotate(_newest=newest).filter(_newest=1))
+
+
+def _diffed_fields(model: type[models.Model], m2m_fields: dict[str, Any]) -> list[models.Field]:
+    """The fields a diff compares: as simple-history's ``diff_against``, the tracked editable fields."""
+    tracked = model.history.model.tracked_fields
+    return [f for f in tracked if f.editable and f.name not in m2m_fields and f.name not in _SKIPPED]
+
+
+def _previous_rows(rows: list[Any]) -> dict[int, Any]:
+    """history_id -> the next older row of the same record in ``rows`` (newest first)."""
+    previous: dict[int, Any] = {}
+    newer: dict[Any, Any] = {}
+    for row in reversed(rows):
+        if row.id in newer:
+            previous[row.history_id] = newer[row.id]
+        newer[row.id] = row
+    return previous
+
+
+def _links_by_history(model: type[models.Model], name: str, history_ids: list[int]) -> dict[int, list[int]]:
+    """history_id -> the sorted ids a versioned many-to-many field linked to at that version (one query)."""
+    if not history_ids:
+        return {}
+    history_model = model.history.model
+    through = history_model._meta.get_field(f"{history_model._meta.model_name}_{name}").related_model
+    target = model._meta.get_field(name).related_model._meta.model_name
+    if target == model._meta.model_name:
+        target = f"to_{target}"
+    links: dict[int, list[int]] = {}
+    for history_id, target_id in through.objects.filter(history_id__in=history_ids).values_list(
+        "history_id", f"{target}_id"
+    ):
+        links.setdefault(history_id, []).append(target_id)
+    return {history_id: sorted(ids) for history_id, ids in links.items()}
+
+
+def _related_names(
+    model: type[models.Model], m2m_fields: dict[str, Any], changes: list[tuple[str, Any, Any]]
+) -> dict[str, dict[Any, str]]:
+    """field name -> {id: str(object)} for the relations the changes mention: one query per field."""
+    wanted: dict[str, set[Any]] = {}
+    for name, old, new in changes:
+        field = model._meta.get_field(name)
+        if name in m2m_fields:
+            wanted.setdefault(name, set()).update(old + new)
+        elif field.is_relation and field.many_to_one and not field.choices:
+            wanted.setdefault(name, set()).update(v for v in (old, new) if v is not None)
+    names: dict[str, dict[Any, str]] = {}
+    for name, ids in wanted.items():
+        related = model._meta.get_field(name).related_model
+        names[name] = {obj.pk: str(obj) for obj in related._default_manager.filter(pk__in=ids)} if ids else {}
     return names
 
 
@@ -106,7 +235,7 @@ def _field_change(model, m2m_fields, names, field_name: str, old: Any, new: Any)
     field = model._meta.get_field(field_name)
     label = str(field.verbose_name)
     if field_name in m2m_fields:
-        lookup = names[field_name]
+        lookup = names.get(field_name, {})
 
         def show(ids: list[int]) -> str:
             return ", ".join(sorted(lookup.get(i, f"#{i} (deleted)") for i in ids)) or "(none)"
@@ -116,10 +245,8 @@ def _field_change(model, m2m_fields, names, field_name: str, old: Any, new: Any)
         choices = dict(field.flatchoices)
         return FieldChange(field_name, label, choices.get(old, old), choices.get(new, new))
     if field.is_relation and field.many_to_one:
-        related = {
-            obj.pk: str(obj) for obj in field.related_model._default_manager.filter(pk__in=[v for v in (old, new) if v])
-        }
-        return FieldChange(field_name, label, related.get(old, old), related.get(new, new))
+        lookup = names.get(field_name, {})
+        return FieldChange(field_name, label, lookup.get(old, old), lookup.get(new, new))
     return FieldChange(field_name, label, old, new)
 
 
@@ -136,20 +263,8 @@ def rows_as_of(model: type[models.Model], as_of: datetime, **filters: Any) -> li
 def links_as_of(model: type[models.Model], name: str, rows: Any) -> dict[int, list[int]]:
     """Linked ids of a versioned many-to-many field for each history row, keyed by record id."""
     rows = list(rows)
-    if not rows:
-        return {}
-    history_model = model.history.model
-    through = history_model._meta.get_field(f"{history_model._meta.model_name}_{name}").related_model
-    target = model._meta.get_field(name).related_model._meta.model_name
-    if target == model._meta.model_name:
-        target = f"to_{target}"
-    by_history = {row.history_id: row.id for row in rows}
-    links: dict[int, list[int]] = {}
-    for history_id, target_id in through.objects.filter(history_id__in=list(by_history)).values_list(
-        "history_id", f"{target}_id"
-    ):
-        links.setdefault(by_history[history_id], []).append(target_id)
-    return links
+    by_history = _links_by_history(model, name, [row.history_id for row in rows])
+    return {row.id: by_history[row.history_id] for row in rows if row.history_id in by_history}
 
 
 def by_id(rows: Any) -> dict[int, Any]:

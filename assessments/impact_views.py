@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from aims import access, ledger
 from aims.access import Action
-from aims.history import versions_of
+from aims.history import paged_history
 from aims.pages import (
     confirm_remove,
     open_management_system,
@@ -93,7 +93,7 @@ def impact_detail(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
 @require_GET
 def impact_history(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     assessment = _assessment(request, ms_id, pk, Action.VIEW_HISTORY)
-    versions = versions_of(selectors.history_of(assessment), ImpactAssessment)
+    versions = paged_history(request, selectors.history_of(assessment), ImpactAssessment)
     rows = selectors.impact_row_history(assessment)
     context = _context(request, assessment, tab="history", versions=versions, child_history=rows)
     return render(request, "assessments/impact_detail.html", context)
@@ -237,7 +237,7 @@ def _criteria_context(request: HttpRequest, criteria: ImpactCriteria, *, form=No
         "ms": criteria.management_system,
         "criteria": criteria,
         "assessment_count": criteria.assessments.count(),
-        "versions": versions_of(selectors.history_of(criteria), ImpactCriteria),
+        "versions": paged_history(request, selectors.history_of(criteria), ImpactCriteria),
         "current": services.current_impact_criteria(management_system=criteria.management_system),
         "signoff": signoff_panel(
             request, signoffs.IMPACT_CRITERIA_APPROVAL, criteria, action_url=action_url, form=form, conflict=conflict

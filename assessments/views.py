@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from aims import access, ledger
 from aims.access import Action
-from aims.history import versions_of
+from aims.history import paged_history
 from aims.models import ManagementSystem
 from aims.pages import (
     confirm_remove,
@@ -77,7 +77,7 @@ def _criteria_context(request: HttpRequest, criteria: RiskCriteria, *, form=None
             for number, row in reversed(list(enumerate(scoring.matrix_of(criteria), start=1)))
         ],
         "risk_count": criteria.risks.count(),
-        "versions": versions_of(selectors.history_of(criteria), RiskCriteria),
+        "versions": paged_history(request, selectors.history_of(criteria), RiskCriteria),
         "current": services.current_criteria(management_system=criteria.management_system),
         "signoff": signoff_panel(
             request, signoffs.CRITERIA_APPROVAL, criteria, action_url=action_url, form=form, conflict=conflict
@@ -196,7 +196,7 @@ def risk_detail(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
 @require_GET
 def risk_history(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     risk = _risk(request, ms_id, pk, Action.VIEW_HISTORY)
-    versions = versions_of(selectors.history_of(risk), Risk)
+    versions = paged_history(request, selectors.history_of(risk), Risk)
     context = _risk_context(
         request, risk, tab="history", versions=versions, child_history=selectors.action_history(risk)
     )

@@ -298,3 +298,13 @@ def soa_row_history(row: Applicability, *, since_history_id: int | None = None) 
     if since_history_id is not None:
         qs = qs.filter(history_id__gte=since_history_id)
     return qs
+
+
+def soa_rows_history(since: dict[int, int | None]) -> QuerySet:
+    """Versions of several SoA rows in one query, newest first: row id -> from which history id (None: all)."""
+    if not since:
+        return Applicability.history.none()
+    match = Q()
+    for row_id, history_id in since.items():
+        match |= Q(id=row_id, history_id__gte=history_id or 0)
+    return Applicability.history.filter(match).select_related("history_user").order_by("-history_date", "-history_id")

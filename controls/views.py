@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from aims import access, ledger
 from aims.access import Action
-from aims.history import versions_of
+from aims.history import paged_history, versions_of
 from aims.limits import parse_id
 from aims.models import ManagementSystem, SignOff
 from aims.pages import open_management_system, open_record, save_or_conflict, sign_off_from_post, signoff_panel
@@ -197,7 +197,7 @@ def soa_row_systems(request: HttpRequest, ms_id: int, pk: int) -> JsonResponse:
 @require_GET
 def soa_row_history(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     row = _row(request, ms_id, pk, Action.VIEW_HISTORY)
-    versions = versions_of(selectors.soa_row_history(row), Applicability)
+    versions = paged_history(request, selectors.soa_row_history(row), Applicability)
     attach_justifications(
         [row], row.management_system, editable=access.can(request.user, Action.CREATE, row.management_system)
     )
@@ -218,15 +218,16 @@ def soa_changes(request: HttpRequest, ms_id: int) -> HttpResponse:
         raise Http404("The Statement of Applicability has not been approved yet.")
     changed = ledger.changes_since(signoff, ms)
     rows = selectors.soa_queryset().in_bulk([c.object_id for c in changed])
+    changed = [record for record in changed if record.object_id in rows]
+    history = selectors.soa_rows_history({record.object_id: record.signed_history_id for record in changed})
+    by_row: dict[int, list] = {}
+    for version in versions_of(history, Applicability):  # each diffed against its own row's version before
+        by_row.setdefault(version.record.id, []).append(version)
     changes = []
     for record in changed:
-        row = rows.get(record.object_id)
-        if row is None:
-            continue
-        history = selectors.soa_row_history(row, since_history_id=record.signed_history_id)
-        versions = versions_of(history, Applicability)
+        versions = by_row.get(record.object_id, [])
         # The oldest version listed is the signed one: show what happened after it.
-        changes.append((row, versions[:-1] if record.signed_history_id else versions))
+        changes.append((rows[record.object_id], versions[:-1] if record.signed_history_id else versions))
     context = {"ms": ms, "signoff": signoff, "changes": changes}
     return render(request, "controls/soa_changes.html", context)
 

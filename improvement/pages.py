@@ -2,8 +2,8 @@
 
 - ``list_page``: a register's list with its FilterSet, one page of rows (annotated with their
   sign-off state where the family asks), ``filtered`` and what else the page shows.
-- ``history_page``: a record's History tab: its versions (``aims.history.versions_of``) in the
-  detail page's context.
+- ``history_page``: a record's History tab: one page of its versions (``aims.history.paged_history``,
+  ``?history_page=N``) in the detail page's context.
 - ``form_status``: 409 on a stale version, 400 on a refused form, 200 otherwise.
 """
 
@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from aims.history import versions_of
+from aims.history import paged_history
 
 PAGE_SIZE = 25
 
@@ -52,8 +52,8 @@ def history_page(
     context: Callable[..., dict[str, Any]],
     **extra: Any,
 ) -> HttpResponse:
-    """The History tab of ``record``: ``context(request, record, tab="history", versions=..., **extra)``."""
-    versions = versions_of(history, type(record))
+    """The History tab of ``record``: ``context(request, record, tab="history", versions=<a page>, **extra)``."""
+    versions = paged_history(request, history, type(record))
     return render(request, template, context(request, record, tab="history", versions=versions, **extra))
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from aims import access
 from aims.access import Action
-from aims.history import Version, versions_of
+from aims.history import paged_history
 from aims.pages import confirm_remove, open_management_system, open_record, removal_verb, save_or_conflict
 from registers import selectors, services
 from registers.filters import AISystemFilterSet, RecordFilterSet
@@ -78,14 +78,16 @@ def _kind(slug: str) -> RecordKind:
         raise Http404("No such register.") from None
 
 
-def _history(obj) -> list[Version]:
-    """Every version of a record, with each version's changes in the order the form shows the fields."""
+def _history(request: HttpRequest, obj) -> Page:
+    """A page of a record's versions, with each version's changes in the order the form shows the fields."""
     model = type(obj)
     order = {field.name: index for index, field in enumerate(model._meta.get_fields())}
-    return [
+    page = paged_history(request, selectors.history_of(obj), model)
+    page.object_list = [
         dataclasses.replace(version, changes=sorted(version.changes, key=lambda c: order.get(c.field, len(order))))
-        for version in versions_of(selectors.history_of(obj), model)
+        for version in page.object_list
     ]
+    return page
 
 
 def _page(request: HttpRequest, queryset):
@@ -140,14 +142,16 @@ def ai_system_detail(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
 @require_GET
 def ai_system_history(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     system = _ai_system(request, ms_id, pk, Action.VIEW_HISTORY)
-    versions = _history(system)
+    versions = _history(request, system)
     context = {
         "system": system,
         "ms": system.management_system,
         "tab": "history",
         "tabs": AI_SYSTEM_TABS,
         "versions": versions,
-        "role_versions": versions_of(selectors.role_history(system), AISystemRole),
+        "role_versions": paged_history(
+            request, selectors.role_history(system), AISystemRole, param="role_history_page"
+        ),
     }
     context.update(_system_controls(request, system))
     return render(request, "registers/aisystem_detail.html", context)
@@ -281,7 +285,7 @@ def record_detail(request: HttpRequest, ms_id: int, kind: str, pk: int) -> HttpR
 def record_history(request: HttpRequest, ms_id: int, kind: str, pk: int) -> HttpResponse:
     register, record = _record(request, ms_id, kind, pk, Action.VIEW_HISTORY)
     context = _record_context(request, register, record)
-    context.update(tab="history", versions=_history(record))
+    context.update(tab="history", versions=_history(request, record))
     return render(request, "registers/record_detail.html", context)
 
 

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from aims import access
 from aims.access import Action
-from aims.history import versions_of
+from aims.history import paged_history
 from aims.models import ManagementSystem
 from aims.pages import open_management_system, open_record, save_or_conflict
 from gateway.evidence import incidents, metrics, selectors
@@ -56,7 +56,7 @@ def incident_rule(request: HttpRequest, ms_id: int) -> HttpResponse:
     context = {
         "ms": ms,
         "rule": rule,
-        "versions": versions_of(selectors.rule_history(record), GatewayIncidentRule) if record else [],
+        "versions": paged_history(request, selectors.rule_history(record), GatewayIncidentRule) if record else [],
         "can_edit": access.can(request.user, Action.EDIT, ms),
     }
     return render(request, "gateway/evidence_rule.html", context)

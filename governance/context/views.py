@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from aims import access
 from aims.access import Action
 from aims.forms import RetireForm
-from aims.history import versions_of
+from aims.history import paged_history
 from aims.models import ManagementSystem
 from aims.pages import open_management_system, open_record, save_or_conflict
 from governance.context import selectors, services
@@ -91,7 +91,7 @@ def _detail(request: HttpRequest, register: Register, ms_id: Any, pk: Any) -> Ht
 
 def _history(request: HttpRequest, register: Register, ms_id: Any, pk: Any) -> HttpResponse:
     obj = _open(request, register, ms_id, pk, Action.VIEW_HISTORY)
-    versions = versions_of(selectors.history_of(obj), register.model)
+    versions = paged_history(request, selectors.history_of(obj), register.model)
     return render(
         request, register.detail_template, _detail_context(request, register, obj, tab="history", versions=versions)
     )

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from aims import access
 from aims.access import Action
-from aims.history import versions_of
+from aims.history import paged_history
 from aims.models import ManagementSystem
 from aims.pages import open_management_system, save_or_conflict, sign_off_page, signoff_panel
 from governance.models import Scope, ScopeExclusion
@@ -67,8 +67,10 @@ def scope_history(request: HttpRequest, ms_id: int) -> HttpResponse:
     scope = selectors.scope_of(ms)
     if scope is None:
         raise Http404("This management system has no scope yet.")
-    versions = versions_of(selectors.history_of(scope), Scope)
-    exclusion_versions = versions_of(selectors.exclusion_history(scope), ScopeExclusion)
+    versions = paged_history(request, selectors.history_of(scope), Scope)
+    exclusion_versions = paged_history(
+        request, selectors.exclusion_history(scope), ScopeExclusion, param="exclusion_history_page"
+    )
     context = scope_context(request, ms, scope, tab="history", versions=versions, exclusion_versions=exclusion_versions)
     return render(request, PAGE, context)
 

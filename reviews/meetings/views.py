@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from aims import access
 from aims.access import Action
-from aims.history import versions_of
+from aims.history import paged_history
 from aims.pages import open_management_system, open_record, save_or_conflict, sign_off_page, signoff_panel
 from improvement.pages import form_status, list_page
 from reviews.meetings import selectors, services
@@ -122,10 +122,10 @@ def review_history(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     children = selectors.children_history(review)
     context = review_context(
         request, review, tab="history",
-        versions=versions_of(selectors.history_of(review), ManagementReview),
-        input_versions=versions_of(children["inputs"], ReviewInput),
-        decision_versions=versions_of(children["decisions"], ReviewDecision),
-        action_versions=versions_of(children["actions"], ReviewAction),
+        versions=paged_history(request, selectors.history_of(review), ManagementReview),
+        input_versions=paged_history(request, children["inputs"], ReviewInput, param="input_history_page"),
+        decision_versions=paged_history(request, children["decisions"], ReviewDecision, param="decision_history_page"),
+        action_versions=paged_history(request, children["actions"], ReviewAction, param="action_history_page"),
     )  # fmt: skip
     return render(request, PAGE, context)
 

@@ -164,7 +164,7 @@ def test_the_api_role_change_lists_the_grants_it_ended(world, api_as, owned):
 
     assert response.status_code == 200
     assert sorted(response.json()["revoked_grants"]) == sorted(record.reference for record in owned)
-    history = api_as("owner").get(f"/api/v1/memberships/{member.pk}/history/").json()
+    history = api_as("owner").get(f"/api/v1/memberships/{member.pk}/history/").json()["results"]
     assert history[0]["change_reason"] == "Role Leadership; edit grants on 2 records revoked"
 
 

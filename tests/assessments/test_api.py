@@ -49,7 +49,7 @@ def test_stale_update_is_refused_with_412_and_history_shows_the_control_change(w
         f"/api/v1/risks/{risk.pk}/", {"title": "Lost"}, content_type="application/json", headers={"if-match": '"1"'}
     )
     assert stale.status_code == 412 and Risk.objects.get().title != "Lost"
-    history = client.get(f"/api/v1/risks/{risk.pk}/history/").json()
+    history = client.get(f"/api/v1/risks/{risk.pk}/history/").json()["results"]
     assert [v["type"] for v in history] == ["changed", "created"]
     assert history[0]["changes"][0]["field"] == "controls" and control.key in history[0]["changes"][0]["new"]
 

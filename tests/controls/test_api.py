@@ -49,7 +49,7 @@ def test_officer_patches_a_row_with_if_match(world, api_as):
     stale = client.patch(f"/api/v1/soa/{row.pk}/", {"justification": "x"}, format="json", HTTP_IF_MATCH='"1"')
     assert stale.status_code == 412
     history = client.get(f"/api/v1/soa/{row.pk}/history/")
-    assert [v["type"] for v in history.data] == ["changed", "created"]
+    assert [v["type"] for v in history.data["results"]] == ["changed", "created"]
 
 
 def test_patch_breaking_soa_rules_is_refused_with_the_field_error(world, api_as):

@@ -44,7 +44,7 @@ def test_a_draft_is_created_patched_given_rules_and_submitted(world, api_as):
     }
     response = api.post(f"{POLICIES}{draft.pk}/submit/", {}, format="json", **if_match(draft))
     assert response.status_code == 200 and response.json()["status"] == "in_review"
-    history = api.get(f"{POLICIES}{draft.pk}/history/").json()
+    history = api.get(f"{POLICIES}{draft.pk}/history/").json()["results"]
     assert [v["change_reason"] for v in history][0] == "Submitted for approval"
 
 

@@ -96,7 +96,7 @@ def test_objectives_carry_their_standing_and_change_with_if_match(world, api_as,
     assert changed.status_code == 200 and changed.json()["status"] == "at_risk"
     withdrawn = client.patch(url, {"status": "withdrawn"}, format="json", HTTP_IF_MATCH='"2"')
     assert withdrawn.status_code == 400
-    history = client.get(f"{url}history/").json()
+    history = client.get(f"{url}history/").json()["results"]
     assert [v["change_reason"] for v in history][:1] == ["Missed"]
     assert client.get("/api/v1/objectives/", {"progress": "at_risk"}).json()["count"] == 1
     assert client.get("/api/v1/objectives/", {"progress": "achieved"}).json()["count"] == 0

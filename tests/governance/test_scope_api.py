@@ -26,7 +26,7 @@ def test_patch_needs_the_version_read_and_links_only_records_of_the_same_system(
     theirs = make_issue_and_requirement(world.northwind, world.outsider)[0]
     foreign = client.patch(url, {"context_issues": [theirs.pk]}, format="json", HTTP_IF_MATCH=changed["ETag"])
     assert foreign.status_code == 400
-    history = client.get(f"{url}history/").json()
+    history = client.get(f"{url}history/").json()["results"]
     assert history[0]["changes"][0]["field"] in {"sites", "context_issues", "requirements"}
     assert client.post("/api/v1/scope/", {"management_system": world.acme.pk}, format="json").status_code == 400
 

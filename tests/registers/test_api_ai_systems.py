@@ -55,7 +55,7 @@ def test_api_change_records_api_user_and_change_reason_in_history(world, client_
     latest = system.history.order_by("-history_id").first()
     assert (latest.history_user, latest.history_change_reason) == (world.officer, "Renamed after go-live review")
 
-    versions = client.get(f"{URL}{system.pk}/history/").json()
+    versions = client.get(f"{URL}{system.pk}/history/").json()["results"]
     assert [(v["version"], v["type"], v["user"]) for v in versions] == [
         (2, "changed", "officer"),
         (1, "created", "officer"),
@@ -87,7 +87,7 @@ def test_history_lists_link_changes_and_deletion(world, client_as):
     system = make_ai_system(world.acme, user=world.officer)
     client = client_as("officer")
     assert patch(client, f"{URL}{system.pk}/", {"model_records": [model.pk]}, HTTP_IF_MATCH='"1"').status_code == 200
-    versions = client.get(f"{URL}{system.pk}/history/").json()
+    versions = client.get(f"{URL}{system.pk}/history/").json()["results"]
     assert versions[0]["changes"] == [{"field": "model_records", "label": "models", "old": "(none)", "new": str(model)}]
     assert client.delete(f"{URL}{system.pk}/", HTTP_IF_MATCH='"2"').status_code == 204
     assert system.history.order_by("-history_id").first().history_type == "-"

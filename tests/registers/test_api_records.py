@@ -33,7 +33,7 @@ def test_officer_creates_changes_and_reads_history_of_a_record(world, client_as,
     )
     assert changed.status_code == 200
     assert changed["ETag"] == '"2"'
-    history = client.get(url + "history/").json()
+    history = client.get(url + "history/").json()["results"]
     assert [(v["version"], v["user"], v["change_reason"]) for v in history] == [
         (2, "officer", "Vendor rename"),
         (1, "officer", "Created through the API"),

@@ -48,7 +48,7 @@ def test_create_a_programme_with_its_items_read_it_with_its_etag_and_history(wor
     data = created.json()
     assert data["reference"] == "IAP-001" and data["status"] == "draft" and created["ETag"] == '"1"'
     assert [i["requirement_key"] for i in data["items"]] == ["9.2.2", None]
-    history = api.get(f"/api/v1/audit-programmes/{data['id']}/history/").json()
+    history = api.get(f"/api/v1/audit-programmes/{data['id']}/history/").json()["results"]
     assert history[0]["user"] == "officer"
 
 

@@ -52,7 +52,7 @@ def test_writes_need_if_match_and_a_stale_one_is_refused_with_412(world, api_as)
     assert Incident.objects.get(pk=incident.pk).version == 1
     changed = client.patch(url, {"title": "X"}, format="json", headers={"if-match": '"1"'})
     assert changed.status_code == 200 and changed["ETag"] == '"2"'
-    history = client.get(url + "history/").json()
+    history = client.get(url + "history/").json()["results"]
     assert [v["version"] for v in history] == [2, 1] and history[0]["changes"][0]["field"] == "title"
 
 
@@ -168,7 +168,7 @@ def test_an_anonymous_concern_through_the_api_names_nobody(world, api_as):
     assert data["reporter"] is None and data["anonymous"] and data["channel"] == "staff_concern"
     incident = Incident.objects.get(pk=data["id"])
     assert list(incident.history.values_list("history_user", flat=True)) == [None]
-    history = api_as("officer").get(f"{API}{incident.pk}/history/").json()
+    history = api_as("officer").get(f"{API}{incident.pk}/history/").json()["results"]
     assert history[0]["user"] is None
 
 

@@ -76,7 +76,7 @@ def test_the_not_effective_cycle_through_the_api_is_in_the_history(world, client
     response = post(client, nc_url(nc, f"reviews/{review_id}/perform/"), body, version=nc.version)
     assert response.status_code == 200, response.content
     assert (response.json()["state"], response.json()["iteration"]) == ("analysed", 2)
-    history = client.get(nc_url(nc, "history/")).json()
+    history = client.get(nc_url(nc, "history/")).json()["results"]
     latest = history[0]
     assert latest["change_reason"].startswith("Not effective") and latest["user"] == "owner"
     assert {"field": "iteration", "old": 1, "new": 2} in [
@@ -151,7 +151,7 @@ def test_the_contributor_completes_their_own_action_through_the_api(world, clien
         f"/api/v1/corrective-actions/{action.pk}/", body, headers={"if-match": '"1"'}, **JSON
     )
     assert response.status_code == 200 and response.json()["status"] == "done"
-    history = client_as("auditor").get(f"/api/v1/corrective-actions/{action.pk}/history/").json()
+    history = client_as("auditor").get(f"/api/v1/corrective-actions/{action.pk}/history/").json()["results"]
     assert history[0]["user"] == "contributor"
 
 
