@@ -28,10 +28,9 @@ def test_the_leader_cannot_approve_a_soa_changed_after_they_opened_it(world, pag
     officer = second_page
     login(officer, "officer")
     officer.goto(soa_url)
-    edit = officer.locator(f"#row-{row.pk} + tr details")
-    edit.locator("summary").click()
-    edit.get_by_label("Implementation notes").fill("Changed while the leader was reading.")
-    edit.get_by_role("button", name="Save A.4.4").click()
+    officer.get_by_role("link", name="Edit A.4.4").click()  # the row's own editor
+    officer.get_by_label("Implementation notes").fill("Changed while the leader was reading.")
+    officer.get_by_role("button", name="Save A.4.4").click()
     expect(officer.get_by_text("A.4.4 saved.")).to_be_visible()
 
     page.get_by_role("button", name="Approve and sign").click()
