@@ -109,7 +109,7 @@ def test_events_with_awkward_values_stored_in_the_database_still_verify():
     ai_system, _ = two_ai_systems()
     awkward = [
         {"decision": 'a "quoted" \\ %s % text', "entity_counts": {"PERSON": 2, "EMAIL_ADDRESS": 0}},
-        {"detail": "naïve ✓ \u2028 line", "latency_ms": 0, "tokens_in": 2**31, "entity_counts": {}},
+        {"detail": "naïve ✓ \u2028 line", "latency_ms": 0, "tokens_in": 2**31 - 1, "entity_counts": {}},
         {"subject": "", "occurred_at": datetime(2026, 1, 1, 0, 0, 0, tzinfo=UTC)},  # no microseconds
         {"occurred_at": datetime(2026, 6, 1, 12, 0, 0, 123, tzinfo=timezone(timedelta(hours=5)))},
     ]
