@@ -31,12 +31,12 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache, partial
+from functools import cache, lru_cache, partial
 from json.encoder import encode_basestring as _json_string
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, connections, models, transaction
+from django.db import IntegrityError, connection, connections, models, transaction
 from django.db.models.functions import Cast
 
 from aims.ledger import plain
@@ -118,10 +118,13 @@ def lock(spec: Chain, key: dict[str, Any]) -> None:
     """Hold the chain's lock until the end of the transaction (PostgreSQL; SQLite serialises writers itself)."""
     if connection.vendor != "postgresql":
         return
-    name = f"{spec.model._meta.label_lower}:{json.dumps([key[k] for k in spec.key_fields])}"
-    lock_id = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_id(spec, key)])
+
+
+def _lock_id(spec: Chain, key: dict[str, Any]) -> int:
+    name = f"{spec.model._meta.label_lower}:{json.dumps([key[k] for k in spec.key_fields])}"
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
 @dataclass(frozen=True)
@@ -158,6 +161,24 @@ def _statements(spec: Chain) -> _Statements:
     return statements
 
 
+def _entry(
+    spec: Chain, statements: _Statements, key: dict[str, Any], values: dict[str, Any], head: tuple[int, str] | None
+) -> tuple[models.Model, list[Any]]:
+    """The next entry after ``head`` (sequence, digest), digested, and its INSERT's parameters."""
+    sequence, previous = (head[0] + 1, head[1]) if head else (1, GENESIS_DIGEST)
+    entry = spec.model(**key, **values, sequence=sequence, previous_digest=previous)
+    # Digest what the database will hand back: values as the model field stores them.
+    meta = spec.model._meta
+    stored = {name: meta.get_field(name).to_python(getattr(entry, name)) for name in spec.fields}
+    entry.digest = entry_digest(_payload(spec, key, sequence, previous, stored))
+    return entry, [field.get_db_prep_save(field.pre_save(entry, True), connection) for field in statements.fields]
+
+
+def _appended(entry: models.Model) -> models.Model:
+    entry._state.adding, entry._state.db = False, connection.alias
+    return entry
+
+
 def append(spec: Chain, *, key: dict[str, Any], values: dict[str, Any]) -> models.Model:
     """Insert the next entry of the chain named by ``key`` (under the chain's lock) and return it.
 
@@ -166,26 +187,140 @@ def append(spec: Chain, *, key: dict[str, Any], values: dict[str, Any]) -> model
     the ORM's per-call query compiling. Inside a transaction it takes no savepoint of its own.
     """
     statements = _statements(spec)
+    _HEADS.pop(_head_key(spec, key), None)  # this transaction may still roll back: the next quick append reads
     with transaction.atomic(savepoint=False):
         lock(spec, key)
         with connection.cursor() as cursor:
             cursor.execute(statements.head, [key[name] for name in spec.key_fields])
-            head = cursor.fetchone()
-            sequence, previous = (head[0] + 1, head[1]) if head else (1, GENESIS_DIGEST)
-            entry = spec.model(**key, **values, sequence=sequence, previous_digest=previous)
-            # Digest what the database will hand back: values as the model field stores them.
-            meta = spec.model._meta
-            stored = {name: meta.get_field(name).to_python(getattr(entry, name)) for name in spec.fields}
-            entry.digest = entry_digest(_payload(spec, key, sequence, previous, stored))
-            params = [field.get_db_prep_save(field.pre_save(entry, True), connection) for field in statements.fields]
+            entry, params = _entry(spec, statements, key, values, cursor.fetchone())
             cursor.execute(statements.insert, params)
             if statements.returns_pk:
                 if connection.features.can_return_columns_from_insert:
                     entry.pk = cursor.fetchone()[0]
                 else:
+                    meta = spec.model._meta
                     entry.pk = connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column)
-    entry._state.adding, entry._state.db = False, connection.alias
-    return entry
+    return _appended(entry)
+
+
+# --- appending in one statement (PostgreSQL, outside a transaction) -------------------------
+
+# The head (sequence, digest) each chain had after this process last appended to it in one statement.
+# Only a hint: the statement inserts nothing when the hint is stale, and the head is then read.
+_HEADS: dict[tuple[Any, ...], tuple[int, str]] = {}
+_QUICK: dict[tuple[Any, ...], str] = {}
+
+
+_LOCK_CTE = "chain_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock(%s))"
+
+
+def _head_key(spec: Chain, key: dict[str, Any]) -> tuple[Any, ...]:
+    return (spec.model, connection.alias, *(key[name] for name in spec.key_fields))
+
+
+def _quick_statement(spec: Chain, statements: _Statements, before: str) -> str:
+    """``[WITH before] INSERT … SELECT <entry> WHERE <the head is still the expected one> RETURNING pk``.
+
+    The chain's advisory lock is taken in the statement (a MATERIALIZED CTE the SELECT reads from),
+    so an ``append`` holding the lock in its transaction never meets a row inserted under it.
+    """
+    cache_key = (spec.model, spec.key_fields, connection.alias, before)
+    sql = _QUICK.get(cache_key)
+    if sql is None:
+        meta, quote = spec.model._meta, connection.ops.quote_name
+        table = quote(meta.db_table)
+        column = {
+            name: quote(meta.get_field(name).column) for name in (*spec.key_fields, _SEQUENCE_FIELD, _DIGEST_FIELD)
+        }
+        where = " AND ".join(f"{column[name]} = %s" for name in spec.key_fields)
+        sequence, digest = column[_SEQUENCE_FIELD], column[_DIGEST_FIELD]
+        # Each value cast to its column's type: an INSERT … SELECT does not infer parameter types.
+        values = ", ".join(f"CAST(%s AS {field.cast_db_type(connection)})" for field in statements.fields)
+        columns = ", ".join(quote(field.column) for field in statements.fields)
+        ctes = [_LOCK_CTE, *([before] if before else [])]
+        # Names from the model's own metadata, quoted; every value is a parameter.
+        sql = (
+            f"WITH {', '.join(ctes)} INSERT INTO {table} ({columns}) SELECT {values} FROM chain_lock "  # noqa: S608
+            f"WHERE (%s OR EXISTS (SELECT 1 FROM {table} WHERE {where} AND {sequence} = %s AND {digest} = %s)) "
+            f"AND NOT EXISTS (SELECT 1 FROM {table} WHERE {where} AND {sequence} > %s) "
+            f"RETURNING {quote(meta.pk.column)}"
+        )
+        _QUICK[cache_key] = sql
+    return sql
+
+
+def quick_append_possible() -> bool:
+    """Whether ``quick_append`` can append here: PostgreSQL, and not inside a transaction."""
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
+
+
+def quick_append(
+    spec: Chain, *, key: dict[str, Any], values: dict[str, Any], before: tuple[str, list[Any]] = ("", [])
+) -> models.Model:
+    """Append in ONE statement, committed at once: the same entry as ``append``, without a transaction.
+
+    For a hot path on PostgreSQL outside any transaction (``quick_append_possible``), where each
+    statement is a round trip: ``append`` takes six (begin, lock, head, insert, commit and the
+    caller's own). The entry follows the head this process last appended to the chain, and the
+    statement inserts it only if that is still the head (nothing after it) under the chain's lock.
+    When it is not (another process appended), or another writer took the sequence first (the
+    chain's unique (key, sequence) constraint refuses the second), it appends as ``append`` does,
+    in a transaction that reads the head under the lock. ``before`` is a data-modifying CTE (``name AS (...)``)
+    and its parameters, executed in the same statement (the gateway stores the body with it); it
+    should read ``FROM chain_lock`` so that it writes only once the chain's lock is held.
+    """
+    if not quick_append_possible():
+        raise RuntimeError("quick_append needs PostgreSQL outside a transaction; use append.")
+    statements = _statements(spec)
+    head_key = _head_key(spec, key)
+    key_values = [key[name] for name in spec.key_fields]
+    head = _HEADS.get(head_key)
+    if head is None:
+        with connection.cursor() as cursor:
+            cursor.execute(statements.head, key_values)
+            head = cursor.fetchone()
+    entry, params = _entry(spec, statements, key, values, head)
+    sequence, previous = head if head else (0, GENESIS_DIGEST)
+    row = None
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _quick_statement(spec, statements, before[0]),
+                [_lock_id(spec, key), *before[1], *params, head is None, *key_values, sequence, previous,
+                 *key_values, sequence],
+            )  # fmt: skip
+            row = cursor.fetchone()
+    except IntegrityError as error:
+        if not _is_sequence_clash(spec, error):
+            raise
+    if row is not None:
+        entry.pk = row[0]
+    else:
+        # The hint was stale, or another writer got there first (a statement waiting for the lock still
+        # sees the chain as it was when it began): append in a transaction, which reads the head under the lock.
+        with transaction.atomic():
+            if before[0]:
+                with connection.cursor() as cursor:
+                    cursor.execute(f"WITH {_LOCK_CTE}, {before[0]} SELECT 1", [_lock_id(spec, key), *before[1]])
+            entry = append(spec, key=key, values=values)  # takes the lock again (it is this transaction's)
+    _HEADS[head_key] = (entry.sequence, entry.digest)  # committed: outside any transaction
+    return _appended(entry)
+
+
+@cache
+def _sequence_constraints(model: type[models.Model]) -> frozenset[str]:
+    """Names of the model's unique constraints on its chain's sequence."""
+    return frozenset(
+        constraint.name
+        for constraint in model._meta.constraints
+        if isinstance(constraint, models.UniqueConstraint) and _SEQUENCE_FIELD in constraint.fields
+    )
+
+
+def _is_sequence_clash(spec: Chain, error: IntegrityError) -> bool:
+    """Whether ``error`` is the chain's (key, sequence) uniqueness (not a missing AI system, say)."""
+    name = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
+    return name in _sequence_constraints(spec.model)
 
 
 # --- verifying ----------------------------------------------------------------------------

@@ -77,8 +77,8 @@ def write_transaction() -> Iterator[None]:
         connection.transaction_mode = mode
 
 
-def event_append(*, ai_system: AISystem, type: str, **values: Any) -> GatewayEvent:
-    """Append an event to the AI system's chain (``values`` are GatewayEvent fields)."""
+def _event_values(ai_system: AISystem, type: str, values: dict[str, Any]) -> dict[str, Any]:
+    """An event's field values, checked (``values`` are GatewayEvent fields, or ``approver``)."""
     unknown = set(values) - (set(EVENTS.fields) - {"management_system_id", "type"} | {"approver"})
     if unknown or type not in GatewayEvent.Type.values:
         raise ValueError(f"Not a gateway event: type {type!r}, fields {sorted(unknown)}.")
@@ -87,20 +87,63 @@ def event_append(*, ai_system: AISystem, type: str, **values: Any) -> GatewayEve
         values["approver_id"] = approver.pk
     values["entity_counts"] = _check_entity_counts(values.get("entity_counts"))
     values.setdefault("occurred_at", timezone.now())
-    return chain.append(
-        EVENTS,
-        key={"ai_system_id": ai_system.pk},
-        values={**values, "type": type, "management_system_id": ai_system.management_system_id},
-    )
+    return {**values, "type": type, "management_system_id": ai_system.management_system_id}
 
 
-_BODY_UPSERT: str | None = None
+def event_append(*, ai_system: AISystem, type: str, **values: Any) -> GatewayEvent:
+    """Append an event to the AI system's chain (``values`` are GatewayEvent fields)."""
+    return chain.append(EVENTS, key={"ai_system_id": ai_system.pk}, values=_event_values(ai_system, type, values))
 
 
-def _body_upsert_sql() -> str:
-    """Insert a body, or keep the identical one the management system has at least as long (one statement)."""
-    global _BODY_UPSERT
-    if _BODY_UPSERT is None:
+def record(
+    *, ai_system: AISystem, type: str, body: tuple[str, datetime | None] | None = None, **values: Any
+) -> GatewayEvent:
+    """Append an event on its own, with the body it refers to (content, retain until) stored first.
+
+    Written as ONE committed statement on PostgreSQL outside a transaction (``chain.quick_append``:
+    a call makes two of them, so each round trip saved counts), otherwise in a ``write_transaction``
+    of its own or the caller's. The body's SHA-256 goes into ``request_sha256`` or
+    ``response_sha256``, whichever ``values`` names with the value ``BODY``.
+    """
+    values = _event_values(ai_system, type, values)
+    if body is not None:
+        content, retain_until = body
+        sha256 = hashlib.sha256(content.encode("utf-8")).hexdigest()
+        values = {name: sha256 if value is BODY else value for name, value in values.items()}
+    key = {"ai_system_id": ai_system.pk}
+    if chain.quick_append_possible():
+        before: tuple[str, list[Any]] = ("", [])
+        if body is not None:
+            before = (
+                f"stored_body AS ({_body_upsert_sql(after_chain_lock=True)} RETURNING 1)",
+                _body_params(ai_system.management_system_id, sha256, content, retain_until),
+            )
+        return chain.quick_append(EVENTS, key=key, values=values, before=before)
+    with transaction.atomic(savepoint=False) if connection.in_atomic_block else write_transaction():
+        chain.lock(EVENTS, key)  # before the body, as every writer: see _body_upsert_sql
+        if body is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    _body_upsert_sql(), _body_params(ai_system.management_system_id, sha256, content, retain_until)
+                )
+        return chain.append(EVENTS, key=key, values=values)
+
+
+BODY = object()  # in ``record``'s values: the digest of the body stored with the event
+
+
+_BODY_UPSERT: dict[bool, str] = {}
+
+
+def _body_upsert_sql(*, after_chain_lock: bool = False) -> str:
+    """Insert a body, or keep the identical one the management system has at least as long (one statement).
+
+    ``after_chain_lock``: the form for ``chain.quick_append``'s statement, inserting once the chain's
+    lock is held (it reads from ``chain_lock``), as every writer does: lock, then body. A writer
+    storing the body before taking the lock could wait for a body another holds while holding up its chain.
+    """
+    sql = _BODY_UPSERT.get(after_chain_lock)
+    if sql is None:
         meta, quote = GatewayBody._meta, connection.ops.quote_name
         ms, sha, content, created, until = (
             quote(meta.get_field(name).column)
@@ -109,13 +152,18 @@ def _body_upsert_sql() -> str:
         # Names from the model's metadata, quoted; every value is a parameter. A body kept for ever (NULL)
         # stays so; one asked for ever becomes so; otherwise the later of the two times.
         table = quote(meta.db_table)
-        _BODY_UPSERT = (
-            f"INSERT INTO {table} ({ms}, {sha}, {content}, {created}, {until}) VALUES (%s, %s, %s, %s, %s) "  # noqa: S608
+        values = "VALUES (%s, %s, %s, %s, %s)"
+        if after_chain_lock:  # an INSERT … SELECT infers no parameter types: cast each
+            casts = (meta.get_field(name).cast_db_type(connection) for name in ("created_at", "retain_until"))
+            created_cast, until_cast = (f"CAST(%s AS {cast})" for cast in casts)  # types from the model
+            values = f"SELECT CAST(%s AS bigint), %s, %s, {created_cast}, {until_cast} FROM chain_lock"  # noqa: S608
+        sql = _BODY_UPSERT[after_chain_lock] = (
+            f"INSERT INTO {table} ({ms}, {sha}, {content}, {created}, {until}) {values} "  # noqa: S608
             f"ON CONFLICT ({ms}, {sha}) DO UPDATE SET {until} = CASE "
             f"WHEN {table}.{until} IS NULL OR excluded.{until} IS NULL THEN NULL "
             f"WHEN excluded.{until} > {table}.{until} THEN excluded.{until} ELSE {table}.{until} END"
         )
-    return _BODY_UPSERT
+    return sql
 
 
 def body_store(*, management_system: ManagementSystem, content: str, retain_until: datetime | None) -> str:
@@ -126,13 +174,14 @@ def body_store(*, management_system: ManagementSystem, content: str, retain_unti
     the same moment is no conflict.
     """
     sha256 = hashlib.sha256(content.encode("utf-8")).hexdigest()
-    adapt = connection.ops.adapt_datetimefield_value
     with connection.cursor() as cursor:
-        cursor.execute(
-            _body_upsert_sql(),
-            [management_system.pk, sha256, content, adapt(timezone.now()), adapt(retain_until)],
-        )
+        cursor.execute(_body_upsert_sql(), _body_params(management_system.pk, sha256, content, retain_until))
     return sha256
+
+
+def _body_params(management_system_id: int, sha256: str, content: str, retain_until: datetime | None) -> list[Any]:
+    adapt = connection.ops.adapt_datetimefield_value
+    return [management_system_id, sha256, content, adapt(timezone.now()), adapt(retain_until)]
 
 
 def call_start(
@@ -147,20 +196,17 @@ def call_start(
     entity_counts: dict[str, int] | None = None,
 ) -> GatewayEvent:
     """Record a call before it is forwarded: store the redacted request and append a ``call`` event."""
-    with transaction.atomic(savepoint=False):  # inside write_transaction: no savepoint of its own
-        sha256 = body_store(
-            management_system=ai_system.management_system, content=request_body, retain_until=retain_until
-        )
-        return event_append(
-            ai_system=ai_system,
-            type=GatewayEvent.Type.CALL,
-            key_id=key_id,
-            model_requested=model_requested,
-            decision=decision,
-            policy_version=policy_version,
-            entity_counts=entity_counts,
-            request_sha256=sha256,
-        )
+    return record(
+        ai_system=ai_system,
+        type=GatewayEvent.Type.CALL,
+        body=(request_body, retain_until),
+        key_id=key_id,
+        model_requested=model_requested,
+        decision=decision,
+        policy_version=policy_version,
+        entity_counts=entity_counts,
+        request_sha256=BODY,
+    )
 
 
 def call_complete(
@@ -183,26 +229,21 @@ def call_complete(
     """
     if call.type != GatewayEvent.Type.CALL:
         raise ValueError(f"Gateway event #{call.sequence} is a {call.type}, not a call.")
-    with transaction.atomic(savepoint=False):
-        sha256 = ""
-        if response_body is not None:
-            sha256 = body_store(
-                management_system=call.management_system, content=response_body, retain_until=retain_until
-            )
-        return event_append(
-            ai_system=call.ai_system,
-            type=GatewayEvent.Type.FAILED if failed else GatewayEvent.Type.CALL_COMPLETED,
-            refers_to_sequence=call.sequence,
-            key_id=call.key_id,
-            model_requested=call.model_requested,
-            model_served=model_served,
-            latency_ms=latency_ms,
-            tokens_in=tokens_in,
-            tokens_out=tokens_out,
-            response_sha256=sha256,
-            entity_counts=entity_counts,
-            detail=detail[:500],
-        )
+    return record(
+        ai_system=call.ai_system,
+        type=GatewayEvent.Type.FAILED if failed else GatewayEvent.Type.CALL_COMPLETED,
+        body=None if response_body is None else (response_body, retain_until),
+        refers_to_sequence=call.sequence,
+        key_id=call.key_id,
+        model_requested=call.model_requested,
+        model_served=model_served,
+        latency_ms=latency_ms,
+        tokens_in=tokens_in,
+        tokens_out=tokens_out,
+        response_sha256=BODY if response_body is not None else "",
+        entity_counts=entity_counts,
+        detail=detail[:500],
+    )
 
 
 def body_purge_expired(*, now: datetime | None = None) -> int:

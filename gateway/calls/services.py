@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -68,15 +69,14 @@ def retain_until(policy: Policy) -> datetime | None:
 
 
 def _refusal(system: AISystem, *, key_id: int | None, refused: Refused, **fields: Any) -> GatewayEvent:
-    with ledger.write_transaction():
-        return ledger.event_append(
-            ai_system=system,
-            type=GatewayEvent.Type.REFUSAL,
-            key_id=key_id,
-            decision=refused.decision,
-            detail=refused.message[:DETAIL_LENGTH],
-            **fields,
-        )
+    return ledger.record(
+        ai_system=system,
+        type=GatewayEvent.Type.REFUSAL,
+        key_id=key_id,
+        decision=refused.decision,
+        detail=refused.message[:DETAIL_LENGTH],
+        **fields,
+    )
 
 
 def key_refusal(key: GatewayKey, reason: str) -> GatewayEvent:
@@ -152,17 +152,16 @@ def _begin(key: GatewayKey, payload: dict[str, Any], state: dict[str, Any]) -> C
         upstream["stream_options"] = {**(payload.get("stream_options") or {}), "include_usage": True}
     stored = json.dumps({**upstream, "messages": redacted}, ensure_ascii=False)
     forwarded = stored if decision.outcome != Outcome.ALLOW else json.dumps(upstream, ensure_ascii=False)
-    with ledger.write_transaction():
-        event = ledger.call_start(
-            ai_system=system,
-            request_body=stored,
-            retain_until=retain_until(policy),
-            key_id=key.pk,
-            model_requested=record.name,
-            decision=decision.outcome,
-            policy_version=decision.policy,
-            entity_counts=dict(redactor.counts),
-        )
+    event = ledger.call_start(
+        ai_system=system,
+        request_body=stored,
+        retain_until=retain_until(policy),
+        key_id=key.pk,
+        model_requested=record.name,
+        decision=decision.outcome,
+        policy_version=decision.policy,
+        entity_counts=dict(redactor.counts),
+    )
     event.ai_system, event.management_system = system, key.management_system  # what call_complete reads
     return Call(
         event=event, policy=policy, decision=decision, record=record, route=route, credential=credential,
@@ -235,7 +234,7 @@ def call_answer(call: Call, answer: dict[str, Any]) -> dict[str, Any]:
     tool_calls = [
         tool_call for choice in redacted_choices for tool_call in (choice.get("message") or {}).get("tool_calls") or []
     ]
-    with ledger.write_transaction():
+    with ledger.write_transaction() if tool_calls else nullcontext():
         ledger.call_complete(
             call=call.event,
             response_body=json.dumps(redacted, ensure_ascii=False),
@@ -254,16 +253,15 @@ def call_answer(call: Call, answer: dict[str, Any]) -> dict[str, Any]:
 
 def call_failed(call: Call, *, detail: str, response_body: str | None = None) -> GatewayEvent:
     """Record that a forwarded call failed (upstream down, timed out, refused or broken)."""
-    with ledger.write_transaction():
-        return ledger.call_complete(
-            call=call.event,
-            response_body=response_body,
-            retain_until=retain_until(call.policy),
-            model_served="",
-            latency_ms=call.latency_ms(),
-            failed=True,
-            detail=detail,
-        )
+    return ledger.call_complete(
+        call=call.event,
+        response_body=response_body,
+        retain_until=retain_until(call.policy),
+        model_served="",
+        latency_ms=call.latency_ms(),
+        failed=True,
+        detail=detail,
+    )
 
 
 @dataclass
@@ -320,7 +318,7 @@ def call_stream_end(call: Call, summary: StreamSummary, *, failure: str = "") ->
     counts = _counts_since(call.redactor, before)
     tool_calls = [tool_call for message in messages for tool_call in message["tool_calls"]]
     stored = {"model": summary.model, "streamed": True, "choices": [{"index": i, "message": m} for i, m in zip(indexes, messages, strict=True)]}  # fmt: skip
-    with ledger.write_transaction():
+    with ledger.write_transaction() if tool_calls else nullcontext():
         event = ledger.call_complete(
             call=call.event,
             response_body=json.dumps(stored, ensure_ascii=False),
