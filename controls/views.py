@@ -60,7 +60,10 @@ def _read_soa(request: HttpRequest, ms: ManagementSystem, query: QueryDict, *, c
 @login_required
 @require_GET
 def soa(request: HttpRequest, ms_id: int) -> HttpResponse:
-    """The SoA: every row read-only with its first linked AI systems; each row is edited on its own page."""
+    """The SoA: every row read-only, each list of links in brief (the first few and a count); a row is edited on its own page.
+
+    The queries and the size do not grow with the AI systems, risks, evidence or citations the rows link.
+    """
     ms = open_management_system(request, ms_id)
     query = request.GET
     filter_form, _owners, as_of, all_rows, shown = _read_soa(request, ms, query, compact=True)
@@ -69,6 +72,9 @@ def soa(request: HttpRequest, ms_id: int) -> HttpResponse:
     for row in shown:
         row.can_edit = can_edit_any and (editable is None or row.pk in editable)
     attach_justifications(shown, ms, as_of=as_of, editable=not as_of and access.can(request.user, Action.CREATE, ms))
+    if not as_of:  # evidence and risk links are not kept in the SoA's history: the as-of view shows neither
+        selectors.soa_linked_evidence(shown)
+        selectors.soa_linked_risks(shown, management_system=ms)
     groups = selectors.soa_by_area(all_rows, shown)
     filters = urlencode({k: v for k, v in query.items() if k in ("show", "owner") and v})
     context = {
