@@ -1,4 +1,4 @@
-"""Benchmark: the SoA page and one row's editor with 1,000 AI systems, each linked to every SoA row.
+"""Benchmark: the SoA page, one row's editor and the SoA API with 1,000 AI systems, each linked to every SoA row.
 
 Uses the database of ``DATABASE_URL`` (PostgreSQL for the issue's figures; migrated first),
 builds once a management system "Bench SoA" with 1,000 AI systems (bulk, with their history
@@ -94,6 +94,8 @@ def main():
         "SoA row editor": reverse("controls:soa_row_edit", args=[ms.pk, row.pk]),
         "SoA row editor, search": reverse("controls:soa_row_edit", args=[ms.pk, row.pk]) + "?q=system+09",
         "SoA row search (JSON)": reverse("controls:soa_row_systems", args=[ms.pk, row.pk]) + "?q=system+09",
+        "API SoA list": f"/api/v1/soa/?management_system={ms.pk}&page_size=50",
+        "API SoA row": f"/api/v1/soa/{row.pk}/",
     }
     print(f"{connection.vendor}, {SYSTEMS} AI systems linked to each of 38 rows, {ROUNDS} requests per URL")
     print(f"{'URL':28} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'KB':>8}")

@@ -3,7 +3,8 @@
 - ``GET /api/v1/controls/``: the Annex A catalog (read-only).
 - ``GET /api/v1/soa/?management_system=<id>``, ``GET|PATCH /api/v1/soa/<id>/`` (``If-Match``),
   ``GET /api/v1/soa/<id>/history/``: SoA rows; rows are created with the management system,
-  never through the API, and never deleted.
+  never through the API, and never deleted. The list gives each row ``ai_systems_count``; a
+  row's own URL also lists its ``ai_systems`` (ids), so the list does not grow with the links.
 - ``GET /api/v1/management-systems/<id>/soa-version/``: the SoA's current version token (also its
   ``ETag``) and approval state.
 - ``POST /api/v1/management-systems/<id>/approve-soa/``: approve the SoA as read: ``If-Match`` with
@@ -18,7 +19,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.urls import path
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -75,11 +77,14 @@ class ControlSerializer(serializers.ModelSerializer):
 
 
 class ApplicabilitySerializer(RegisterSerializer):
+    """One SoA row, with every AI system it links (``ai_systems``, ids) and how many (``ai_systems_count``)."""
+
     control = serializers.PrimaryKeyRelatedField(read_only=True)
     control_key = serializers.CharField(source="control.key", read_only=True)
     control_title = serializers.CharField(source="control.title", read_only=True)
     area = serializers.CharField(source="control.area.key", read_only=True)
     owner_username = serializers.CharField(source="owner.username", read_only=True, default=None)
+    ai_systems_count = serializers.SerializerMethodField(help_text="How many AI systems the row links.")
 
     class Meta:
         model = Applicability
@@ -95,8 +100,21 @@ class ApplicabilitySerializer(RegisterSerializer):
             "owner_username",
             "implementation_notes",
             "ai_systems",
+            "ai_systems_count",
             "last_reviewed",
         )
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_ai_systems_count(self, row: Applicability) -> int:
+        counted = getattr(row, "ai_systems_count", None)  # annotated by the selector
+        return counted if counted is not None else row.ai_systems.count()
+
+
+class ApplicabilityListSerializer(ApplicabilitySerializer):
+    """An SoA row in the list: ``ai_systems_count`` without the ids (GET the row for ``ai_systems``)."""
+
+    class Meta(ApplicabilitySerializer.Meta):
+        fields = [name for name in ApplicabilitySerializer.Meta.fields if name != "ai_systems"]
 
 
 class ApprovalSerializer(SignOffRequestSerializer):
@@ -152,8 +170,15 @@ class ApplicabilityViewSet(RegisterViewSet):
     http_method_names = ["get", "patch", "head", "options"]
     ordering = ("management_system_id", "control__position")
 
+    def get_serializer_class(self) -> type[serializers.Serializer]:
+        # The list names how many AI systems each row links, not which: its size and time do
+        # not grow with the links. A row's own URL lists them.
+        return ApplicabilityListSerializer if self.action == "list" else ApplicabilitySerializer
+
     def get_base_queryset(self) -> QuerySet[Applicability]:
-        return access.scope(self.request.user, selectors.soa_queryset())
+        if self.action == "list":
+            return access.scope(self.request.user, selectors.soa_api_list_queryset())
+        return access.scope(self.request.user, selectors.soa_api_row_queryset())
 
     def update_object(
         self, obj: Applicability, *, user: Any, expected_version: int, reason: str, data: dict[str, Any]

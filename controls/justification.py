@@ -42,6 +42,9 @@ def justification_sources() -> list[JustificationSource]:
     return list(_SOURCES.values())
 
 
+CITED_SHOWN = 5  # citations of one source the SoA page names per row (the row's history page lists all)
+
+
 @dataclass(frozen=True)
 class Cited:
     """What one source says one row cites, and (for editors) where to change it."""
@@ -50,6 +53,15 @@ class Cited:
     items: list[str]
     url: str = ""
     link_text: str = ""
+
+    @property
+    def shown(self) -> list[str]:
+        """The first few items, as the SoA page names them."""
+        return self.items[:CITED_SHOWN]
+
+    @property
+    def more(self) -> int:
+        return len(self.items) - len(self.shown)
 
 
 def attach_justifications(

@@ -8,14 +8,17 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
+from django.db.models.functions import Coalesce, RowNumber
 from simple_history.models import SIMPLE_HISTORY_REVERSE_ATTR_NAME
 
 from aims.models import ManagementSystem
 from aims.selectors import owner_candidates
 from controls.models import Applicability, Control, ControlArea
+from evidence.models import Evidence, EvidenceLink
+from evidence.selectors import with_age
 from registers.models import AISystem
 
 SHOW_CHOICES = {
@@ -40,6 +43,28 @@ def soa_queryset() -> QuerySet[Applicability]:
         Applicability.objects.select_related("control__area", "control__objective", "control__framework", "owner")
         .prefetch_related(Prefetch("ai_systems", queryset=AISystem.objects.order_by("reference")))
         .order_by("control__position")
+    )
+
+
+def _link_count() -> Coalesce:
+    """How many AI systems an SoA row links: a correlated count on the link table's index."""
+    through = Applicability.ai_systems.through
+    counted = through.objects.filter(applicability_id=OuterRef("pk")).values("applicability_id").annotate(n=Count("pk"))
+    return Coalesce(Subquery(counted.values("n")), 0)
+
+
+def soa_api_list_queryset() -> QuerySet[Applicability]:
+    """SoA rows for the API list: each with ``ai_systems_count``, no linked AI system read."""
+    return soa_queryset().prefetch_related(None).annotate(ai_systems_count=_link_count())
+
+
+def soa_api_row_queryset() -> QuerySet[Applicability]:
+    """SoA rows for the API's row URL: every linked AI system (ids only) and ``ai_systems_count``."""
+    return (
+        soa_queryset()
+        .prefetch_related(None)
+        .prefetch_related(Prefetch("ai_systems", queryset=AISystem.objects.only("pk").order_by("reference", "pk")))
+        .annotate(ai_systems_count=_link_count())
     )
 
 
@@ -141,6 +166,112 @@ def _attach_first_links(
         row.linked_count = counts.get(key(row), 0)
         row.linked_systems = [system for _rank, system in sorted(first.get(key(row), []), key=lambda p: p[0])]
         row.linked_more = row.linked_count - len(row.linked_systems)
+
+
+RISKS_SHOWN = 5  # linked risks the SoA page names per row
+EVIDENCE_SHOWN = 5  # evidence files the SoA page names per row
+
+
+@dataclass
+class Linked:
+    """The first few records linked to one SoA row, and how many there are in all."""
+
+    count: int = 0
+    items: list[Any] = field(default_factory=list)
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.items)
+
+
+def _first_of_groups(links: QuerySet, *, group: str, order_by: list[Any], values: list[str], limit: int) -> dict:
+    """{group value: Linked of the first ``limit`` link rows (as ``values`` dicts)} in one query.
+
+    Each link is numbered within its group and the group counted by window functions, and only
+    the first ``limit`` of each group leave the database: what comes back is bounded by the
+    number of groups, not by the number of links.
+    """
+    ranked = (
+        links.annotate(
+            rank=Window(RowNumber(), partition_by=[F(group)], order_by=order_by),
+            total=Window(Count("pk"), partition_by=[F(group)]),
+        )
+        .filter(rank__lte=max(limit, 1))
+        .values(group, "rank", "total", *values)
+        .order_by(group, "rank")
+    )
+    found: dict[Any, Linked] = {}
+    for link in ranked:
+        linked = found.setdefault(link[group], Linked(count=link["total"]))
+        if link["rank"] <= limit:
+            linked.items.append(link)
+    return found
+
+
+def soa_linked_risks(
+    rows: list[Applicability], *, management_system: ManagementSystem, limit: int = RISKS_SHOWN
+) -> None:
+    """Give each row ``risks``: a ``Linked`` of the risks of its control (the first ``limit`` risked, by id).
+
+    Two queries however many risks link the controls: the links numbered and counted per control
+    (integers only), then the few risks named. The risk register sits above this app, so the links
+    are read through the reverse relation ``Control.risks`` (no import of it); each item is a dict
+    of ``id``, ``reference``, ``title`` and ``management_system_id``, shown by reference.
+    """
+    through = Control.risks.through
+    found = _first_of_groups(
+        through.objects.filter(
+            control_id__in=[row.control_id for row in rows], risk__management_system_id=management_system.pk
+        ),
+        group="control_id",
+        order_by=[F("risk_id").asc()],
+        values=["risk_id"],
+        limit=limit,
+    )
+    wanted = {item["risk_id"] for linked in found.values() for item in linked.items}
+    risks = (
+        {
+            risk["id"]: risk | {"management_system_id": management_system.pk}
+            for risk in Control.risks.field.model.objects.filter(pk__in=wanted).values("id", "reference", "title")
+        }
+        if wanted
+        else {}
+    )
+    for row in rows:
+        linked = found.get(row.control_id, Linked())
+        items = (risks[item["risk_id"]] for item in linked.items if item["risk_id"] in risks)
+        row.risks = Linked(count=linked.count, items=sorted(items, key=lambda r: (len(r["reference"]), r["reference"])))
+
+
+def soa_linked_evidence(rows: list[Applicability], *, limit: int = EVIDENCE_SHOWN) -> None:
+    """Give each row ``evidence``: a ``Linked`` of its current evidence (the newest ``limit``, with age).
+
+    Two queries at most (the content type is cached) however much evidence the rows link:
+    only the links of these rows to evidence not superseded by a later version are read.
+    """
+    newer = Evidence.objects.filter(supersedes=OuterRef("evidence_id"))
+    links = EvidenceLink.objects.filter(
+        target_type=ContentType.objects.get_for_model(Applicability), target_id__in=[row.pk for row in rows]
+    ).exclude(Exists(newer))
+    found = _first_of_groups(
+        links,
+        group="target_id",
+        order_by=[F("evidence__evidence_date").desc(), F("evidence_id").desc()],
+        values=["evidence_id", "evidence__reference", "evidence__title", "evidence__evidence_date"],
+        limit=limit,
+    )
+    for row in rows:
+        linked = found.get(row.pk, Linked())
+        linked.items = with_age(
+            Evidence(
+                pk=item["evidence_id"],
+                reference=item["evidence__reference"],
+                title=item["evidence__title"],
+                evidence_date=item["evidence__evidence_date"],
+            )
+            for item in linked.items
+        )
+        row.evidence = linked
 
 
 def soa_rows_as_of(

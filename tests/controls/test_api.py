@@ -158,3 +158,39 @@ def test_soa_list_query_count_does_not_grow_with_linked_objects(world, api_as):
             )
 
     assert_constant_queries(soa, link_rows)  # warmed first: the user's memberships are cached
+
+
+def test_soa_list_counts_the_linked_systems_and_the_row_lists_them(world, api_as):
+    row = row_of(world.acme, "A.6.2.8")
+    systems = [make_ai_system(world.acme, user=world.officer, name=f"Linked {i}") for i in range(3)]
+    services.applicability_update(row, user=world.officer, expected_version=row.version, ai_systems=systems)
+    client = api_as("auditor")
+    listed = client.get("/api/v1/soa/", {"management_system": world.acme.pk, "page_size": 100}).data["results"]
+    by_id = {r["id"]: r for r in listed}
+    assert by_id[row.pk]["ai_systems_count"] == 3 and "ai_systems" not in by_id[row.pk]
+    assert {r["ai_systems_count"] for r in listed if r["id"] != row.pk} == {0}
+    detail = client.get(f"/api/v1/soa/{row.pk}/").data
+    assert detail["ai_systems_count"] == 3
+    assert detail["ai_systems"] == [s.pk for s in sorted(systems, key=lambda s: s.reference)]
+    # A PATCH answers with the row as saved, its links counted.
+    patched = api_as("officer").patch(
+        f"/api/v1/soa/{row.pk}/", {"ai_systems": [systems[0].pk]}, format="json", HTTP_IF_MATCH=f'"{row.version + 1}"'
+    )
+    assert patched.status_code == 200, patched.data
+    assert patched.data["ai_systems"] == [systems[0].pk] and patched.data["ai_systems_count"] == 1
+
+
+def test_soa_list_size_does_not_grow_with_the_linked_systems(world, api_as):
+    client = api_as("officer")
+    params = {"management_system": world.acme.pk, "page_size": 50}
+    before = client.get("/api/v1/soa/", params).content
+    systems = [make_ai_system(world.acme, user=world.officer, name=f"System {i}") for i in range(40)]
+    for row in Applicability.objects.filter(management_system=world.acme)[:5]:
+        services.applicability_update(row, user=world.officer, expected_version=row.version, ai_systems=systems)
+    after = client.get("/api/v1/soa/", params).content
+    # Five rows now link 40 systems each: only their counts changed ("0" became "40").
+    assert len(after) - len(before) <= 5 * len("40")
+    schema = client.get("/api/schema/", {"format": "json"}).json()["components"]["schemas"]
+    assert "ai_systems" not in schema["ApplicabilityList"]["properties"]
+    assert {"ai_systems", "ai_systems_count"} <= set(schema["Applicability"]["properties"])
+    assert schema["ApplicabilityList"]["properties"]["ai_systems_count"]["type"] == "integer"
