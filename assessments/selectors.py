@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import BooleanField, Case, F, OuterRef, Prefetch, QuerySet, Subquery, Value, When
+from django.urls import reverse
 from django.utils import timezone
 
 from aims import access, ledger
+from aims.links import url_maker
 from aims.models import ManagementSystem
 from assessments.models import ImpactAssessment, ImpactCriteria, ImpactRow, Risk, RiskCriteria, TreatmentAction
 from assessments.signoffs import APPROVAL, CRITERIA_APPROVAL
 from controls.models import Control
+from controls.selectors import Linked, first_of_groups
 from registers.models import AISystem, ModelRecord
 
 
@@ -148,6 +152,42 @@ def risks_by_control(*, user: AbstractBaseUser, management_system: ManagementSys
     for link in links.order_by("risk__reference"):
         grouped[link.control_id].append(link.risk)
     return dict(grouped)
+
+
+RISKS_SHOWN = 5  # risks the SoA page names per row; it counts the rest and links the risk register
+
+
+def soa_risks_by_control(
+    *, user: AbstractBaseUser, management_system: ManagementSystem, limit: int = RISKS_SHOWN
+) -> dict[int, Linked]:
+    """{control id: ``Linked`` of its risks}: the first ``limit`` (by id) and how many, for the SoA page.
+
+    Two queries however many risks link the controls: the links numbered and counted per control
+    (integers only, window functions), then the few risks named. Each item is a dict of ``id``,
+    ``reference``, ``title`` and ``url``; each ``Linked`` has ``more_url``, the risk register
+    filtered by the control.
+    """
+    if not access.can(user, access.Action.VIEW, management_system):
+        return {}
+    found = first_of_groups(
+        Risk.controls.through.objects.filter(risk__management_system=management_system),
+        group="control_id",
+        order_by=[F("risk_id").asc()],
+        values=["risk_id"],
+        limit=limit,
+    )
+    wanted = {item["risk_id"] for linked in found.values() for item in linked.items}
+    detail = url_maker("assessments:risk_detail", management_system.pk)
+    risks = {
+        risk["id"]: risk | {"url": detail(risk["id"])}
+        for risk in Risk.objects.filter(pk__in=wanted).values("id", "reference", "title")
+    }
+    risk_list = reverse("assessments:risk_list", args=[management_system.pk])
+    for control_id, linked in found.items():
+        items = (risks[item["risk_id"]] for item in linked.items if item["risk_id"] in risks)
+        linked.items = sorted(items, key=lambda risk: (len(risk["reference"]), risk["reference"]))
+        linked.more_url = f"{risk_list}?{urlencode({'control': control_id})}"
+    return found
 
 
 def action_history(risk: Risk) -> QuerySet:

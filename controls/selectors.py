@@ -168,7 +168,6 @@ def _attach_first_links(
         row.linked_more = row.linked_count - len(row.linked_systems)
 
 
-RISKS_SHOWN = 5  # linked risks the SoA page names per row
 EVIDENCE_SHOWN = 5  # evidence files the SoA page names per row
 
 
@@ -178,13 +177,14 @@ class Linked:
 
     count: int = 0
     items: list[Any] = field(default_factory=list)
+    more_url: str = ""  # where all of them are listed, when the linking app says
 
     @property
     def more(self) -> int:
         return self.count - len(self.items)
 
 
-def _first_of_groups(links: QuerySet, *, group: str, order_by: list[Any], values: list[str], limit: int) -> dict:
+def first_of_groups(links: QuerySet, *, group: str, order_by: list[Any], values: list[str], limit: int) -> dict:
     """{group value: Linked of the first ``limit`` link rows (as ``values`` dicts)} in one query.
 
     Each link is numbered within its group and the group counted by window functions, and only
@@ -208,41 +208,6 @@ def _first_of_groups(links: QuerySet, *, group: str, order_by: list[Any], values
     return found
 
 
-def soa_linked_risks(
-    rows: list[Applicability], *, management_system: ManagementSystem, limit: int = RISKS_SHOWN
-) -> None:
-    """Give each row ``risks``: a ``Linked`` of the risks of its control (the first ``limit`` risked, by id).
-
-    Two queries however many risks link the controls: the links numbered and counted per control
-    (integers only), then the few risks named. The risk register sits above this app, so the links
-    are read through the reverse relation ``Control.risks`` (no import of it); each item is a dict
-    of ``id``, ``reference``, ``title`` and ``management_system_id``, shown by reference.
-    """
-    through = Control.risks.through
-    found = _first_of_groups(
-        through.objects.filter(
-            control_id__in=[row.control_id for row in rows], risk__management_system_id=management_system.pk
-        ),
-        group="control_id",
-        order_by=[F("risk_id").asc()],
-        values=["risk_id"],
-        limit=limit,
-    )
-    wanted = {item["risk_id"] for linked in found.values() for item in linked.items}
-    risks = (
-        {
-            risk["id"]: risk | {"management_system_id": management_system.pk}
-            for risk in Control.risks.field.model.objects.filter(pk__in=wanted).values("id", "reference", "title")
-        }
-        if wanted
-        else {}
-    )
-    for row in rows:
-        linked = found.get(row.control_id, Linked())
-        items = (risks[item["risk_id"]] for item in linked.items if item["risk_id"] in risks)
-        row.risks = Linked(count=linked.count, items=sorted(items, key=lambda r: (len(r["reference"]), r["reference"])))
-
-
 def soa_linked_evidence(rows: list[Applicability], *, limit: int = EVIDENCE_SHOWN) -> None:
     """Give each row ``evidence``: a ``Linked`` of its current evidence (the newest ``limit``, with age).
 
@@ -253,7 +218,7 @@ def soa_linked_evidence(rows: list[Applicability], *, limit: int = EVIDENCE_SHOW
     links = EvidenceLink.objects.filter(
         target_type=ContentType.objects.get_for_model(Applicability), target_id__in=[row.pk for row in rows]
     ).exclude(Exists(newer))
-    found = _first_of_groups(
+    found = first_of_groups(
         links,
         group="target_id",
         order_by=[F("evidence__evidence_date").desc(), F("evidence_id").desc()],

@@ -18,6 +18,7 @@ from aims import access, ledger
 from aims.access import Action
 from aims.history import paged_history, versions_of
 from aims.limits import parse_id
+from aims.links import url_maker
 from aims.models import ManagementSystem, SignOff
 from aims.pages import open_management_system, open_record, save_or_conflict, sign_off_from_post, signoff_panel
 from controls import exports, selectors, services
@@ -73,8 +74,7 @@ def soa(request: HttpRequest, ms_id: int) -> HttpResponse:
         row.can_edit = can_edit_any and (editable is None or row.pk in editable)
     attach_justifications(shown, ms, as_of=as_of, editable=not as_of and access.can(request.user, Action.CREATE, ms))
     if not as_of:  # evidence and risk links are not kept in the SoA's history: the as-of view shows neither
-        selectors.soa_linked_evidence(shown)
-        selectors.soa_linked_risks(shown, management_system=ms)
+        selectors.soa_linked_evidence(shown)  # risks: the row template asks assessments (its soa_risks tag)
     groups = selectors.soa_by_area(all_rows, shown)
     filters = urlencode({k: v for k, v in query.items() if k in ("show", "owner") and v})
     _attach_urls(ms, shown, edit_query=urlencode({"filters": filters}) if filters else "")
@@ -95,33 +95,15 @@ def soa(request: HttpRequest, ms_id: int) -> HttpResponse:
     return render(request, "controls/soa_list.html", context)
 
 
-_ANY_PK = 2147483647  # stands for the id in a URL reversed once, then filled in for each record
-
-
-def _url_maker(name: str, ms: ManagementSystem):
-    """A function of a record's id giving the URL ``name`` of it, reversed once (a page of rows links hundreds)."""
-    pattern = reverse(name, args=[ms.pk, _ANY_PK])
-    marker = str(_ANY_PK)
-    return lambda pk: pattern.replace(marker, str(pk))
-
-
 def _attach_urls(ms: ManagementSystem, rows: list[Applicability], *, edit_query: str) -> None:
-    """Give each SoA row and each record it names its URL: ``edit_url``, ``history_url``, ``risks_url``, ``url``."""
-    edit, history = _url_maker("controls:soa_row_edit", ms), _url_maker("controls:soa_row_history", ms)
-    system, risk, evidence = (
-        _url_maker("registers:ai_system_detail", ms),
-        _url_maker("assessments:risk_detail", ms),
-        _url_maker("evidence:detail", ms),
-    )
-    risk_list = reverse("assessments:risk_list", args=[ms.pk])
+    """Give each SoA row and each record it names its URL: ``edit_url``, ``history_url``, ``url``."""
+    edit, history = url_maker("controls:soa_row_edit", ms.pk), url_maker("controls:soa_row_history", ms.pk)
+    system, evidence = url_maker("registers:ai_system_detail", ms.pk), url_maker("evidence:detail", ms.pk)
     for row in rows:
         row.edit_url = edit(row.pk) + (f"?{edit_query}" if edit_query else "")
         row.history_url = history(row.pk)
-        row.risks_url = f"{risk_list}?{urlencode({'control': row.control_id})}"
         for item in getattr(row, "linked_systems", []):
             item.url = system(item.pk)
-        for item in row.risks.items if hasattr(row, "risks") else []:
-            item["url"] = risk(item["id"])
         for item in row.evidence.items if hasattr(row, "evidence") else []:
             item.url = evidence(item.pk)
 

@@ -1,4 +1,4 @@
-"""Template tags other areas use to show risk information (the SoA rows' linked risks)."""
+"""Template tags other areas use to show risk information (the SoA rows' risks, an AI system's impact)."""
 
 from __future__ import annotations
 
@@ -12,14 +12,19 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def linked_risks(context: template.Context, control: Any, management_system: Any) -> list:
-    """Risks of the management system linked to a control; one query per page, however many rows."""
+def soa_risks(context: template.Context, control: Any, management_system: Any) -> Any:
+    """The risks linked to an SoA row's control, in brief (the first few, how many, where the rest are).
+
+    Two queries per page however many rows and risks: read for every control at the first row and
+    kept on the request (each row is rendered through its own ``{% include %}``).
+    """
     request = context["request"]
-    # Cached on the request: each row is rendered through its own {% include %}.
-    cache = request.__dict__.setdefault("_assessments_risks_by_control", {})
+    cache = request.__dict__.setdefault("_assessments_soa_risks", {})
     if management_system.pk not in cache:
-        cache[management_system.pk] = selectors.risks_by_control(user=request.user, management_system=management_system)
-    return cache[management_system.pk].get(control.pk, [])
+        cache[management_system.pk] = selectors.soa_risks_by_control(
+            user=request.user, management_system=management_system
+        )
+    return cache[management_system.pk].get(control.pk)
 
 
 @register.inclusion_tag("assessments/partials/ai_system_impact.html", takes_context=True)

@@ -14,7 +14,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from controls.selectors import EVIDENCE_SHOWN, RISKS_SHOWN, SOA_SYSTEMS_SHOWN
+from assessments.selectors import RISKS_SHOWN
+from controls.selectors import EVIDENCE_SHOWN, SOA_SYSTEMS_SHOWN
 from evidence import services as evidence_services
 from tests.assessments.helpers import make_risk
 from tests.controls.helpers import row_of
