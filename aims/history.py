@@ -143,6 +143,20 @@ def paged_history(
     return page
 
 
+def paged_rows(request: HttpRequest, history_rows: QuerySet, *, param: str, per_page: int = HISTORY_PAGE_SIZE) -> Page:
+    """One page (``?<param>=N``) of a child table's history rows, newest first, with its pager's links.
+
+    For the changes to a record's child rows (an audit's checks, a risk's treatment actions ...),
+    listed as rows rather than diffed: two queries (the count and the page), whatever the number
+    of changes, as long as ``history_rows`` selects what the table shows. Out of range: the last
+    page; not a number: the first. ``partials/history_pager.html`` shows the pager.
+    """
+    page = Paginator(history_rows, per_page).get_page(request.GET.get(param))
+    page.previous_query = _with(request, param, page.previous_page_number()) if page.has_previous() else ""
+    page.next_query = _with(request, param, page.next_page_number()) if page.has_next() else ""
+    return page
+
+
 def _with(request: HttpRequest, param: str, number: int) -> str:
     query = request.GET.copy()
     query[param] = str(number)

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from aims import access, ledger
 from aims.access import Action
-from aims.history import paged_history
+from aims.history import paged_history, paged_rows
 from aims.pages import (
     confirm_remove,
     open_management_system,
@@ -94,7 +94,7 @@ def impact_detail(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
 def impact_history(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     assessment = _assessment(request, ms_id, pk, Action.VIEW_HISTORY)
     versions = paged_history(request, selectors.history_of(assessment), ImpactAssessment)
-    rows = selectors.impact_row_history(assessment)
+    rows = paged_rows(request, selectors.impact_row_history(assessment), param="row_history_page")
     context = _context(request, assessment, tab="history", versions=versions, child_history=rows)
     return render(request, "assessments/impact_detail.html", context)
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from aims import access, ledger
 from aims.access import Action
-from aims.history import paged_history
+from aims.history import paged_history, paged_rows
 from aims.models import ManagementSystem
 from aims.pages import (
     confirm_remove,
@@ -197,9 +197,8 @@ def risk_detail(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
 def risk_history(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     risk = _risk(request, ms_id, pk, Action.VIEW_HISTORY)
     versions = paged_history(request, selectors.history_of(risk), Risk)
-    context = _risk_context(
-        request, risk, tab="history", versions=versions, child_history=selectors.action_history(risk)
-    )
+    actions = paged_rows(request, selectors.action_history(risk), param="action_history_page")
+    context = _risk_context(request, risk, tab="history", versions=versions, child_history=actions)
     return render(request, "assessments/risk_detail.html", context)
 
 

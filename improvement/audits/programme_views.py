@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from aims import access
 from aims.access import Action
+from aims.history import paged_rows
 from aims.pages import (
     confirm_remove,
     open_management_system,
@@ -124,7 +125,7 @@ def programme_history(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse
         programme,
         selectors.history_of(programme),
         _context,
-        item_history=selectors.item_history(programme),
+        item_history=paged_rows(request, selectors.item_history(programme), param="item_history_page"),
     )
 
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from aims import access, ledger
 from aims.access import Action
+from aims.history import paged_rows
 from aims.pages import (
     confirm_remove,
     open_management_system,
@@ -120,9 +121,8 @@ def audit_detail(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
 @require_GET
 def audit_history(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
     audit = _audit(request, ms_id, pk, Action.VIEW_HISTORY)
-    return history_page(
-        request, TEMPLATE, audit, selectors.history_of(audit), _context, check_history=selectors.check_history(audit)
-    )
+    checks = paged_rows(request, selectors.check_history(audit), param="check_history_page")
+    return history_page(request, TEMPLATE, audit, selectors.history_of(audit), _context, check_history=checks)
 
 
 @login_required

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from aims import access, mfa
 from aims.access import Action
 from aims.forms import RetireForm, add_service_errors
+from aims.history import paged_rows
 from aims.pages import open_management_system, open_record, save_or_conflict, signoff_panel
 from aims.services import StaleVersionError
 from improvement.incidents import selectors, services, signoffs
@@ -126,7 +127,7 @@ def incident_history(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
         incident,
         selectors.history_of(incident),
         _context,
-        obligation_history=selectors.obligation_history(incident),
+        obligation_history=paged_rows(request, selectors.obligation_history(incident), param="obligation_history_page"),
     )
 
 

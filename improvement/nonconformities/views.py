@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from aims import access, ledger
 from aims.access import Action
 from aims.forms import RetireForm
+from aims.history import paged_rows
 from aims.models import ManagementSystem
 from aims.pages import open_management_system, open_record, save_or_conflict, sign_off_from_post, signoff_panel
 from improvement.models import CorrectiveAction, Nonconformity
@@ -149,8 +150,8 @@ def nc_history(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
         nc,
         selectors.history_of(nc),
         nc_context,
-        action_history=selectors.action_history(nc),
-        review_history=selectors.review_history(nc),
+        action_history=paged_rows(request, selectors.action_history(nc), param="action_history_page"),
+        review_history=paged_rows(request, selectors.review_history(nc), param="review_history_page"),
     )
 
 

@@ -327,3 +327,189 @@ def test_the_history_queries_are_pinned(world, client, api_as, system_with_versi
     }
     assert counts["page 1"] == counts["page 2"] and counts["api 1"] == counts["api 2"], counts
     assert counts["api 1"] <= 12, counts
+
+
+# --- the changes to a record's child rows, listed beside its versions ------------------------
+#
+# Each builder makes a parent with one child row in Acme and returns the history page's URL, the
+# page's context name and query parameter of the child table, and ``change(count)`` writing
+# ``count`` more versions of the child row through the services.
+
+
+def _risk_actions(world: Any) -> tuple[str, str, str, Any]:
+    from assessments import services as risk_services
+    from tests.factories import RiskFactory
+
+    risk = RiskFactory(management_system=world.acme, user=world.officer)
+    risk = risk_services.risk_update(
+        risk,
+        user=world.officer,
+        expected_version=risk.version,
+        actions=[{"description": "Action", "status": "planned"}],
+    )
+    action_id = risk.actions.get().pk
+
+    def change(count: int) -> None:
+        for index in range(count):
+            current = type(risk).objects.get(pk=risk.pk)
+            action = {"id": action_id, "description": f"Action {index}", "status": "planned"}
+            risk_services.risk_update(current, user=world.officer, expected_version=current.version, actions=[action])
+
+    url = reverse("assessments:risk_history", args=[world.acme.pk, risk.pk])
+    return url, "child_history", "action_history_page", change
+
+
+def _impact_rows(world: Any) -> tuple[str, str, str, Any]:
+    from assessments import services as impact_services
+    from assessments.models import ImpactRow
+    from tests.factories import ImpactAssessmentFactory
+
+    assessment = ImpactAssessmentFactory(management_system=world.acme, user=world.officer)
+    row = {"area": "fairness", "affected_group": "Patients", "description": "Row", "severity": 2, "likelihood": 2}
+    assessment = impact_services.impact_assessment_update(
+        assessment, user=world.officer, expected_version=assessment.version, rows=[row]
+    )
+    row["id"] = ImpactRow.objects.get(assessment=assessment).pk
+
+    def change(count: int) -> None:
+        for index in range(count):
+            current = type(assessment).objects.get(pk=assessment.pk)
+            rows = [{**row, "description": f"Row {index}"}]
+            impact_services.impact_assessment_update(
+                current, user=world.officer, expected_version=current.version, rows=rows
+            )
+
+    url = reverse("assessments:impact_history", args=[world.acme.pk, assessment.pk])
+    return url, "child_history", "row_history_page", change
+
+
+def _programme_items(world: Any) -> tuple[str, str, str, Any]:
+    from improvement.audits import services as audit_services
+    from tests.improvement.audits.helpers import clause, make_programme
+
+    programme = make_programme(world.acme, world.officer)
+    item_id = programme.items.get().pk
+
+    def change(count: int) -> None:
+        for index in range(count):
+            current = type(programme).objects.get(pk=programme.pk)
+            item = {"id": item_id, "requirement": clause("9.2.2"), "planned_quarter": f"2026-Q{index % 4 + 1}"}
+            audit_services.programme_update(current, user=world.officer, expected_version=current.version, items=[item])
+
+    url = reverse("improvement:programme_history", args=[world.acme.pk, programme.pk])
+    return url, "item_history", "item_history_page", change
+
+
+def _audit_checks(world: Any) -> tuple[str, str, str, Any]:
+    from improvement.audits import services as audit_services
+    from tests.improvement.audits.helpers import make_audit, start
+
+    audit = start(make_audit(world, lead_auditor=world.contributor), world.officer)
+    check = audit.checks.get()
+
+    def change(count: int) -> None:
+        for index in range(count):
+            current = type(check).objects.get(pk=check.pk)
+            audit_services.check_record(
+                current, user=world.officer, expected_version=current.version, tested=f"Interviews {index}"
+            )
+
+    url = reverse("improvement:audit_history", args=[world.acme.pk, audit.pk])
+    return url, "check_history", "check_history_page", change
+
+
+def _corrective_actions(world: Any) -> tuple[str, str, str, Any]:
+    from improvement.nonconformities import services as nc_services
+    from tests.improvement.nonconformities.helpers import add_action, analyse, contain, make_nc
+
+    nc = analyse(contain(make_nc(world.acme, world.officer), world.officer), world.officer)
+    action = add_action(nc, world.officer, world.contributor)
+
+    def change(count: int) -> None:
+        for index in range(count):
+            current = type(action).objects.get(pk=action.pk)
+            nc_services.corrective_action_update(
+                current, user=world.officer, expected_version=current.version, description=f"Checklist {index}"
+            )
+
+    url = reverse("improvement:nc_history", args=[world.acme.pk, nc.pk])
+    return url, "action_history", "action_history_page", change
+
+
+def _effectiveness_reviews(world: Any) -> tuple[str, str, str, Any]:
+    from django.utils import timezone
+
+    from improvement.nonconformities import services as nc_services
+    from tests.improvement.nonconformities.helpers import actions_done, qa_member, refresh
+
+    nc, _actions = actions_done(world)
+    review = nc_services.review_plan(
+        refresh(nc), user=world.officer, method="Sample", planned_on=timezone.localdate(), reviewer=qa_member(world)
+    )
+
+    def change(count: int) -> None:
+        for index in range(count):
+            current = type(review).objects.get(pk=review.pk)
+            nc_services.review_replan(current, user=world.officer, method=f"Sample {index} releases")
+
+    url = reverse("improvement:nc_history", args=[world.acme.pk, nc.pk])
+    return url, "review_history", "review_history_page", change
+
+
+def _incident_obligations(world: Any) -> tuple[str, str, str, Any]:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from improvement.incidents import services as incident_services
+
+    system = make_ai_system(world.acme, user=world.officer, eu_ai_act_risk_class="high")
+    incident = incident_services.incident_create(
+        management_system=world.acme, user=world.officer, title="Advice to stop a drug", description="D",
+        ai_systems=[system], possibly_serious=True, severity="high", detected_at=timezone.now() - timedelta(hours=2),
+    )  # fmt: skip
+    obligation = incident.obligations.order_by("pk").first()
+    assert obligation is not None, "a serious incident of a high-risk system has a reporting obligation"
+
+    def change(count: int) -> None:
+        for index in range(count):
+            current = type(obligation).objects.get(pk=obligation.pk)
+            incident_services.obligation_settle(
+                current, user=world.officer, expected_version=current.version, waived_reason=f"Not reportable {index}"
+            )
+
+    url = reverse("improvement:incident_history", args=[world.acme.pk, incident.pk])
+    return url, "obligation_history", "obligation_history_page", change
+
+
+CHILD_TABLES = {
+    "risk treatment actions": _risk_actions,
+    "impact rows": _impact_rows,
+    "audit programme items": _programme_items,
+    "internal audit checks": _audit_checks,
+    "corrective actions": _corrective_actions,
+    "effectiveness reviews": _effectiveness_reviews,
+    "incident obligations": _incident_obligations,
+}
+
+
+@pytest.mark.parametrize("table", CHILD_TABLES)
+def test_a_history_page_lists_one_page_of_child_changes_in_as_many_queries_with_60_as_with_3(world, client, table):
+    url, name, param, change = CHILD_TABLES[table](world)
+    log_in(client, world.officer)
+    change(2)
+    assert_constant_queries(lambda: _ok(client.get(url)), lambda: change(MANY))
+
+    response = client.get(url)
+    first = response.context[name]
+    assert first.paginator.count > MANY and len(first) == HISTORY_PAGE_SIZE
+    assert f'href="?{param}=2"' in response.content.decode()
+    newest = [row.history_id for row in first]
+    assert newest == sorted(newest, reverse=True)
+    second = client.get(url, {param: 2}).context[name]
+    assert second.number == 2 and len(second) == first.paginator.count - HISTORY_PAGE_SIZE
+    assert max(row.history_id for row in second) < min(newest)  # the older changes
+    # The record's own versions keep their page: the child table's pager leaves them alone.
+    assert client.get(url, {param: 2}).context["versions"].number == 1
+    assert client.get(url, {param: 99}).context[name].number == 2  # out of range: the last page, as the lists
+    assert client.get(url, {param: "x"}).context[name].number == 1

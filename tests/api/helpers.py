@@ -6,13 +6,13 @@ from typing import Any
 
 from aims import ledger
 from aims.invitations import invitation_create
-from aims.models import Membership
-from aims.services import api_token_create
+from aims.models import Membership, Role
+from aims.services import api_token_create, membership_add
 from assessments.signoffs import CRITERIA_APPROVAL
 from controls.models import Applicability, Control
 from gateway import ledger as gateway_ledger
 from governance.citations.services import citation_add
-from governance.models import Document
+from governance.models import Document, Scope
 from governance.scope.services import scope_create
 from improvement.incidents.services import incident_create
 from packs.models import AuditPack
@@ -23,6 +23,7 @@ from tests.factories import (
     ModelRecordFactory,
     RiskFactory,
     SupplierFactory,
+    UserFactory,
 )
 from tests.gateway.actions_helpers import api_rows as gateway_action_rows
 from tests.gateway.keys_helpers import api_rows as gateway_rows
@@ -36,8 +37,13 @@ from tests.packs.helpers import make_ready_pack
 from tests.reviews.meetings_helpers import make_review
 
 
-def one_of_everything(world: Any) -> dict[str, Any]:
-    """Create one row per API resource in Acme (a risk, an impact assessment, evidence, a pack, a sign-off ...)."""
+def one_of_everything(world: Any, *, second: bool = False) -> dict[str, Any]:
+    """Create one row per API resource in Acme (a risk, an impact assessment, evidence, a pack, a sign-off ...).
+
+    ``second=True`` adds another row of every kind after a first call: a member joins, its person
+    links another member's account, its invitation goes to another address and its gateway policy draft follows
+    the first one's, withdrawn, and its connector has another name; the scope, one per management system, is the first call's.
+    """
     acme, officer = world.acme, world.officer
     assessment = ImpactAssessmentFactory(management_system=acme, user=officer)
     risk = RiskFactory(management_system=acme, user=officer)
@@ -52,7 +58,9 @@ def one_of_everything(world: Any) -> dict[str, Any]:
     objective = make_objective(acme, officer)
     return {
         "management-systems": acme,
-        "memberships": Membership.objects.filter(management_system=acme, user=world.contributor).get(),
+        "memberships": _second_member(world)
+        if second
+        else Membership.objects.filter(management_system=acme, user=world.contributor).get(),
         "ai-systems": assessment.ai_system,
         "model-records": ModelRecordFactory(management_system=acme, user=officer),
         "dataset-records": DatasetRecordFactory(management_system=acme, user=officer),
@@ -69,7 +77,7 @@ def one_of_everything(world: Any) -> dict[str, Any]:
         "invitations": invitation_create(
             management_system=acme,
             actor=world.owner,
-            email="newcomer@example.org",
+            email="second@example.org" if second else "newcomer@example.org",
             role="auditor",
             absolute_url=lambda path: f"http://testserver{path}",
         ),
@@ -79,11 +87,13 @@ def one_of_everything(world: Any) -> dict[str, Any]:
         **audit_rows(world),
         "nonconformities": nonconformity,
         "corrective-actions": add_action(nonconformity, officer, world.contributor),
-        **people_rows(world),
+        **people_rows(world, account=world.officer if second else None),
         **context_rows(world),
         "documents": Document.objects.get(management_system=acme, key="ai_policy"),
         "document-versions": Document.objects.get(management_system=acme, key="ai_policy").versions.get(number=1),
-        "scope": scope_create(
+        "scope": Scope.objects.get(management_system=acme)
+        if second
+        else scope_create(
             management_system=acme, user=officer, units="Clinical", sites="Riverside", activities="Deploying AI"
         ),
         "objectives": objective,
@@ -97,7 +107,14 @@ def one_of_everything(world: Any) -> dict[str, Any]:
         ),
         "management-reviews": make_review(world),
         **gateway_rows(world),
-        **gateway_policy_rows(world),
+        **gateway_policy_rows(world, second=second),
         "gateway-events": gateway_ledger.event_append(ai_system=assessment.ai_system, type="call", model_requested="m"),
-        **gateway_action_rows(world),
+        **gateway_action_rows(world, second=second),
     }
+
+
+def _second_member(world: Any) -> Membership:
+    """A member who joins Acme as a contributor (the first call lists the personas' memberships)."""
+    return membership_add(
+        management_system=world.acme, actor=world.owner, user=UserFactory(username="second"), role=Role.CONTRIBUTOR
+    )

@@ -70,14 +70,17 @@ def propose(plaintext: str, arguments: Any = None, *, tool: str = TOOL, connecto
                                    "arguments": ARGUMENTS if arguments is None else arguments, **body})  # fmt: skip
 
 
-def api_rows(world: Any) -> dict[str, Any]:
-    """One row per API resource of the family, in Acme (for ``tests/api/helpers.one_of_everything``)."""
+def api_rows(world: Any, *, second: bool = False) -> dict[str, Any]:
+    """One row per API resource of the family, in Acme (for ``tests/api/helpers.one_of_everything``).
+
+    ``second=True``: another connector (named apart from the first call's).
+    """
     from gateway.actions.services import Call, action_propose
     from gateway.policy.decide import Decision
 
     system = system_with_model(world.acme, world.officer)
     key, _ = make_key(system, world.officer, name="Actions")
-    connector = make_connector(world.acme, world.officer)
+    connector = make_connector(world.acme, world.officer, **({"name": f"{CONNECTOR}-2"} if second else {}))
     call = Call(key=key, connector=connector, tool=TOOL, arguments=ARGUMENTS, entity_counts={"PHONE_NUMBER": 1})
     decision = Decision("require_approval", "policy@1", "rule GWR-001", "leadership")
     return {"gateway-actions": action_propose(call=call, decision=decision), "gateway-connectors": connector}

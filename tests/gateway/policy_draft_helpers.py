@@ -39,7 +39,13 @@ def make_aims_manager(world: Any, persona: str = "officer") -> None:
     appoint_user(world.acme, world.officer, world.users[persona], AimsRole.AIMS_MANAGER)
 
 
-def api_rows(world: Any) -> dict[str, Any]:
-    """One row per API resource of the family, in Acme (for ``tests/api/helpers.one_of_everything``)."""
+def api_rows(world: Any, *, second: bool = False) -> dict[str, Any]:
+    """One row per API resource of the family, in Acme (for ``tests/api/helpers.one_of_everything``).
+
+    ``second=True``: another draft after the first call's, which is withdrawn (one draft at a time).
+    """
+    if second:
+        first = services.open_version(world.acme)
+        services.policy_withdraw(first, user=world.officer, expected_version=first.version, reason="Superseded.")
     draft = make_draft(world.acme, world.officer, rules=[{"tool": "lookup", "outcome": "allow"}])
     return {"gateway-policies": draft, "gateway-policy-rules": draft.rules.get()}

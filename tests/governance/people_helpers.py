@@ -75,10 +75,13 @@ def make_record(
     )
 
 
-def api_rows(world: Any) -> dict[str, Any]:
-    """One row of each people endpoint in Acme, for the tests that walk every API resource."""
+def api_rows(world: Any, *, account: Any = None) -> dict[str, Any]:
+    """One row of each people endpoint in Acme, for the tests that walk every API resource.
+
+    The person links ``account`` (the contributor's by default): a second call needs another member.
+    """
     acme, officer = world.acme, world.officer
-    person = make_person(acme, officer, name="Tom Reyes", account=world.contributor)
+    person = make_person(acme, officer, name="Tom Reyes", account=account or world.contributor)
     literacy = make_competence(acme, officer, "AI literacy", validity_months=12)
     item = services.plan_item_create(
         management_system=acme, user=officer, subject="AI literacy induction", timing="At induction",
