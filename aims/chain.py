@@ -40,6 +40,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, connections, models, transaction
 from django.db.models.functions import Cast
+from django.utils.dateparse import parse_datetime
 
 from aims.ledger import plain
 
@@ -200,11 +201,10 @@ def verify(spec: Chain, queryset: models.QuerySet | None = None, *, chunk_size: 
     # datetimes costs more than the rest of a row): SQLite's stored text as it is (Django's own
     # converter reads any other form); PostgreSQL's in UTC with microseconds (years 1000 to 9999,
     # the others as the database prints them, which the encoder leaves to its generic path).
-    vendor = connections[queryset.db].vendor
+    text = datetime_as_text(queryset.db)
     as_text = set()
-    if vendor in ("sqlite", "postgresql"):
+    if text is not None:
         as_text = {i for i, name in enumerate(spec.columns) if _internal_type(spec, name) == "DateTimeField"}
-    text = partial(Cast, output_field=models.TextField()) if vendor == "sqlite" else _UTCText
     columns = [text(name) if i in as_text else name for i, name in enumerate(spec.columns)]
     rows = queryset.order_by(*spec.key_fields, _SEQUENCE_FIELD).values_list(*columns)
     # Chunks of at most _BATCH rows: the column-wise encoder is fastest with buffers that size.
@@ -212,6 +212,24 @@ def verify(spec: Chain, queryset: models.QuerySet | None = None, *, chunk_size: 
 
 
 _BATCH = 2000
+
+
+def datetime_as_text(alias: str) -> Callable[[str], models.Func] | None:
+    """What selects a datetime column as its text in Django's SQLite form (SQLite, PostgreSQL), else None."""
+    vendor = connections[alias].vendor
+    if vendor == "sqlite":
+        return partial(Cast, output_field=models.TextField())
+    return _UTCText if vendor == "postgresql" else None
+
+
+def _parse_time_text(value: Any, expression: Any, connection: Any) -> Any:
+    """PostgreSQL's text of a timestamp as a datetime, or the text itself when it is none (BC, infinity)."""
+    if type(value) is not str:
+        return value
+    try:
+        return parse_datetime(value) or value
+    except ValueError:
+        return value
 
 
 class _UTCText(models.Func):
@@ -246,8 +264,9 @@ def _stream(
     expressions = [selected[0] for selected in compiler.select[: compiler.col_count]]
     converters = compiler.get_converters(expressions)
     for index in datetimes_as_text:
-        text_converter = getattr(connection.ops, "convert_datetimefield_value", None)  # SQLite's reads its text
-        converters[index] = ([text_converter] if text_converter else [], expressions[index])
+        # SQLite's own converter reads its text; PostgreSQL's text outside _UTCText's years is parsed here.
+        text_converter = getattr(connection.ops, "convert_datetimefield_value", _parse_time_text)
+        converters[index] = ([text_converter], expressions[index])
 
     def convert(index: int, value: Any) -> Any:
         functions, expression = converters.get(index, ((), None))
@@ -353,6 +372,7 @@ def _sqlite_time_texts(values: Sequence[str]) -> list[str] | None:
         and joined[19::26] == "." * n
         and joined[4::26] == joined[7::26] == "-" * n
         and joined.count(" ") == n
+        and "0" not in joined[::26]  # no year before 1000 (see _datetime_text)
         and "\n" not in joined
     )
     return "\n".join(values).replace(" ", "T").split("\n") if shaped else None
@@ -364,6 +384,8 @@ def _encode_bool_column(values: Sequence[Any], convert: Callable[[Any], Any]) ->
 
 def _datetime_text(text: str) -> str | None:
     """The canonical form of a datetime stored as text the way Django writes it (UTC, SQLite), else None."""
+    if text[:1] == "0":  # a year before 1000: its canonical form has no leading zeros (strftime's)
+        return None
     if len(text) == 26 and text[10] == " " and text[19] == "." and text[4] == text[7] == "-":
         return f'"{text[:10]}T{text[11:]}Z"'
     if len(text) == 19 and text[10] == " " and text[4] == text[7] == "-":
