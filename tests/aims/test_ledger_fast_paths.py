@@ -71,7 +71,7 @@ def test_datetime_columns_encode_exactly_as_text_and_as_aware_values(values, for
     raw_values = tuple(str(v.replace(tzinfo=None)) if form == "text" else v for v in values)
 
     def convert(value):
-        return connection.ops.convert_datetimefield_value(value, None, connection) if form == "text" else value
+        return chain._parse_time_text(value, None, connection) if form == "text" else value  # naive: UTC
 
     convert.naive_is_utc = True
     rendered = _rendered(chain._encode_datetime_column(raw_values, convert), len(values))
