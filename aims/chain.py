@@ -32,12 +32,15 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache, lru_cache, partial
+from itertools import compress, count
 from json.encoder import encode_basestring as _json_string
+from operator import attrgetter, methodcaller, ne
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, connections, models, transaction
 from django.db.models.functions import Cast
+from django.utils.dateparse import parse_datetime
 
 from aims.ledger import plain
 
@@ -329,14 +332,50 @@ def _is_sequence_clash(spec: Chain, error: IntegrityError) -> bool:
 def verify(spec: Chain, queryset: models.QuerySet | None = None, *, chunk_size: int = 5000) -> ChainResult:
     """Recompute every digest, link and sequence of the chains in ``queryset``, streaming; stop at the first broken."""
     queryset = spec.model._default_manager.all() if queryset is None else queryset
-    # SQLite's driver parses datetimes in Python; their stored text is read as it is instead, and
-    # encoded from the text (Django's own converter reads any other form).
+    # Datetimes are read as text in one fixed form and encoded from the text (parsing them into
+    # datetimes costs more than the rest of a row): SQLite's stored text as it is (Django's own
+    # converter reads any other form); PostgreSQL's in UTC with microseconds (years 1000 to 9999,
+    # the others as the database prints them, which the encoder leaves to its generic path).
+    text = datetime_as_text(queryset.db)
     as_text = set()
-    if connections[queryset.db].vendor == "sqlite":
+    if text is not None:
         as_text = {i for i, name in enumerate(spec.columns) if _internal_type(spec, name) == "DateTimeField"}
-    columns = [Cast(name, models.TextField()) if i in as_text else name for i, name in enumerate(spec.columns)]
+    columns = [text(name) if i in as_text else name for i, name in enumerate(spec.columns)]
     rows = queryset.order_by(*spec.key_fields, _SEQUENCE_FIELD).values_list(*columns)
-    return _check(spec, _stream(rows, chunk_size, datetimes_as_text=as_text))
+    # Chunks of at most _BATCH rows: the column-wise encoder is fastest with buffers that size.
+    return _check(spec, _stream(rows, min(chunk_size, _BATCH), datetimes_as_text=as_text))
+
+
+_BATCH = 2000
+
+
+def datetime_as_text(alias: str) -> Callable[[str], models.Func] | None:
+    """What selects a datetime column as its text in Django's SQLite form (SQLite, PostgreSQL), else None."""
+    vendor = connections[alias].vendor
+    if vendor == "sqlite":
+        return partial(Cast, output_field=models.TextField())
+    return _UTCText if vendor == "postgresql" else None
+
+
+def _parse_time_text(value: Any, expression: Any, connection: Any) -> Any:
+    """PostgreSQL's text of a timestamp as a datetime, or the text itself when it is none (BC, infinity)."""
+    if type(value) is not str:
+        return value
+    try:
+        return parse_datetime(value) or value
+    except ValueError:
+        return value
+
+
+class _UTCText(models.Func):
+    """PostgreSQL: a timestamp with time zone as ``YYYY-MM-DD HH:MM:SS.ffffff`` in UTC (SQLite's form)."""
+
+    template = (
+        "CASE WHEN %(expressions)s >= '1000-01-01 00:00:00+00' AND %(expressions)s < '10000-01-01 00:00:00+00' "
+        "THEN to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') "
+        "ELSE (%(expressions)s)::text END"
+    )
+    output_field = models.TextField()
 
 
 def _internal_type(spec: Chain, name: str) -> str:
@@ -360,7 +399,9 @@ def _stream(
     expressions = [selected[0] for selected in compiler.select[: compiler.col_count]]
     converters = compiler.get_converters(expressions)
     for index in datetimes_as_text:
-        converters[index] = ([connection.ops.convert_datetimefield_value], expressions[index])
+        # SQLite's own converter reads its text; PostgreSQL's text outside _UTCText's years is parsed here.
+        text_converter = getattr(connection.ops, "convert_datetimefield_value", _parse_time_text)
+        converters[index] = ([text_converter], expressions[index])
 
     def convert(index: int, value: Any) -> Any:
         functions, expression = converters.get(index, ((), None))
@@ -379,41 +420,107 @@ def _stream(
 
 # --- the fast canonical encoder of verification -------------------------------------------
 # It produces exactly ``encode(payload)`` (tests compare the two on arbitrary values) from raw
-# database rows, a column at a time: plain values are encoded by the C JSON encoder's string
-# escaping or ``str``, and only what needs converting goes through ``_plain_value``.
+# database rows, a chunk and a column at a time, with C-level calls only: each column becomes a
+# slot of the chunk's ``%`` template, either its one encoded value baked into the template (a
+# column with one value in the chunk: the management system, an event type, an empty field) or a
+# ``%d``/``"%s"``/``%s`` slot filled from the column as the database returned it (integers; text
+# that needs no JSON escaping, checked with one search of the column) or as encoded here. Only
+# values no fast form covers go through ``_plain_value``, one at a time.
+
+_ESCAPED_BYTES = bytes(range(32)) + b'"\\'  # what the JSON encoder escapes when ensure_ascii is off
+_NONE = type(None)
+_ISOFORMAT = partial(datetime.isoformat, timespec="microseconds")
+_TZINFO = attrgetter("tzinfo")
+_HEXDIGEST, _UTF8 = methodcaller("hexdigest"), methodcaller("encode", "utf-8")
+
+# A column's part of a chunk's template: ``(fragment, values)``. The fragment is the slot's text
+# (``%`` doubled) when ``values`` is None, else a ``%`` conversion filled from ``values``.
+_Slot = tuple[str, Sequence[Any] | None]
+
+
+def _constant(text: str) -> _Slot:
+    return text.replace("%", "%%"), None
 
 
 def _generic(value: Any) -> str:
     return _ENCODER.encode(_plain_value(value))
 
 
-def _encode_int_column(values: Sequence[Any], convert: Callable[[Any], Any]) -> list[str]:
+def _one_by_one(values: Sequence[Any], convert: Callable[[Any], Any]) -> _Slot:
+    return "%s", [_generic(convert(v)) for v in values]
+
+
+def _is_constant(values: Sequence[Any]) -> bool:
+    first = values[0]
+    return type(first) in _SIMPLE and values.count(first) == len(values)
+
+
+def _encode_int_column(values: Sequence[Any], convert: Callable[[Any], Any]) -> _Slot:
     types = set(map(type, values))
     if types == {int}:
-        return list(map(str, values))
-    if types == {type(None)}:
-        return ["null"] * len(values)
-    return [str(v) if type(v) is int else ("null" if v is None else _generic(convert(v))) for v in values]
+        return _constant(str(values[0])) if _is_constant(values) else ("%d", values)
+    if types == {_NONE}:
+        return _constant("null")
+    if types == {int, _NONE}:  # str(None) is 'None', which no integer's text contains
+        return "%s", "\n".join(map(str, values)).replace("None", "null").split("\n")
+    return "%s", [str(v) if type(v) is int else ("null" if v is None else _generic(convert(v))) for v in values]
 
 
-class _Unquoted(list):
-    """A column of strings encoded without their quotes (the template quotes them)."""
-
-
-def _encode_str_column(values: Sequence[Any], convert: Callable[[Any], Any]) -> list[str]:
+def _encode_str_column(values: Sequence[Any], convert: Callable[[Any], Any]) -> _Slot:
     if set(map(type, values)) == {str}:
+        if _is_constant(values):
+            return _constant(_json_string(values[0]))
+        if _needs_no_escape("".join(values)):
+            return '"%s"', values
         # One C call for the column: '["a","b"]'. Inside an encoded string every quote is escaped,
         # so '","' occurs only between two of them.
-        return _Unquoted(_ENCODER.encode(values)[2:-2].split('","'))
-    return [_json_string(v) if type(v) is str else ("null" if v is None else _generic(convert(v))) for v in values]
+        return '"%s"', _ENCODER.encode(values)[2:-2].split('","')
+    return "%s", [
+        _json_string(v) if type(v) is str else ("null" if v is None else _generic(convert(v))) for v in values
+    ]
 
 
-def _encode_bool_column(values: Sequence[Any], convert: Callable[[Any], Any]) -> list[str]:
-    return [_generic(convert(v)) for v in values]
+def _needs_no_escape(text: str) -> bool:
+    """Whether JSON leaves this (ASCII) text as it is: no quote, backslash or control character."""
+    if not text.isascii():
+        return False  # the JSON encoder's own path
+    data = text.encode("ascii")
+    return len(data.translate(None, _ESCAPED_BYTES)) == len(data)
+
+
+def _sqlite_time_texts(values: Sequence[str]) -> list[str] | None:
+    """A column of datetimes as Django writes them to SQLite, encoded as ``_datetime_text`` does, or None.
+
+    Without the quotes and the final ``Z`` (the template's). None unless every value has the shape
+    ``_datetime_text`` reads (checked a character position at a time over the whole column).
+    """
+    n = len(values)
+    if not set(map(len, values)) <= {19, 26}:
+        return None
+    if len(values[0]) != 26 or values.count(values[0]) != n:
+        values = list(values)
+        for i in compress(count(), map((19).__eq__, map(len, values))):  # no fraction: the canonical form adds one
+            values[i] += ".000000"
+    joined = "".join(values)
+    shaped = (
+        joined[10::26] == " " * n
+        and joined[19::26] == "." * n
+        and joined[4::26] == joined[7::26] == "-" * n
+        and joined.count(" ") == n
+        and "0" not in joined[::26]  # no year before 1000 (see _datetime_text)
+        and "\n" not in joined
+    )
+    return "\n".join(values).replace(" ", "T").split("\n") if shaped else None
+
+
+def _encode_bool_column(values: Sequence[Any], convert: Callable[[Any], Any]) -> _Slot:
+    return _one_by_one(values, convert)
 
 
 def _datetime_text(text: str) -> str | None:
     """The canonical form of a datetime stored as text the way Django writes it (UTC, SQLite), else None."""
+    if text[:1] == "0":  # a year before 1000: its canonical form has no leading zeros (strftime's)
+        return None
     if len(text) == 26 and text[10] == " " and text[19] == "." and text[4] == text[7] == "-":
         return f'"{text[:10]}T{text[11:]}Z"'
     if len(text) == 19 and text[10] == " " and text[4] == text[7] == "-":
@@ -421,11 +528,19 @@ def _datetime_text(text: str) -> str | None:
     return None
 
 
-def _encode_datetime_column(values: Sequence[Any], convert: Callable[[Any], Any]) -> list[str]:
+def _encode_datetime_column(values: Sequence[Any], convert: Callable[[Any], Any]) -> _Slot:
+    types = set(map(type, values))
+    if types == {str}:  # SQLite, selected as text
+        texts = _sqlite_time_texts(values)
+        if texts is not None:
+            return '"%sZ"', texts
+    elif types == {datetime} and set(map(_TZINFO, values)) == {UTC} and min(values).year >= 1000:
+        # PostgreSQL: aware, in UTC (the connection's zone); isoformat pads years, strftime does not.
+        return '"%sZ"', "\n".join(map(_ISOFORMAT, values)).replace("+00:00", "").split("\n")
     naive_is_utc = getattr(convert, "naive_is_utc", False)
     out = []
     for value in values:
-        if type(value) is datetime and value.year >= 1000:  # isoformat pads years, strftime does not
+        if type(value) is datetime and value.year >= 1000:
             if value.tzinfo is None:  # SQLite: naive, in UTC (the connection's zone), as Django's converter reads it
                 if not naive_is_utc:
                     out.append(_generic(convert(value)))
@@ -437,7 +552,7 @@ def _encode_datetime_column(values: Sequence[Any], convert: Callable[[Any], Any]
             continue
         text = _datetime_text(value) if type(value) is str else None
         out.append(text if text is not None else _generic(convert(value)))
-    return out
+    return "%s", out
 
 
 @lru_cache(maxsize=4096)
@@ -445,16 +560,18 @@ def _json_text(text: str) -> str:
     return _generic(json.loads(text))
 
 
-def _encode_json_column(values: Sequence[Any], convert: Callable[[Any], Any]) -> list[str]:
+def _encode_json_column(values: Sequence[Any], convert: Callable[[Any], Any]) -> _Slot:
     # JSON columns arrive as their text (Django loads them itself): equal texts encode alike, so they are cached.
-    return [_json_text(v) if type(v) is str else _generic(convert(v)) for v in values]
+    if set(map(type, values)) == {str}:
+        return _constant(_json_text(values[0])) if _is_constant(values) else ("%s", list(map(_json_text, values)))
+    return "%s", [_json_text(v) if type(v) is str else _generic(convert(v)) for v in values]
 
 
-def _encode_other_column(values: Sequence[Any], convert: Callable[[Any], Any]) -> list[str]:
-    return [_generic(convert(v)) for v in values]
+def _encode_other_column(values: Sequence[Any], convert: Callable[[Any], Any]) -> _Slot:
+    return _one_by_one(values, convert)
 
 
-_COLUMN_ENCODERS: dict[str, Callable[[Sequence[Any], Callable[[Any], Any]], list[str]]] = {
+_COLUMN_ENCODERS: dict[str, Callable[[Sequence[Any], Callable[[Any], Any]], _Slot]] = {
     **dict.fromkeys(
         (
             "AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField", "SmallIntegerField",
@@ -469,7 +586,7 @@ _COLUMN_ENCODERS: dict[str, Callable[[Sequence[Any], Callable[[Any], Any]], list
 }  # fmt: skip
 
 
-def _column_encoder(spec: Chain, name: str) -> Callable[[Sequence[Any], Callable[[Any], Any]], list[str]]:
+def _column_encoder(spec: Chain, name: str) -> Callable[[Sequence[Any], Callable[[Any], Any]], _Slot]:
     if name in ("sequence", "previous"):
         return _encode_int_column if name == "sequence" else _encode_str_column
     model_field = spec.model._meta.get_field(name)
@@ -479,47 +596,61 @@ def _column_encoder(spec: Chain, name: str) -> Callable[[Sequence[Any], Callable
     return _COLUMN_ENCODERS.get(column.get_internal_type(), _encode_other_column)
 
 
-def _template(names: Sequence[str], quoted: Sequence[bool] | None = None) -> str:
+def _template(names: Sequence[str], fragments: Sequence[str] | None = None) -> str:
     """``{"name":%s,...}`` with the names in the order ``sort_keys`` puts them, for ``%`` formatting.
 
-    ``quoted`` (by sorted name) puts quotes around the slots of columns encoded without them.
+    ``fragments`` (by sorted name) are the slots' texts: a conversion, or a constant value with ``%`` doubled.
     """
     ordered = sorted(names)
-    quoted = quoted or [False] * len(ordered)
-    slots = {True: '"%s"', False: "%s"}
+    fragments = fragments or ["%s"] * len(ordered)
     parts = [
-        f"{_json_string(name).replace('%', '%%')}:{slots[quote]}" for name, quote in zip(ordered, quoted, strict=True)
+        f"{_json_string(name).replace('%', '%%')}:{fragment}" for name, fragment in zip(ordered, fragments, strict=True)
     ]
     return "{" + ",".join(parts) + "}"
 
 
-def _check(spec: Chain, chunks: Iterator[tuple[list[tuple], Callable]]) -> ChainResult:
-    result = ChainResult()
+def _chunk_digests(
+    spec: Chain, encoders, columns: list[tuple], convert: Callable, templates: dict[tuple[str, ...], str]
+) -> list[str]:
+    """The digests of a chunk of raw rows (its ``spec.columns``, as columns), recomputed with the fast encoder."""
+    naive_is_utc = getattr(convert, "naive_is_utc", False)
+    slots = []
+    for index, encoder in encoders:
+        column_convert = partial(convert, index)
+        column_convert.naive_is_utc = naive_is_utc
+        slots.append(encoder(columns[index], column_convert))
+    fragments = tuple(fragment for fragment, _values in slots)
+    template = templates.get(fragments)
+    if template is None:
+        names = [name for _index, name in spec_payload_names(spec)]
+        template = templates[fragments] = _template(names, fragments)
+    filled = [values for _fragment, values in slots if values is not None]
+    texts = map(template.__mod__, zip(*filled, strict=True)) if filled else [template % ()] * len(columns[0])
+    return list(map(_HEXDIGEST, map(hashlib.sha256, map(_UTF8, texts))))
+
+
+@lru_cache(maxsize=64)
+def spec_payload_names(spec: Chain) -> tuple[tuple[int, str], ...]:
+    """The payload's names in sorted order, each with where its value is in a row of ``spec.columns``."""
     n_key = len(spec.key_fields)
-    # The payload's names, and where each one's value is in a row of ``spec.columns``.
-    names = (*spec.key_fields, *spec.fields, "sequence", "previous")
     position = {
         **{name: 1 + i for i, name in enumerate(spec.key_fields)},
         "sequence": 1 + n_key,
         "previous": 2 + n_key,
         **{name: 4 + n_key + i for i, name in enumerate(spec.fields)},
     }
-    ordered = sorted(names)
-    templates: dict[tuple[bool, ...], str] = {}
-    encoders = [(position[name], _column_encoder(spec, name)) for name in ordered]
+    return tuple((position[name], name) for name in sorted(position))
+
+
+def _check(spec: Chain, chunks: Iterator[tuple[list[tuple], Callable]]) -> ChainResult:
+    result = ChainResult()
+    n_key = len(spec.key_fields)
+    encoders = [(index, _column_encoder(spec, name)) for index, name in spec_payload_names(spec)]
+    templates: dict[tuple[str, ...], str] = {}
     state = _ChainPosition()
     for chunk, convert in chunks:
         columns = list(zip(*chunk, strict=True))
-        converters = []
-        for index, _encoder in encoders:
-            column_convert = partial(convert, index)
-            column_convert.naive_is_utc = getattr(convert, "naive_is_utc", False)
-            converters.append(column_convert)
-        encoded = [encoder(columns[index], c) for (index, encoder), c in zip(encoders, converters, strict=True)]
-        quoted = tuple(type(column) is _Unquoted for column in encoded)
-        template = templates.get(quoted) or templates.setdefault(quoted, _template(names, quoted))
-        sha256 = hashlib.sha256
-        recomputed = [sha256((template % parts).encode("utf-8")).hexdigest() for parts in zip(*encoded, strict=True)]
+        recomputed = _chunk_digests(spec, encoders, columns, convert, templates)
         keys = list(zip(*columns[1 : 1 + n_key], strict=True))
         sequences, previous, digests = columns[1 + n_key], columns[2 + n_key], columns[3 + n_key]
         if not state.chunk_verifies(keys, sequences, previous, digests, recomputed, result):
@@ -542,9 +673,10 @@ class _ChainPosition:
         """Check a whole chunk with list comparisons; False (and nothing counted) if any entry needs a closer look."""
         if list(digests) != recomputed:
             return False
-        starts = [i for i, key in enumerate(keys) if key != (keys[i - 1] if i else self.key)]
+        # Where a new chain starts: each key against the one before it (C-level calls only).
+        starts = list(compress(count(), map(ne, keys, [self.key, *keys[:-1]])))
         expected_previous = [self.previous, *digests[:-1]]
-        expected_sequence = [self.sequence, *(sequence + 1 for sequence in sequences[:-1])]
+        expected_sequence = [self.sequence, *map((1).__add__, sequences[:-1])]
         for i in starts:
             expected_previous[i], expected_sequence[i] = GENESIS_DIGEST, 1
         if list(previous) != expected_previous or list(sequences) != expected_sequence:

@@ -68,7 +68,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from itertools import islice
+from json.encoder import encode_basestring as _json_string
+from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
@@ -850,6 +851,7 @@ class _SignedVersions:
         self.subject_types = {} if subject_types is None else subject_types  # content type id: natural key
         self._encoded: dict[tuple[VersionKey, int], str] = {}
         self._digests: dict[VersionKey, str] = {}
+        self._listed: dict[VersionKey, str] = {}
 
     def encoded(self, key: VersionKey, canonical_format: int) -> str:
         """The canonical JSON of a version as a format-1 to 6 payload holds it (its values are plain already)."""
@@ -866,40 +868,102 @@ class _SignedVersions:
             cached = self._digests[key] = hashlib.sha256(_ENCODER.encode(self.data[key]).encode("utf-8")).hexdigest()
         return cached
 
+    def listed(self, key: VersionKey) -> str:
+        """The canonical JSON of a version as a format-7 payload lists it: its model, history id and SHA-256."""
+        cached = self._listed.get(key)
+        if cached is None:
+            label, history_id = key
+            cached = self._listed[key] = _ENCODER.encode(
+                {"model": label, "history_id": history_id, "sha256": self.digest(key)}
+            )
+        return cached
+
+
+# The values of a sign-off's payload head other than its format, in the order ``_head_values`` gives them.
+_HEAD_NAMES = (
+    "management_system_id", "sequence", "previous_digest", "kind", "subject_type", "subject_id", "signer_id",
+    "signer_role", "signer_title", "statement", "signed_at", "verification", "override_reason",
+)  # fmt: skip
+_HEAD_TEMPLATES: dict[int, tuple[str, Callable[[list[str]], tuple[str, ...]]]] = {}
+
+
+def _head_template(canonical_format: int) -> tuple[str, Callable[[list[str]], tuple[str, ...]]]:
+    """A format's whole payload as a ``%`` template, and what picks its slots' values from ``_head_values``.
+
+    Built once per format from ``_payload_head`` itself, each value a placeholder: the template is
+    that head's canonical JSON with each placeholder's encoding turned into a slot, then the
+    versions (which sort after every other name of the payload) closing it, so the bytes are the
+    payload's canonical JSON by construction.
+    """
+    cached = _HEAD_TEMPLATES.get(canonical_format)
+    if cached is None:
+        placeholders = {name: f"\x00{name}\x00" for name in _HEAD_NAMES}
+        head = _payload_head(canonical_format, **placeholders)
+        text = _ENCODER.encode(head).replace("%", "%%")
+        found = sorted(
+            (text.index(_ENCODER.encode(placeholder)), i)
+            for i, placeholder in enumerate(placeholders.values())
+            if _ENCODER.encode(placeholder) in text
+        )
+        for _position, i in found:
+            text = text.replace(_ENCODER.encode(placeholders[_HEAD_NAMES[i]]), "%s")
+        order = [i for _position, i in found]
+        pick = itemgetter(*order) if len(order) > 1 else (lambda values: (values[order[0]],))
+        cached = _HEAD_TEMPLATES[canonical_format] = (f"{text[:-1]},{_VERSIONS_SUFFIX}%s]}}", pick)
+    return cached
+
+
+def _json_int(value: Any) -> str:
+    return str(value) if type(value) is int else _ENCODER.encode(_plain(value))
+
+
+def _json_str(value: Any) -> str:
+    return _json_string(value) if type(value) is str else _ENCODER.encode(_plain(value))
+
+
+def _datetime_text(text: str) -> str | None:
+    global _datetime_text
+    from aims.chain import _datetime_text  # chain builds on this module: imported on first use
+
+    return _datetime_text(text)
+
+
+def _signed_at_json(value: Any, pk: Any) -> str:
+    """The canonical JSON of a sign-off's time: from the text verification selects, else from the value."""
+    if type(value) is str:
+        encoded = _datetime_text(value)
+        if encoded is not None:
+            return encoded
+        value = SignOff.objects.filter(pk=pk).values_list("signed_at", flat=True).get()  # another form: read it
+    return _ENCODER.encode(_plain(value))
+
+
+def _head_values(row: tuple, subject_type: str) -> list[str]:
+    """A sign-off row's head values (``_HEAD_NAMES``), each as its canonical JSON."""
+    return [
+        _json_int(row[1]), _json_int(row[2]), _json_str(row[12]), _json_str(row[3]), _json_str(subject_type),
+        _json_int(row[5]), _json_int(row[7]), _json_str(row[8]), _json_str(row[9]), _json_str(row[10]),
+        _signed_at_json(row[11], row[0]), _json_str(row[15]), _json_str(row[16]),
+    ]  # fmt: skip
+
 
 def _row_digest(row: tuple, keys: list[VersionKey], versions: _SignedVersions) -> str:
-    """A sign-off's digest recomputed from its plain row: the same bytes as ``digest_of(signed_payload(...))``."""
+    """A sign-off's digest recomputed from its plain row: the same bytes as ``digest_of(signed_payload(...))``.
+
+    ``row`` holds ``_COLUMNS``; its time may be a datetime or the text ``check_chains`` selects.
+    """
     canonical_format = row[14]
     subject_type = versions.subject_types.get(row[4])
     if subject_type is None:
         content_type = ContentType.objects.get_for_id(row[4])
         subject_type = versions.subject_types[row[4]] = f"{content_type.app_label}.{content_type.model}"
-    head = _payload_head(
-        canonical_format,
-        management_system_id=row[1],
-        sequence=row[2],
-        previous_digest=row[12],
-        kind=row[3],
-        subject_type=subject_type,
-        subject_id=row[5],
-        signer_id=row[7],
-        signer_role=row[8],
-        signer_title=row[9],
-        statement=row[10],
-        signed_at=_plain(row[11]),  # every other value is plain already: the head is encoded as it is
-        verification=row[15],
-        override_reason=row[16],
-    )
+    template, pick = _head_template(canonical_format)
     if canonical_format >= 7:
-        head["versions"] = [
-            {"model": label, "history_id": history_id, "sha256": versions.digest((label, history_id))}
-            for label, history_id in keys
-        ]
-        return hashlib.sha256(_ENCODER.encode(head).encode("utf-8")).hexdigest()
-    # "versions" sorts after every other name of the payload: its encoded versions close the object.
-    text = _ENCODER.encode(head)
-    encoded = ",".join(versions.encoded(key, canonical_format) for key in keys)
-    return hashlib.sha256(f"{text[:-1]},{_VERSIONS_SUFFIX}{encoded}]}}".encode()).hexdigest()
+        listed = ",".join([versions.listed(key) for key in keys])
+    else:
+        listed = ",".join([versions.encoded(key, canonical_format) for key in keys])
+    text = template % (*pick(_head_values(row, subject_type)), listed)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def check_chains(
@@ -915,16 +979,12 @@ def check_chains(
     ``remembered`` ({management system: (sequence, MAC)}, from the last check) lets it skip the
     signatures that check verified when the MAC of what it reads still matches (``signatures_mac``).
     """
-    signoffs = SignOff.objects.order_by("management_system_id", "sequence").values_list(*_COLUMNS)
-    if management_system is not None:
-        signoffs = signoffs.filter(management_system=management_system)
     remembered = remembered or {}
     check = ChainCheck()
     chain = _ChainState(None, remembered)
     subject_types: dict[int, str] = {}
-    rows = signoffs.iterator(chunk_size=chunk_size)
-    while chunk := list(islice(rows, chunk_size)):
-        keys_of = [[(str(label), int(history_id)) for label, history_id in row[6]] for row in chunk]
+    for chunk in _plain_rows(management_system, chunk_size):
+        keys_of = [[(str(label), int(history_id)) for label, history_id in _json_list(row[6])] for row in chunk]
         versions = _SignedVersions({key for keys in keys_of for key in keys}, subject_types)
         for row, keys in zip(chunk, keys_of, strict=True):
             if chain.ms_id != row[1]:
@@ -948,6 +1008,28 @@ def check_chains(
     if (problem := chain.close(check)) is not None:
         return _broken(check, *problem)
     return check
+
+
+def _plain_rows(management_system: ManagementSystem | None, chunk_size: int) -> Iterable[list[tuple]]:
+    """The sign-offs' ``_COLUMNS`` as the database driver returns them, in chunks, without Django's converters.
+
+    ``versions`` comes as its JSON text (or, from another driver, its value) and ``signed_at`` as text
+    in one form on SQLite and PostgreSQL (``chain.verify``'s), which ``_row_digest`` encodes without
+    parsing; a server-side cursor on PostgreSQL.
+    """
+    from aims import chain  # chain builds on this module
+
+    signoffs = SignOff.objects.order_by("management_system_id", "sequence")
+    if management_system is not None:
+        signoffs = signoffs.filter(management_system=management_system)
+    text = chain.datetime_as_text(signoffs.db)
+    columns = [text("signed_at") if name == "signed_at" and text else name for name in _COLUMNS]
+    for chunk, _convert in chain._stream(signoffs.values_list(*columns), chunk_size):
+        yield chunk
+
+
+def _json_list(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
 
 
 def _broken(check: ChainCheck, pk: int, problem: tuple[str, str]) -> ChainCheck:
