@@ -226,41 +226,58 @@ def reassessment_reasons(assessment: ImpactAssessment) -> list[str]:
     """Significant changes to the assessed AI system since the assessment was approved (it is then due again).
 
     A move into deployment or operation, a different set of models, or a new version of one
-    of its models, after the approval.
+    of its models, after the approval. Each model's version at the approval is found by the
+    database (not read version by version), and the system's versions since the approval are
+    read as two plain values each: no history object is built per version.
     """
     latest = ledger.sign_offs_of(APPROVAL, assessment).first()
     if latest is None or getattr(assessment, "reassessment", None) is not None:
         return []
     since = latest.signed_at
     system = assessment.ai_system
-    rows = list(system.history.filter(history_date__lte=since).order_by("-history_date", "-history_id")[:1])
-    rows += list(system.history.filter(history_date__gt=since).order_by("history_date", "history_id"))
-    reasons = []
-    for before, after in zip(rows, rows[1:], strict=False):
-        if after.lifecycle_stage in SIGNIFICANT_STAGES and before.lifecycle_stage != after.lifecycle_stage:
-            reasons.append(f"moved into {after.get_lifecycle_stage_display().lower()} on {after.history_date:%d %b %Y}")
-    models_then = _linked_models(rows[0]) if rows else set()
-    models_now = {m.pk: m.model_version for m in system.model_records.all()}
-    if rows and set(models_now) != set(models_then):
-        reasons.append("its models changed")
-    changed = [
-        record
-        for record in ModelRecord.history.filter(id__in=list(models_now), history_date__gt=since, history_type="~")
-        if record.model_version != models_then.get(record.id, record.model_version)
+    then = system.history.filter(history_date__lte=since).order_by("-history_date", "-history_id").first()
+    if then is None:  # no version before the approval (not made through the services): compare with the first after
+        then = system.history.order_by("history_date", "history_id").first()
+    stages = list(
+        system.history.filter(history_date__gt=since)
+        .order_by("history_date", "history_id")
+        .values_list("lifecycle_stage", "history_date")
+    )  # two values a version: cheap however many
+    if then is not None and then.history_date <= since:
+        stages.insert(0, (then.lifecycle_stage, then.history_date))
+    labels = dict(AISystem.LifecycleStage.choices)
+    reasons = [
+        f"moved into {str(labels[stage]).lower()} on {date:%d %b %Y}"
+        for (previous, _), (stage, date) in zip(stages, stages[1:], strict=False)
+        if stage in SIGNIFICANT_STAGES and previous != stage
     ]
-    reasons += sorted({f"{row.name} is now version {row.model_version}" for row in changed})
+    models_then = _linked_models(then, at=max(since, then.history_date)) if then is not None else {}
+    models_now = {m.pk: m.model_version for m in system.model_records.all()}
+    if then is not None and set(models_now) != set(models_then):
+        reasons.append("its models changed")
+    changed = ModelRecord.history.filter(id__in=list(models_now), history_date__gt=since, history_type="~")
+    reasons += sorted(
+        {
+            f"{name} is now version {version}"
+            for record_id, name, version in changed.values_list("id", "name", "model_version").distinct()
+            if version != models_then.get(record_id, version)
+        }
+    )
     return reasons
 
 
-def _linked_models(system_row: Any) -> dict[int, str]:
-    """The model records linked to an AI system version, with their versions at that moment."""
+def _linked_models(system_row: Any, *, at: Any) -> dict[int, str]:
+    """The model records linked to an AI system version, with their versions at the moment ``at`` (two queries).
+
+    ``at`` is the approval (or the version's own date when later): a model's new version made
+    between the system's last change and the approval was assessed, and is no reason again.
+    """
     ids = [link.modelrecord_id for link in system_row.model_records.all()]
-    versions = {}
-    for row in ModelRecord.history.filter(id__in=ids, history_date__lte=system_row.history_date).order_by(
-        "history_date", "history_id"
-    ):
-        versions[row.id] = row.model_version
-    return versions
+    at_the_time = ModelRecord.history.filter(id=OuterRef("id"), history_date__lte=at).order_by(
+        "-history_date", "-history_id"
+    )
+    rows = ModelRecord.history.filter(id__in=ids, history_id=Subquery(at_the_time.values("history_id")[:1]))
+    return dict(rows.values_list("id", "model_version"))
 
 
 def successor_of(assessment: ImpactAssessment) -> ImpactAssessment | None:

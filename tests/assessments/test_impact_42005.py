@@ -105,3 +105,24 @@ def test_the_api_reassesses_and_approves_criteria(world, api_as):
         HTTP_IF_MATCH=f'"{criteria.version}"', HTTP_X_OTP=second_factor(world.leader),
     )  # fmt: skip
     assert approved.status_code == 201 and approved.json()["kind"] == signoffs.IMPACT_CRITERIA_APPROVAL
+
+
+def test_reassessment_compares_with_each_models_version_at_the_approval_not_its_first(world):
+    model = make_record(ModelRecord, world.acme, user=world.officer, name="Classifier", model_version="2.0")
+    assessment = make_assessment(world.acme, world.officer, decision="proceed")
+    register_services.ai_system_update(
+        assessment.ai_system, user=world.officer, expected_version=1, model_records=[model]
+    )
+    for version in ("2.1", "2.2"):  # versions before the approval: the last one is what was assessed
+        model = register_services.record_update(
+            model, user=world.officer, expected_version=model.version, model_version=version
+        )
+    approve(assessment, world.leader)
+    model = register_services.record_update(
+        model, user=world.officer, expected_version=model.version, notes="Renamed nothing, same version"
+    )
+    assert selectors.reassessment_reasons(ImpactAssessment.objects.get(pk=assessment.pk)) == []
+    register_services.record_update(model, user=world.officer, expected_version=model.version, model_version="3.0")
+    assert selectors.reassessment_reasons(ImpactAssessment.objects.get(pk=assessment.pk)) == [
+        "Classifier is now version 3.0"
+    ]
