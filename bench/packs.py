@@ -17,12 +17,16 @@ Then, for each data size asked (``--scales 1,2,4``: 1x is the management system 
 pack HTML:
 
 - one WeasyPrint process on the whole pack (``html_to_pdf(render_pack_html(data))``, in one
-  fresh render process): time and that process's peak RSS,
-- the pack rendered in parts (``parts_to_pdf``: sections in a pool of render processes, the
-  contents, the stamped running headers, the join): time, the largest peak RSS of its render
-  processes and the ratio to the single process, with the section cache off,
-- section reuse: a first pack with an empty section cache, then the same kind of pack again
-  with nothing changed (gather, templates and render, both), and their ratio.
+  fresh render process): time, its CPU time and that process's peak RSS,
+- the pack rendered in parts as the first pack of its kind (``parts_to_pdf`` with an empty
+  section cache: sections in a pool of render processes, the contents, the stamped running
+  headers, the join): time, CPU time of the render processes and of this process, the largest
+  peak RSS of its render processes and this process's, the time of each step, and the ratio
+  to the single process,
+- section reuse: the same kind of pack asked for again three minutes later with nothing
+  changed (gather, templates and render, both), the ratio to the first and what was rendered.
+
+Every timing is printed with the load average: the cores may be shared with other work.
 
 The real-worker run is done at 1x only, and only with ``--worker``.
 
@@ -165,6 +169,12 @@ def start_worker() -> subprocess.Popen:
     return subprocess.Popen(command, cwd=ROOT, env=os.environ.copy(), stdout=log, stderr=subprocess.STDOUT)
 
 
+def load() -> str:
+    """The machine's load average (1, 5, 15 minutes), printed with each timing: other work shares the cores."""
+    one, five, fifteen = os.getloadavg()
+    return f"load {one:.1f} {five:.1f} {fifteen:.1f}"
+
+
 def peak_memory_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -224,6 +234,11 @@ def gathered(pack):
     return data
 
 
+def phases() -> str:
+    """Where the last ``parts_to_pdf`` spent its time (sections, contents and running headers, join)."""
+    return ", ".join(f"{name} {seconds:.1f} s" for name, seconds in parallel.STATS.phases.items())
+
+
 def fresh_pool(size: int) -> parallel.RenderPool:
     """A pool whose processes have started and rendered a page (their start is not timed)."""
     pool = parallel.RenderPool(size)
@@ -235,15 +250,15 @@ def compare(ms, users, scale: int) -> None:
     from django.conf import settings
 
     pack = new_pack(ms, users)
-    t0 = time.perf_counter()
+    t0_gather = time.perf_counter()
     data = gathered(pack)
     t1 = time.perf_counter()
     html = render.render_pack_html(data)
     t2 = time.perf_counter()
     parts = render.render_pack_parts(data)
+    documents = sum(len(p.split()) for p in parts.sections)  # split into documents, as a first pack is
     t3 = time.perf_counter()
-    documents = sum(len(p.documents) for p in parts.sections)
-    print(f"{scale}x: gather {t1 - t0:.2f} s, templates: whole pack {t2 - t1:.2f} s, in parts {t3 - t2:.2f} s "
+    print(f"{scale}x: gather {t1 - t0_gather:.2f} s, templates: whole pack {t2 - t1:.2f} s, in parts and split {t3 - t2:.2f} s "
           f"(HTML {len(html) / 1024:.0f} KiB; {len(parts.sections)} sections in {documents} documents)")  # fmt: skip
 
     single = fresh_pool(1)
@@ -252,36 +267,48 @@ def compare(ms, users, scale: int) -> None:
     single_seconds = time.perf_counter() - t0
     single.close()
     single_peak = reply["peak_kib"] / 1024
-    print(f"  one WeasyPrint process, whole HTML: {single_seconds:.1f} s, {reply['pages']} pages, "
-          f"peak RSS {single_peak:.0f} MiB")  # fmt: skip
+    print(f"  one WeasyPrint process, whole HTML: {single_seconds:.1f} s ({reply['cpu_seconds']:.1f} s of CPU), "
+          f"{reply['pages']} pages, peak RSS {single_peak:.0f} MiB ({load()})")  # fmt: skip
 
-    settings.AIMS_PACK_SECTION_CACHE = False
+    # The first pack of its kind, rendered in parts with an empty section cache (it fills it).
+    settings.AIMS_PACK_SECTION_CACHE = True
+    shutil.rmtree(Path(settings.MEDIA_ROOT) / parallel.CACHE_FOLDER, ignore_errors=True)
     parallel.shutdown_pool()
     size = parallel.pool_size()
     parallel._POOL = fresh_pool(size)
     parallel.STATS.peak_child_kib = 0
+    reset_peak_memory()
+    child_cpu, own_cpu = parallel.STATS.cpu_seconds, time.process_time()
     t0 = time.perf_counter()
     pdf = render.parts_to_pdf(parts)
     parallel_seconds = time.perf_counter() - t0
+    child_cpu, own_cpu = parallel.STATS.cpu_seconds - child_cpu, time.process_time() - own_cpu
     print(f"  in parts, {size} render processes: {parallel_seconds:.1f} s ({parallel_seconds / single_seconds:.2f}x), "
-          f"{pdf.pages} pages, largest render process peak RSS {parallel.STATS.peak_child_kib / 1024:.0f} MiB, "
-          f"this process {peak_memory_mb(os.getpid()):.0f} MiB")  # fmt: skip
+          f"{pdf.pages} pages; CPU: render processes {child_cpu:.1f} s, this process {own_cpu:.1f} s; peak RSS: "
+          f"largest render process {parallel.STATS.peak_child_kib / 1024:.0f} MiB, "
+          f"this process {peak_memory_mb(os.getpid()):.0f} MiB ({load()})")  # fmt: skip
+    print(f"    phases: {phases()}")
 
-    settings.AIMS_PACK_SECTION_CACHE = True
-    shutil.rmtree(Path(settings.MEDIA_ROOT) / parallel.CACHE_FOLDER, ignore_errors=True)  # an empty cache
-    first = new_pack(ms, users)
-    t0 = time.perf_counter()
-    render.parts_to_pdf(render.render_pack_parts(gathered(first)))
-    first_seconds = time.perf_counter() - t0
+    # The same kind of pack asked for again minutes later, nothing changed: gather, templates and render.
+    first_seconds = (t1 - t0_gather) + (t3 - t2) + parallel_seconds
     renders = parallel.STATS.renders
-    repeat = new_pack(ms, users, as_of=first.as_of + timedelta(seconds=1))
+    repeat = new_pack(ms, users, as_of=pack.as_of + timedelta(minutes=3))
     t0 = time.perf_counter()
     render.parts_to_pdf(render.render_pack_parts(gathered(repeat)))
     repeat_seconds = time.perf_counter() - t0
     print(f"  section reuse: first pack {first_seconds:.1f} s (gather, templates, render), the same pack again "
           f"{repeat_seconds:.1f} s ({repeat_seconds / first_seconds:.0%}), "
           f"{parallel.STATS.renders - renders} documents rendered again "
-          f"({', '.join(parallel.STATS.labels[renders:])})")  # fmt: skip
+          f"({', '.join(parallel.STATS.labels[renders:])}) ({load()})")  # fmt: skip
+    print(f"    phases of the repeated pack: {phases()}")
+
+
+def reset_peak_memory() -> None:
+    """Start this process's peak RSS (VmHWM) again from its current RSS (Linux), so building is not counted."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
 
 
 def main() -> None:

@@ -30,6 +30,7 @@ from registers.models import AISystem
 from registers.pack import inventory_as_of
 
 SCOPE_FILE = "pack-scope.json"
+RECORDS_VERSION = "Records as of the pack's as-of moment (atop every page)"
 SCOPE_FORMAT = "aims-pack-scope/1"
 
 
@@ -105,7 +106,10 @@ def _document_controls(data: PackData) -> None:
     for section in data.sections:
         control = controls.get(section.key) or DocumentControl(
             identifier="",
-            version=f"Records as of {data.as_of:%d %b %Y %H:%M}",
+            # Not the as-of moment itself (it is on the cover and atop every page): a section shows only
+            # what the records hold, so an unchanged section is the same document from pack to pack
+            # and is read back from the section cache (packs.parallel) instead of being rendered again.
+            version=RECORDS_VERSION,
             note="A record kept in the register, not a document approved as a whole.",
         )
         control.identifier = control.identifier or f"{prefix}-{section.key.upper().replace('_', '-')}"

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import logging
 import os
 import subprocess
@@ -54,7 +55,11 @@ class Job:
 
     @property
     def key(self) -> str:
-        digest = hashlib.sha256(f"{RENDERER_VERSION}\0weasyprint {_weasyprint_version()}\0".encode())
+        return self.key_with("")
+
+    def key_with(self, prefix: str) -> str:
+        """The SHA-256 of the renderer's version, WeasyPrint's, ``prefix`` and the document's HTML."""
+        digest = hashlib.sha256(f"{RENDERER_VERSION}\0weasyprint {_weasyprint_version()}\0{prefix}".encode())
         digest.update(self.html.encode("utf-8"))
         return digest.hexdigest()
 
@@ -72,6 +77,18 @@ class Result:
     pages: int
     refused: list[str] = field(default_factory=list)
     cached: bool = False
+    key: str = ""  # the section cache's key of the document ("" when it is not cached)
+    page_sizes: list[tuple[float, float]] | None = None  # (width, height) in points, read once
+
+    @property
+    def sizes(self) -> list[tuple[float, float]]:
+        """The size of every page in points."""
+        if self.page_sizes is None:
+            from pypdf import PdfReader
+
+            reader = PdfReader(io.BytesIO(self.pdf))
+            self.page_sizes = [(float(p.mediabox.width), float(p.mediabox.height)) for p in reader.pages]
+        return self.page_sizes
 
 
 @dataclass
@@ -82,6 +99,8 @@ class Stats:
     cache_hits: int = 0
     peak_child_kib: int = 0
     labels: list[str] = field(default_factory=list)
+    phases: dict[str, float] = field(default_factory=dict)  # the last pack's: seconds by step of parts_to_pdf
+    cpu_seconds: float = 0.0  # CPU time the render processes spent on documents
 
 
 STATS = Stats()
@@ -114,6 +133,47 @@ def cache_put(key: str, content: bytes) -> None:
         logger.warning("Could not cache the pack section %s", key, exc_info=True)
 
 
+def _index_name(key: str) -> str:
+    return f"{CACHE_FOLDER}/{key[:2]}/{key}.json"
+
+
+def section_get(key: str) -> list[Result] | None:
+    """A whole section kept by ``section_put``: its documents' PDFs, or None when any is missing.
+
+    Nothing is parsed: the index keeps each document's page sizes, so a section read back whole
+    is neither split, nor rendered, nor read by pypdf before the join.
+    """
+    if not _cache_enabled():
+        return None
+    try:
+        with default_storage.open(_index_name(key), "rb") as handle:
+            index = json.loads(handle.read())
+        results = []
+        for entry in index["documents"]:
+            content = cache_get(entry["key"])
+            sizes = [(float(w), float(h)) for w, h in entry["sizes"]]
+            if not content or not content.startswith(b"%PDF") or not sizes:
+                return None
+            results.append(Result(pdf=content, pages=len(sizes), cached=True, key=entry["key"], page_sizes=sizes))
+    except (FileNotFoundError, OSError, ValueError, KeyError, TypeError):
+        return None
+    with _STATS_LOCK:
+        STATS.cache_hits += len(results)
+    return results
+
+
+def section_put(key: str, results: list[Result]) -> None:
+    """Keep the index of a rendered section: its documents' cache keys and page sizes, in order."""
+    if not _cache_enabled() or not all(r.key for r in results):
+        return
+    index = {"documents": [{"key": r.key, "sizes": r.sizes} for r in results]}
+    try:
+        if not default_storage.exists(_index_name(key)):
+            default_storage.save(_index_name(key), ContentFile(json.dumps(index).encode()))
+    except OSError:
+        logger.warning("Could not cache the index of the pack section %s", key, exc_info=True)
+
+
 def _cache_enabled() -> bool:
     return bool(getattr(settings, "AIMS_PACK_SECTION_CACHE", True))
 
@@ -129,7 +189,7 @@ def _from_cache(job: Job) -> Result | None:
         pages = len(PdfReader(io.BytesIO(content)).pages)
     except (PdfReadError, ValueError, KeyError):  # a damaged entry is rendered again
         return None
-    return Result(pdf=content, pages=pages, cached=True)
+    return Result(pdf=content, pages=pages, cached=True, key=job.key)
 
 
 # --- the render processes ---------------------------------------------------------------------------
@@ -170,6 +230,7 @@ class _Child:
         self.rss_kib = reply.get("rss_kib", 0)
         with _STATS_LOCK:
             STATS.peak_child_kib = max(STATS.peak_child_kib, reply.get("peak_kib", 0))
+            STATS.cpu_seconds += reply.get("cpu_seconds", 0.0)
         if not reply["ok"]:
             raise ChildFailed(reply["error"])
         return reply
@@ -197,6 +258,12 @@ class RenderPool:
         self.size = size
         self._idle: list[_Child] = []
         self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Start the processes the pool lacks, without waiting: they import Django and WeasyPrint meanwhile."""
+        with self._lock:
+            while len(self._idle) < self.size:
+                self._idle.append(_Child())
 
     def _checkout(self) -> _Child:
         with self._lock:
@@ -263,6 +330,13 @@ def get_pool() -> RenderPool | None:
         return _POOL
 
 
+def start_pool() -> None:
+    """Start the render processes now (a pack calls it before gathering, so they are ready when it renders)."""
+    pool = get_pool()
+    if pool is not None:
+        pool.start()
+
+
 def shutdown_pool() -> None:
     global _POOL
     with _POOL_LOCK:
@@ -297,6 +371,7 @@ def render_documents(jobs: list[Job]) -> list[Result]:
     for i, reply in zip(todo, replies, strict=True):
         results[i] = Result(pdf=reply["pdf"], pages=reply["pages"], refused=list(reply.get("refused", [])))
         if use_cache and jobs[i].cacheable:
+            results[i].key = jobs[i].key
             cache_put(jobs[i].key, reply["pdf"])
     with _STATS_LOCK:
         STATS.renders += len(todo)

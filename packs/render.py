@@ -25,9 +25,10 @@ import hashlib
 import importlib.util
 import io
 import json
+import time
 import zipfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from types import ModuleType
@@ -39,7 +40,7 @@ from django.utils import timezone
 from aims import signing
 from aims.pack_sections import PackData
 from evidence.selectors import open_evidence_file
-from packs.parallel import Job, Result, render_documents
+from packs.parallel import STATS, Job, Result, pool_size, render_documents, section_get, section_put
 
 MANIFEST_FORMAT = "aims-pack-manifest/2"
 MANIFEST_NAME = "manifest.json"
@@ -254,12 +255,36 @@ def verify_bundle(path: Path | str, fingerprint: str | None = None) -> list[str]
 
 @dataclass
 class SectionPart:
-    """A section of the pack as the HTML documents it is rendered from (more than one when it is large)."""
+    """A section of the pack as the HTML documents it is rendered from (more than one when it is large).
+
+    ``render_pack_parts`` gives the chapter's whole HTML (``chapter``) and makes the documents only
+    when they are asked for (``split``): a section read back whole from the section cache is never
+    split. A part made with its ``documents`` is used as it is.
+    """
 
     key: str
     title: str
     number: int
-    documents: list[str]
+    documents: list[str] = field(default_factory=list)
+    chapter: str = ""
+    limit: int = 0
+
+    def split(self) -> list[str]:
+        """The documents the section is rendered from (the chapter split into pieces of at most ``limit``)."""
+        if not self.documents:
+            self.documents = [
+                _document_html(self.title, piece, _counter_css(self.number, first=i == 0))
+                for i, piece in enumerate(split_chapter(self.chapter, self.limit))
+            ]
+        return self.documents
+
+    @property
+    def cache_key(self) -> str | None:
+        """The section cache's key for the whole section: its document's HTML (styles, number, content) and split limit."""
+        if not self.chapter:
+            return None
+        document = _document_html(self.title, self.chapter, _counter_css(self.number, first=True))
+        return Job(document).key_with(f"section\0{self.limit}\0")
 
 
 @dataclass
@@ -268,6 +293,10 @@ class PackParts:
 
     data: PackData
     sections: list[SectionPart]
+
+
+def _counter_css(number: int, *, first: bool) -> str:
+    return f"\nbody {{ counter-reset: chapter {number - (1 if first else 0)}; }}"
 
 
 def _document_html(title: str, body: str, extra_css: str = "") -> str:
@@ -283,7 +312,10 @@ def _document_html(title: str, body: str, extra_css: str = "") -> str:
 
 
 def render_pack_parts(data: PackData) -> PackParts:
-    """Render each section to HTML documents of its own (chapter numbers continue from the section before)."""
+    """Render each section's chapter to HTML (chapter numbers continue from the section before).
+
+    The chapter is split into documents only if it is rendered (``SectionPart.split``).
+    """
     from django.conf import settings
 
     limit = int(getattr(settings, "AIMS_PACK_SECTION_MAX_BYTES", 100_000))
@@ -291,11 +323,7 @@ def render_pack_parts(data: PackData) -> PackParts:
     parts = []
     for number, (section, dc) in enumerate(data.chapters, start=1):
         chapter = render_to_string("packs/partials/chapter.html", {**context, "section": section, "dc": dc})
-        documents = [
-            _document_html(section.title, piece, f"\nbody {{ counter-reset: chapter {number - (1 if first else 0)}; }}")
-            for first, piece in ((i == 0, piece) for i, piece in enumerate(split_chapter(chapter, limit)))
-        ]
-        parts.append(SectionPart(key=section.key, title=section.title, number=number, documents=documents))
+        parts.append(SectionPart(key=section.key, title=section.title, number=number, chapter=chapter, limit=limit))
     return PackParts(data=data, sections=parts)
 
 
@@ -383,24 +411,51 @@ def _toc_html(data: PackData, parts: PackParts, first_pages: dict[str, int]) -> 
     return render_to_string("packs/pack_toc_document.html", {"entries": entries, "pack": data.pack})
 
 
-def _overlay_jobs(data: PackData, sizes: list[tuple[float, float]], cover_pages: int) -> list[Job]:
-    """The running headers and page numbers of every page, as documents of at most OVERLAY_PAGES pages."""
+@dataclass
+class Overlay:
+    """What is stamped over the joined pages: the running headers (a document with one page per kind of
+    page, as ``kinds`` gives for each page) and the page numbers (documents of one page per page)."""
+
+    headers: Job
+    kinds: list[int]
+    labels: list[Job]
+
+
+def _overlay(data: PackData, sizes: list[tuple[float, float]], cover_pages: int) -> Overlay:
+    """The running headers, which name the pack, apart from "Page n of N", which only the page count and sizes set.
+
+    The headers are laid out once for each kind of page (the cover or not, each page size); the page
+    numbers are cacheable documents, so a pack of the same length as an earlier one lays out no page for them.
+    """
     from django.utils.safestring import mark_safe
 
     classes, rules = _page_size_classes(sizes)
     total = len(sizes)
     sheets = [{"number": i + 1, "cover": i < cover_pages, "size": classes[i]} for i in range(total)]
-    jobs = []
-    for start in range(0, total, OVERLAY_PAGES):
-        context = {
-            "sheets": sheets[start : start + OVERLAY_PAGES],
-            "total": total,
-            "page_rules": mark_safe(rules),  # noqa: S308  (class names and numbers made above)
-            "pack": data.pack,
-            "ms": data.management_system,
-        }
-        jobs.append(Job(render_to_string("packs/pack_overlay_document.html", context), label="overlay"))
-    return jobs
+    kinds: dict[tuple[bool, str], int] = {}
+    for sheet in sheets:
+        kinds.setdefault((sheet["cover"], sheet["size"]), len(kinds))
+    context = {"total": total, "page_rules": mark_safe(rules), "pack": data.pack, "ms": data.management_system}  # noqa: S308  (class names and numbers made above)
+    header_sheets = [{"cover": cover, "size": size} for cover, size in kinds]
+    headers = Job(
+        render_to_string("packs/pack_overlay_document.html", {**context, "mode": "headers", "sheets": header_sheets}),
+        label="running headers",
+    )
+    # In documents of equal length, at least one per render process, so they are laid out side by side.
+    documents = max(-(-total // OVERLAY_PAGES), pool_size(), 1)
+    length = max(-(-total // documents), 1)
+    labels = [
+        Job(
+            render_to_string(
+                "packs/pack_overlay_document.html",
+                {**context, "mode": "labels", "sheets": sheets[start : start + length]},
+            ),
+            cacheable=True,
+            label="page numbers",
+        )
+        for start in range(0, total, length)
+    ]
+    return Overlay(headers=headers, kinds=[kinds[(s["cover"], s["size"])] for s in sheets], labels=labels)
 
 
 OVERLAY_PAGES = 250
@@ -420,43 +475,63 @@ def parts_to_pdf(parts: PackParts, attachments: Sequence[tuple[str, bytes, str]]
         attachments=tuple(attachments),
         label="cover",
     )
+    started = time.perf_counter()
+    # A section unchanged since an earlier pack is read back whole (its index and documents); the others
+    # are split into documents, each of which may still be in the cache (a long section changed in one chunk).
+    whole = {part.key: found for part in parts.sections if (found := _cached_section(part)) is not None}
+    todo = [part for part in parts.sections if part.key not in whole]
     section_jobs = [
         Job(document, cacheable=True, label=f"{part.key}[{i}]")
-        for part in parts.sections
-        for i, document in enumerate(part.documents)
+        for part in todo
+        for i, document in enumerate(part.split())
     ]
-    cover_result, *section_results = render_documents([cover, *section_jobs])
-    section_sizes = [size for result in section_results for size in _sizes(result)]
+    cover_result, *rendered = render_documents([cover, *section_jobs])
+    results_of = dict(whole)
+    pieces = iter(rendered)
+    for part in todo:
+        results_of[part.key] = [next(pieces) for _ in part.documents]
+        if part.cache_key:
+            section_put(part.cache_key, results_of[part.key])
+    section_results = [results_of[part.key] for part in parts.sections]
+    phases = {"cover and sections": time.perf_counter() - started}
+    started = time.perf_counter()
+    section_sizes = [size for results in section_results for result in results for size in result.sizes]
     toc_pages = 1
     for _attempt in range(3):  # the contents take the pages guessed (one, nearly always), else once more
         first_pages, page = {}, cover_result.pages + toc_pages + 1
-        results = iter(section_results)
-        for part in parts.sections:
+        for part, results in zip(parts.sections, section_results, strict=True):
             first_pages[part.key] = page
-            page += sum(next(results).pages for _ in part.documents)
-        sizes = _sizes(cover_result) + [A4] * toc_pages + section_sizes
+            page += sum(result.pages for result in results)
+        sizes = cover_result.sizes + [A4] * toc_pages + section_sizes
         # The overlay is rendered beside the contents, for the number of contents pages guessed.
         toc_job = Job(_toc_html(data, parts, first_pages), label="contents")
-        toc_result, *overlays = render_documents([toc_job, *_overlay_jobs(data, sizes, cover_result.pages)])
+        overlay = _overlay(data, sizes, cover_result.pages)
+        toc_result, headers, *labels = render_documents([toc_job, overlay.headers, *overlay.labels])
         if toc_result.pages == toc_pages:
             break
         toc_pages = toc_result.pages
-    overlay_readers = [PdfReader(io.BytesIO(o.pdf)) for o in overlays]
-    return join_parts(parts, cover_result, toc_result, section_results, overlay_readers, first_pages)
+    phases["contents and running headers"] = time.perf_counter() - started
+    started = time.perf_counter()
+    header_pages = list(PdfReader(io.BytesIO(headers.pdf)).pages)  # each page once: its form is shared
+    label_pages = [page for result in labels for page in PdfReader(io.BytesIO(result.pdf)).pages]
+    stamps = [(header_pages[kind], label) for kind, label in zip(overlay.kinds, label_pages, strict=True)]
+    pdf = join_parts(parts, cover_result, toc_result, section_results, stamps, first_pages)
+    phases["join"] = time.perf_counter() - started
+    STATS.phases = phases
+    return pdf
 
 
-def _sizes(result: Result) -> list[tuple[float, float]]:
-    from pypdf import PdfReader
-
-    return [(float(p.mediabox.width), float(p.mediabox.height)) for p in PdfReader(io.BytesIO(result.pdf)).pages]
+def _cached_section(part: SectionPart) -> list[Result] | None:
+    key = part.cache_key
+    return section_get(key) if key else None
 
 
 def join_parts(
     parts: PackParts,
     cover: Result,
     toc: Result,
-    sections: list[Result],
-    overlays: list[Any],
+    sections: list[list[Result]],
+    stamps: list[tuple[Any, ...]],
     first_pages: dict[str, int],
 ) -> RenderedPDF:
     """One PDF/A-3b of the cover (its catalog: metadata, output intent, attachments), contents and sections."""
@@ -467,7 +542,7 @@ def join_parts(
     producer = writer.metadata.get("/Producer") if writer.metadata else None
     if "/Outlines" in writer.root_object:
         del writer.root_object["/Outlines"]
-    readers = [PdfReader(io.BytesIO(toc.pdf)), *(PdfReader(io.BytesIO(r.pdf)) for r in sections)]
+    readers = [PdfReader(io.BytesIO(toc.pdf)), *(PdfReader(io.BytesIO(r.pdf)) for rs in sections for r in rs)]
     offsets = []
     for reader in readers:
         offsets.append(len(writer.pages))
@@ -477,9 +552,9 @@ def join_parts(
     _copy_outline(writer, cover_reader, cover_reader.outline, 0, None)
     writer.add_outline_item(title="Contents", page_number=offsets[0])
     results = iter(zip(readers[1:], offsets[1:], strict=True))
-    for part in parts.sections:
+    for part, documents in zip(parts.sections, sections, strict=True):
         parent = None
-        for i in range(len(part.documents)):
+        for i in range(len(documents)):
             reader, offset = next(results)
             if i == 0:
                 parent = writer.add_outline_item(
@@ -498,25 +573,25 @@ def join_parts(
                 annotation[NameObject("/Dest")] = ArrayObject(
                     [target, NameObject("/XYZ"), NullObject(), NullObject(), NullObject()]
                 )
-    # Running headers and "Page n of N", stamped from the overlay's pages.
-    overlay_pages = [page for reader in overlays for page in reader.pages]
+    # Running headers and "Page n of N", stamped from the overlay's pages (one per page of each).
     stamp = _Stamper(writer)
-    for page, overlay in zip(writer.pages, overlay_pages, strict=True):
-        stamp(page, overlay)
+    for page, overlays in zip(writer.pages, stamps, strict=True):
+        stamp(page, overlays)
     if producer:
         writer.add_metadata({"/Producer": producer})
     writer.root_object[NameObject("/PageMode")] = NameObject("/UseOutlines")
     out = io.BytesIO()
     writer.write(out)
-    refused = [url for result in (cover, toc, *sections) for url in result.refused]
+    refused = [url for result in (cover, toc, *(r for rs in sections for r in rs)) for url in result.refused]
     return RenderedPDF(content=out.getvalue(), pages=len(writer.pages), refused_urls=refused)
 
 
 class _Stamper:
-    """Draw an overlay page over a page, as a form XObject: no content stream is parsed or rewritten.
+    """Draw overlay pages over a page, as form XObjects: no content stream is parsed or rewritten.
 
     The page's own content is wrapped in ``q ... Q`` so its graphics state does not leak into
-    the overlay; the overlay keeps its own resources (fonts), so no name can clash.
+    the overlays; each overlay keeps its own resources (fonts), so no name can clash. An overlay
+    page stamped on many pages (the running headers) becomes one form XObject, used by each.
     """
 
     NAME = "/AimsStamp"
@@ -526,36 +601,47 @@ class _Stamper:
 
         self.writer = writer
         self.before = self._stream(DecodedStreamObject, b"q\n")
-        self.after = self._stream(DecodedStreamObject, f"Q\nq {self.NAME} Do Q\n".encode())
+        self.after: dict[int, Any] = {}
+        self.forms: dict[int, Any] = {}
 
     def _stream(self, cls: Any, data: bytes) -> Any:
         stream = cls()
         stream.set_data(data)
         return self.writer._add_object(stream)
 
-    def __call__(self, page: Any, overlay: Any) -> None:
-        from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject, NumberObject
+    def _form(self, overlay: Any) -> Any:
+        from pypdf.generic import ArrayObject, DecodedStreamObject, NameObject, NumberObject
 
-        form = DecodedStreamObject()
-        form.set_data(overlay.get_contents().get_data())
-        form.update(
-            {
-                NameObject("/Type"): NameObject("/XObject"),
-                NameObject("/Subtype"): NameObject("/Form"),
-                NameObject("/FormType"): NumberObject(1),
-                NameObject("/BBox"): ArrayObject(overlay.mediabox),
-                NameObject("/Resources"): overlay["/Resources"].clone(self.writer),
-            }
-        )
-        form_ref = self.writer._add_object(form)
+        if id(overlay) not in self.forms:
+            form = DecodedStreamObject()
+            form.set_data(overlay.get_contents().get_data())
+            form.update(
+                {
+                    NameObject("/Type"): NameObject("/XObject"),
+                    NameObject("/Subtype"): NameObject("/Form"),
+                    NameObject("/FormType"): NumberObject(1),
+                    NameObject("/BBox"): ArrayObject(overlay.mediabox),
+                    NameObject("/Resources"): overlay["/Resources"].clone(self.writer),
+                }
+            )
+            self.forms[id(overlay)] = (overlay, self.writer._add_object(form))  # the page is kept: its id stays its own
+        return self.forms[id(overlay)][1]
+
+    def __call__(self, page: Any, overlays: tuple[Any, ...]) -> None:
+        from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
+
         resources = DictionaryObject(page["/Resources"].get_object())
         xobjects = DictionaryObject(resources.get("/XObject", DictionaryObject()).get_object())
-        xobjects[NameObject(self.NAME)] = form_ref
+        for n, overlay in enumerate(overlays):
+            xobjects[NameObject(f"{self.NAME}{n}")] = self._form(overlay)
         resources[NameObject("/XObject")] = xobjects
         page[NameObject("/Resources")] = resources
+        if len(overlays) not in self.after:
+            drawn = "".join(f"q {self.NAME}{n} Do Q\n" for n in range(len(overlays)))
+            self.after[len(overlays)] = self._stream(DecodedStreamObject, f"Q\n{drawn}".encode())
         contents = page.get("/Contents")
         original = list(contents.get_object()) if isinstance(contents.get_object(), list) else [contents]
-        page[NameObject("/Contents")] = ArrayObject([self.before, *original, self.after])
+        page[NameObject("/Contents")] = ArrayObject([self.before, *original, self.after[len(overlays)]])
 
 
 def _below_title(outline: list[Any]) -> list[Any]:

@@ -16,6 +16,7 @@ import os
 import pickle
 import struct
 import sys
+import time
 from typing import IO, Any
 
 HEADER = struct.Struct("!Q")
@@ -87,6 +88,7 @@ def main() -> None:
         job = read_frame(source)
         if job is None:
             return
+        cpu = time.process_time()
         try:
             pdf = html_to_pdf(job["html"], job.get("attachments", ()))
             reply: dict[str, Any] = {"ok": True, "pdf": pdf.content, "pages": pdf.pages, "refused": pdf.refused_urls}
@@ -95,6 +97,7 @@ def main() -> None:
         del job
         gc.collect()
         reply["rss_kib"], reply["peak_kib"] = memory_kib()
+        reply["cpu_seconds"] = time.process_time() - cpu
         write_frame(output, reply)
 
 

@@ -41,6 +41,7 @@ from aims.models import ManagementSystem
 from aims.pack_sections import prepare_sections
 from packs.gather import gather_pack
 from packs.models import AuditPack, PackDownload
+from packs.parallel import start_pool
 from packs.render import bundle_name, parts_to_pdf, pdf_name, render_pack_parts, write_bundle
 from packs.scope import clean_scope
 
@@ -315,6 +316,7 @@ def pack_render(pack_id: int, *, before_move: Callable[[], None] | None = None) 
 
 def _render_claimed(pack: AuditPack, before_move: Callable[[], None] | None) -> AuditPack:
     remove_temporary_files(pack)
+    start_pool()  # the render processes start while the pack is gathered
     data = gather_pack(pack)
     anchor_ledger(pack)
     data.parts["ledger"] = ledger_head(pack.management_system, pack.as_of)

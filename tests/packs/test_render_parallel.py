@@ -39,10 +39,36 @@ def renders_during(action) -> list[str]:
     return parallel.STATS.labels[before:]
 
 
-def same_minute() -> None:
-    """Wait until two moments a few milliseconds apart fall in the same minute (the document control shows it)."""
-    while timezone.now().second >= 58:
-        time.sleep(0.2)
+# The documents of a pack that are not sections.
+OTHER_DOCUMENTS = ("cover", "contents", "running headers", "page numbers")
+# The sections that print something of the moment the pack is asked for (see the repeated pack's test).
+MOMENT_SECTIONS = ("changes[0]", "gateway[0]", "readiness[0]")
+
+
+def away_from_midnight() -> None:
+    """Wait until moments a few minutes apart fall on the same day (sections print the as-of day)."""
+    while (timezone.localtime() + timedelta(minutes=5)).date() != timezone.localdate():
+        time.sleep(5)
+
+
+def check_pack(pack, content: bytes) -> None:
+    """What every pack promises: pages numbered, contents and bookmarks at each section's first page, a bundle that verifies."""
+    reader = PdfReader(io.BytesIO(content))
+    pages = texts(content)
+    assert len(pages) == pack.pages
+    for number, text in enumerate(pages, start=1):
+        assert f"Page {number} of {len(pages)}" in text, number
+    entries = re.findall(r"(\d+)\. ([A-Z][^.]*?) \.+ ?(\d+)", pages[1])
+    sections = pack_sections(pack)
+    assert len(entries) == len(sections)
+    for number, title, page in entries:
+        assert f"{number}. {title.strip()}" in pages[int(page) - 1][:200], (title, page)
+    top = [item for item in reader.outline if not isinstance(item, list)]
+    assert [str(item.title) for item in top[2:]] == [f"{n}. {s.title}" for n, s in enumerate(sections, start=1)]
+    for item in top[2:]:
+        assert str(item.title) in pages[reader.get_destination_page_number(item)][:200]
+    assert set(reader.attachments) == {"manifest.json", "manifest.json.sig"}
+    assert render.verify_bundle(pack_file_path(pack, "bundle")) == []
 
 
 @pytest.fixture
@@ -131,31 +157,44 @@ def test_the_joined_pdf_is_pdf_a_3b_with_the_manifest_embedded(world, register):
 
 
 def test_a_repeated_pack_renders_no_unchanged_section_again(world, register):
-    same_minute()
+    """Asked for minutes later with nothing changed, every section is read back from the cache."""
+    away_from_midnight()
     as_of = timezone.now()
     first = make_pack(world, as_of=as_of)
     first_labels = renders_during(lambda: rendered(first))
-    again = make_pack(world, as_of=as_of + timedelta(milliseconds=10))
+    hits = parallel.STATS.cache_hits
+    again = make_pack(world, as_of=as_of + timedelta(minutes=3))  # another minute: the as-of time is on the cover only
     labels = renders_during(lambda: rendered(again))
-    # The cover, contents and running headers name the pack; "changes" names the previous pack.
-    assert sorted(labels) == ["changes[0]", "contents", "cover", "overlay"]
-    assert len(first_labels) > 25
-    assert texts(pack_file_path(again, "pdf").read_bytes())[2:] != []
+    # The cover, contents and running headers name the pack. Three sections print what moves with the
+    # moment a pack is asked for: "changes" names the previous pack, "gateway" the end of its window of
+    # days (to the minute) and "readiness" when its checks were evaluated (at the request).
+    # "Page n of N" is the same for a pack of the same length: only the running headers are laid out again.
+    assert sorted(labels) == sorted(["cover", "contents", "running headers", *MOMENT_SECTIONS])
+    sections = [label for label in first_labels if label not in OTHER_DOCUMENTS]
+    assert len(sections) > 25 and "risks[1]" in sections
+    reused = len(sections) - len(MOMENT_SECTIONS) + first_labels.count("page numbers")
+    assert parallel.STATS.cache_hits - hits == reused
+    content = pack_file_path(again, "pdf").read_bytes()
+    check_pack(again, content)
+    assert texts(content)[2:] != [] and again.pages == first.pages
+    assert "Triage assistant" in " ".join(texts(content))
 
 
 def test_a_changed_record_renders_again_only_the_sections_that_show_it(world, register):
-    same_minute()
+    away_from_midnight()
     before = timezone.now()
     ai_system_update(register, user=world.officer, expected_version=register.version, purpose="Now triages claims.")
-    after = timezone.now()
     first = make_pack(world, as_of=before)
     rendered(first)
-    again = make_pack(world, as_of=after)
+    again = make_pack(world, as_of=timezone.now() + timedelta(minutes=2))
     labels = renders_during(lambda: rendered(again))
-    sections = {label.split("[")[0] for label in labels} - {"cover", "contents", "overlay", "changes"}
-    assert sections == {"inventory"}
-    text = " ".join(texts(pack_file_path(again, "pdf").read_bytes()))
+    sections = set(labels) - {*OTHER_DOCUMENTS, *MOMENT_SECTIONS}
+    assert sections == {"inventory[0]"}
+    content = pack_file_path(again, "pdf").read_bytes()
+    check_pack(again, content)
+    text = " ".join(texts(content))
     assert "Now triages claims." in text
+    assert "Now triages claims." not in " ".join(texts(pack_file_path(first, "pdf").read_bytes()))
 
 
 def test_split_chapter_keeps_the_table_header_in_every_piece_and_every_row_once():
