@@ -42,7 +42,7 @@ def renders_during(action) -> list[str]:
 # The documents of a pack that are not sections.
 OTHER_DOCUMENTS = ("cover", "contents", "running headers", "page numbers")
 # The sections that print something of the moment the pack is asked for (see the repeated pack's test).
-MOMENT_SECTIONS = ("changes[0]", "gateway[0]", "readiness[0]")
+MOMENT_SECTIONS = ("changes[0]", "readiness[0]")
 
 
 def away_from_midnight() -> None:
@@ -165,9 +165,9 @@ def test_a_repeated_pack_renders_no_unchanged_section_again(world, register):
     hits = parallel.STATS.cache_hits
     again = make_pack(world, as_of=as_of + timedelta(minutes=3))  # another minute: the as-of time is on the cover only
     labels = renders_during(lambda: rendered(again))
-    # The cover, contents and running headers name the pack. Three sections print what moves with the
-    # moment a pack is asked for: "changes" names the previous pack, "gateway" the end of its window of
-    # days (to the minute) and "readiness" when its checks were evaluated (at the request).
+    # The cover, contents and running headers name the pack. Two sections print what moves with the
+    # moment a pack is asked for: "changes" names the previous pack and "readiness" when its checks were
+    # evaluated (at the request). "gateway" counts the days up to the as-of moment without printing it.
     # "Page n of N" is the same for a pack of the same length: only the running headers are laid out again.
     assert sorted(labels) == sorted(["cover", "contents", "running headers", *MOMENT_SECTIONS])
     sections = [label for label in first_labels if label not in OTHER_DOCUMENTS]
