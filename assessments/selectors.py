@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 from urllib.parse import urlencode
 
@@ -141,17 +140,6 @@ def ai_system_impact_context(*, user: AbstractBaseUser, ai_system: Any) -> dict[
 
 
 # --- SoA rows --------------------------------------------------------------------------
-
-
-def risks_by_control(*, user: AbstractBaseUser, management_system: ManagementSystem) -> dict[int, list[Risk]]:
-    """The management system's risks grouped by the Annex A control they link to (one query)."""
-    if not access.can(user, access.Action.VIEW, management_system):
-        return {}
-    links = Risk.controls.through.objects.filter(risk__management_system=management_system).select_related("risk")
-    grouped: dict[int, list[Risk]] = defaultdict(list)
-    for link in links.order_by("risk__reference"):
-        grouped[link.control_id].append(link.risk)
-    return dict(grouped)
 
 
 RISKS_SHOWN = 5  # risks the SoA page names per row; it counts the rest and links the risk register

@@ -122,10 +122,7 @@ def record(
     with transaction.atomic(savepoint=False) if connection.in_atomic_block else write_transaction():
         chain.lock(EVENTS, key)  # before the body, as every writer: see _body_upsert_sql
         if body is not None:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    _body_upsert_sql(), _body_params(ai_system.management_system_id, sha256, content, retain_until)
-                )
+            _upsert_body(ai_system.management_system_id, sha256, content, retain_until)
         return chain.append(EVENTS, key=key, values=values)
 
 
@@ -166,17 +163,24 @@ def _body_upsert_sql(*, after_chain_lock: bool = False) -> str:
     return sql
 
 
-def body_store(*, management_system: ManagementSystem, content: str, retain_until: datetime | None) -> str:
-    """Keep a body (or keep an identical one longer) and return its SHA-256.
+def body_store(*, ai_system: AISystem, content: str, retain_until: datetime | None) -> str:
+    """Keep a body an event of the AI system will refer to (or keep an identical one longer); return its SHA-256.
 
-    One statement and no savepoint: insert unless the management system already has it, and then
-    lengthen the retention of the one it has (never shorten it). A body stored by a call running at
-    the same moment is no conflict.
+    One statement: insert unless the management system already has it, and then lengthen the
+    retention of the one it has (never shorten it). It takes the AI system's chain lock first (in
+    the caller's transaction, or one of its own), as every writer does before storing a body.
     """
     sha256 = hashlib.sha256(content.encode("utf-8")).hexdigest()
-    with connection.cursor() as cursor:
-        cursor.execute(_body_upsert_sql(), _body_params(management_system.pk, sha256, content, retain_until))
+    with transaction.atomic(savepoint=False):
+        chain.lock(EVENTS, {"ai_system_id": ai_system.pk})
+        _upsert_body(ai_system.management_system_id, sha256, content, retain_until)
     return sha256
+
+
+def _upsert_body(management_system_id: int, sha256: str, content: str, retain_until: datetime | None) -> None:
+    """Store a body (the caller holds the chain's lock): ``_body_upsert_sql``."""
+    with connection.cursor() as cursor:
+        cursor.execute(_body_upsert_sql(), _body_params(management_system_id, sha256, content, retain_until))
 
 
 def _body_params(management_system_id: int, sha256: str, content: str, retain_until: datetime | None) -> list[Any]:

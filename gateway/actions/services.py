@@ -133,7 +133,7 @@ def action_propose(*, call: Call, decision: Any, retention_days: int = 30) -> Ga
         ManagementSystem.objects.select_for_update().filter(pk=ms.pk).exists()
         reference = next_reference(GatewayAction, ms)
         body = canonical_arguments(call.arguments).decode("utf-8")
-        digest = ledger.body_store(management_system=ms, content=body, retain_until=_retain_until(retention_days))
+        digest = ledger.body_store(ai_system=ai_system, content=body, retain_until=_retain_until(retention_days))
         common = {"key_id": call.key.pk, "tool": call.tool, "connector": call.connector.name, "subject": reference,
                   "policy_version": decision.policy}  # fmt: skip
         proposed = _event(call, Type.ACTION_PROPOSED, decision=outcome, request_sha256=digest,
@@ -347,7 +347,7 @@ def action_complete(action: GatewayAction, *, outcome: ConnectorAnswer, retentio
         )
         digest = ""
         if outcome.raw is not None:
-            digest = ledger.body_store(management_system=current.ai_system.management_system, content=outcome.raw,
+            digest = ledger.body_store(ai_system=current.ai_system, content=outcome.raw,
                                        retain_until=_retain_until(retention_days))  # fmt: skip
         event = ledger.event_append(
             ai_system=current.ai_system,

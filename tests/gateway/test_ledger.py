@@ -120,17 +120,16 @@ def test_verify_ledger_verifies_the_gateway_chains_and_names_the_first_broken_ev
 
 def test_an_identical_body_is_stored_once_and_kept_the_longer_time(ai_system):
     now = timezone.now()
-    ms = ai_system.management_system
 
     def until() -> object:
         return GatewayBody.objects.get().retain_until
 
-    sha = ledger.body_store(management_system=ms, content="same", retain_until=now + timedelta(days=5))
-    assert ledger.body_store(management_system=ms, content="same", retain_until=now + timedelta(days=2)) == sha
+    sha = ledger.body_store(ai_system=ai_system, content="same", retain_until=now + timedelta(days=5))
+    assert ledger.body_store(ai_system=ai_system, content="same", retain_until=now + timedelta(days=2)) == sha
     assert until() == now + timedelta(days=5)  # never shortened
-    ledger.body_store(management_system=ms, content="same", retain_until=now + timedelta(days=9))
+    ledger.body_store(ai_system=ai_system, content="same", retain_until=now + timedelta(days=9))
     assert until() == now + timedelta(days=9)  # lengthened
-    ledger.body_store(management_system=ms, content="same", retain_until=None)
+    ledger.body_store(ai_system=ai_system, content="same", retain_until=None)
     assert until() is None  # kept for ever
-    ledger.body_store(management_system=ms, content="same", retain_until=now + timedelta(days=1))
+    ledger.body_store(ai_system=ai_system, content="same", retain_until=now + timedelta(days=1))
     assert until() is None and GatewayBody.objects.count() == 1
