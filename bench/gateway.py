@@ -119,7 +119,11 @@ async def load(url: str, headers: dict[str, str], model: str, *, rate: float, se
         async def one() -> None:
             nonlocal failures
             started = time.perf_counter()
-            response = await client.post(url, json=body, headers=headers)
+            try:
+                response = await client.post(url, json=body, headers=headers)
+            except httpx.TransportError:  # counted, not measured: a run reports how many failed
+                failures += 1
+                return
             if response.status_code != 200:
                 failures += 1
             latencies.append(time.perf_counter() - started)
@@ -200,7 +204,10 @@ def main() -> None:
     connection.close()  # the servers open their own
     env = {**os.environ, "DATABASE_CONN_MAX_AGE": os.environ.get("DATABASE_CONN_MAX_AGE", "60")}
     server = [sys.executable, "-m", "uvicorn", "aims.asgi:application", "--host", "127.0.0.1", "--port",
-              str(site_port), "--log-level", "warning", "--no-access-log", "--lifespan", "off"]  # fmt: skip
+              str(site_port), "--log-level", "warning", "--no-access-log", "--lifespan", "off",
+              # longer than a run: uvicorn's default 5 s closes idle keep-alive connections that the
+              # client may be reusing at that very moment (a ReadError that is no fault of the gateway)
+              "--timeout-keep-alive", "60"]  # fmt: skip
     if args.workers > 1:
         server += ["--workers", str(args.workers)]
     processes = [

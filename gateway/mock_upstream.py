@@ -365,6 +365,9 @@ class MockUpstream(ThreadingHTTPServer):
     """The mock provider: a thread per connection; remembers the last requests it received."""
 
     daemon_threads = True  # idle keep-alive connections never hold up shutdown
+    # socketserver's default backlog of 5 resets connections opened in a burst (an open-loop load
+    # at 100 requests/s opens several at once while earlier ones are still busy).
+    request_queue_size = 128
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, api_key: str | None = None, quiet: bool = False):
         super().__init__((host, port), Handler)
