@@ -11,8 +11,10 @@ The core (``aims``) imports no feature app. Instead each app declares here what 
   own records, by clause), its entries resolved for the current management system.
 - ``register_member_home(url_name)``: the page a member of one management system lands on
   (``url_name`` reversed with its id; by default the overview, ``aims:ms_home``).
-- ``register_reference_finder(fn)``: ``fn(record) -> [str]`` names what refers to a record
-  (evidence linked to it, for example), so a referenced record is retired, not deleted.
+- ``register_reference_finder(fn, probe=...)``: ``fn(record) -> [str]`` names what refers to a
+  record (evidence linked to it, for example), so a referenced record is retired, not deleted;
+  ``probe(record)`` answers only whether anything does, for pages that need no more (a query
+  set that is empty when nothing refers, or a bool), so that they ask in one query.
 
 Sign-off kinds (``aims.ledger.register_signable``), pack sections
 (``aims.pack_sections.register_pack_section``) and evidence links
@@ -158,15 +160,31 @@ def demo_steps() -> list[DemoStep]:
 
 # --- what refers to a record ---------------------------------------------------------------------
 
+ReferenceProbe = Callable[[models.Model], "models.QuerySet | bool"]
+
 _FINDERS: list[Callable[[models.Model], list[str]]] = []
+_PROBES: dict[Callable[[models.Model], list[str]], ReferenceProbe] = {}
 
 
-def register_reference_finder(fn: Callable[[models.Model], list[str]]) -> Callable[[models.Model], list[str]]:
-    """Add ``fn(record) -> [description]`` to the places that may refer to a record."""
+def register_reference_finder(
+    fn: Callable[[models.Model], list[str]], *, probe: ReferenceProbe | None = None
+) -> Callable[[models.Model], list[str]]:
+    """Add ``fn(record) -> [description]`` to the places that may refer to a record.
+
+    ``probe(record)``, when given, says whether ``fn`` would name anything: a query set of the
+    referring rows (empty when none) or a bool. Without one, ``fn`` itself is asked.
+    """
     if fn not in _FINDERS:
         _FINDERS.append(fn)
+    if probe is not None:
+        _PROBES[fn] = probe
     return fn
 
 
 def reference_finders() -> list[Callable[[models.Model], list[str]]]:
     return list(_FINDERS)
+
+
+def reference_probe(finder: Callable[[models.Model], list[str]]) -> ReferenceProbe | None:
+    """The probe registered with ``finder``, if any."""
+    return _PROBES.get(finder)

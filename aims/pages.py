@@ -123,7 +123,7 @@ def removal_verb(obj: Any) -> str:
     """The word on a record's remove button: Delete while nothing refers to it, else Retire or Withdraw."""
     if getattr(obj, "is_retired", False):
         return ""
-    return getattr(obj, "retire_verb", "Retire") if services.references_to(obj) else "Delete"
+    return getattr(obj, "retire_verb", "Retire") if services.is_referenced(obj) else "Delete"
 
 
 # --- sign-offs -------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ class EvidenceConfig(AppConfig):
         from aims.pack_sections import ALL_KINDS, register_pack_section
         from evidence import pack, selectors
 
-        hooks.register_reference_finder(selectors.evidence_references)
+        hooks.register_reference_finder(selectors.evidence_references, probe=selectors.evidence_referring)
         hooks.register_demo_step("evidence.demo", order=80)
         register_pack_section(
             "evidence",

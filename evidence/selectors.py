@@ -122,11 +122,18 @@ def evidence_by_target(model: type[models.Model], *, management_system_id: int) 
     return dict(result)
 
 
+def evidence_referring(obj: models.Model) -> QuerySet[Evidence] | bool:
+    """The evidence that points at a record (an unevaluated query set), or False where none can."""
+    if linkable_for(type(obj)) is None:
+        return False
+    return Evidence.objects.filter(links__in=EvidenceLink.objects.filter(_target_filter(obj)))
+
+
 def evidence_references(obj: models.Model) -> list[str]:
     """Evidence that points at a record (so it is retired, never deleted)."""
-    if linkable_for(type(obj)) is None:
+    references = evidence_referring(obj)
+    if references is False:
         return []
-    references = Evidence.objects.filter(links__in=EvidenceLink.objects.filter(_target_filter(obj)))
     found = sorted(references.values_list("reference", flat=True).distinct())
     return [f"evidence {', '.join(found)}"] if found else []
 

@@ -143,6 +143,11 @@ def finding_references(record: Any) -> list[str]:
     return []
 
 
+def finding_is_referenced(record: Any) -> bool:
+    """Whether ``finding_references`` names anything, without reading the nonconformity."""
+    return isinstance(record, Finding) and bool(record.nonconformity_id)
+
+
 def finding_delete(
     finding: Finding, *, user: AbstractBaseUser | None, expected_version: int | None, reason: str = "Deleted"
 ) -> None:

@@ -15,7 +15,7 @@ def register() -> None:
         InternalAudit, key="internal_audits", label="Internal audits", order=60, url=panels.audit_url
     )
     evidence.register_linkable(Finding, key="findings", label="Audit findings", order=61, url=panels.finding_url)
-    hooks.register_reference_finder(finding_services.finding_references)
+    hooks.register_reference_finder(finding_services.finding_references, probe=finding_services.finding_is_referenced)
     hooks.register_overview_panel(
         "internal_audits", template="improvement/audits/partials/overview_panel.html", context=panels.overview, order=60
     )
