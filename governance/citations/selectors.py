@@ -42,7 +42,13 @@ def labels_by_row(
     """Short labels of the rows' citations, now (one query) or as of a moment (history, one query per kind cited)."""
     found: dict[int, list[str]] = {}
     if as_of is None:
-        citations = citation_queryset().filter(management_system=management_system, applicability_id__in=row_ids)
+        # Only the cited records are joined (a label names nothing else): planning a join of every
+        # relation the full queryset reads cost more than running it.
+        citations = (
+            SoaCitation.objects.select_related(*CITATION_TARGETS)
+            .filter(management_system=management_system, applicability_id__in=row_ids)
+            .order_by("reference", "pk")
+        )
         for citation in citations:
             found.setdefault(citation.applicability_id, []).append(citation.label)
         return found
