@@ -18,7 +18,7 @@ from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -307,7 +307,24 @@ def get_record(user: User, queryset: QuerySet[M], pk: Any, action: Action = Acti
         obj = scope(user, queryset).get(pk=int(pk))
     except (queryset.model.DoesNotExist, TypeError, ValueError):
         raise Http404("Not found.") from None
+    _attach_management_system(user, obj)
     return require(user, action, obj)
+
+
+def _attach_management_system(user: User, obj: models.Model) -> None:
+    """Give a record its management system from the user's memberships, unless it came with it.
+
+    Deciding access, and showing the page's navigation, then reads no management system again.
+    """
+    try:
+        field = type(obj)._meta.get_field("management_system")
+    except FieldDoesNotExist:
+        return
+    if field.related_model is not ManagementSystem or field.is_cached(obj):
+        return
+    membership = membership_for(user, obj.management_system_id)
+    if membership is not None:
+        field.set_cached_value(obj, copy.copy(membership.management_system))
 
 
 def editable_ids(user: User, model: type[models.Model], management_system: ManagementSystem) -> set[int] | None:

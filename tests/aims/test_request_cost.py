@@ -192,3 +192,20 @@ def test_menu_links_follow_the_script_prefix(world, rf):
     assert documents_link("/") == documents
     assert documents_link("/aims/") == f"/aims{documents}"
     assert documents_link("/") == documents
+
+
+def test_a_record_opened_without_its_management_system_does_not_read_it_again(world):
+    from registers.models import AISystem
+    from tests.factories import AISystemFactory
+
+    system = AISystemFactory(management_system=world.acme)
+    user = fresh(world.officer)
+    access.membership_for(user, world.acme.pk)
+    access._system_permissions(user, world.acme.pk)
+
+    def open_and_show():
+        obj = access.get_record(user, AISystem.objects.all(), system.pk, Action.EDIT)
+        return obj.management_system.name
+
+    assert count_queries(open_and_show) == 1  # the record only
+    assert access.get_record(user, AISystem.objects.all(), system.pk).management_system == world.acme
