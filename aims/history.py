@@ -210,18 +210,22 @@ def _previous_rows(rows: list[Any]) -> dict[int, Any]:
     return previous
 
 
+def m2m_history_links(model: type[models.Model], name: str) -> QuerySet:
+    """Every version's links of a versioned many-to-many field: rows of ``history_id`` and ``<target model>_id``."""
+    history_model = model.history.model
+    return history_model._meta.get_field(f"{history_model._meta.model_name}_{name}").related_model.objects.all()
+
+
 def _links_by_history(model: type[models.Model], name: str, history_ids: list[int]) -> dict[int, list[int]]:
     """history_id -> the sorted ids a versioned many-to-many field linked to at that version (one query)."""
     if not history_ids:
         return {}
-    history_model = model.history.model
-    through = history_model._meta.get_field(f"{history_model._meta.model_name}_{name}").related_model
     target = model._meta.get_field(name).related_model._meta.model_name
     if target == model._meta.model_name:
         target = f"to_{target}"
     links: dict[int, list[int]] = {}
-    for history_id, target_id in through.objects.filter(history_id__in=history_ids).values_list(
-        "history_id", f"{target}_id"
+    for history_id, target_id in (
+        m2m_history_links(model, name).filter(history_id__in=history_ids).values_list("history_id", f"{target}_id")
     ):
         links.setdefault(history_id, []).append(target_id)
     return {history_id: sorted(ids) for history_id, ids in links.items()}
