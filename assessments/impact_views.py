@@ -59,15 +59,15 @@ def impact_list(request: HttpRequest, ms_id: int) -> HttpResponse:
 def _context(request: HttpRequest, assessment: ImpactAssessment, *, form=None, conflict=None, **extra) -> dict:
     ledger.annotate_sign_offs([assessment], signoffs.APPROVAL)
     action_url = reverse("assessments:impact_approve", args=[assessment.management_system_id, assessment.pk])
-    locked = services.is_locked(assessment)
+    locked = bool(assessment.sign_offs)  # services.is_locked, from the approvals just read
     can_edit = access.can(request.user, Action.EDIT, assessment)
     return {
         "locked": locked,
         "can_reassess": locked
         and access.can(request.user, Action.CREATE, assessment.management_system)
-        and not selectors.successor_of(assessment),
+        and getattr(assessment, "reassessment", None) is None,  # selected with the assessment
         "can_raise_risk": access.can(request.user, Action.CREATE, assessment.management_system),
-        "reassessment_reasons": selectors.reassessment_reasons(assessment),
+        "reassessment_reasons": selectors.reassessment_reasons_since(assessment, assessment.latest_sign_off),
         "chain": selectors.assessment_chain(assessment),
         "ms": assessment.management_system,
         "assessment": assessment,

@@ -96,9 +96,10 @@ def risk_list(*, user: AbstractBaseUser, management_system: ManagementSystem) ->
 
 
 def impact_queryset(*, user: AbstractBaseUser) -> QuerySet[ImpactAssessment]:
-    """Impact assessments the user may read, with their system and rows (and the risks rows raised)."""
+    """Impact assessments the user may read, with their system, criteria, re-assessment and rows (and the risks rows raised)."""
     return access.scope(
-        user, ImpactAssessment.objects.select_related("ai_system", "management_system")
+        user,
+        ImpactAssessment.objects.select_related("ai_system", "management_system", "impact_criteria", "reassessment"),
     ).prefetch_related(Prefetch("rows", queryset=ImpactRow.objects.prefetch_related("risks")))
 
 
@@ -143,7 +144,7 @@ def ai_system_impact_context(*, user: AbstractBaseUser, ai_system: Any) -> dict[
     return {
         "latest_impact_assessment": latest,
         "impact_chain": assessment_chain(latest) if latest else [],
-        "reassessment_reasons": _reasons_since(latest, latest.latest_sign_off) if latest else [],
+        "reassessment_reasons": reassessment_reasons_since(latest, latest.latest_sign_off) if latest else [],
         "impact_ai_system": ai_system,
     }
 
@@ -211,9 +212,24 @@ def history_of(obj: Any) -> QuerySet:
 
 
 def criteria_is_approved(criteria: RiskCriteria) -> bool:
-    """Whether leadership approved this criteria version as it stands."""
-    status = ledger.sign_off_status(CRITERIA_APPROVAL, criteria)
-    return status.latest is not None and not status.changed_since
+    """Whether leadership approved this criteria version as it stands (one query).
+
+    As ``ledger.sign_off_status``: the latest approval signed the criteria's latest history row
+    (``signoffs.criteria_versions``), and nothing else.
+    """
+    current = criteria.history.order_by("-history_id").values("history_id")[:1]
+    latest = (
+        ledger.sign_offs_of(CRITERIA_APPROVAL, criteria)
+        .annotate(current=Subquery(current))
+        .values_list("versions", "current")
+        .first()
+    )
+    if latest is None:
+        return False
+    signed, current_id = latest
+    return current_id is not None and {(str(label), int(history_id)) for label, history_id in signed} == {
+        (RiskCriteria._meta.label_lower, current_id)
+    }
 
 
 SIGNIFICANT_STAGES = ("deployment", "operation")
@@ -227,11 +243,11 @@ def reassessment_reasons(assessment: ImpactAssessment) -> list[str]:
     database (not read version by version), and the system's versions since the approval are
     read as three plain values each: no history object is built per version.
     """
-    return _reasons_since(assessment, ledger.sign_offs_of(APPROVAL, assessment).first())
+    return reassessment_reasons_since(assessment, ledger.sign_offs_of(APPROVAL, assessment).first())
 
 
-def _reasons_since(assessment: ImpactAssessment, latest: Any) -> list[str]:
-    """``reassessment_reasons`` from the assessment's latest approval (None: never approved), read by the caller.
+def reassessment_reasons_since(assessment: ImpactAssessment, latest: Any) -> list[str]:
+    """``reassessment_reasons`` from the assessment's latest approval (None: never approved) the caller read.
 
     Four queries at most: the re-assessment (unless selected with the assessment), the system's
     version at the approval with those since, the models linked then with their versions at the

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Max
 from django.urls import reverse
 
 from aims import access, ledger
@@ -23,8 +24,17 @@ IMPACT_CRITERIA_APPROVAL = "impact_criteria_approval"
 
 
 def _latest_rows(obj: Any, children: Any) -> list[Any]:
+    """The latest history row of the record and of each child (two queries however many children)."""
     rows = [obj.history.order_by("-history_id").first()]
-    rows += [child.history.order_by("-history_id").first() for child in children]
+    children = list(children)
+    if children:
+        history = type(children[0]).history
+        newest = history.filter(id__in=[child.pk for child in children]).order_by().values("id")
+        latest = {
+            row.id: row
+            for row in history.filter(history_id__in=newest.annotate(newest=Max("history_id")).values("newest"))
+        }
+        rows += [latest.get(child.pk) for child in children]
     return [row for row in rows if row is not None]
 
 
@@ -102,13 +112,32 @@ RATED_FIELDS = (
 )
 
 
+LAST_EDITOR_WINDOW = 20
+"""Newest versions read first to find the last rating change: most risks changed one within them."""
+
+
 def risk_last_editor(risk: Risk) -> int | None:
-    """Who last changed the risk's ratings or owner: the person whose judgement an acceptance approves."""
-    rows = list(risk.history.order_by("-history_date", "-history_id").values("history_user_id", *RATED_FIELDS))
+    """Who last changed the risk's ratings or owner: the person whose judgement an acceptance approves.
+
+    One query of the newest few versions when a rating changed among them, else one more of all.
+    """
+    versions = risk.history.order_by("-history_date", "-history_id").values("history_user_id", *RATED_FIELDS)
+    rows = list(versions[: LAST_EDITOR_WINDOW + 1])
+    changed = _rating_change(rows)
+    if changed is None and len(rows) > LAST_EDITOR_WINDOW:
+        rows = list(versions)
+        changed = _rating_change(rows)
+    if changed is None:
+        changed = rows[-1] if rows else {"history_user_id": None}
+    return changed["history_user_id"]
+
+
+def _rating_change(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The newest of ``rows`` (newest first) that changed a rating of the version before it, if any."""
     for newer, older in zip(rows, rows[1:], strict=False):
         if any(newer[name] != older[name] for name in RATED_FIELDS):
-            return newer["history_user_id"]
-    return rows[-1]["history_user_id"] if rows else None
+            return newer
+    return None
 
 
 def impact_versions(assessment: ImpactAssessment) -> list[Any]:

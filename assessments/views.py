@@ -151,9 +151,13 @@ def risk_list(request: HttpRequest, ms_id: int) -> HttpResponse:
 
 
 def _risk_context(request: HttpRequest, risk: Risk, *, form=None, conflict: str | None = None, **extra) -> dict:
-    ledger.annotate_sign_offs([risk], signoffs.ACCEPTANCE)
     criteria = risk.criteria
     action_url = reverse("assessments:risk_accept", args=[risk.management_system_id, risk.pk])
+    panel = signoff_panel(request, signoffs.ACCEPTANCE, risk, action_url=action_url, form=form, conflict=conflict)
+    # The header's badge, as ledger.annotate_sign_offs would set it, from what the panel read.
+    risk.sign_offs = panel.history
+    risk.latest_sign_off = panel.status.latest
+    risk.changed_since_signed = risk.latest_sign_off is not None and panel.signed_version != risk.version
     return {
         "ms": risk.management_system,
         "risk": risk,
@@ -162,9 +166,7 @@ def _risk_context(request: HttpRequest, risk: Risk, *, form=None, conflict: str 
         "can_edit": access.can(request.user, Action.EDIT, risk),
         "can_delete": access.can(request.user, Action.DELETE, risk),
         "remove_verb": removal_verb(risk) if access.can(request.user, Action.DELETE, risk) else "",
-        "signoff": signoff_panel(
-            request, signoffs.ACCEPTANCE, risk, action_url=action_url, form=form, conflict=conflict
-        ),
+        "signoff": panel,
         "likelihood_label": criteria.likelihood_label(risk.likelihood),
         "consequence_label": criteria.consequence_label(risk.consequence),
         "residual_likelihood_label": criteria.likelihood_label(risk.residual_likelihood),
