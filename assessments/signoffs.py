@@ -112,32 +112,13 @@ RATED_FIELDS = (
 )
 
 
-LAST_EDITOR_WINDOW = 20
-"""Newest versions read first to find the last rating change: most risks changed one within them."""
-
-
 def risk_last_editor(risk: Risk) -> int | None:
-    """Who last changed the risk's ratings or owner: the person whose judgement an acceptance approves.
-
-    One query of the newest few versions when a rating changed among them, else one more of all.
-    """
-    versions = risk.history.order_by("-history_date", "-history_id").values("history_user_id", *RATED_FIELDS)
-    rows = list(versions[: LAST_EDITOR_WINDOW + 1])
-    changed = _rating_change(rows)
-    if changed is None and len(rows) > LAST_EDITOR_WINDOW:
-        rows = list(versions)
-        changed = _rating_change(rows)
-    if changed is None:
-        changed = rows[-1] if rows else {"history_user_id": None}
-    return changed["history_user_id"]
-
-
-def _rating_change(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The newest of ``rows`` (newest first) that changed a rating of the version before it, if any."""
+    """Who last changed the risk's ratings or owner: the person whose judgement an acceptance approves."""
+    rows = list(risk.history.order_by("-history_date", "-history_id").values("history_user_id", *RATED_FIELDS))
     for newer, older in zip(rows, rows[1:], strict=False):
         if any(newer[name] != older[name] for name in RATED_FIELDS):
-            return newer
-    return None
+            return newer["history_user_id"]
+    return rows[-1]["history_user_id"] if rows else None
 
 
 def impact_versions(assessment: ImpactAssessment) -> list[Any]:

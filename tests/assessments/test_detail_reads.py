@@ -34,18 +34,6 @@ def test_criteria_approval_in_one_query_agrees_with_the_sign_off_status(world):
     assert selectors.criteria_is_approved(criteria) is False and long_way() is False
 
 
-def test_the_last_rating_change_is_found_past_the_newest_versions(world):
-    risk = make_risk(world.acme, world.officer, owner=world.officer)
-    risk = services.risk_update(risk, user=world.contributor, expected_version=risk.version, likelihood=5)
-    for number in range(signoffs.LAST_EDITOR_WINDOW + 5):  # newer versions that change no rating
-        risk = services.risk_update(risk, user=world.owner, expected_version=risk.version, title=f"Renamed {number}")
-    assert signoffs.risk_last_editor(risk) == world.contributor.pk
-    assert count_queries(lambda: signoffs.risk_last_editor(risk)) == 2
-    risk = services.risk_update(risk, user=world.leader, expected_version=risk.version, likelihood=1)
-    assert signoffs.risk_last_editor(risk) == world.leader.pk
-    assert count_queries(lambda: signoffs.risk_last_editor(risk)) == 1
-
-
 def test_the_versions_an_acceptance_signs_are_the_latest_of_the_risk_and_each_action_in_two_queries(world):
     actions = [{"description": f"Action {n}", "status": "planned"} for n in range(4)]
     risk = make_risk(world.acme, world.officer)
