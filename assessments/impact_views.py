@@ -30,7 +30,7 @@ from assessments import selectors, services, signoffs
 from assessments.filters import ImpactFilterSet
 from assessments.forms import ImpactAssessmentForm, ImpactCriteriaForm, formset_rows, impact_row_formset
 from assessments.models import ImpactAssessment, ImpactCriteria
-from assessments.views import PAGE_SIZE
+from assessments.views import PAGE_SIZE, signed_as_panel
 
 
 def _assessment(request: HttpRequest, ms_id: int, pk: int, action: Action) -> ImpactAssessment:
@@ -57,26 +57,27 @@ def impact_list(request: HttpRequest, ms_id: int) -> HttpResponse:
 
 
 def _context(request: HttpRequest, assessment: ImpactAssessment, *, form=None, conflict=None, **extra) -> dict:
-    ledger.annotate_sign_offs([assessment], signoffs.APPROVAL)
     action_url = reverse("assessments:impact_approve", args=[assessment.management_system_id, assessment.pk])
-    locked = services.is_locked(assessment)
+    panel = signed_as_panel(
+        assessment,
+        signoff_panel(request, signoffs.APPROVAL, assessment, action_url=action_url, form=form, conflict=conflict),
+    )
+    locked = bool(assessment.sign_offs)  # services.is_locked, from the approvals the panel read
     can_edit = access.can(request.user, Action.EDIT, assessment)
     return {
         "locked": locked,
         "can_reassess": locked
         and access.can(request.user, Action.CREATE, assessment.management_system)
-        and not selectors.successor_of(assessment),
+        and getattr(assessment, "reassessment", None) is None,  # selected with the assessment
         "can_raise_risk": access.can(request.user, Action.CREATE, assessment.management_system),
-        "reassessment_reasons": selectors.reassessment_reasons(assessment),
+        "reassessment_reasons": selectors.reassessment_reasons_since(assessment, assessment.latest_sign_off),
         "chain": selectors.assessment_chain(assessment),
         "ms": assessment.management_system,
         "assessment": assessment,
         "can_edit": can_edit,
         "can_delete": access.can(request.user, Action.DELETE, assessment),
         "remove_verb": removal_verb(assessment) if access.can(request.user, Action.DELETE, assessment) else "",
-        "signoff": signoff_panel(
-            request, signoffs.APPROVAL, assessment, action_url=action_url, form=form, conflict=conflict
-        ),
+        "signoff": panel,
         "tab": "details",
         **extra,
     }

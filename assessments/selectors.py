@@ -7,12 +7,13 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
-from django.db.models import BooleanField, Case, Count, F, OuterRef, Prefetch, QuerySet, Subquery, Value, When
+from django.db.models import BooleanField, Case, Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import JSONObject
 from django.urls import reverse
 from django.utils import timezone
 
 from aims import access, ledger
+from aims.history import m2m_history_links
 from aims.links import url_maker
 from aims.models import ManagementSystem
 from assessments.models import ImpactAssessment, ImpactCriteria, ImpactRow, Risk, RiskCriteria, TreatmentAction
@@ -97,9 +98,10 @@ def risk_list(*, user: AbstractBaseUser, management_system: ManagementSystem) ->
 
 
 def impact_queryset(*, user: AbstractBaseUser) -> QuerySet[ImpactAssessment]:
-    """Impact assessments the user may read, with their system and rows (and the risks rows raised)."""
+    """Impact assessments the user may read, with their system, criteria, re-assessment and rows (and the risks rows raised)."""
     return access.scope(
-        user, ImpactAssessment.objects.select_related("ai_system", "management_system")
+        user,
+        ImpactAssessment.objects.select_related("ai_system", "management_system", "impact_criteria", "reassessment"),
     ).prefetch_related(Prefetch("rows", queryset=ImpactRow.objects.prefetch_related("risks")))
 
 
@@ -121,9 +123,11 @@ def impact_list(*, user: AbstractBaseUser, management_system: ManagementSystem) 
 
 
 def latest_impact_assessment(*, user: AbstractBaseUser, ai_system: Any) -> ImpactAssessment | None:
-    """The AI system's most recent impact assessment with its approval state, or None."""
+    """The AI system's most recent impact assessment with its approval state (and re-assessment, if any), or None."""
     assessment = (
-        access.scope(user, ImpactAssessment.objects.filter(ai_system=ai_system)).order_by("-created_at", "-pk").first()
+        access.scope(user, ImpactAssessment.objects.filter(ai_system=ai_system).select_related("reassessment"))
+        .order_by("-created_at", "-pk")
+        .first()
     )
     if assessment is not None:
         ledger.annotate_sign_offs([assessment], APPROVAL)
@@ -131,12 +135,18 @@ def latest_impact_assessment(*, user: AbstractBaseUser, ai_system: Any) -> Impac
 
 
 def ai_system_impact_context(*, user: AbstractBaseUser, ai_system: Any) -> dict[str, Any]:
-    """Template context for the AI system page's impact assessment box."""
+    """Template context for the AI system page's impact assessment box.
+
+    The page's AI system (its models prefetched) stands for the assessment's, and the approval
+    read with the assessment is the one re-assessment starts from: nothing is read twice.
+    """
     latest = latest_impact_assessment(user=user, ai_system=ai_system)
+    if latest is not None:
+        latest.ai_system = ai_system  # the same row: the filter above is by it
     return {
         "latest_impact_assessment": latest,
         "impact_chain": assessment_chain(latest) if latest else [],
-        "reassessment_reasons": reassessment_reasons(latest) if latest else [],
+        "reassessment_reasons": reassessment_reasons_since(latest, latest.latest_sign_off) if latest else [],
         "impact_ai_system": ai_system,
     }
 
@@ -226,9 +236,24 @@ def history_of(obj: Any) -> QuerySet:
 
 
 def criteria_is_approved(criteria: RiskCriteria) -> bool:
-    """Whether leadership approved this criteria version as it stands."""
-    status = ledger.sign_off_status(CRITERIA_APPROVAL, criteria)
-    return status.latest is not None and not status.changed_since
+    """Whether leadership approved this criteria version as it stands (one query).
+
+    As ``ledger.sign_off_status``: the latest approval signed the criteria's latest history row
+    (``signoffs.criteria_versions``), and nothing else.
+    """
+    current = criteria.history.order_by("-history_id").values("history_id")[:1]
+    latest = (
+        ledger.sign_offs_of(CRITERIA_APPROVAL, criteria)
+        .annotate(current=Subquery(current))
+        .values_list("versions", "current")
+        .first()
+    )
+    if latest is None:
+        return False
+    signed, current_id = latest
+    return current_id is not None and {(str(label), int(history_id)) for label, history_id in signed} == {
+        (RiskCriteria._meta.label_lower, current_id)
+    }
 
 
 SIGNIFICANT_STAGES = ("deployment", "operation")
@@ -240,30 +265,37 @@ def reassessment_reasons(assessment: ImpactAssessment) -> list[str]:
     A move into deployment or operation, a different set of models, or a new version of one
     of its models, after the approval. Each model's version at the approval is found by the
     database (not read version by version), and the system's versions since the approval are
-    read as two plain values each: no history object is built per version.
+    read as three plain values each: no history object is built per version.
     """
-    latest = ledger.sign_offs_of(APPROVAL, assessment).first()
+    return reassessment_reasons_since(assessment, ledger.sign_offs_of(APPROVAL, assessment).first())
+
+
+def reassessment_reasons_since(assessment: ImpactAssessment, latest: Any) -> list[str]:
+    """``reassessment_reasons`` from the assessment's latest approval (None: never approved) the caller read.
+
+    Four queries at most: the re-assessment (unless selected with the assessment), the system's
+    version at the approval with those since, the models linked then with their versions at the
+    approval, and the models' changes since (the system's current models are its prefetched ones).
+    """
     if latest is None or getattr(assessment, "reassessment", None) is not None:
         return []
     since = latest.signed_at
     system = assessment.ai_system
-    then = system.history.filter(history_date__lte=since).order_by("-history_date", "-history_id").first()
-    if then is None:  # no version before the approval (not made through the services): compare with the first after
-        then = system.history.order_by("history_date", "history_id").first()
+    then_id = system.history.filter(history_date__lte=since).order_by("-history_date", "-history_id")
     stages = list(
-        system.history.filter(history_date__gt=since)
+        system.history.filter(Q(history_date__gt=since) | Q(history_id=Subquery(then_id.values("history_id")[:1])))
         .order_by("history_date", "history_id")
-        .values_list("lifecycle_stage", "history_date")
-    )  # two values a version: cheap however many
-    if then is not None and then.history_date <= since:
-        stages.insert(0, (then.lifecycle_stage, then.history_date))
+        .values_list("lifecycle_stage", "history_date", "history_id")
+    )  # three values a version: cheap however many
+    # The version at the approval; with none before it (not made through the services), the first after.
+    then = stages[0] if stages else None
     labels = dict(AISystem.LifecycleStage.choices)
     reasons = [
         f"moved into {str(labels[stage]).lower()} on {date:%d %b %Y}"
-        for (previous, _), (stage, date) in zip(stages, stages[1:], strict=False)
+        for (previous, _, _), (stage, date, _) in zip(stages, stages[1:], strict=False)
         if stage in SIGNIFICANT_STAGES and previous != stage
     ]
-    models_then = _linked_models(then, at=max(since, then.history_date)) if then is not None else {}
+    models_then = _linked_models(then[2], at=max(since, then[1])) if then is not None else {}
     models_now = {m.pk: m.model_version for m in system.model_records.all()}
     if then is not None and set(models_now) != set(models_then):
         reasons.append("its models changed")
@@ -278,17 +310,19 @@ def reassessment_reasons(assessment: ImpactAssessment) -> list[str]:
     return reasons
 
 
-def _linked_models(system_row: Any, *, at: Any) -> dict[int, str]:
-    """The model records linked to an AI system version, with their versions at the moment ``at`` (two queries).
+def _linked_models(system_history_id: int, *, at: Any) -> dict[int, str]:
+    """The model records linked to an AI system version, with their versions at the moment ``at`` (one query).
 
     ``at`` is the approval (or the version's own date when later): a model's new version made
     between the system's last change and the approval was assessed, and is no reason again.
     """
-    ids = [link.modelrecord_id for link in system_row.model_records.all()]
+    links = m2m_history_links(AISystem, "model_records").filter(history_id=system_history_id)
     at_the_time = ModelRecord.history.filter(id=OuterRef("id"), history_date__lte=at).order_by(
         "-history_date", "-history_id"
     )
-    rows = ModelRecord.history.filter(id__in=ids, history_id=Subquery(at_the_time.values("history_id")[:1]))
+    rows = ModelRecord.history.filter(
+        id__in=links.values("modelrecord_id"), history_id=Subquery(at_the_time.values("history_id")[:1])
+    )
     return dict(rows.values_list("id", "model_version"))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Max
 from django.urls import reverse
 
 from aims import access, ledger
@@ -23,8 +24,17 @@ IMPACT_CRITERIA_APPROVAL = "impact_criteria_approval"
 
 
 def _latest_rows(obj: Any, children: Any) -> list[Any]:
+    """The latest history row of the record and of each child (two queries however many children)."""
     rows = [obj.history.order_by("-history_id").first()]
-    rows += [child.history.order_by("-history_id").first() for child in children]
+    children = list(children)
+    if children:
+        history = type(children[0]).history
+        newest = history.filter(id__in=[child.pk for child in children]).order_by().values("id")
+        latest = {
+            row.id: row
+            for row in history.filter(history_id__in=newest.annotate(newest=Max("history_id")).values("newest"))
+        }
+        rows += [latest.get(child.pk) for child in children]
     return [row for row in rows if row is not None]
 
 

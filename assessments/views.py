@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,6 +19,7 @@ from aims.access import Action
 from aims.history import paged_history, paged_rows
 from aims.models import ManagementSystem
 from aims.pages import (
+    SignOffPanel,
     confirm_remove,
     open_management_system,
     open_record,
@@ -150,10 +152,20 @@ def risk_list(request: HttpRequest, ms_id: int) -> HttpResponse:
     return render(request, "assessments/risk_list.html", context)
 
 
+def signed_as_panel(record: Any, panel: SignOffPanel) -> SignOffPanel:
+    """Give the record what ``ledger.annotate_sign_offs`` would (its header's badge) from what its sign-off panel read."""
+    record.sign_offs = panel.history
+    record.latest_sign_off = panel.status.latest
+    record.changed_since_signed = record.latest_sign_off is not None and panel.signed_version != record.version
+    return panel
+
+
 def _risk_context(request: HttpRequest, risk: Risk, *, form=None, conflict: str | None = None, **extra) -> dict:
-    ledger.annotate_sign_offs([risk], signoffs.ACCEPTANCE)
     criteria = risk.criteria
     action_url = reverse("assessments:risk_accept", args=[risk.management_system_id, risk.pk])
+    panel = signed_as_panel(
+        risk, signoff_panel(request, signoffs.ACCEPTANCE, risk, action_url=action_url, form=form, conflict=conflict)
+    )
     return {
         "ms": risk.management_system,
         "risk": risk,
@@ -162,9 +174,7 @@ def _risk_context(request: HttpRequest, risk: Risk, *, form=None, conflict: str 
         "can_edit": access.can(request.user, Action.EDIT, risk),
         "can_delete": access.can(request.user, Action.DELETE, risk),
         "remove_verb": removal_verb(risk) if access.can(request.user, Action.DELETE, risk) else "",
-        "signoff": signoff_panel(
-            request, signoffs.ACCEPTANCE, risk, action_url=action_url, form=form, conflict=conflict
-        ),
+        "signoff": panel,
         "likelihood_label": criteria.likelihood_label(risk.likelihood),
         "consequence_label": criteria.consequence_label(risk.consequence),
         "residual_likelihood_label": criteria.likelihood_label(risk.residual_likelihood),

@@ -216,7 +216,9 @@ def soa_row_systems(request: HttpRequest, ms_id: int, pk: int) -> JsonResponse:
 @login_required
 @require_GET
 def soa_row_history(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
-    row = _row(request, ms_id, pk, Action.VIEW_HISTORY)
+    # The row's management system joined (access and the page read it); its linked AI systems are not shown here.
+    rows = selectors.soa_queryset().select_related("management_system").prefetch_related(None)
+    row = open_record(request, rows, ms_id, pk, Action.VIEW_HISTORY)
     versions = paged_history(request, selectors.soa_row_history(row), Applicability)
     attach_justifications(
         [row], row.management_system, editable=access.can(request.user, Action.CREATE, row.management_system)

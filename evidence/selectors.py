@@ -18,6 +18,7 @@ from django.utils import timezone
 from aims import access
 from aims.access import Action
 from aims.files import open_stored
+from aims.links import url_maker
 from aims.models import ManagementSystem
 from evidence.linkables import Linkable, linkable_for, linkables
 from evidence.models import Evidence, EvidenceDownload, EvidenceLink, evidence_folder
@@ -108,6 +109,22 @@ def evidence_for(obj: models.Model) -> list[Evidence]:
     linked = EvidenceLink.objects.filter(_target_filter(obj)).values("evidence_id")
     rows = _base().filter(pk__in=linked, is_superseded=False).order_by("-evidence_date", "-pk")
     return with_age(rows)
+
+
+PANEL_COLUMNS = ("id", "management_system_id", "reference", "title", "evidence_date")
+
+
+def evidence_panel_rows(obj: models.Model) -> list[Evidence]:
+    """``evidence_for`` with only what a record page's evidence panel shows, each row with its ``url``."""
+    linked = EvidenceLink.objects.filter(_target_filter(obj)).values("evidence_id")
+    newer = Evidence.objects.filter(supersedes=OuterRef("pk"))
+    rows = with_age(
+        Evidence.objects.filter(~Exists(newer), pk__in=linked).only(*PANEL_COLUMNS).order_by("-evidence_date", "-pk")
+    )
+    detail = url_maker("evidence:detail", obj.management_system_id)
+    for row in rows:
+        row.url = detail(row.pk)
+    return rows
 
 
 def evidence_by_target(model: type[models.Model], *, management_system_id: int) -> dict[int, list[Evidence]]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from aims import access
 from aims.models import ManagementSystem
@@ -24,6 +25,39 @@ def ai_system_detail_queryset(*, user: AbstractBaseUser) -> QuerySet[AISystem]:
     """AI systems with everything their detail page and API show."""
     return access.scope(user, AISystem.objects.select_related("owner", "management_system")).prefetch_related(
         "model_records", "dataset_records", "suppliers", "roles"
+    )
+
+
+AI_SYSTEM_TAB_ROWS = {
+    "details": ("model_records", "roles"),  # the impact box compares the models with the assessed ones
+    "models": ("model_records",),
+    "datasets": ("dataset_records",),
+    "suppliers": ("suppliers",),
+    "history": (),
+}
+"""What each tab of an AI system's page lists of its linked rows (the others it only counts)."""
+
+
+def _link_count(name: str) -> Coalesce:
+    """How many records an AI system links through a many-to-many field: a correlated count on its link table."""
+    through = AISystem._meta.get_field(name).remote_field.through
+    counted = (
+        through.objects.filter(aisystem_id=OuterRef("pk")).order_by().values("aisystem_id").annotate(n=Count("pk"))
+    )
+    return Coalesce(Subquery(counted.values("n")), 0)
+
+
+def ai_system_page_queryset(*, user: AbstractBaseUser, tab: str) -> QuerySet[AISystem]:
+    """AI systems the user may read with what one tab of their page shows: the linked models,
+    datasets and suppliers counted by the database (``model_count`` ...), the tab's rows read."""
+    return (
+        access.scope(user, AISystem.objects.select_related("owner", "management_system"))
+        .annotate(
+            model_count=_link_count("model_records"),
+            dataset_count=_link_count("dataset_records"),
+            supplier_count=_link_count("suppliers"),
+        )
+        .prefetch_related(*AI_SYSTEM_TAB_ROWS[tab])
     )
 
 

@@ -129,10 +129,11 @@ def ai_system_list(request: HttpRequest, ms_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def ai_system_detail(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
-    system = _ai_system(request, ms_id, pk, Action.VIEW)
     tab = request.GET.get("tab", "details")
     if tab not in AI_SYSTEM_TABS:
         tab = "details"
+    systems = selectors.ai_system_page_queryset(user=request.user, tab=tab)
+    system = open_record(request, systems, ms_id, pk, Action.VIEW)
     context = {"system": system, "ms": system.management_system, "tab": tab, "tabs": AI_SYSTEM_TABS}
     context.update(_system_controls(request, system))
     return render(request, "registers/aisystem_detail.html", context)
@@ -141,7 +142,8 @@ def ai_system_detail(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def ai_system_history(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
-    system = _ai_system(request, ms_id, pk, Action.VIEW_HISTORY)
+    systems = selectors.ai_system_page_queryset(user=request.user, tab="history")
+    system = open_record(request, systems, ms_id, pk, Action.VIEW_HISTORY)
     versions = _history(request, system)
     context = {
         "system": system,

@@ -32,7 +32,6 @@ def evidence_of(context: template.Context, record: Any) -> list:
 def evidence_panel(context: template.Context, record: Any) -> dict:
     """A record page's evidence list, with each item's age and stale flag."""
     return {
-        "evidence_rows": selectors.evidence_for(record),
-        "ms": record.management_system,
+        "evidence_rows": selectors.evidence_panel_rows(record),
         "request": context.get("request"),
     }
