@@ -6,7 +6,8 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from aims import access
@@ -56,3 +57,20 @@ def memberships_visible_to(user: AbstractBaseUser) -> QuerySet[Membership]:
         .select_related("user", "management_system", "granted_by")
         .order_by("management_system_id", "role", "user__username", "pk")
     )
+
+
+def link_count(model: type, name: str) -> Coalesce:
+    """How many records each row of ``model`` links through its many-to-many field ``name``.
+
+    A correlated count on the link table's index, for ``annotate``: a list or page counts links
+    without reading them.
+    """
+    field = model._meta.get_field(name)
+    source = field.m2m_field_name()  # the link table's column pointing at ``model``
+    counted = (
+        field.remote_field.through.objects.filter(**{source: OuterRef("pk")})
+        .order_by()
+        .values(source)
+        .annotate(n=Count("pk"))
+    )
+    return Coalesce(Subquery(counted.values("n")), 0)

@@ -10,12 +10,12 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from simple_history.models import SIMPLE_HISTORY_REVERSE_ATTR_NAME
 
 from aims.models import ManagementSystem
-from aims.selectors import owner_candidates
+from aims.selectors import link_count, owner_candidates
 from controls.models import Applicability, Control, ControlArea
 from evidence.models import Evidence, EvidenceLink
 from evidence.selectors import with_age
@@ -46,16 +46,9 @@ def soa_queryset() -> QuerySet[Applicability]:
     )
 
 
-def _link_count() -> Coalesce:
-    """How many AI systems an SoA row links: a correlated count on the link table's index."""
-    through = Applicability.ai_systems.through
-    counted = through.objects.filter(applicability_id=OuterRef("pk")).values("applicability_id").annotate(n=Count("pk"))
-    return Coalesce(Subquery(counted.values("n")), 0)
-
-
 def soa_api_list_queryset() -> QuerySet[Applicability]:
     """SoA rows for the API list: each with ``ai_systems_count``, no linked AI system read."""
-    return soa_queryset().prefetch_related(None).annotate(ai_systems_count=_link_count())
+    return soa_queryset().prefetch_related(None).annotate(ai_systems_count=link_count(Applicability, "ai_systems"))
 
 
 def soa_api_row_queryset() -> QuerySet[Applicability]:
@@ -64,7 +57,7 @@ def soa_api_row_queryset() -> QuerySet[Applicability]:
         soa_queryset()
         .prefetch_related(None)
         .prefetch_related(Prefetch("ai_systems", queryset=AISystem.objects.only("pk").order_by("reference", "pk")))
-        .annotate(ai_systems_count=_link_count())
+        .annotate(ai_systems_count=link_count(Applicability, "ai_systems"))
     )
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, QuerySet
 
 from aims import access
 from aims.models import ManagementSystem
+from aims.selectors import link_count
 from registers.models import AISystem, AISystemRole, DatasetRecord, ModelRecord, Supplier
 
 
@@ -38,24 +38,15 @@ AI_SYSTEM_TAB_ROWS = {
 """What each tab of an AI system's page lists of its linked rows (the others it only counts)."""
 
 
-def _link_count(name: str) -> Coalesce:
-    """How many records an AI system links through a many-to-many field: a correlated count on its link table."""
-    through = AISystem._meta.get_field(name).remote_field.through
-    counted = (
-        through.objects.filter(aisystem_id=OuterRef("pk")).order_by().values("aisystem_id").annotate(n=Count("pk"))
-    )
-    return Coalesce(Subquery(counted.values("n")), 0)
-
-
 def ai_system_page_queryset(*, user: AbstractBaseUser, tab: str) -> QuerySet[AISystem]:
     """AI systems the user may read with what one tab of their page shows: the linked models,
     datasets and suppliers counted by the database (``model_count`` ...), the tab's rows read."""
     return (
         access.scope(user, AISystem.objects.select_related("owner", "management_system"))
         .annotate(
-            model_count=_link_count("model_records"),
-            dataset_count=_link_count("dataset_records"),
-            supplier_count=_link_count("suppliers"),
+            model_count=link_count(AISystem, "model_records"),
+            dataset_count=link_count(AISystem, "dataset_records"),
+            supplier_count=link_count(AISystem, "suppliers"),
         )
         .prefetch_related(*AI_SYSTEM_TAB_ROWS[tab])
     )

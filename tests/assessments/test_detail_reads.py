@@ -91,3 +91,15 @@ def test_ai_system_tabs_count_the_linked_records_without_reading_them(world, cli
         assert 'Models <span class="count">3</span>' in html and 'Datasets <span class="count">0</span>' in html
     history = client.get(reverse("registers:ai_system_history", args=[world.acme.pk, system.pk])).content.decode()
     assert 'Models <span class="count">3</span>' in history
+
+
+def test_a_long_list_of_reassessment_reasons_names_five_and_counts_the_rest():
+    from django.template.loader import render_to_string
+
+    partial = "assessments/partials/reassessment_reasons.html"
+    reasons = [f"moved into stage {i}" for i in range(1, 8)]
+    html = render_to_string(partial, {"reassessment_reasons": reasons})
+    assert "moved into stage 5" in html and "moved into stage 6" not in html
+    assert "; and 2 more changes" in html
+    short = render_to_string(partial, {"reassessment_reasons": reasons[:2]}).strip()
+    assert short == "moved into stage 1; moved into stage 2"
