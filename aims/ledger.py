@@ -405,19 +405,24 @@ def _check_may_sign(spec: Signable, user: AbstractBaseUser, subject: models.Mode
         raise PermissionDenied(reason)
 
 
-def last_editor_id(kind: str, subject: models.Model) -> int | None:
-    """The user whose change a sign-off of this kind would approve (the four-eyes rule)."""
+def last_editor_id(kind: str, subject: models.Model, *, versions: list[Any] | None = None) -> int | None:
+    """The user whose change a sign-off of this kind would approve (the four-eyes rule).
+
+    ``versions``: the kind's ``versions(subject)`` when the caller just read them.
+    """
     spec = signable(kind)
     if spec.last_editor is not None:
         return spec.last_editor(subject)
-    rows = list(spec.versions(subject))
+    rows = list(spec.versions(subject)) if versions is None else versions
     newest = max(rows, key=lambda row: (row.history_date, row.history_id), default=None)
     return getattr(newest, "history_user_id", None)
 
 
-def signs_own_change(kind: str, user: AbstractBaseUser, subject: models.Model) -> bool:
+def signs_own_change(
+    kind: str, user: AbstractBaseUser, subject: models.Model, *, versions: list[Any] | None = None
+) -> bool:
     """Whether the user made the last change to what they would sign (four eyes: someone else should)."""
-    editor = last_editor_id(kind, subject)
+    editor = last_editor_id(kind, subject, versions=versions)
     return editor is not None and editor == user.pk
 
 
@@ -431,22 +436,23 @@ def _check_four_eyes(spec: Signable, user: AbstractBaseUser, subject: models.Mod
         )
 
 
-def _current_keys(spec: Signable, subject: models.Model) -> list[VersionKey]:
-    return sorted((row.instance_type._meta.label_lower, row.history_id) for row in spec.versions(subject))
+def _current_keys(spec: Signable, subject: models.Model, versions: list[Any] | None = None) -> list[VersionKey]:
+    rows = spec.versions(subject) if versions is None else versions
+    return sorted((row.instance_type._meta.label_lower, row.history_id) for row in rows)
 
 
 def _token(keys: list[VersionKey]) -> str:
     return digest_of([list(key) for key in keys])[:32]
 
 
-def version_token(kind: str, subject: models.Model) -> str:
+def version_token(kind: str, subject: models.Model, *, versions: list[Any] | None = None) -> str:
     """A token naming the exact version of everything a sign-off of this kind would sign now.
 
     A signing page or API client reads it with what it shows (the API as an ``ETag``) and
     hands it back; ``sign_off`` refuses when it no longer matches, so nobody signs a version
-    they did not see.
+    they did not see. ``versions``: the kind's ``versions(subject)`` when the caller just read them.
     """
-    return _token(_current_keys(signable(kind), subject))
+    return _token(_current_keys(signable(kind), subject, versions))
 
 
 def sign_off(
@@ -609,13 +615,22 @@ def sign_offs_of(kind: str, subject: models.Model) -> models.QuerySet[SignOff]:
     )
 
 
-def sign_off_status(kind: str, subject: models.Model) -> SignOffStatus:
-    """The latest sign-off of the subject and which of its records changed since."""
+def sign_off_status(
+    kind: str, subject: models.Model, *, history: list[SignOff] | None = None, versions: list[Any] | None = None
+) -> SignOffStatus:
+    """The latest sign-off of the subject and which of its records changed since.
+
+    What the caller just read, to be used instead of reading it again: ``history``, the subject's
+    ``sign_offs_of`` (newest first), and ``versions``, the kind's ``versions(subject)``.
+    """
     spec = signable(kind)
-    latest = sign_offs_of(kind, subject).first()
+    if history is None:
+        latest = sign_offs_of(kind, subject).first()
+    else:
+        latest = history[0] if history else None
     if latest is None:
         return SignOffStatus(latest=None, changed_since=False)
-    changed = changes_since(latest, subject)
+    changed = changes_since(latest, subject, versions=versions)
     url = spec.diff_url(subject, latest) if (changed and spec.diff_url) else None
     return SignOffStatus(latest=latest, changed_since=bool(changed), changed=changed, diff_url=url)
 
@@ -663,10 +678,11 @@ def signed_record_version(signoff: SignOff, record: models.Model) -> int | None:
     )
 
 
-def changes_since(signoff: SignOff, subject: models.Model) -> list[ChangedRecord]:
+def changes_since(signoff: SignOff, subject: models.Model, *, versions: list[Any] | None = None) -> list[ChangedRecord]:
     """Records of the subject whose current version is not the one the sign-off signed."""
     spec = signable(signoff.kind)
-    current = {(row.instance_type._meta.label_lower, row.id): row.history_id for row in spec.versions(subject)}
+    rows = spec.versions(subject) if versions is None else versions
+    current = {(row.instance_type._meta.label_lower, row.id): row.history_id for row in rows}
     signed = _signed_objects(_version_keys(signoff))
     return [
         ChangedRecord(label, object_id, signed.get((label, object_id)), current.get((label, object_id)))

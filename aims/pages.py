@@ -169,12 +169,15 @@ def signoff_panel(
 ) -> SignOffPanel:
     """The sign-off box of a subject: latest sign-off, changed since, earlier ones, blockers and the form."""
     spec = ledger.signable(kind)
-    status = ledger.sign_off_status(kind, subject)
+    history = list(ledger.sign_offs_of(kind, subject))
     may = ledger.may_sign(kind, request.user, subject)
+    # What is signed now, read once for the status, the four-eyes check and the form's token (when any asks).
+    versions = list(spec.versions(subject)) if (history or may) else None
+    status = ledger.sign_off_status(kind, subject, history=history, versions=versions)
     blockers = spec.blockers(subject) if (may and spec.blockers) else []
-    own_change = may and ledger.signs_own_change(kind, request.user, subject)
+    own_change = may and ledger.signs_own_change(kind, request.user, subject, versions=versions)
     if may and form is None:
-        form = signoff_form(request, kind, subject)
+        form = signoff_form(request, kind, subject, own_change=own_change, versions=versions)
     signed_version = None
     if status.latest is not None and hasattr(subject, "version"):
         signed_version = ledger.signed_record_version(status.latest, subject)
@@ -182,7 +185,7 @@ def signoff_panel(
         spec=spec,
         subject=subject,
         status=status,
-        history=list(ledger.sign_offs_of(kind, subject)),
+        history=history,
         may_sign=may,
         blockers=blockers,
         form=form,
@@ -194,14 +197,32 @@ def signoff_panel(
     )
 
 
-def signoff_form(request: HttpRequest, kind: str, subject: Any, data: Any = None, **initial: Any) -> SignOffForm:
-    """The sign-off form for this signer and subject: the step-up it asks, the override when it applies."""
+def signoff_form(
+    request: HttpRequest,
+    kind: str,
+    subject: Any,
+    data: Any = None,
+    *,
+    own_change: bool | None = None,
+    versions: list[Any] | None = None,
+    **initial: Any,
+) -> SignOffForm:
+    """The sign-off form for this signer and subject: the step-up it asks, the override when it applies.
+
+    ``own_change`` and ``versions`` (the kind's ``versions(subject)``): what the caller already read.
+    """
     spec = ledger.signable(kind)
+    if own_change is None:
+        own_change = ledger.signs_own_change(kind, request.user, subject)
     return SignOffForm(
         data,
-        initial={"signed_version": ledger.version_token(kind, subject), "statement": spec.statement, **initial},
+        initial={
+            "signed_version": ledger.version_token(kind, subject, versions=versions),
+            "statement": spec.statement,
+            **initial,
+        },
         step_up_label=mfa.step_up_label(request.user),
-        override=ledger.signs_own_change(kind, request.user, subject),
+        override=own_change,
         ask_job_title=ledger.needs_job_title(request.user, spec.management_system_of(subject)),
     )
 

@@ -47,15 +47,17 @@ def _risk_columns(queryset: QuerySet[Risk]) -> QuerySet[Risk]:
     return queryset.annotate(criteria_version=Subquery(number), review_overdue=review_overdue())
 
 
-def risk_queryset(*, user: AbstractBaseUser) -> QuerySet[Risk]:
-    """Risks the user may read with what a risk's page and the API show of one risk (constant queries)."""
+def risk_queryset(*, user: AbstractBaseUser, links: bool = True) -> QuerySet[Risk]:
+    """Risks the user may read with what a risk's page and the API show of one risk (constant queries).
+
+    Without ``links``, the linked AI systems and controls are not read (the history tab shows neither).
+    """
     return _risk_columns(
         access.scope(
             user, Risk.objects.select_related("criteria", "owner", "management_system", "impact_row__assessment")
         )
     ).prefetch_related(
-        "ai_systems",
-        "controls",
+        *(("ai_systems", "controls") if links else ()),
         Prefetch("actions", queryset=TreatmentAction.objects.select_related("owner")),
     )
 

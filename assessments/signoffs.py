@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connection
 from django.db.models import Max
 from django.urls import reverse
 
@@ -112,13 +113,48 @@ RATED_FIELDS = (
 )
 
 
+_RATING_EDITORS_SQL = """
+WITH marked AS (
+    SELECT id, history_user_id, history_date, history_id,
+           LAG(history_id) OVER w IS NULL OR {changed} AS changed
+    FROM {table} WHERE id IN ({ids})
+    WINDOW w AS (PARTITION BY id ORDER BY history_date, history_id)
+), ranked AS (
+    SELECT id, history_user_id,
+           ROW_NUMBER() OVER (PARTITION BY id ORDER BY history_date DESC, history_id DESC) AS n
+    FROM marked WHERE changed
+)
+SELECT id, history_user_id FROM ranked WHERE n = 1
+"""
+
+
+def rating_editors(risk_ids: list[int]) -> dict[int, int | None]:
+    """{risk id: who last changed its ratings or owner}: the person whose judgement an acceptance approves.
+
+    That is the author of the newest version whose rated fields differ from the version before
+    it, or of the first version when none does. One query, worked out by the database however
+    many versions the risks have (a window over each risk's history, null-safe comparisons).
+    """
+    if not risk_ids:
+        return {}
+    history = Risk.history.model
+    quote = connection.ops.quote_name
+    distinct = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"  # both null-safe
+    columns = [quote(history._meta.get_field(name).column) for name in RATED_FIELDS]
+    # Only the model's own table and column names are put into the statement; the ids are parameters.
+    sql = _RATING_EDITORS_SQL.format(
+        table=quote(history._meta.db_table),
+        changed=" OR ".join(f"{column} {distinct} LAG({column}) OVER w" for column in columns),
+        ids=", ".join(["%s"] * len(risk_ids)),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [int(pk) for pk in risk_ids])
+        return dict(cursor.fetchall())
+
+
 def risk_last_editor(risk: Risk) -> int | None:
     """Who last changed the risk's ratings or owner: the person whose judgement an acceptance approves."""
-    rows = list(risk.history.order_by("-history_date", "-history_id").values("history_user_id", *RATED_FIELDS))
-    for newer, older in zip(rows, rows[1:], strict=False):
-        if any(newer[name] != older[name] for name in RATED_FIELDS):
-            return newer["history_user_id"]
-    return rows[-1]["history_user_id"] if rows else None
+    return rating_editors([risk.pk]).get(risk.pk)
 
 
 def impact_versions(assessment: ImpactAssessment) -> list[Any]:

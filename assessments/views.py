@@ -129,8 +129,8 @@ def criteria_create(request: HttpRequest, ms_id: int) -> HttpResponse:
 # --- risks -----------------------------------------------------------------------------
 
 
-def _risk(request: HttpRequest, ms_id: int, pk: int, action: Action) -> Risk:
-    return open_record(request, selectors.risk_queryset(user=request.user), ms_id, pk, action)
+def _risk(request: HttpRequest, ms_id: int, pk: int, action: Action, *, links: bool = True) -> Risk:
+    return open_record(request, selectors.risk_queryset(user=request.user, links=links), ms_id, pk, action)
 
 
 @login_required
@@ -205,7 +205,7 @@ def risk_detail(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def risk_history(request: HttpRequest, ms_id: int, pk: int) -> HttpResponse:
-    risk = _risk(request, ms_id, pk, Action.VIEW_HISTORY)
+    risk = _risk(request, ms_id, pk, Action.VIEW_HISTORY, links=False)
     versions = paged_history(request, selectors.history_of(risk), Risk)
     actions = paged_rows(request, selectors.action_history(risk), param="action_history_page")
     context = _risk_context(request, risk, tab="history", versions=versions, child_history=actions)

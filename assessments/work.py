@@ -8,7 +8,6 @@ re-assessment. Actions: the open treatment actions the member owns.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date
 from typing import Any
 
@@ -33,8 +32,8 @@ from assessments.signoffs import (
     APPROVAL,
     CRITERIA_APPROVAL,
     IMPACT_CRITERIA_APPROVAL,
-    RATED_FIELDS,
     authority_of,
+    rating_editors,
     risk_blockers,
 )
 
@@ -52,22 +51,6 @@ def _waits_for(user: Any, risk: Risk) -> bool:
     return held == needed or risk.owner_id == user.pk or risk.owner_id is None
 
 
-def _rating_editors(risks: list[Risk]) -> dict[int, int | None]:
-    """Who last changed each risk's ratings or owner (``signoffs.risk_last_editor``, one query for all)."""
-    rows = defaultdict(list)
-    history = Risk.history.filter(id__in=[r.pk for r in risks]).order_by("id", "-history_date", "-history_id")
-    for row in history.values("id", "history_user_id", *RATED_FIELDS):
-        rows[row["id"]].append(row)
-    editors: dict[int, int | None] = {}
-    for risk_id, versions in rows.items():
-        editors[risk_id] = versions[-1]["history_user_id"]
-        for newer, older in zip(versions, versions[1:], strict=False):
-            if any(newer[name] != older[name] for name in RATED_FIELDS):
-                editors[risk_id] = newer["history_user_id"]
-                break
-    return editors
-
-
 def _pending(records: list[Any], kind: str) -> list[Any]:
     """The records never signed off, or changed since (two queries)."""
     return [r for r in ledger.annotate_sign_offs(records, kind) if r.latest_sign_off is None or r.changed_since_signed]
@@ -83,7 +66,7 @@ def risks_to_accept(user: Any, management_system: ManagementSystem, today: date)
         .select_related("criteria", "management_system")
     )
     mine = [r for r in _pending(risks, ACCEPTANCE) if _waits_for(user, r) and not risk_blockers(r)]
-    editors = _rating_editors(mine) if mine else {}
+    editors = rating_editors([risk.pk for risk in mine])
     items = []
     for risk in mine:
         level = risk.get_residual_level_display().lower()
