@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -302,11 +302,11 @@ def is_referenced(obj: models.Model) -> bool:
     Each place ``references_to`` looks (sign-offs, the apps' finders through their probes, other
     records and what refers to the record's own children) becomes an ``EXISTS`` of one ``SELECT``,
     so a record's page learns whether to offer Delete or Retire without a query per relation.
+    The sign-offs' and relations' part depends only on the model, so it is compiled once (``_model_exists``).
     """
-    from django.contrib.contenttypes.models import ContentType
     from django.db import connections
 
-    querysets = [SignOff.objects.filter(subject_type=ContentType.objects.get_for_model(obj), subject_id=obj.pk)]
+    querysets = []
     for finder in hooks.reference_finders():
         probe = hooks.reference_probe(finder)
         found = probe(obj) if probe is not None else bool(finder(obj))
@@ -314,6 +314,38 @@ def is_referenced(obj: models.Model) -> bool:
             querysets.append(found)
         elif found:
             return True
+    using = obj._state.db or "default"
+    parts, params = _exists_clauses(querysets)
+    model_parts, model_params = _model_exists(obj, using)
+    with connections[using].cursor() as cursor:
+        cursor.execute(f"SELECT {' OR '.join(model_parts + parts)}", model_params + params)
+        return bool(cursor.fetchone()[0])
+
+
+def _exists_clauses(querysets: Iterable[models.QuerySet]) -> tuple[list[str], list[Any]]:
+    """``EXISTS (...)`` of each queryset's first row, and their parameters in order."""
+    parts, params = [], []
+    for queryset in querysets:
+        sql, values = queryset.order_by().values("pk")[:1].query.sql_with_params()
+        parts.append(f"EXISTS ({sql})")
+        params.extend(values)
+    return parts, params
+
+
+# Stands for the record's primary key while a model's clauses are compiled: its places among the
+# parameters are where each record's own key goes (as ``aims.prepared`` does for the gateway's look-ups).
+# Positive and within a 32-bit integer (Django compiles an out-of-range value as "no rows"); no
+# record's key comes near it.
+_PK_MARKER = 2_138_574_913
+_model_clauses: dict[tuple[type[models.Model], str], tuple[list[str], list[Any]] | None] = {}
+
+
+def _model_querysets(obj: models.Model) -> list[models.QuerySet]:
+    """Sign-offs of ``obj`` and other records pointing at it or at its owned children, one queryset each."""
+    from django.contrib.contenttypes.models import ContentType
+
+    content_type = ContentType.objects.get_for_model(obj)
+    querysets = [SignOff.objects.filter(subject_type_id=content_type.pk, subject_id=obj.pk)]
     querysets.extend(_related_querysets(obj, lambda relation: {relation.field.name: obj}))
     for name in getattr(type(obj), "owned_children", ()):
         children = getattr(obj, name).all()
@@ -322,14 +354,31 @@ def is_referenced(obj: models.Model) -> bool:
                 children.model, lambda relation, c=children: {f"{relation.field.name}__in": c}, skip={type(obj)}
             )
         )
-    parts, params = [], []
-    for queryset in querysets:
-        sql, values = queryset.order_by().values("pk")[:1].query.sql_with_params()
-        parts.append(f"EXISTS ({sql})")
-        params.extend(values)
-    with connections[querysets[0].db].cursor() as cursor:
-        cursor.execute(f"SELECT {' OR '.join(parts)}", params)
-        return bool(cursor.fetchone()[0])
+    return querysets
+
+
+def _model_exists(obj: models.Model, using: str) -> tuple[list[str], list[Any]]:
+    """The ``EXISTS`` clauses of ``_model_querysets(obj)`` and their parameters.
+
+    Compiling about twenty querysets cost a record's page several milliseconds each time, while
+    their SQL depends only on the model: it is compiled once, for a stand-in record whose key is a
+    marker, and the marker's places among the parameters take each record's key. A model whose
+    clauses do not all carry the key as a parameter (a relation to another field) is compiled each time.
+    """
+    key = (type(obj), using)
+    if key not in _model_clauses:
+        try:
+            parts, params = _exists_clauses(_model_querysets(type(obj)(pk=_PK_MARKER)))
+        except EmptyResultSet:
+            _model_clauses[key] = None
+        else:
+            keyed = params.count(_PK_MARKER) >= len(parts)  # every clause filters on the key
+            _model_clauses[key] = (parts, params) if keyed else None
+    cached = _model_clauses[key]
+    if cached is None:
+        return _exists_clauses(_model_querysets(obj))
+    parts, params = cached
+    return list(parts), [obj.pk if value == _PK_MARKER else value for value in params]
 
 
 def _relations(model: type[models.Model] | models.Model, skip: set[type] | None = None) -> list[Any]:

@@ -13,7 +13,7 @@ from aims.history import rows_as_of
 from aims.models import ManagementSystem
 from assessments.models import ImpactAssessment, Risk
 from governance.models import Document, Requirement, SoaCitation
-from governance.models.citations import CITATION_TARGETS, target_label
+from governance.models.citations import CITATION_TARGETS, LABEL_COLUMNS, target_label
 
 TARGET_MODELS: dict[str, type] = {
     "requirement": Requirement,
@@ -42,10 +42,11 @@ def labels_by_row(
     """Short labels of the rows' citations, now (one query) or as of a moment (history, one query per kind cited)."""
     found: dict[int, list[str]] = {}
     if as_of is None:
-        # Only the cited records are joined (a label names nothing else): planning a join of every
-        # relation the full queryset reads cost more than running it.
+        # Only the cited records are joined, and only the columns a label names (``target_label``):
+        # planning a join of every relation and column the full queryset reads cost more than running it.
         citations = (
             SoaCitation.objects.select_related(*CITATION_TARGETS)
+            .only("applicability_id", "reference", *CITATION_TARGETS, *LABEL_COLUMNS)
             .filter(management_system=management_system, applicability_id__in=row_ids)
             .order_by("reference", "pk")
         )

@@ -102,6 +102,16 @@ class SoaCitation(RegisterModel):
             )
 
 
+# What ``target_label`` reads of each kind of cited record, as a citation's related columns.
+LABEL_COLUMNS = (
+    "requirement__reference",
+    "requirement__source_reference",
+    "risk__reference",
+    "impact_assessment__reference",
+    "document__identifier",
+)
+
+
 def target_label(target: models.Model | None) -> str:
     """The short label of a cited record."""
     if target is None:

@@ -56,3 +56,19 @@ def test_button_word_follows_a_new_reference(world):
     EvidenceFactory(management_system=world.acme, user=world.officer, links={"ai_systems": [system]})
     assert references_to(system) and is_referenced(system)
     assert removal_verb(system) == "Retire"
+
+
+def test_a_models_clauses_are_compiled_once_and_serve_each_record(world):
+    """The sign-off and relation clauses are compiled for a stand-in key once per model, then reused."""
+    from aims import services
+    from registers.models import AISystem
+
+    unused = AISystemFactory(management_system=world.acme, user=world.officer)
+    linked = AISystemFactory(management_system=world.acme, user=world.officer)
+    EvidenceFactory(management_system=world.acme, user=world.officer, links={"ai_systems": [linked]})
+    services._model_clauses.clear()
+    assert is_referenced(unused) is False
+    parts, params = services._model_clauses[(AISystem, "default")]
+    assert params.count(services._PK_MARKER) >= len(parts)  # compiled for the stand-in's key, in every clause
+    assert is_referenced(linked) is True and is_referenced(unused) is False
+    assert services._model_clauses[(AISystem, "default")] == (parts, params)
