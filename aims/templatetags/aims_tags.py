@@ -9,7 +9,7 @@ from django import template
 from django.template.defaultfilters import date as date_filter
 from django.utils.dates import MONTHS_3
 from django.utils.formats import localize
-from django.utils.html import conditional_escape
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
 
@@ -46,4 +46,4 @@ def moment(value: Any) -> SafeString | str:
     if not isinstance(value, datetime):
         return date_filter(value, "j M Y") if value else ""
     label = f"{value.day} {MONTHS_3[value.month].title()} {value.year:04d}, {value.hour:02d}:{value.minute:02d}"
-    return mark_safe(f'<time datetime="{conditional_escape(value.isoformat())}">{conditional_escape(label)}</time>')
+    return format_html('<time datetime="{}">{}</time>', value.isoformat(), label)
