@@ -337,7 +337,7 @@ def _exists_clauses(querysets: Iterable[models.QuerySet]) -> tuple[list[str], li
 # Positive and within a 32-bit integer (Django compiles an out-of-range value as "no rows"); no
 # record's key comes near it.
 _PK_MARKER = 2_138_574_913
-_model_clauses: dict[tuple[type[models.Model], str], tuple[list[str], list[Any]] | None] = {}
+_model_clauses: dict[tuple[type[models.Model], str, int], tuple[list[str], list[Any]] | None] = {}
 
 
 def _model_querysets(obj: models.Model) -> list[models.QuerySet]:
@@ -365,7 +365,11 @@ def _model_exists(obj: models.Model, using: str) -> tuple[list[str], list[Any]]:
     marker, and the marker's places among the parameters take each record's key. A model whose
     clauses do not all carry the key as a parameter (a relation to another field) is compiled each time.
     """
-    key = (type(obj), using)
+    from django.contrib.contenttypes.models import ContentType
+
+    # The model's content type id is in the SQL: a database whose content types were made again
+    # (a test's flush) gets its clauses compiled again.
+    key = (type(obj), using, ContentType.objects.db_manager(using).get_for_model(obj).pk)
     if key not in _model_clauses:
         try:
             parts, params = _exists_clauses(_model_querysets(type(obj)(pk=_PK_MARKER)))

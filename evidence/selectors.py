@@ -70,7 +70,8 @@ def attach_links(rows: Iterable[Evidence]) -> list[Evidence]:
     by_type = {ContentType.objects.get_for_model(spec.model).pk: spec for spec in specs}
     targets: dict[str, dict[int, list[int]]] = {spec.key: defaultdict(list) for spec in specs}
     if rows:
-        links = EvidenceLink.objects.filter(evidence__in=[r.pk for r in rows], target_type__in=list(by_type))
+        # Unordered: each row's records are sorted below (the links' own ordering joins every evidence row).
+        links = EvidenceLink.objects.filter(evidence__in=[r.pk for r in rows], target_type__in=list(by_type)).order_by()
         for evidence_id, type_id, target_id in links.values_list("evidence_id", "target_type_id", "target_id"):
             targets[by_type[type_id].key][evidence_id].append(target_id)
     loaded = {
