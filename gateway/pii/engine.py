@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import spacy
@@ -101,6 +102,32 @@ class BlankSpacyNlpEngine(SlimSpacyNlpEngine):
         artifacts.keywords = frozenset(part for lemma in lemmas for part in self._keyword_parts(lemma, language))
         return artifacts
 
+    def context_artifacts(self, text: str) -> NlpArtifacts:
+        """``process_text``'s artifacts for the context enhancer, looking at only the tokens it asks about.
+
+        The enhancer asks for the lemmas just before a match, and whether each is a keyword. Without a
+        ":" in the text, a lemma's keyword parts are the lemma itself or nothing (``_keyword_parts``),
+        and a lemma is lower-cased text, which lower-casing again leaves as it is: so a lemma is a
+        keyword exactly when it is among its own parts, and neither the lemmas nor the keywords of
+        every token of a long prompt need working out. With a ":" (one lemma's parts can then be
+        another lemma), the artifacts of ``process_text``.
+        """
+        doc = self.nlp["en"](text)
+        if ":" in text:
+            return self._doc_to_nlp_artifact(doc, "en")
+        artifacts = NlpArtifacts(
+            entities=[],
+            tokens=doc,
+            tokens_indices=doc.to_array(IDX).tolist() if len(doc) else [],
+            lemmas=_Lemmas(doc),
+            nlp_engine=None,
+            language="en",
+            scores=[],
+        )
+        artifacts.nlp_engine = self
+        artifacts.keywords = _OwnKeywords(self)
+        return artifacts
+
     def _keyword_parts(self, word: str, language: str) -> tuple[str, ...]:
         """The keywords one lemma contributes (``NlpArtifacts.set_keywords``' rule), remembered per word."""
         parts = self._keywords.get(word)
@@ -115,6 +142,29 @@ class BlankSpacyNlpEngine(SlimSpacyNlpEngine):
                 self._keywords.clear()
             self._keywords[word] = parts
         return parts
+
+
+class _Lemmas(Sequence[str]):
+    """A document's lemmas (its tokens lower-cased), each worked out when asked for."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
+
+    def __len__(self) -> int:
+        return len(self.doc)
+
+    def __getitem__(self, index: int) -> str:  # the enhancer reads one lemma at a time
+        return self.doc[index].lower_
+
+
+class _OwnKeywords:
+    """The keywords of a text without ":", asked about its own lemmas: a lemma is one if it is its own part."""
+
+    def __init__(self, engine: BlankSpacyNlpEngine) -> None:
+        self.engine = engine
+
+    def __contains__(self, lemma: str) -> bool:
+        return lemma in self.engine._keyword_parts(lemma, "en")
 
 
 class TokenSearchContextEnhancer(LemmaContextAwareEnhancer):
@@ -191,7 +241,7 @@ class Detector:
                     and not result.recognition_metadata.get(RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY)
                 ):
                     if artifacts is None:
-                        artifacts = self.nlp_engine.process_text(text, "en")
+                        artifacts = self.nlp_engine.context_artifacts(text)
                     self.enhancer.boost(text, result, recognizer.context, artifacts)
                 if result.score >= self.threshold(recognizer.id, result.entity_type):
                     results.append(result)

@@ -83,3 +83,21 @@ def test_the_context_boost_changes_a_score_as_the_analyzer_does():
     for text in ("Please call me back on 07700 900123 today.", "Contact: 07700 900123", "Lunch 07700 900123"):
         assert fast(text) == reference(text)
     assert fast("phone me on 07700 900123")[0][3] > fast("Lunch 07700 900123")[0][3]
+
+
+def test_lower_casing_a_lower_cased_text_changes_nothing():
+    # What the detector's context artifacts rely on: a lemma (lower-cased text) is its own lower case.
+    assert all((lower := chr(code).lower()).lower() == lower for code in range(0x110000))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(FRAGMENTS), st.sampled_from(SEPARATORS)), min_size=1, max_size=30))
+def test_context_artifacts_answer_as_the_full_ones_for_every_lemma(pieces):
+    text = "".join(fragment + separator for fragment, separator in pieces)
+    engine = get_analyzer().nlp_engine
+    full, lazy = engine.process_text(text, "en"), engine.context_artifacts(text)
+    assert lazy.tokens_indices == full.tokens_indices
+    assert [lazy.lemmas[i] for i in range(len(lazy.lemmas))] == list(full.lemmas)
+    assert [lemma.lower() in lazy.keywords for lemma in full.lemmas] == [
+        lemma.lower() in full.keywords for lemma in full.lemmas
+    ]
