@@ -38,7 +38,7 @@ from operator import attrgetter, methodcaller, ne
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, connections, models, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, models, transaction
 from django.db.models.functions import Cast
 from django.utils.dateparse import parse_datetime
 
@@ -171,10 +171,16 @@ def _entry(
     sequence, previous = (head[0] + 1, head[1]) if head else (1, GENESIS_DIGEST)
     entry = spec.model(**key, **values, sequence=sequence, previous_digest=previous)
     # Digest what the database will hand back: values as the model field stores them.
-    meta = spec.model._meta
-    stored = {name: meta.get_field(name).to_python(getattr(entry, name)) for name in spec.fields}
+    stored = {name: field.to_python(getattr(entry, name)) for name, field in _digested_fields(spec)}
     entry.digest = entry_digest(_payload(spec, key, sequence, previous, stored))
-    return entry, [field.get_db_prep_save(field.pre_save(entry, True), connection) for field in statements.fields]
+    db = connections[DEFAULT_DB_ALIAS]  # ``connection`` itself, without its proxy's look-up on every use
+    return entry, [field.get_db_prep_save(field.pre_save(entry, True), db) for field in statements.fields]
+
+
+@cache
+def _digested_fields(spec: Chain) -> tuple[tuple[str, models.Field], ...]:
+    """The digested fields' names with their model fields, looked up once per process."""
+    return tuple((name, spec.model._meta.get_field(name)) for name in spec.fields)
 
 
 def _appended(entry: models.Model) -> models.Model:

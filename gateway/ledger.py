@@ -40,6 +40,9 @@ EVENTS = chain.Chain(
     label="gateway event",
 )  # fmt: skip
 ENTITY_TYPE = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")
+# What ``_event_values`` accepts: the digested fields an event's writer sets, and the event types.
+_VALUE_FIELDS = frozenset(EVENTS.fields) - {"management_system_id", "type"} | {"approver"}
+_EVENT_TYPES = frozenset(GatewayEvent.Type.values)
 
 
 def _check_entity_counts(entity_counts: dict[str, int] | None) -> dict[str, int]:
@@ -79,8 +82,8 @@ def write_transaction() -> Iterator[None]:
 
 def _event_values(ai_system: AISystem, type: str, values: dict[str, Any]) -> dict[str, Any]:
     """An event's field values, checked (``values`` are GatewayEvent fields, or ``approver``)."""
-    unknown = set(values) - (set(EVENTS.fields) - {"management_system_id", "type"} | {"approver"})
-    if unknown or type not in GatewayEvent.Type.values:
+    unknown = values.keys() - _VALUE_FIELDS
+    if unknown or type not in _EVENT_TYPES:
         raise ValueError(f"Not a gateway event: type {type!r}, fields {sorted(unknown)}.")
     approver = values.pop("approver", None)
     if approver is not None:

@@ -23,6 +23,8 @@ OFFLINE_TLD_EXTRACT = offline_tld_extract()
 NINO_FIRST_LETTERS = "ABCEGHJKLMNOPRSTWXYZ"
 NINO_SECOND_LETTERS = "ABCEGHJKLMNPRSTWXYZ"
 NINO_EXCLUDED_PREFIXES = frozenset({"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"})
+# The runs of non-space characters that hold an "@": where an e-mail address can be.
+AT_RUNS = re.compile(r"\S*@\S*")
 
 
 def nhs_number_is_valid(digits: str) -> bool:
@@ -101,8 +103,20 @@ class OfflineEmailRecognizer(EmailRecognizer):
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None, **kwargs: object
     ) -> list[RecognizerResult]:
-        """Skip the (costly) pattern on texts without an "@"."""
-        return super().analyze(text, entities, nlp_artifacts, **kwargs) if "@" in text else []
+        """Run the (costly) pattern only on the runs of non-space characters that hold an "@".
+
+        Every character the pattern matches is a word character, "@", "." or other punctuation, never
+        a space, and a match holds an "@": so each match lies inside one such run, and a run starts and
+        ends where the text has a space or ends (a word boundary either way). The results are those of
+        the pattern on the whole text, offsets and all, at a small part of the cost on a long prompt.
+        """
+        results = []
+        for run in AT_RUNS.finditer(text):
+            for result in super().analyze(run.group(), entities, nlp_artifacts, **kwargs):
+                result.start += run.start()
+                result.end += run.start()
+                results.append(result)
+        return results
 
     def validate_result(self, pattern_text: str) -> bool:
         """Accept the match only if its domain ends in a known public suffix."""

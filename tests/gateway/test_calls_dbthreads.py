@@ -7,6 +7,7 @@ import json
 import threading
 
 import pytest
+from django.core.signals import request_finished, request_started
 from django.db import connection
 
 from aims.asgi import GATEWAY_PREFIX, application
@@ -72,3 +73,29 @@ def test_the_gateway_has_its_own_handler_without_the_sites_middleware():
     status, headers, _ = asyncio.run(_asgi("/accounts/login/", [(b"host", b"127.0.0.1")]))
     assert b"Content-Security-Policy" in headers  # the site keeps its middleware
     endpoint.close_db_threads()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("db_threads", [4, 0])
+def test_the_gateways_request_signals_run_in_the_event_loop_when_its_pool_does_the_database_work(settings, db_threads):
+    settings.GATEWAY_DB_THREADS = db_threads
+    threads: list[tuple[str, int]] = []
+
+    def started(**kwargs: object) -> None:
+        threads.append(("started", threading.get_ident()))
+
+    def finished(**kwargs: object) -> None:
+        threads.append(("finished", threading.get_ident()))
+
+    request_started.connect(started)
+    request_finished.connect(finished)
+    try:
+        status, _, _ = asyncio.run(_asgi("/gateway/v1/models", [(b"host", b"127.0.0.1")]))
+    finally:
+        request_started.disconnect(started)
+        request_finished.disconnect(finished)
+    assert status == 401
+    assert [name for name, _ in threads] == ["started", "finished"]
+    in_loop = [thread == threading.get_ident() for _, thread in threads]
+    # With the pool, no thread hop for them; without it, Django's way: asgiref's thread, as the database work.
+    assert in_loop == ([True, True] if db_threads else [False, False])

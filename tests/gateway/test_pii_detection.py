@@ -37,6 +37,7 @@ def test_detection_builds_and_runs_without_any_network_call(no_network, monkeypa
     # A fresh suffix list extractor and a fresh analyzer, both created with the network refused.
     monkeypatch.setattr(recognizers, "OFFLINE_TLD_EXTRACT", recognizers.offline_tld_extract())
     monkeypatch.setattr(engine, "_analyzer", None)
+    monkeypatch.setattr(engine, "_detector", None)
     text = "Email anna.shaw@example.co.uk or see https://www.example.org/help (from 192.0.2.4)."
     assert found(text) == [
         ("EMAIL_ADDRESS", "anna.shaw@example.co.uk"),

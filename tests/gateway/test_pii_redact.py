@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from gateway.pii import PiiDetectionError, engine, redact_messages, redact_text
+from gateway.pii import PiiDetectionError, recognizers, redact_messages, redact_text
 
 NHS = "943 476 5919"
 EMAIL = "anna.shaw@example.co.uk"
@@ -70,11 +70,10 @@ def test_default_applies_to_types_without_a_rule():
 
 
 def test_any_failure_inside_detection_raises_one_error(monkeypatch):
-    class BrokenAnalyzer:
-        def analyze(self, **kwargs: object) -> list:
-            raise RuntimeError("recognizer crashed")
+    def broken(*args: object, **kwargs: object) -> list:
+        raise RuntimeError("recognizer crashed")
 
-    monkeypatch.setattr(engine, "_analyzer", BrokenAnalyzer())
+    monkeypatch.setattr(recognizers.PhoneNumberRecognizer, "analyze", broken)
     with pytest.raises(PiiDetectionError):
         redact_messages([{"role": "user", "content": f"NHS {NHS}"}], {})
     with pytest.raises(PiiDetectionError):
