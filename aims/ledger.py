@@ -64,7 +64,7 @@ import hashlib
 import hmac
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -1160,32 +1160,25 @@ def chain_export(management_system: ManagementSystem, until: datetime) -> dict[s
     ``payload.sequence``) and each signature (Ed25519 over ``aims-signoff:<digest>``) without the
     application. A payload whose history rows are gone is null, with the problem named.
     """
-    signoffs = list(
-        SignOff.objects.filter(management_system=management_system, signed_at__lte=until)
-        .select_related("subject_type")
-        .order_by("sequence")
-    )
-    loaded = load_versions(key for s in signoffs for key in _version_keys(s))
-    entries = []
-    for signoff in signoffs:
-        keys = _version_keys(signoff)
-        entry: dict[str, Any] = {
-            "sequence": signoff.sequence,
-            "digest": signoff.digest,
-            "previous_digest": signoff.previous_digest,
-            "signature": signoff.signature,
-            "kind": signoff.kind,
-        }
-        if all(key in loaded for key in keys):
-            versions = [loaded[key] for key in keys]
-            entry["payload"] = _plain(signed_payload(signoff, versions))
-            if signoff.canonical_format >= 7:  # the payload lists each version's SHA-256: here is what it hashes
-                entry["versions"] = versions
-        else:
-            entry["payload"] = None
-            entry["problem"] = "missing history row"
-        entries.append(entry)
-    head = signoffs[-1] if signoffs else None
+    export = chain_export_stream(management_system, until)
+    export["signoffs"] = list(export["signoffs"])
+    return export
+
+
+EXPORT_BATCH = 500  # sign-offs whose signed versions are read and written at a time
+
+
+def chain_export_stream(
+    management_system: ManagementSystem, until: datetime, *, batch_size: int = EXPORT_BATCH
+) -> dict[str, Any]:
+    """``chain_export`` with ``signoffs`` an iterator that reads the chain ``batch_size`` sign-offs at a time.
+
+    A pack's ``ledger.json`` is written from it entry by entry: memory holds a batch of sign-offs
+    and the versions they signed, not the whole chain (tens of thousands of payloads in a large
+    management system). The head is read first, so an entry signed meanwhile is not exported.
+    """
+    chain = SignOff.objects.filter(management_system=management_system, signed_at__lte=until)
+    head = chain.order_by("-sequence").values("sequence", "digest").first()
     return {
         "format": EXPORT_FORMAT,
         "management_system": management_system.pk,
@@ -1194,9 +1187,46 @@ def chain_export(management_system: ManagementSystem, until: datetime) -> dict[s
         "digest": "SHA-256 of the canonical JSON of payload (sorted keys, no whitespace, UTF-8); from format 7 "
         "payload.versions[i].sha256 is the SHA-256 of the canonical JSON of versions[i]",
         "signature": "Ed25519 over the ASCII bytes 'aims-signoff:' followed by the digest in hex, base64",
-        "signoffs": entries,
-        "head": {"sequence": head.sequence, "digest": head.digest} if head else None,
+        "signoffs": _export_entries(chain, head["sequence"] if head else 0, batch_size),
+        "head": {"sequence": head["sequence"], "digest": head["digest"]} if head else None,
     }
+
+
+def _export_entries(chain: models.QuerySet[SignOff], last: int, batch_size: int) -> Iterator[dict[str, Any]]:
+    """The export's entries in sequence order up to ``last``, read a batch of sign-offs at a time."""
+    after = 0
+    while after < last:
+        signoffs = list(
+            chain.filter(sequence__gt=after, sequence__lte=last)
+            .select_related("subject_type")
+            .order_by("sequence")[:batch_size]
+        )
+        if not signoffs:
+            return
+        after = signoffs[-1].sequence
+        loaded = load_versions(key for s in signoffs for key in _version_keys(s))
+        for signoff in signoffs:
+            yield _export_entry(signoff, loaded)
+
+
+def _export_entry(signoff: SignOff, loaded: dict[VersionKey, dict[str, Any]]) -> dict[str, Any]:
+    keys = _version_keys(signoff)
+    entry: dict[str, Any] = {
+        "sequence": signoff.sequence,
+        "digest": signoff.digest,
+        "previous_digest": signoff.previous_digest,
+        "signature": signoff.signature,
+        "kind": signoff.kind,
+    }
+    if all(key in loaded for key in keys):
+        versions = [loaded[key] for key in keys]
+        entry["payload"] = _plain(signed_payload(signoff, versions))
+        if signoff.canonical_format >= 7:  # the payload lists each version's SHA-256: here is what it hashes
+            entry["versions"] = versions
+    else:
+        entry["payload"] = None
+        entry["problem"] = "missing history row"
+    return entry
 
 
 # --- checks in the background (the ledger page shows the latest) ------------------------------

@@ -7,8 +7,21 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
-from django.db.models import BooleanField, Case, Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import JSONObject
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import JSONObject, Lag, RowNumber
 from django.urls import reverse
 from django.utils import timezone
 
@@ -276,27 +289,17 @@ def reassessment_reasons_since(assessment: ImpactAssessment, latest: Any) -> lis
     """``reassessment_reasons`` from the assessment's latest approval (None: never approved) the caller read.
 
     Four queries at most: the re-assessment (unless selected with the assessment), the system's
-    version at the approval with those since, the models linked then with their versions at the
-    approval, and the models' changes since (the system's current models are its prefetched ones).
+    version at the approval with its moves into a significant stage since, the models linked then
+    with their versions at the approval, and the models' changes since (the system's current
+    models are its prefetched ones).
     """
     if latest is None or getattr(assessment, "reassessment", None) is not None:
         return []
     since = latest.signed_at
     system = assessment.ai_system
-    then_id = system.history.filter(history_date__lte=since).order_by("-history_date", "-history_id")
-    stages = list(
-        system.history.filter(Q(history_date__gt=since) | Q(history_id=Subquery(then_id.values("history_id")[:1])))
-        .order_by("history_date", "history_id")
-        .values_list("lifecycle_stage", "history_date", "history_id")
-    )  # three values a version: cheap however many
-    # The version at the approval; with none before it (not made through the services), the first after.
-    then = stages[0] if stages else None
+    then, moves = _stage_moves_since(system, since)
     labels = dict(AISystem.LifecycleStage.choices)
-    reasons = [
-        f"moved into {str(labels[stage]).lower()} on {date:%d %b %Y}"
-        for (previous, _, _), (stage, date, _) in zip(stages, stages[1:], strict=False)
-        if stage in SIGNIFICANT_STAGES and previous != stage
-    ]
+    reasons = [f"moved into {str(labels[stage]).lower()} on {date:%d %b %Y}" for stage, date, _ in moves]
     models_then = _linked_models(then[2], at=max(since, then[1])) if then is not None else {}
     models_now = {m.pk: m.model_version for m in system.model_records.all()}
     if then is not None and set(models_now) != set(models_then):
@@ -310,6 +313,32 @@ def reassessment_reasons_since(assessment: ImpactAssessment, latest: Any) -> lis
         }
     )
     return reasons
+
+
+def _stage_moves_since(system: AISystem, since: Any) -> tuple[tuple | None, list[tuple]]:
+    """The system's version at ``since`` and its moves into a significant stage after it (one query).
+
+    Each as (lifecycle stage, history date, history id). The version at ``since`` is the last one
+    made by then; with none before it (not made through the services), the first after. A move is
+    a later version whose stage is significant and differs from the version before it. The
+    database compares each version with the one before (a window over the versions since), so
+    only the first version and the moves leave it, however often the system was edited since.
+    """
+    then_id = system.history.filter(history_date__lte=since).order_by("-history_date", "-history_id")
+    order = [F("history_date").asc(), F("history_id").asc()]
+    rows = list(
+        system.history.filter(Q(history_date__gt=since) | Q(history_id=Subquery(then_id.values("history_id")[:1])))
+        .annotate(
+            position=Window(RowNumber(), order_by=order),
+            previous_stage=Window(Lag("lifecycle_stage"), order_by=order),
+        )
+        .filter(Q(position=1) | (Q(lifecycle_stage__in=SIGNIFICANT_STAGES) & ~Q(lifecycle_stage=F("previous_stage"))))
+        .order_by("history_date", "history_id")
+        .values_list("position", "lifecycle_stage", "history_date", "history_id")
+    )
+    if not rows:
+        return None, []
+    return rows[0][1:], [row[1:] for row in rows if row[0] != 1]
 
 
 def _linked_models(system_history_id: int, *, at: Any) -> dict[int, str]:

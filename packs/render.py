@@ -27,7 +27,7 @@ import io
 import json
 import time
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -161,6 +161,39 @@ def _add_bytes(archive: zipfile.ZipFile, path: str, content: bytes, role: str) -
     return {"path": path, "sha256": hashlib.sha256(content).hexdigest(), "size": len(content), "role": role}
 
 
+_STREAMED = "\x00streamed\x00"  # stands for the streamed list in the envelope (JSON escapes it; no value holds it)
+
+
+def json_chunks(value: dict[str, Any], key: str) -> Iterator[bytes]:
+    """The bytes of ``_json_bytes(value)``, written with ``value[key]`` (an iterable) an item at a time.
+
+    The envelope is dumped with a stand-in for the list and cut there; each item is dumped on its
+    own and indented to its depth (``json.dumps`` writes no raw newline inside a string, so every
+    newline of an item is one of its lines). Memory holds one item, not the list.
+    """
+    envelope = json.dumps({**value, key: _STREAMED}, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    head, tail = envelope.split(json.dumps(_STREAMED), 1)
+    yield head.encode("utf-8")
+    first = True
+    for item in value[key]:
+        text = json.dumps(item, indent=2, sort_keys=True, ensure_ascii=False).replace("\n", "\n    ")
+        yield (("[\n    " if first else ",\n    ") + text).encode("utf-8")
+        first = False
+    yield ("[]" if first else "\n  ]").encode("utf-8")
+    yield tail.encode("utf-8")
+
+
+def _add_chunks(archive: zipfile.ZipFile, path: str, chunks: Iterable[bytes], role: str) -> dict[str, Any]:
+    """Write a file of the bundle from its chunks, digesting what was written."""
+    digest, size = hashlib.sha256(), 0
+    with archive.open(path, "w") as sink:
+        for chunk in chunks:
+            digest.update(chunk)
+            size += len(chunk)
+            sink.write(chunk)
+    return {"path": path, "sha256": digest.hexdigest(), "size": size, "role": role}
+
+
 def write_bundle(
     target: IO[bytes],
     data: PackData,
@@ -182,7 +215,8 @@ def write_bundle(
             if not evidence.sha256 or not evidence.file:
                 continue
             files.append(_add_evidence(archive, evidence))
-        files.append(_add_bytes(archive, LEDGER_NAME, _json_bytes(ledger_export), "sign-off chain"))
+        # ledger.json entry by entry: a large chain's payloads are never all in memory.
+        files.append(_add_chunks(archive, LEDGER_NAME, json_chunks(ledger_export, "signoffs"), "sign-off chain"))
         # JSON files a section adds for the verifier (the gateway's extract of events): (path, value, role).
         for path, value, role in data.parts.get("bundle_json", []):
             files.append(_add_bytes(archive, path, _json_bytes(value), role))

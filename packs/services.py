@@ -286,10 +286,13 @@ def ledger_head(management_system: ManagementSystem, as_of: datetime) -> dict[st
 
 
 def chain_export(pack: AuditPack) -> dict[str, Any]:
-    """The bundle's ledger.json: the chain up to the pack's date with every signed payload, and its anchor."""
+    """The bundle's ledger.json: the chain up to the pack's date with every signed payload, and its anchor.
+
+    Its ``signoffs`` is an iterator that reads the chain a batch at a time as the bundle writes it.
+    """
     from aims import anchors, ledger
 
-    export = ledger.chain_export(pack.management_system, pack.as_of)
+    export = ledger.chain_export_stream(pack.management_system, pack.as_of)
     export["anchor"] = anchors.latest(pack.management_system_id)
     return export
 

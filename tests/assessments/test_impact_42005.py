@@ -126,3 +126,43 @@ def test_reassessment_compares_with_each_models_version_at_the_approval_not_its_
     assert selectors.reassessment_reasons(ImpactAssessment.objects.get(pk=assessment.pk)) == [
         "Classifier is now version 3.0"
     ]
+
+
+def test_reassessment_names_each_move_into_a_significant_stage_since_the_approval_and_no_other(
+    world, django_assert_num_queries
+):
+    """Moves are found by comparing each version with the one before it: an edit that keeps the stage,
+    a move into a stage that is not significant, and the stage the system had at the approval are no reason.
+    """
+    assessment = make_assessment(world.acme, world.officer, decision="proceed")
+    system = register_services.ai_system_update(
+        assessment.ai_system, user=world.officer, expected_version=1, lifecycle_stage="deployment"
+    )
+    approve(assessment, world.leader)
+
+    def update(**changes):
+        nonlocal system
+        system = register_services.ai_system_update(
+            system, user=world.officer, expected_version=system.version, **changes
+        )
+
+    update(purpose="Still deployed, edited")  # deployment at the approval and after: no move
+    assert selectors.reassessment_reasons(ImpactAssessment.objects.get(pk=assessment.pk)) == []
+    update(lifecycle_stage="operation")
+    update(purpose="Operated, edited")
+    update(lifecycle_stage="retired")  # not significant
+    update(lifecycle_stage="operation")
+    update(lifecycle_stage="deployment")
+    day = f"{system.history.latest('history_date').history_date:%d %b %Y}"
+    operation = f"moved into operation and monitoring on {day}"
+    expected = [operation, operation, f"moved into deployment on {day}"]
+    fresh = ImpactAssessment.objects.select_related("ai_system", "reassessment").get(pk=assessment.pk)
+    latest = selectors.ledger.sign_offs_of(signoffs.APPROVAL, fresh).first()
+    # The stages, the models linked at the approval, the models now (it has none: no changes to read).
+    with django_assert_num_queries(3):
+        assert selectors.reassessment_reasons_since(fresh, latest) == expected
+    for number in range(5):
+        update(purpose=f"Edited again {number}")
+    fresh = ImpactAssessment.objects.select_related("ai_system", "reassessment").get(pk=assessment.pk)
+    with django_assert_num_queries(3):  # however many versions since
+        assert selectors.reassessment_reasons_since(fresh, latest) == expected
