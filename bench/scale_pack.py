@@ -9,6 +9,8 @@ a queue of its own, a fresh one for each pack, and requests through ``pack_reque
 2. a pack scoped to ``--systems`` of its AI systems (what an auditor samples),
 3. the full pack again with nothing changed (its sections come from the section cache).
 
+The section cache is emptied first (``--keep-cache`` keeps it), so the first pack renders every section.
+
 For each it prints the status (a render over ``AIMS_PACK_SOFT_TIME_LIMIT`` fails), the pages,
 the sizes of the PDF and of the evidence bundle, the time from the worker claiming it to ready,
 and the peak memory (VmHWM, sampled twice a second) of the worker's child that renders and of
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -41,6 +44,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--systems", type=int, default=10, help="AI systems of the scoped pack")
     parser.add_argument("--skip-full", action="store_true", help="only the scoped pack")
     parser.add_argument("--timeout", type=float, default=1200.0, help="seconds to wait for one pack")
+    parser.add_argument(
+        "--keep-cache", action="store_true", help="keep the sections earlier packs rendered (default: a first pack)"
+    )
     return parser.parse_args()
 
 
@@ -117,6 +123,7 @@ def main() -> None:
     from django.contrib.auth import get_user_model
 
     from packs.models import AuditPack
+    from packs.parallel import CACHE_FOLDER
     from packs.services import pack_request
     from registers.models import AISystem
 
@@ -134,6 +141,8 @@ def main() -> None:
     systems = list(
         AISystem.objects.filter(management_system=ms).order_by("reference").values_list("reference", flat=True)
     )[: args.systems]
+    if not args.keep_cache:  # the first pack of its kind: every section rendered
+        shutil.rmtree(Path(settings.MEDIA_ROOT) / CACHE_FOLDER, ignore_errors=True)
     asks = [] if args.skip_full else [("full pack", None)]
     asks.append((f"pack scoped to {len(systems)} AI systems", {"ai_systems": systems}))
     if not args.skip_full:
