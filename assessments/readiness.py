@@ -115,18 +115,21 @@ def check_treated_accepted(ctx: ReadinessContext) -> list[Finding]:
 
 def check_systems_risk_assessed(ctx: ReadinessContext) -> list[Finding]:
     covered = {system.pk for risk in risks(ctx) for system in risk.ai_systems.all()}
+    live = {s.pk for s in live_systems(ctx)}  # a set: a thousand systems are not compared with each other
     return [
         Finding(f"{s.reference} {s.name} is live and no risk in the register names it.", system_url(s))
         for s in in_scope(ctx)
-        if s in live_systems(ctx) and s.pk not in covered
+        if s.pk in live and s.pk not in covered
     ]
 
 
 def check_risks_reviewed(ctx: ReadinessContext) -> list[Finding]:
-    overdue = [r for r in risks(ctx) if r.next_review and r.next_review < ctx.today]
-    overdue += [
-        r for r in risks(ctx) if r.acceptance_review_by and r.acceptance_review_by < ctx.today and r not in overdue
-    ]
+    overdue = [
+        r
+        for r in risks(ctx)
+        if (r.next_review and r.next_review < ctx.today)
+        or (r.acceptance_review_by and r.acceptance_review_by < ctx.today)
+    ]  # one pass: each risk once, without searching the list of those already found
     return [
         Finding(f"{r.reference} {r.title} is past its review date.", _url("risk_detail", r))
         for r in sorted(overdue, key=lambda r: r.reference)
