@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -218,6 +219,14 @@ def append(spec: Chain, *, key: dict[str, Any], values: dict[str, Any]) -> model
 # Only a hint: the statement inserts nothing when the hint is stale, and the head is then read.
 _HEADS: dict[tuple[Any, ...], tuple[int, str]] = {}
 _QUICK: dict[tuple[Any, ...], str] = {}
+# One lock per chain for this process's quick appends: its threads append to a chain one after the other,
+# so each reads the head the one before it left (the hint is stale only after another process appended).
+# Without it, two threads reading the same hint at once both aim at the same sequence and one of them pays
+# for the fallback's transaction (at 100 calls/s, most of the appends). The database serialises them on
+# the chain's advisory lock anyway, so waiting here costs no throughput; the holder is outside any
+# transaction and holds no database lock while it waits, so this lock cannot deadlock with one.
+_QUICK_LOCKS: dict[tuple[Any, ...], threading.Lock] = {}
+_QUICK_LOCKS_LOCK = threading.Lock()
 
 
 _LOCK_CTE = "chain_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock(%s))"
@@ -258,6 +267,14 @@ def _quick_statement(spec: Chain, statements: _Statements, before: str) -> str:
     return sql
 
 
+def _quick_lock(head_key: tuple[Any, ...]) -> threading.Lock:
+    lock = _QUICK_LOCKS.get(head_key)
+    if lock is None:
+        with _QUICK_LOCKS_LOCK:
+            lock = _QUICK_LOCKS.setdefault(head_key, threading.Lock())
+    return lock
+
+
 def quick_append_possible() -> bool:
     """Whether ``quick_append`` can append here: PostgreSQL, and not inside a transaction."""
     return connection.vendor == "postgresql" and not connection.in_atomic_block
@@ -274,14 +291,23 @@ def quick_append(
     statement inserts it only if that is still the head (nothing after it) under the chain's lock.
     When it is not (another process appended), or another writer took the sequence first (the
     chain's unique (key, sequence) constraint refuses the second), it appends as ``append`` does,
-    in a transaction that reads the head under the lock. ``before`` is a data-modifying CTE (``name AS (...)``)
+    in a transaction that reads the head under the lock. This process's threads take turns on each
+    chain (``_QUICK_LOCKS``), so only another process's appends make the hint stale. ``before`` is a data-modifying CTE (``name AS (...)``)
     and its parameters, executed in the same statement (the gateway stores the body with it); it
     should read ``FROM chain_lock`` so that it writes only once the chain's lock is held.
     """
     if not quick_append_possible():
         raise RuntimeError("quick_append needs PostgreSQL outside a transaction; use append.")
-    statements = _statements(spec)
     head_key = _head_key(spec, key)
+    with _quick_lock(head_key):
+        return _quick_append_locked(spec, head_key, key, values, before)
+
+
+def _quick_append_locked(
+    spec: Chain, head_key: tuple[Any, ...], key: dict[str, Any], values: dict[str, Any], before: tuple[str, list[Any]]
+) -> models.Model:
+    """``quick_append``'s work, under the process's lock of the chain."""
+    statements = _statements(spec)
     key_values = [key[name] for name in spec.key_fields]
     head = _HEADS.get(head_key)
     if head is None:

@@ -136,3 +136,33 @@ def test_threads_appending_at_once_in_both_ways_keep_one_unbroken_chain():
     result = ledger.verify()
     assert (result.ok, result.checked) == (True, 105)
     assert GatewayBody.objects.count() == 4  # "hello" and the three bodies, each stored once
+
+
+def test_threads_of_one_process_take_turns_so_none_falls_back_to_a_transaction(monkeypatch):
+    system, _ = two_ai_systems()
+    _call(system)  # the head is known
+    fallbacks: list[int] = []
+    append = chain.append
+    monkeypatch.setattr(chain, "append", lambda *args, **kwargs: fallbacks.append(1) or append(*args, **kwargs))
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def calls() -> None:
+        try:
+            start.wait()
+            for i in range(10):
+                _call(system, f"body {i}")
+        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=calls) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert fallbacks == []  # each thread appended after the head the one before it left: one statement each
+    assert _sequences(system) == list(range(1, 42))
+    assert ledger.verify().ok
