@@ -89,6 +89,18 @@ class RegisterFilterSet(django_filters.FilterSet):
         """Whether any filter narrows the list (the page then offers to clear them)."""
         return bool(self.applied())
 
+    def hidden_choices(self) -> list[tuple[str, Any]]:
+        """(label, record) of each record chosen by a hidden filter (an AI system by id, from a link to the list).
+
+        The filter bar has no field to show them, so the page names them in a notice.
+        """
+        applied = self.applied()
+        return [
+            (field.label, applied[field.name])
+            for field in self.form.hidden_fields()
+            if isinstance(self.filters.get(field.name), RecordChoiceFilter) and field.name in applied
+        ]
+
 
 def _parent(filter_: django_filters.Filter) -> RegisterFilterSet | None:
     # Declared filters have no FilterSet; each FilterSet's copies do.

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import django_filters
 from django import forms
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema_field
 
 from aims.filters import (
     ANY,
@@ -24,6 +21,7 @@ from aims.filters import (
 from aims.models import SignOff
 from assessments.models import ImpactAssessment, Level, Risk, RiskSource
 from assessments.signoffs import ACCEPTANCE
+from registers.filters import SystemSearchFilter
 from registers.models import AISystem
 
 
@@ -42,44 +40,6 @@ def risk_accepted() -> Exists:
             management_system=OuterRef("management_system"),
         )
     )
-
-
-def systems_matching(text: str) -> Q:
-    """AI systems whose reference or name contains the text (case-insensitive)."""
-    return Q(reference__icontains=text) | Q(name__icontains=text)
-
-
-class SystemSearchFilter(django_filters.CharFilter):
-    """``system_search``: rows of AI systems whose reference or name contains the text.
-
-    The page's AI system filter: a text box, not a list of every AI system (an organisation
-    has a thousand). ``link`` gives the rows to keep for the matching systems: an ``Exists``
-    on a many-to-many link, or a lookup on a foreign key, never a join that repeats rows.
-    """
-
-    def __init__(self, link: str, **kwargs: Any) -> None:
-        kwargs.setdefault("label", "AI system")
-        kwargs.setdefault("max_length", 200)
-        kwargs.setdefault("widget", forms.SearchInput(attrs={"placeholder": "Name or ref."}))
-        super().__init__(**kwargs)
-        self.link = link
-        extend_schema_field(
-            {"type": "string", "description": "Text in the reference or name of a linked AI system (case-insensitive)."}
-        )(self)
-
-    def filter(self, qs: QuerySet, value: str) -> QuerySet:
-        value = (value or "").strip()
-        if not value:
-            return qs
-        if self.link == "ai_systems":
-            links = Risk.ai_systems.through.objects.filter(risk=OuterRef("pk"), aisystem__in=_systems(value))
-            return qs.filter(Exists(links))
-        return qs.filter(**{f"{self.link}__in": _systems(value)})
-
-
-def _systems(text: str) -> QuerySet[AISystem]:
-    # Scoped by the rows' own management system: a system of another one links none of them.
-    return AISystem.objects.filter(systems_matching(text)).values("pk")
 
 
 class RiskFilterSet(RegisterFilterSet):

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 
 from aims.filters import ANY, RecordChoiceFilter, RegisterFilterSet
 from gateway.models import GatewayEvent, GatewayKey
+from registers.filters import SystemSearchFilter
 from registers.models import AISystem
 
 
@@ -25,7 +26,9 @@ class _DateTimeInput(forms.DateTimeInput):
 class GatewayEventFilterSet(RegisterFilterSet):
     """Narrow the event log by AI system, type, time, decision or key."""
 
-    ai_system = RecordChoiceFilter(AISystem, label="AI system")
+    system_search = SystemSearchFilter("ai_system")
+    # An AI system by id (links from its Gateway tab, and the API); the page names it in a notice, not a list.
+    ai_system = RecordChoiceFilter(AISystem, label="AI system", widget=forms.HiddenInput)
     type = django_filters.ChoiceFilter(choices=GatewayEvent.Type.choices, empty_label=ANY, label="Type")
     occurred_after = django_filters.DateTimeFilter(
         field_name="occurred_at", lookup_expr="gte", label="From", widget=_DateTimeInput()

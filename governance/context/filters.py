@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import QuerySet
 
 from aims.filters import ANY, RecordChoiceFilter, RegisterFilterSet, SearchFilter, StatusFilter, YesNoFilter
 from governance.context.selectors import issue_review_overdue, requirement_applies_to
 from governance.models import ContextIssue, InterestedParty, Requirement
+from registers.filters import SystemSearchFilter, systems_found
 from registers.models import AISystem
 
 
@@ -37,7 +39,9 @@ class RequirementFilterSet(RegisterFilterSet):
     q = SearchFilter("title", "reference", "source_reference", "how_addressed")
     requirement_type = django_filters.ChoiceFilter(label="Type", choices=Requirement.Type.choices, empty_label=ANY)
     addressed = django_filters.ChoiceFilter(label="Addressed", choices=Requirement.Addressed.choices, empty_label=ANY)
-    system = RecordChoiceFilter(AISystem, label="AI system", method="filter_system")
+    system_search = SystemSearchFilter(method="filter_system_search")
+    # An AI system by id (links from its page, and the API); the page names it in a notice, not a list.
+    system = RecordChoiceFilter(AISystem, label="AI system", method="filter_system", widget=forms.HiddenInput)
     jurisdiction = django_filters.CharFilter(label="Jurisdiction", lookup_expr="icontains", max_length=100)
     party = RecordChoiceFilter(InterestedParty, label="Interested party")
     status = StatusFilter()
@@ -45,3 +49,8 @@ class RequirementFilterSet(RegisterFilterSet):
     def filter_system(self, queryset: QuerySet[Requirement], name: str, value: AISystem) -> QuerySet[Requirement]:
         """Requirements linked to the system, and those linked to none (they apply to every AI system)."""
         return queryset.filter(requirement_applies_to(value))
+
+    def filter_system_search(self, queryset: QuerySet[Requirement], name: str, value: str) -> QuerySet[Requirement]:
+        """Requirements linked to an AI system whose reference or name holds the text, and those linked to none."""
+        text = value.strip()
+        return queryset.filter(requirement_applies_to(systems_found(text))) if text else queryset

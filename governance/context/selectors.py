@@ -21,10 +21,14 @@ def issue_review_overdue() -> Q:
     return Q(retired_at__isnull=True, review_on__lt=timezone.localdate())
 
 
-def requirement_applies_to(system: AISystem | Any) -> Q:
-    """Requirements that apply to an AI system: linked to it, or to no system at all (they apply to every one)."""
+def requirement_applies_to(system: AISystem | QuerySet | Any) -> Q:
+    """Requirements that apply to an AI system: linked to it, or to no system at all (they apply to every one).
+
+    ``system`` may be a queryset of AI system ids: requirements that apply to any of them.
+    """
     linked = Requirement.ai_systems.through.objects.filter(requirement=OuterRef("pk"))
-    return Q(Exists(linked.filter(aisystem=system))) | ~Q(Exists(linked))
+    mine = linked.filter(aisystem__in=system) if isinstance(system, QuerySet) else linked.filter(aisystem=system)
+    return Q(Exists(mine)) | ~Q(Exists(linked))
 
 
 def _with_overdue(queryset: QuerySet[ContextIssue]) -> QuerySet[ContextIssue]:

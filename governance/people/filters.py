@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -23,6 +24,7 @@ from governance.models import (
     Person,
     RoleAssignment,
 )
+from registers.filters import SystemSearchFilter
 from registers.models import AISystem
 
 
@@ -75,7 +77,9 @@ class AssignmentFilterSet(PeopleFilterSet):
     q = SearchFilter("reference", "person__name", "role__name", "note")
     role = RecordChoiceFilter(AimsRole, label="Role")
     person = RecordChoiceFilter(Person, label="Person")
-    system = RecordChoiceFilter(AISystem, label="AI system", method="filter_system")
+    system_search = SystemSearchFilter("ai_systems")
+    # An AI system by id (links from its page, and the API); the page names it in a notice, not a list.
+    system = RecordChoiceFilter(AISystem, label="AI system", method="filter_system", widget=forms.HiddenInput)
     current = YesNoFilter(_current, label="Current")
 
     def filter_system(self, queryset: QuerySet, name: str, value: AISystem) -> QuerySet:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from aims.filters import (
@@ -15,6 +16,7 @@ from aims.filters import (
     YesNoFilter,
 )
 from improvement.models import AuditProgramme, Finding, InternalAudit
+from registers.filters import SystemSearchFilter
 from registers.models import AISystem
 
 
@@ -42,7 +44,9 @@ class AuditFilterSet(RegisterFilterSet):
         field_name="status", label="State", choices=InternalAudit.Status.choices, empty_label=ANY
     )
     lead = MemberFilter(field_name="lead_auditor", label="Lead auditor")
-    system = RecordChoiceFilter(AISystem, label="AI system in scope", method="filter_system")
+    system_search = SystemSearchFilter("scope_ai_systems", label="AI system in scope")
+    # An AI system by id (links from its page, and the API); the page names it in a notice, not a list.
+    system = RecordChoiceFilter(AISystem, label="AI system in scope", method="filter_system", widget=forms.HiddenInput)
     has_lead = YesNoFilter(_has_lead, label="Lead auditor named")
     status = StatusFilter()
 
@@ -64,7 +68,9 @@ class FindingFilterSet(RegisterFilterSet):
     )
     source = django_filters.ChoiceFilter(label="Source", choices=Finding.Source.choices, empty_label=ANY)
     audit = RecordChoiceFilter(InternalAudit, label="Internal audit")
-    system = RecordChoiceFilter(AISystem, label="AI system", method="filter_system")
+    system_search = SystemSearchFilter("ai_systems")
+    # An AI system by id (links from its page, and the API); the page names it in a notice, not a list.
+    system = RecordChoiceFilter(AISystem, label="AI system", method="filter_system", widget=forms.HiddenInput)
     raised = YesNoFilter(_raised_nonconformity, label="Raised a nonconformity")
     status = StatusFilter()
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 
 from aims.filters import ANY, MemberFilter, RecordChoiceFilter, RegisterFilterSet, SearchFilter, YesNoFilter
 from improvement.models import Incident, ReportingObligation
+from registers.filters import SystemSearchFilter
 from registers.models import AISystem
 
 OPEN = "open"
@@ -75,7 +77,9 @@ class IncidentFilterSet(RegisterFilterSet):
     )
     severity = django_filters.ChoiceFilter(label="Severity", choices=Incident.Severity.choices, empty_label=ANY)
     channel = django_filters.ChoiceFilter(label="Channel", choices=Incident.Channel.choices, empty_label=ANY)
-    system = RecordChoiceFilter(AISystem, label="AI system", method="filter_system")
+    system_search = SystemSearchFilter("ai_systems")
+    # An AI system by id (links from its page, and the API); the page names it in a notice, not a list.
+    system = RecordChoiceFilter(AISystem, label="AI system", method="filter_system", widget=forms.HiddenInput)
     owner = MemberFilter(label="Owner")
     overdue = YesNoFilter(obligation_overdue, label="Reporting overdue")
     decision = YesNoFilter(decision_awaited, label="Decision awaited")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef, QuerySet
 
 from aims.filters import (
@@ -16,6 +17,7 @@ from aims.filters import (
 )
 from improvement.models import CorrectiveAction, Nonconformity
 from improvement.nonconformities.selectors import action_overdue, nc_is_open, nc_overdue
+from registers.filters import SystemSearchFilter
 from registers.models import AISystem
 
 
@@ -36,7 +38,9 @@ class NonconformityFilterSet(RegisterFilterSet):
     grade = django_filters.ChoiceFilter(label="Grade", choices=Nonconformity.Grade.choices, empty_label=ANY)
     source = django_filters.ChoiceFilter(label="Source", choices=Nonconformity.Source.choices, empty_label=ANY)
     overdue = YesNoFilter(nc_overdue, label="Overdue action or review")
-    system = RecordChoiceFilter(AISystem, label="AI system", method="filter_system")
+    system_search = SystemSearchFilter("ai_systems")
+    # An AI system by id (links from its page, and the API); the page names it in a notice, not a list.
+    system = RecordChoiceFilter(AISystem, label="AI system", method="filter_system", widget=forms.HiddenInput)
     owner = MemberFilter(label="Owner")
     status = NonconformityStatusFilter()
 
