@@ -21,7 +21,7 @@ from aims.filters import (
 from aims.models import SignOff
 from assessments.models import ImpactAssessment, Level, Risk, RiskSource
 from assessments.signoffs import ACCEPTANCE
-from registers.filters import SystemSearchFilter
+from registers.filters import SystemFilter, SystemSearchFilter
 from registers.models import AISystem
 
 
@@ -49,7 +49,7 @@ class RiskFilterSet(RegisterFilterSet):
     q = SearchFilter("title", "reference", "description")
     system_search = SystemSearchFilter("ai_systems")
     # An AI system by id (links from an AI system, and the API); the page shows it as a notice, not a list.
-    system = RecordChoiceFilter(AISystem, label="AI system", method="filter_system", widget=forms.HiddenInput)
+    system = SystemFilter("ai_systems")
     source = django_filters.ChoiceFilter(label="Source", choices=RiskSource.choices, empty_label=ANY)
     level = django_filters.ChoiceFilter(
         label="Level (residual, else inherent)", choices=Level.choices, empty_label=ANY, method="filter_level"
@@ -92,10 +92,6 @@ class RiskFilterSet(RegisterFilterSet):
         method="filter_control",
         help_text="The id of an Annex A control the risks are linked to.",
     )
-
-    def filter_system(self, queryset: QuerySet[Risk], name: str, value: AISystem) -> QuerySet[Risk]:
-        links = Risk.ai_systems.through.objects.filter(risk=OuterRef("pk"), aisystem=value)
-        return queryset.filter(Exists(links))
 
     def filter_level(self, queryset: QuerySet[Risk], name: str, value: str) -> QuerySet[Risk]:
         return queryset.filter(Q(residual_level=value) | Q(residual_level="", inherent_level=value))

@@ -59,6 +59,7 @@ os.environ.update(
 os.environ.pop("DATABASE_URL", None)
 os.environ.pop("REDIS_URL", None)
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import django  # noqa: E402
 
@@ -66,6 +67,7 @@ django.setup()
 
 from datetime import timedelta  # noqa: E402
 
+from _common import children_of, load, peak_memory_mb  # noqa: E402
 from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -169,19 +171,6 @@ def start_worker() -> subprocess.Popen:
     return subprocess.Popen(command, cwd=ROOT, env=os.environ.copy(), stdout=log, stderr=subprocess.STDOUT)
 
 
-def load() -> str:
-    """The machine's load average (1, 5, 15 minutes), printed with each timing: other work shares the cores."""
-    one, five, fifteen = os.getloadavg()
-    return f"load {one:.1f} {five:.1f} {fifteen:.1f}"
-
-
-def peak_memory_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def worker_run(ms, users) -> None:
     """The pack requested through the service and rendered by a real worker (with its render processes)."""
     worker = start_worker()
@@ -210,16 +199,6 @@ def worker_run(ms, users) -> None:
     print(f"  render time in the worker (claim to ready, incl. bundle): {render_seconds:.1f} s")
     print(f"  worker peak memory (VmHWM): {peak:.0f} MiB (idle worker: {baseline:.0f} MiB); "
           f"its render processes' peak: {children_peak:.0f} MiB")  # fmt: skip
-
-
-def children_of(pid: int) -> list[int]:
-    found = []
-    try:
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            found += [int(child) for child in (task / "children").read_text().split()]
-    except OSError:
-        pass
-    return found
 
 
 def new_pack(ms, users, as_of=None) -> AuditPack:

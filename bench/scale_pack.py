@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import DEFAULT_DATABASE_URL, ROOT, setup  # noqa: E402
+from _common import DEFAULT_DATABASE_URL, ROOT, children_of, load, peak_memory_mb, setup  # noqa: E402
 
 QUEUE = "bench-scale-packs"
 
@@ -50,32 +50,6 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def load() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load {one:.1f} {five:.1f} {fifteen:.1f}"
-
-
-def peak_mib(pid: int) -> float:
-    """A process's peak resident memory (VmHWM) in MiB, 0 when it is gone."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
-def children(pid: int) -> list[int]:
-    found: list[int] = []
-    try:
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            found += [int(child) for child in (task / "children").read_text().split()]
-    except OSError:
-        pass
-    return found
-
-
 def start_worker(var_dir: Path) -> subprocess.Popen:
     celery = str(Path(sys.executable).with_name("celery"))
     command = [celery, "-A", "aims", "worker", "--pool=prefork", "--concurrency=1", "-Q", QUEUE,
@@ -90,10 +64,10 @@ def wait_for(pack, worker: subprocess.Popen, timeout: float) -> dict:
     deadline = time.monotonic() + timeout
     while pack.status not in ("ready", "failed") and time.monotonic() < deadline:
         time.sleep(0.5)
-        for child in children(worker.pid):  # the prefork child that renders
-            child_peak[child] = max(child_peak.get(child, 0.0), peak_mib(child))
-            for grandchild in children(child):  # its render processes
-                child_peak[-grandchild] = max(child_peak.get(-grandchild, 0.0), peak_mib(grandchild))
+        for child in children_of(worker.pid):  # the prefork child that renders
+            child_peak[child] = max(child_peak.get(child, 0.0), peak_memory_mb(child))
+            for grandchild in children_of(child):  # its render processes
+                child_peak[-grandchild] = max(child_peak.get(-grandchild, 0.0), peak_memory_mb(grandchild))
         pack.refresh_from_db()
     renderers = [mib for pid, mib in child_peak.items() if pid < 0]
     return {

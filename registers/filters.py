@@ -7,9 +7,10 @@ from typing import Any
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django_filters.constants import EMPTY_VALUES
 from drf_spectacular.utils import extend_schema_field
 
-from aims.filters import ANY, MemberFilter, RegisterFilterSet, SearchFilter, StatusFilter
+from aims.filters import ANY, MemberFilter, RecordChoiceFilter, RegisterFilterSet, SearchFilter, StatusFilter
 from registers.models import AISystem
 
 
@@ -94,3 +95,22 @@ def linked_to_systems(model: Any, link: str, systems: Any) -> Q | Exists:
         **{field.m2m_field_name(): OuterRef("pk"), f"{field.m2m_reverse_field_name()}__in": systems}
     )
     return Exists(links)
+
+
+class SystemFilter(RecordChoiceFilter):
+    """``system``: rows linked (through their field ``link``) to one AI system, chosen by id.
+
+    What links from an AI system's page and the API use; hidden on the page, which names the chosen
+    system in a notice (``SystemSearchFilter`` is the page's box).
+    """
+
+    def __init__(self, link: str, **kwargs: Any) -> None:
+        kwargs.setdefault("label", "AI system")
+        kwargs.setdefault("widget", forms.HiddenInput)
+        super().__init__(AISystem, **kwargs)
+        self.link = link
+
+    def filter(self, qs: QuerySet, value: Any) -> QuerySet:
+        if value in EMPTY_VALUES:
+            return qs
+        return qs.filter(linked_to_systems(qs.model, self.link, [value.pk]))

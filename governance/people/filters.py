@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -24,8 +23,7 @@ from governance.models import (
     Person,
     RoleAssignment,
 )
-from registers.filters import SystemSearchFilter
-from registers.models import AISystem
+from registers.filters import SystemFilter, SystemSearchFilter
 
 
 def _current() -> Q:
@@ -79,12 +77,8 @@ class AssignmentFilterSet(PeopleFilterSet):
     person = RecordChoiceFilter(Person, label="Person")
     system_search = SystemSearchFilter("ai_systems")
     # An AI system by id (links from its page, and the API); the page names it in a notice, not a list.
-    system = RecordChoiceFilter(AISystem, label="AI system", method="filter_system", widget=forms.HiddenInput)
+    system = SystemFilter("ai_systems")
     current = YesNoFilter(_current, label="Current")
-
-    def filter_system(self, queryset: QuerySet, name: str, value: AISystem) -> QuerySet:
-        links = RoleAssignment.ai_systems.through.objects.filter(roleassignment=OuterRef("pk"), aisystem=value)
-        return queryset.filter(Exists(links))
 
 
 class CompetenceFilterSet(PeopleFilterSet):

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import django_filters
-from django import forms
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q
 
 from aims.filters import (
     ANY,
@@ -16,8 +15,7 @@ from aims.filters import (
     YesNoFilter,
 )
 from improvement.models import AuditProgramme, Finding, InternalAudit
-from registers.filters import SystemSearchFilter
-from registers.models import AISystem
+from registers.filters import SystemFilter, SystemSearchFilter
 
 
 class ProgrammeFilterSet(RegisterFilterSet):
@@ -46,13 +44,9 @@ class AuditFilterSet(RegisterFilterSet):
     lead = MemberFilter(field_name="lead_auditor", label="Lead auditor")
     system_search = SystemSearchFilter("scope_ai_systems", label="AI system in scope")
     # An AI system by id (links from its page, and the API); the page names it in a notice, not a list.
-    system = RecordChoiceFilter(AISystem, label="AI system in scope", method="filter_system", widget=forms.HiddenInput)
+    system = SystemFilter("scope_ai_systems", label="AI system in scope")
     has_lead = YesNoFilter(_has_lead, label="Lead auditor named")
     status = StatusFilter()
-
-    def filter_system(self, queryset: QuerySet[InternalAudit], name: str, value: AISystem) -> QuerySet[InternalAudit]:
-        links = InternalAudit.scope_ai_systems.through.objects.filter(internalaudit=OuterRef("pk"), aisystem=value)
-        return queryset.filter(Exists(links))
 
 
 def _raised_nonconformity() -> Q:
@@ -70,10 +64,6 @@ class FindingFilterSet(RegisterFilterSet):
     audit = RecordChoiceFilter(InternalAudit, label="Internal audit")
     system_search = SystemSearchFilter("ai_systems")
     # An AI system by id (links from its page, and the API); the page names it in a notice, not a list.
-    system = RecordChoiceFilter(AISystem, label="AI system", method="filter_system", widget=forms.HiddenInput)
+    system = SystemFilter("ai_systems")
     raised = YesNoFilter(_raised_nonconformity, label="Raised a nonconformity")
     status = StatusFilter()
-
-    def filter_system(self, queryset: QuerySet[Finding], name: str, value: AISystem) -> QuerySet[Finding]:
-        links = Finding.ai_systems.through.objects.filter(finding=OuterRef("pk"), aisystem=value)
-        return queryset.filter(Exists(links))

@@ -5,15 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 
-from aims.filters import ANY, MemberFilter, RecordChoiceFilter, RegisterFilterSet, SearchFilter, YesNoFilter
+from aims.filters import ANY, MemberFilter, RegisterFilterSet, SearchFilter, YesNoFilter
 from improvement.models import Incident, ReportingObligation
-from registers.filters import SystemSearchFilter
-from registers.models import AISystem
+from registers.filters import SystemFilter, SystemSearchFilter
 
 OPEN = "open"
 WITHDRAWN = "withdrawn"
@@ -79,14 +77,10 @@ class IncidentFilterSet(RegisterFilterSet):
     channel = django_filters.ChoiceFilter(label="Channel", choices=Incident.Channel.choices, empty_label=ANY)
     system_search = SystemSearchFilter("ai_systems")
     # An AI system by id (links from its page, and the API); the page names it in a notice, not a list.
-    system = RecordChoiceFilter(AISystem, label="AI system", method="filter_system", widget=forms.HiddenInput)
+    system = SystemFilter("ai_systems")
     owner = MemberFilter(label="Owner")
     overdue = YesNoFilter(obligation_overdue, label="Reporting overdue")
     decision = YesNoFilter(decision_awaited, label="Decision awaited")
-
-    def filter_system(self, queryset: QuerySet[Incident], name: str, value: AISystem) -> QuerySet[Incident]:
-        links = Incident.ai_systems.through.objects.filter(incident=OuterRef("pk"), aisystem=value)
-        return queryset.filter(Exists(links))
 
     def applied(self) -> dict[str, Any]:
         """The filters that narrow the list; a status other than the default (open) counts as one."""

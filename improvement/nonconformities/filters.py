@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import django_filters
-from django import forms
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 
 from aims.filters import (
     ANY,
@@ -17,8 +16,7 @@ from aims.filters import (
 )
 from improvement.models import CorrectiveAction, Nonconformity
 from improvement.nonconformities.selectors import action_overdue, nc_is_open, nc_overdue
-from registers.filters import SystemSearchFilter
-from registers.models import AISystem
+from registers.filters import SystemFilter, SystemSearchFilter
 
 
 class NonconformityStatusFilter(StatusFilter):
@@ -40,13 +38,9 @@ class NonconformityFilterSet(RegisterFilterSet):
     overdue = YesNoFilter(nc_overdue, label="Overdue action or review")
     system_search = SystemSearchFilter("ai_systems")
     # An AI system by id (links from its page, and the API); the page names it in a notice, not a list.
-    system = RecordChoiceFilter(AISystem, label="AI system", method="filter_system", widget=forms.HiddenInput)
+    system = SystemFilter("ai_systems")
     owner = MemberFilter(label="Owner")
     status = NonconformityStatusFilter()
-
-    def filter_system(self, queryset: QuerySet[Nonconformity], name: str, value: AISystem) -> QuerySet[Nonconformity]:
-        links = Nonconformity.ai_systems.through.objects.filter(nonconformity=OuterRef("pk"), aisystem=value)
-        return queryset.filter(Exists(links))
 
 
 class CorrectiveActionFilterSet(RegisterFilterSet):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from django.db import connection
+import threading
+from collections.abc import Callable
+
+from django.db import connection, connections
 
 from gateway import ledger
 from registers.models import AISystem
@@ -27,3 +30,28 @@ def raw(sql: str, params: list) -> None:
         if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL session_replication_role = replica")
         cursor.execute(sql, params)
+
+
+def at_once(*works: Callable[[], object]) -> list[BaseException]:
+    """Run each work in a thread of its own, all released together; return what they raised.
+
+    Each thread closes its database connections when done, as a server's thread would.
+    """
+    errors: list[BaseException] = []
+    start = threading.Barrier(len(works))
+
+    def run(work: Callable[[], object]) -> None:
+        try:
+            start.wait()
+            work()
+        except BaseException as error:  # noqa: BLE001 - returned to the test, which asserts there is none
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(work,)) for work in works]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from aims import chain
 from gateway import ledger
 from gateway.models import GatewayEvent
-from tests.gateway.helpers import append_calls, raw, two_ai_systems
+from tests.gateway.helpers import append_calls, at_once, raw, two_ai_systems
 
 POSTGRES_ONLY = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="SQLite serialises writers itself: concurrent appends need PostgreSQL"
@@ -91,24 +90,7 @@ def test_registering_a_chain_verifier_twice_replaces_it():
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_appends_to_one_chain_keep_one_unbroken_chain():
     ai_system, _ = two_ai_systems()
-    errors: list[BaseException] = []
-    start = threading.Barrier(4)
-
-    def worker() -> None:
-        try:
-            start.wait()
-            append_calls(ai_system, 10)
-        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert at_once(*[lambda: append_calls(ai_system, 10)] * 4) == []
     result = ledger.verify()
     assert (result.ok, result.checked) == (True, 40)
     assert list(GatewayEvent.objects.values_list("sequence", flat=True)) == list(range(1, 41))

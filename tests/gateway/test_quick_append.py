@@ -9,16 +9,15 @@ says, alongside ``append`` in transactions and other threads.
 from __future__ import annotations
 
 import hashlib
-import threading
 
 import pytest
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from aims import chain
 from gateway import ledger
 from gateway.models import GatewayBody, GatewayEvent
-from tests.gateway.helpers import two_ai_systems
+from tests.gateway.helpers import at_once, two_ai_systems
 
 pytestmark = [
     pytest.mark.skipif(
@@ -101,36 +100,17 @@ def test_another_integrity_error_is_not_taken_for_a_clash_and_is_raised():
 
 def test_threads_appending_at_once_in_both_ways_keep_one_unbroken_chain():
     system, other = two_ai_systems()
-    errors: list[BaseException] = []
-    start = threading.Barrier(4)
 
     def quick() -> None:
-        try:
-            start.wait()
-            for i in range(15):
-                _call(system, f"body {i % 3}")
-                _call(other)
-        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
-            errors.append(error)
-        finally:
-            connections.close_all()
+        for i in range(15):
+            _call(system, f"body {i % 3}")
+            _call(other)
 
     def in_transactions() -> None:
-        try:
-            start.wait()
-            for _ in range(15):
-                ledger.event_append(ai_system=system, type="refusal")
-        except BaseException as error:  # noqa: BLE001
-            errors.append(error)
-        finally:
-            connections.close_all()
+        for _ in range(15):
+            ledger.event_append(ai_system=system, type="refusal")
 
-    threads = [threading.Thread(target=quick) for _ in range(3)] + [threading.Thread(target=in_transactions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert at_once(quick, quick, quick, in_transactions) == []
     assert _sequences(system) == list(range(1, 61))
     assert _sequences(other) == list(range(1, 46))
     result = ledger.verify()
@@ -144,25 +124,12 @@ def test_threads_of_one_process_take_turns_so_none_falls_back_to_a_transaction(m
     fallbacks: list[int] = []
     append = chain.append
     monkeypatch.setattr(chain, "append", lambda *args, **kwargs: fallbacks.append(1) or append(*args, **kwargs))
-    errors: list[BaseException] = []
-    start = threading.Barrier(4)
 
     def calls() -> None:
-        try:
-            start.wait()
-            for i in range(10):
-                _call(system, f"body {i}")
-        except BaseException as error:  # noqa: BLE001 - reported by the assertion below
-            errors.append(error)
-        finally:
-            connections.close_all()
+        for i in range(10):
+            _call(system, f"body {i}")
 
-    threads = [threading.Thread(target=calls) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert at_once(calls, calls, calls, calls) == []
     assert fallbacks == []  # each thread appended after the head the one before it left: one statement each
     assert _sequences(system) == list(range(1, 42))
     assert ledger.verify().ok
