@@ -14,9 +14,10 @@ from aims.asgi import GATEWAY_PREFIX, application
 from gateway import endpoint
 
 
-def _connection_and_thread() -> tuple[int, int]:
+def _connection_and_thread() -> tuple[object, int]:
+    # The connection object itself, not its id(): a closed connection's id may be given to the next one.
     connection.ensure_connection()
-    return id(connection.connection), threading.get_ident()
+    return connection.connection, threading.get_ident()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -24,7 +25,7 @@ def test_database_threads_keep_their_connection_and_close_it_when_asked(settings
     settings.GATEWAY_DB_THREADS = 1
     endpoint.close_db_threads()
 
-    async def twice() -> list[tuple[int, int]]:
+    async def twice() -> list[tuple[object, int]]:
         return [await endpoint.in_db_thread(_connection_and_thread) for _ in range(2)]
 
     first, second = asyncio.run(twice())
@@ -33,7 +34,7 @@ def test_database_threads_keep_their_connection_and_close_it_when_asked(settings
     endpoint.close_db_threads()
     assert endpoint._pool is None
     (after, _), *_ = asyncio.run(twice())
-    assert after != first[0]  # the closed connection was not reused
+    assert after is not first[0]  # the closed connection was not reused
     endpoint.close_db_threads()
 
 
